@@ -1,0 +1,42 @@
+import type { Federation } from "@fedify/fedify";
+import { Hono } from "hono";
+import { secureHeaders } from "hono/secure-headers";
+import type { Deps } from "./deps.ts";
+import { buildFederation, type FederationData } from "./federation/federation.ts";
+import { federationMiddleware } from "./federation/middleware.ts";
+import type { AppEnv } from "./web/env.ts";
+import { onError, onNotFound } from "./web/errors.ts";
+import { requestLog } from "./web/request-log.ts";
+import { webRoutes } from "./web/routes.tsx";
+
+export interface App {
+  hono: Hono<AppEnv>;
+  federation: Federation<FederationData>;
+  fetch: (request: Request) => Promise<Response>;
+}
+
+/** The composition root: the only place that wires the pieces together. */
+export function createApp(deps: Deps): App {
+  const federation = buildFederation(deps);
+  const hono = new Hono<AppEnv>();
+  hono.onError(onError);
+  hono.notFound(onNotFound);
+  hono.use(requestLog());
+  hono.use(async (c, next) => {
+    c.set("deps", deps);
+    c.set("user", null);
+    await next();
+  });
+  // Pages refuse to be framed (clickjacking); the counter widget overrides this on its route.
+  hono.use(
+    secureHeaders({
+      xFrameOptions: "DENY",
+      contentSecurityPolicy: { frameAncestors: ["'none'"] },
+      crossOriginResourcePolicy: false,
+      crossOriginOpenerPolicy: false,
+    }),
+  );
+  hono.use(federationMiddleware(federation));
+  hono.route("/", webRoutes(deps));
+  return { hono, federation, fetch: async (request) => hono.fetch(request) };
+}

@@ -1,0 +1,147 @@
+import { isCurrency } from "../money/currency.ts";
+import { parseAmount } from "../money/decimal.ts";
+
+export type Registration = "open" | "invite" | "closed";
+export type NodeType = "web" | "worker" | "all";
+
+export interface Config {
+  origin: URL;
+  port: number;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  currency: string;
+  timeZone: string;
+  feeBp: number;
+  minBudget: bigint;
+  maxBudget: bigint;
+  registration: Registration;
+  nodeType: NodeType;
+  logLevel: "debug" | "info" | "warning" | "error";
+  /** Test/dev only: lets Fedify fetch and deliver to 127.0.0.1 and other private addresses. */
+  allowPrivateAddress: boolean;
+  /** Trust X-Forwarded-For for client IPs (behind a reverse proxy). */
+  trustProxy: boolean;
+  signupRateLimit: { max: number; windowSeconds: number };
+  loginRateLimit: { max: number; windowSeconds: number };
+  invitesPerUser: number;
+  /** Grace after a period ends before the worker closes it. */
+  closeGraceSeconds: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string, fallback: string): string {
+  const v = env[name];
+  return v === undefined || v === "" ? fallback : v;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = str(env, name, String(fallback));
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function oneOf<T extends string>(env: Env, name: string, fallback: T, values: readonly T[]): T {
+  const raw = str(env, name, fallback);
+  if (!(values as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${values.join(", ")}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name, fallback ? "true" : "false").toLowerCase();
+  if (["1", "true", "yes"].includes(raw)) return true;
+  if (["0", "false", "no"].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function rate(env: Env, name: string, fallback: string): { max: number; windowSeconds: number } {
+  const raw = str(env, name, fallback);
+  const m = /^(\d+)\/(\d+)$/.exec(raw);
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) {
+    throw new ConfigError(name, `must look like COUNT/SECONDS (e.g. 5/3600), got "${raw}"`);
+  }
+  return { max: Number(m[1]), windowSeconds: Number(m[2]) };
+}
+
+/** The only place that reads the environment. Throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const originRaw = str(env, "ORIGIN", "http://localhost:8080");
+  let origin: URL;
+  try {
+    origin = new URL(originRaw);
+  } catch {
+    throw new ConfigError("ORIGIN", `must be an absolute URL, got "${originRaw}"`);
+  }
+  if (!["http:", "https:"].includes(origin.protocol) || origin.pathname !== "/" || origin.search) {
+    throw new ConfigError("ORIGIN", `must be an http(s) origin without path, got "${originRaw}"`);
+  }
+
+  const currency = str(env, "CURRENCY", "EUR");
+  if (!isCurrency(currency))
+    throw new ConfigError("CURRENCY", `not an ISO 4217 code: "${currency}"`);
+
+  const timeZone = str(env, "TIME_ZONE", "UTC");
+  try {
+    new Intl.DateTimeFormat("en", { timeZone });
+  } catch {
+    throw new ConfigError("TIME_ZONE", `not an IANA time zone: "${timeZone}"`);
+  }
+
+  const amount = (name: string, fallback: string): bigint => {
+    const raw = str(env, name, fallback);
+    const v = parseAmount(raw, currency);
+    if (v === null)
+      throw new ConfigError(name, `must be a decimal amount in ${currency}, got "${raw}"`);
+    return v;
+  };
+  const minBudget = amount("MIN_BUDGET", "2.00");
+  const maxBudget = amount("MAX_BUDGET", "100.00");
+  if (minBudget <= 0n) throw new ConfigError("MIN_BUDGET", "must be greater than zero");
+  if (maxBudget < minBudget) throw new ConfigError("MAX_BUDGET", "must not be below MIN_BUDGET");
+
+  const databaseUrl = str(env, "DATABASE_URL", "") || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError("DATABASE_URL", "must be a postgres:// or postgresql:// URL");
+  }
+
+  return {
+    origin,
+    port: int(env, "PORT", Number(origin.port) || 8080, 1, 65535),
+    dataDir: str(env, "DATA_DIR", "./data"),
+    databaseUrl,
+    currency,
+    timeZone,
+    feeBp: int(env, "FEE_BP", 0, 0, 10000),
+    minBudget,
+    maxBudget,
+    registration: oneOf(env, "REGISTRATION", "invite", ["open", "invite", "closed"] as const),
+    nodeType: oneOf(env, "NODE_TYPE", "all", ["web", "worker", "all"] as const),
+    logLevel: oneOf(env, "LOG_LEVEL", "info", ["debug", "info", "warning", "error"] as const),
+    allowPrivateAddress: bool(env, "ALLOW_PRIVATE_ADDRESS", false),
+    trustProxy: bool(env, "TRUST_PROXY", false),
+    signupRateLimit: rate(env, "SIGNUP_RATE_LIMIT", "5/3600"),
+    loginRateLimit: rate(env, "LOGIN_RATE_LIMIT", "10/900"),
+    invitesPerUser: int(env, "INVITES_PER_USER", 3, 0, 1000),
+    closeGraceSeconds: int(env, "CLOSE_GRACE_SECONDS", 3600, 0, 31 * 86400),
+  };
+}
+
+/** A config for tests: defaults plus overrides, never reading process.env. */
+export function testConfig(overrides: Env = {}): Config {
+  return loadConfig({ ALLOW_PRIVATE_ADDRESS: "true", REGISTRATION: "open", ...overrides });
+}

@@ -1,0 +1,84 @@
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import type { SQL } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import { acquireDataDirLock } from "./lock.ts";
+
+export { DataDirLockedError } from "./lock.ts";
+
+import * as schema from "./schema/index.ts";
+
+export type Schema = typeof schema;
+/** A database or a transaction: every domain function takes one of these. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export interface Database {
+  db: Db;
+  kind: "pglite" | "postgres";
+  /** PostgreSQL only: the URL, for connections that must be separate (migration lock). */
+  url?: string;
+  close(): Promise<void>;
+}
+
+/** Production PostgreSQL through postgres.js. */
+export function openPostgres(url: string, options: { max?: number } = {}): Database {
+  const client = postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {},
+    // Amounts are int8; keep them exact (strings, converted by drizzle's bigint columns).
+    types: {},
+  });
+  const db = drizzlePostgres(client, { schema }) as unknown as Db;
+  return { db, kind: "postgres", url, close: () => client.end({ timeout: 5 }) };
+}
+
+/**
+ * Embedded PGlite. With a data directory it takes an exclusive lock file first: PGlite is one
+ * session in one process, and two processes on the same directory corrupt it.
+ */
+export async function openPglite(dataDir: string | undefined): Promise<Database> {
+  let release = () => {};
+  let client: PGlite;
+  if (dataDir) {
+    const dir = resolve(dataDir);
+    mkdirSync(dir, { recursive: true });
+    release = acquireDataDirLock(dir);
+    try {
+      client = await PGlite.create(resolve(dir, "pg"));
+    } catch (e) {
+      release();
+      throw e;
+    }
+  } else {
+    client = await PGlite.create();
+  }
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: "pglite",
+    close: async () => {
+      await client.close();
+      release();
+    },
+  };
+}
+
+export async function openDatabase(opts: {
+  databaseUrl: string | undefined;
+  dataDir: string;
+}): Promise<Database> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir);
+}
+
+/** Rows of a raw query; PGlite answers `{rows}`, postgres.js an array. */
+export async function queryRows<T extends Record<string, unknown>>(
+  db: Db,
+  query: SQL,
+): Promise<T[]> {
+  const r = (await db.execute(query)) as unknown;
+  return (Array.isArray(r) ? r : (r as { rows: T[] }).rows) as T[];
+}

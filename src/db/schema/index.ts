@@ -1,0 +1,3 @@
+// One drizzle schema for PGlite and PostgreSQL, split by area. Add an area's file here.
+export * from "./accounts.ts";
+export * from "./federation.ts";

@@ -1,0 +1,31 @@
+import type { Federation } from "@fedify/fedify";
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../web/env.ts";
+import type { FederationData } from "./federation.ts";
+
+/**
+ * Hands ActivityPub/WebFinger/NodeInfo requests to Fedify; everything Fedify does not own (or
+ * answers 406 for, i.e. a browser asking for HTML) falls through to our Hono routes.
+ */
+export function federationMiddleware(
+  federation: Federation<FederationData>,
+): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    let fellThrough = false;
+    const response = await federation.fetch(c.req.raw, {
+      contextData: c.var.deps,
+      onNotFound: async () => {
+        fellThrough = true;
+        await next();
+        return c.res;
+      },
+      onNotAcceptable: async () => {
+        fellThrough = true;
+        await next();
+        return c.res;
+      },
+    });
+    if (!fellThrough) c.res = response;
+    return fellThrough ? undefined : response;
+  };
+}

@@ -1,0 +1,68 @@
+import { serve as serveHttp } from "@hono/node-server";
+import { getLogger } from "@logtape/logtape";
+import { createApp } from "./app.ts";
+import { systemClock } from "./config/clock.ts";
+import type { Config, NodeType } from "./config/config.ts";
+import { openDatabase } from "./db/client.ts";
+import { migrate } from "./db/migrate.ts";
+import type { Deps } from "./deps.ts";
+import { startWorker } from "./worker.ts";
+
+const logger = getLogger(["fediflattr", "server"]);
+
+export interface RunningServer {
+  deps: Deps;
+  url: URL;
+  stop(): Promise<void>;
+}
+
+/** Starts web and/or worker roles; resolves once listening. Used by the CLI and by tests. */
+export async function startServer(
+  config: Config,
+  options: { role?: NodeType; hostname?: string; deps?: Partial<Deps> } = {},
+): Promise<RunningServer> {
+  const role = options.role ?? config.nodeType;
+  const database = options.deps?.database ?? (await openDatabase(config));
+  await migrate(database);
+  const deps: Deps = { config, database, clock: options.deps?.clock ?? systemClock };
+  const app = createApp(deps);
+  const stops: (() => Promise<void>)[] = [];
+
+  if (role === "worker" || role === "all") {
+    const worker = startWorker(deps, app.federation);
+    stops.push(worker.stop);
+  }
+  let url = new URL(config.origin.href);
+  if (role === "web" || role === "all") {
+    const server = await new Promise<ReturnType<typeof serveHttp>>((resolve) => {
+      const s = serveHttp(
+        { fetch: app.fetch, port: config.port, hostname: options.hostname ?? "0.0.0.0" },
+        () => resolve(s),
+      );
+    });
+    const address = server.address();
+    if (address && typeof address === "object") {
+      url = new URL(`http://${options.hostname ?? "localhost"}:${address.port}/`);
+    }
+    stops.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        }),
+    );
+    logger.info("Fediflattr ({role}) listening on {url}, public origin {origin}", {
+      role,
+      url: url.href,
+      origin: config.origin.href,
+    });
+  }
+  return {
+    deps,
+    url,
+    stop: async () => {
+      for (const stop of stops.reverse()) await stop();
+      if (!options.deps?.database) await database.close();
+    },
+  };
+}

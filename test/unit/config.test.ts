@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config/config.ts";
+
+describe("loadConfig", () => {
+  it("has defaults that start an instance on localhost:8080", () => {
+    const c = loadConfig({});
+    expect(c.origin.href).toBe("http://localhost:8080/");
+    expect(c.port).toBe(8080);
+    expect(c.currency).toBe("EUR");
+    expect(c.timeZone).toBe("UTC");
+    expect(c.minBudget).toBe(200n);
+    expect(c.maxBudget).toBe(10000n);
+    expect(c.registration).toBe("invite");
+    expect(c.nodeType).toBe("all");
+    expect(c.feeBp).toBe(0);
+  });
+
+  it.each([
+    ["ORIGIN", "not a url"],
+    ["ORIGIN", "ftp://x.example/"],
+    ["ORIGIN", "https://x.example/path"],
+    ["PORT", "80a"],
+    ["PORT", "70000"],
+    ["CURRENCY", "EURO"],
+    ["CURRENCY", "XYZ"],
+    ["TIME_ZONE", "Mars/Olympus"],
+    ["FEE_BP", "10001"],
+    ["FEE_BP", "-1"],
+    ["MIN_BUDGET", "2.001"],
+    ["MIN_BUDGET", "0"],
+    ["MAX_BUDGET", "1.00"],
+    ["REGISTRATION", "maybe"],
+    ["NODE_TYPE", "db"],
+    ["DATABASE_URL", "mysql://x"],
+    ["SIGNUP_RATE_LIMIT", "5 per hour"],
+  ])("rejects %s=%s naming the variable", (name, value) => {
+    let err: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).variable).toBe(name);
+    expect((err as Error).message).toContain(name);
+  });
+
+  it("reads budgets in the currency's minor units", () => {
+    expect(loadConfig({ CURRENCY: "JPY", MIN_BUDGET: "200", MAX_BUDGET: "10000" }).minBudget).toBe(
+      200n,
+    );
+    expect(() => loadConfig({ CURRENCY: "JPY", MIN_BUDGET: "2.00" })).toThrow(/MIN_BUDGET/);
+  });
+});
