@@ -1,3 +1,4 @@
 // One drizzle schema for PGlite and PostgreSQL, split by area. Add an area's file here.
 export * from "./accounts.ts";
 export * from "./federation.ts";
+export * from "./ledger.ts";

@@ -1,0 +1,13 @@
+// The ledger's public API. Callers import from here.
+export * from "./accounts.ts";
+export { balanceOf } from "./balance.ts";
+export { checkLedger, type LedgerSummary, type LedgerViolation, ledgerSummary } from "./check.ts";
+export * from "./errors.ts";
+export {
+  type EntryInput,
+  type Posting,
+  type PostResult,
+  postEntry,
+  validateEntry,
+} from "./post.ts";
+export { reverseEntry } from "./reverse.ts";

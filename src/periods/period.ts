@@ -1,0 +1,67 @@
+import { Temporal } from "@js-temporal/polyfill";
+
+/**
+ * A settlement period: one calendar month in the instance time zone, written "YYYY-MM".
+ * Plain strings so they travel through SQL, JSON and URLs unchanged; they sort chronologically.
+ */
+export type Period = string;
+
+export class PeriodError extends Error {
+  override name = "PeriodError";
+}
+
+const PATTERN = /^(\d{4})-(0[1-9]|1[0-2])$/;
+
+/** Strict: exactly "YYYY-MM" with a month 01–12 and a year 0001–9999. */
+export function parsePeriod(text: string): { year: number; month: number } {
+  const m = PATTERN.exec(text);
+  if (!m || m[1] === "0000") {
+    throw new PeriodError(`not a period: "${text}" (expected YYYY-MM, e.g. 2026-03)`);
+  }
+  return { year: Number(m[1]), month: Number(m[2]) };
+}
+
+export function isPeriod(text: string): boolean {
+  return PATTERN.test(text) && !text.startsWith("0000");
+}
+
+function format(year: number, month: number): Period {
+  if (year < 1 || year > 9999) throw new PeriodError(`year ${year} is outside 0001–9999`);
+  return `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}`;
+}
+
+/** The period an instant belongs to, in the given IANA time zone. */
+export function periodOf(instant: Date, timeZone: string): Period {
+  const ms = instant.getTime();
+  if (!Number.isFinite(ms)) throw new PeriodError("invalid date");
+  const z = Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(timeZone);
+  return format(z.year, z.month);
+}
+
+function startOf(year: number, month: number, timeZone: string): Date {
+  // startOfDay, not 00:00: in zones whose midnight can be skipped by DST the month starts later.
+  const z = Temporal.PlainDate.from({ year, month, day: 1 }).toZonedDateTime({ timeZone });
+  return new Date(z.epochMilliseconds);
+}
+
+/** The half-open interval [start, end) of instants that belong to the period. */
+export function periodBounds(period: Period, timeZone: string): { start: Date; end: Date } {
+  const { year, month } = parsePeriod(period);
+  const next = parsePeriod(nextPeriod(period));
+  return { start: startOf(year, month, timeZone), end: startOf(next.year, next.month, timeZone) };
+}
+
+export function nextPeriod(period: Period): Period {
+  const { year, month } = parsePeriod(period);
+  return month === 12 ? format(year + 1, 1) : format(year, month + 1);
+}
+
+export function previousPeriod(period: Period): Period {
+  const { year, month } = parsePeriod(period);
+  return month === 1 ? format(year - 1, 12) : format(year, month - 1);
+}
+
+/** True once every instant of the period lies in the past (now ≥ end). */
+export function hasEnded(period: Period, now: Date, timeZone: string): boolean {
+  return now.getTime() >= periodBounds(period, timeZone).end.getTime();
+}
