@@ -1,0 +1,156 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  hasEnded,
+  isPeriod,
+  nextPeriod,
+  PeriodError,
+  parsePeriod,
+  periodBounds,
+  periodOf,
+  previousPeriod,
+} from "../../src/periods/period.ts";
+
+const BERLIN = "Europe/Berlin";
+const iso = (d: Date) => d.toISOString();
+
+describe("periodOf in Europe/Berlin", () => {
+  it("puts 23:59:59.999 on the last day in the month and 00:00 of the next day in the next", () => {
+    // 31 March 2026 23:59:59.999 CEST (UTC+2) and 1 April 00:00 CEST.
+    expect(periodOf(new Date("2026-03-31T21:59:59.999Z"), BERLIN)).toBe("2026-03");
+    expect(periodOf(new Date("2026-03-31T22:00:00.000Z"), BERLIN)).toBe("2026-04");
+    // 31 January 23:59:59.999 CET (UTC+1).
+    expect(periodOf(new Date("2026-01-31T22:59:59.999Z"), BERLIN)).toBe("2026-01");
+    expect(periodOf(new Date("2026-01-31T23:00:00.000Z"), BERLIN)).toBe("2026-02");
+    // New year.
+    expect(periodOf(new Date("2026-12-31T22:59:59.999Z"), BERLIN)).toBe("2026-12");
+    expect(periodOf(new Date("2026-12-31T23:00:00.000Z"), BERLIN)).toBe("2027-01");
+    // The same instants in UTC belong to the earlier month.
+    expect(periodOf(new Date("2026-03-31T22:00:00.000Z"), "UTC")).toBe("2026-03");
+  });
+
+  it("handles the 2026 DST days inside their months", () => {
+    // 29 March 2026: 02:00 CET jumps to 03:00 CEST. March still starts at 00:00 CET.
+    expect(periodBounds("2026-03", BERLIN)).toEqual({
+      start: new Date("2026-02-28T23:00:00.000Z"),
+      end: new Date("2026-03-31T22:00:00.000Z"),
+    });
+    expect(periodOf(new Date("2026-03-29T00:59:59.999Z"), BERLIN)).toBe("2026-03");
+    expect(periodOf(new Date("2026-03-29T01:00:00.000Z"), BERLIN)).toBe("2026-03");
+    // 25 October 2026: 03:00 CEST falls back to 02:00 CET; the month is one hour longer.
+    const oct = periodBounds("2026-10", BERLIN);
+    expect(iso(oct.start)).toBe("2026-09-30T22:00:00.000Z");
+    expect(iso(oct.end)).toBe("2026-10-31T23:00:00.000Z");
+    expect(oct.end.getTime() - oct.start.getTime()).toBe((31 * 24 + 1) * 3600_000);
+    const march = periodBounds("2026-03", BERLIN);
+    expect(march.end.getTime() - march.start.getTime()).toBe((31 * 24 - 1) * 3600_000);
+    expect(periodOf(new Date("2026-10-25T00:30:00.000Z"), BERLIN)).toBe("2026-10");
+    expect(periodOf(new Date("2026-10-25T01:30:00.000Z"), BERLIN)).toBe("2026-10");
+  });
+
+  it("knows February in 2026 and in a leap year", () => {
+    expect(periodBounds("2026-02", BERLIN)).toEqual({
+      start: new Date("2026-01-31T23:00:00.000Z"),
+      end: new Date("2026-02-28T23:00:00.000Z"),
+    });
+    expect(periodBounds("2028-02", BERLIN)).toEqual({
+      start: new Date("2028-01-31T23:00:00.000Z"),
+      end: new Date("2028-02-29T23:00:00.000Z"),
+    });
+    expect(periodOf(new Date("2028-02-29T22:59:59.999Z"), BERLIN)).toBe("2028-02");
+    expect(periodOf(new Date("2028-02-29T23:00:00.000Z"), BERLIN)).toBe("2028-03");
+    expect(periodOf(new Date("2026-02-28T22:59:59.999Z"), BERLIN)).toBe("2026-02");
+    expect(periodOf(new Date("2026-02-28T23:00:00.000Z"), BERLIN)).toBe("2026-03");
+  });
+
+  it("starts a month at the start of its first day even where midnight does not exist", () => {
+    // Paraguay's DST began at 00:00 on 1 October 2022: clocks jumped to 01:00.
+    const b = periodBounds("2022-10", "America/Asuncion");
+    expect(iso(b.start)).toBe("2022-10-01T04:00:00.000Z"); // 01:00 -03, the first instant of the day
+    expect(periodOf(new Date(b.start.getTime() - 1), "America/Asuncion")).toBe("2022-09");
+  });
+});
+
+describe("hasEnded", () => {
+  it("is true from the first instant of the next period", () => {
+    const end = new Date("2026-03-31T22:00:00.000Z");
+    expect(hasEnded("2026-03", new Date(end.getTime() - 1), BERLIN)).toBe(false);
+    expect(hasEnded("2026-03", end, BERLIN)).toBe(true);
+    expect(hasEnded("2026-04", end, BERLIN)).toBe(false);
+  });
+});
+
+describe("parsePeriod", () => {
+  it("accepts YYYY-MM only", () => {
+    expect(parsePeriod("2026-03")).toEqual({ year: 2026, month: 3 });
+    for (const bad of [
+      "2026-3",
+      "2026-13",
+      "2026-00",
+      "26-03",
+      "2026/03",
+      " 2026-03",
+      "2026-03-01",
+      "0000-01",
+      "",
+      "2026-03\n",
+    ]) {
+      expect(() => parsePeriod(bad)).toThrow(PeriodError);
+      expect(isPeriod(bad)).toBe(false);
+    }
+    expect(() => parsePeriod("2026-13")).toThrow(/expected YYYY-MM/);
+  });
+
+  it("steps across years", () => {
+    expect(nextPeriod("2026-12")).toBe("2027-01");
+    expect(nextPeriod("2026-01")).toBe("2026-02");
+    expect(previousPeriod("2027-01")).toBe("2026-12");
+    expect(() => nextPeriod("9999-12")).toThrow(PeriodError);
+  });
+});
+
+describe("properties", () => {
+  const zone = fc.constantFrom(
+    "Europe/Berlin",
+    "UTC",
+    "America/New_York",
+    "Australia/Lord_Howe",
+    "Asia/Kathmandu",
+    "Pacific/Chatham",
+    "America/Asuncion",
+  );
+  const instant = fc
+    .integer({ min: Date.UTC(1971, 0, 1), max: Date.UTC(2090, 0, 1) })
+    .map((ms) => new Date(ms));
+  const period = fc
+    .tuple(fc.integer({ min: 1971, max: 2089 }), fc.integer({ min: 1, max: 12 }))
+    .map(([y, m]) => `${y}-${String(m).padStart(2, "0")}`);
+
+  it("every instant lies in the bounds of its period, and in no neighbour's", () => {
+    fc.assert(
+      fc.property(instant, zone, (t, tz) => {
+        const p = periodOf(t, tz);
+        const { start, end } = periodBounds(p, tz);
+        expect(start.getTime() <= t.getTime() && t.getTime() < end.getTime()).toBe(true);
+        const prev = periodBounds(previousPeriod(p), tz);
+        const next = periodBounds(nextPeriod(p), tz);
+        expect(t.getTime() < prev.end.getTime()).toBe(false);
+        expect(t.getTime() >= next.start.getTime()).toBe(false);
+      }),
+    );
+  });
+
+  it("bounds are contiguous and the edges belong to the right periods", () => {
+    fc.assert(
+      fc.property(period, zone, (p, tz) => {
+        const { start, end } = periodBounds(p, tz);
+        expect(end.getTime()).toBe(periodBounds(nextPeriod(p), tz).start.getTime());
+        expect(end.getTime() - start.getTime()).toBeGreaterThan(27 * 86400_000);
+        expect(periodOf(start, tz)).toBe(p);
+        expect(periodOf(new Date(end.getTime() - 1), tz)).toBe(p);
+        expect(periodOf(end, tz)).toBe(nextPeriod(p));
+        expect(periodOf(new Date(start.getTime() - 1), tz)).toBe(previousPeriod(p));
+      }),
+    );
+  });
+});
