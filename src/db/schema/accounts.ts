@@ -60,8 +60,13 @@ export const invites = pgTable(
 );
 
 /** Fixed-window counters for rate limits, shared by all web processes. */
-export const rateLimits = pgTable("rate_limits", {
-  key: text("key").primaryKey(),
-  windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
-  count: integer("count").notNull(),
-});
+export const rateLimits = pgTable(
+  "rate_limits",
+  {
+    key: text("key").primaryKey(),
+    windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
+    count: integer("count").notNull(),
+  },
+  // For pruning old windows.
+  (t) => [index("rate_limits_window_start").on(t.windowStart)],
+);
