@@ -40,18 +40,70 @@ CREATE TABLE "actor_keys" (
 --> statement-breakpoint
 CREATE TABLE "fedify_kv" (
 	"key" text PRIMARY KEY NOT NULL,
-	"value" jsonb NOT NULL,
+	"value" text NOT NULL,
 	"expires_at" timestamp with time zone
 );
 --> statement-breakpoint
 CREATE TABLE "fedify_queue" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "fedify_queue_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
-	"message" jsonb NOT NULL,
+	"channel" text DEFAULT 'default' NOT NULL,
+	"message" text NOT NULL,
 	"ordering_key" text,
 	"available_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"locked_until" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "budgets" (
+	"user_id" bigint PRIMARY KEY NOT NULL,
+	"amount" bigint NOT NULL,
+	"currency" text NOT NULL,
+	"updated_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "budgets_amount_positive" CHECK ("budgets"."amount" > 0)
+);
+--> statement-breakpoint
+CREATE TABLE "close_payers" (
+	"period" text NOT NULL,
+	"user_id" bigint NOT NULL,
+	"amount" bigint NOT NULL,
+	"fee" bigint NOT NULL,
+	"flattrs" integer NOT NULL,
+	"processed_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "close_payers_period_user_id_pk" PRIMARY KEY("period","user_id"),
+	CONSTRAINT "close_payers_amounts" CHECK ("close_payers"."amount" >= 0 and "close_payers"."fee" >= 0 and "close_payers"."fee" <= "close_payers"."amount"),
+	CONSTRAINT "close_payers_flattrs" CHECK ("close_payers"."flattrs" > 0)
+);
+--> statement-breakpoint
+CREATE TABLE "closed_periods" (
+	"period" text PRIMARY KEY NOT NULL,
+	"started_at" timestamp with time zone NOT NULL,
+	"closed_at" timestamp with time zone,
+	"stats" jsonb
+);
+--> statement-breakpoint
+CREATE TABLE "flattrs" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "flattrs_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"thing_id" bigint NOT NULL,
+	"payer_id" bigint NOT NULL,
+	"period" text NOT NULL,
+	"created_at" timestamp with time zone NOT NULL,
+	"withdrawn_at" timestamp with time zone,
+	CONSTRAINT "flattrs_period_format" CHECK ("flattrs"."period" ~ '^[0-9]{4}-(0[1-9]|1[0-2])$')
+);
+--> statement-breakpoint
+CREATE TABLE "things" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "things_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"owner_kind" text DEFAULT 'local' NOT NULL,
+	"owner_id" bigint NOT NULL,
+	"kind" text NOT NULL,
+	"url" text NOT NULL,
+	"url_normalized" text NOT NULL,
+	"title" text NOT NULL,
+	"description" text DEFAULT '' NOT NULL,
+	"created_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "things_kind" CHECK ("things"."kind" in ('page', 'profile', 'note')),
+	CONSTRAINT "things_owner_kind" CHECK ("things"."owner_kind" in ('local'))
 );
 --> statement-breakpoint
 CREATE TABLE "ledger_accounts" (
@@ -96,19 +148,59 @@ CREATE TABLE "ledger_postings" (
 	CONSTRAINT "ledger_postings_amount_nonzero" CHECK ("ledger_postings"."amount" <> 0)
 );
 --> statement-breakpoint
+CREATE TABLE "followers" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "followers_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"user_id" bigint NOT NULL,
+	"actor_uri" text NOT NULL,
+	"inbox_url" text NOT NULL,
+	"shared_inbox_url" text,
+	"follow_id" text NOT NULL,
+	"created_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "following" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "following_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"user_id" bigint NOT NULL,
+	"actor_uri" text NOT NULL,
+	"inbox_url" text NOT NULL,
+	"shared_inbox_url" text,
+	"follow_id" text NOT NULL,
+	"accepted_at" timestamp with time zone,
+	"created_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "invites" ADD CONSTRAINT "invites_created_by_users_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "invites" ADD CONSTRAINT "invites_used_by_users_id_fk" FOREIGN KEY ("used_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sessions" ADD CONSTRAINT "sessions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "budgets" ADD CONSTRAINT "budgets_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "close_payers" ADD CONSTRAINT "close_payers_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "flattrs" ADD CONSTRAINT "flattrs_thing_id_things_id_fk" FOREIGN KEY ("thing_id") REFERENCES "public"."things"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "flattrs" ADD CONSTRAINT "flattrs_payer_id_users_id_fk" FOREIGN KEY ("payer_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "things" ADD CONSTRAINT "things_owner_id_users_id_fk" FOREIGN KEY ("owner_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "ledger_entries" ADD CONSTRAINT "ledger_entries_reverses_entry_id_ledger_entries_id_fk" FOREIGN KEY ("reverses_entry_id") REFERENCES "public"."ledger_entries"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "followers" ADD CONSTRAINT "followers_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "following" ADD CONSTRAINT "following_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "invites_created_by" ON "invites" USING btree ("created_by");--> statement-breakpoint
+CREATE INDEX "rate_limits_window_start" ON "rate_limits" USING btree ("window_start");--> statement-breakpoint
 CREATE INDEX "sessions_user" ON "sessions" USING btree ("user_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "users_username_lower" ON "users" USING btree (lower("username"));--> statement-breakpoint
 CREATE UNIQUE INDEX "users_email_lower" ON "users" USING btree (lower("email"));--> statement-breakpoint
 CREATE INDEX "actor_keys_actor" ON "actor_keys" USING btree ("actor","type");--> statement-breakpoint
 CREATE INDEX "fedify_kv_expires" ON "fedify_kv" USING btree ("expires_at");--> statement-breakpoint
-CREATE INDEX "fedify_queue_available" ON "fedify_queue" USING btree ("available_at","id");--> statement-breakpoint
+CREATE INDEX "fedify_queue_available" ON "fedify_queue" USING btree ("channel","available_at","id");--> statement-breakpoint
+CREATE INDEX "fedify_queue_ordering" ON "fedify_queue" USING btree ("channel","ordering_key","id");--> statement-breakpoint
+CREATE UNIQUE INDEX "flattrs_active_unique" ON "flattrs" USING btree ("thing_id","payer_id","period") WHERE "flattrs"."withdrawn_at" is null;--> statement-breakpoint
+CREATE INDEX "flattrs_period_payer" ON "flattrs" USING btree ("period","payer_id","id") WHERE "flattrs"."withdrawn_at" is null;--> statement-breakpoint
+CREATE INDEX "flattrs_thing_period" ON "flattrs" USING btree ("thing_id","period");--> statement-breakpoint
+CREATE INDEX "flattrs_payer_created" ON "flattrs" USING btree ("payer_id","created_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "things_owner_url" ON "things" USING btree ("owner_id","url_normalized");--> statement-breakpoint
+CREATE UNIQUE INDEX "things_owner_profile" ON "things" USING btree ("owner_id") WHERE "things"."kind" = 'profile';--> statement-breakpoint
 CREATE UNIQUE INDEX "ledger_entries_idempotency_key" ON "ledger_entries" USING btree ("idempotency_key");--> statement-breakpoint
 CREATE UNIQUE INDEX "ledger_entries_reverses" ON "ledger_entries" USING btree ("reverses_entry_id");--> statement-breakpoint
 CREATE INDEX "ledger_entries_period_kind" ON "ledger_entries" USING btree ("period","kind");--> statement-breakpoint
 CREATE INDEX "ledger_postings_entry" ON "ledger_postings" USING btree ("entry_id");--> statement-breakpoint
-CREATE INDEX "ledger_postings_account" ON "ledger_postings" USING btree ("account","currency","entry_id");
+CREATE INDEX "ledger_postings_account" ON "ledger_postings" USING btree ("account","currency","entry_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "followers_user_actor" ON "followers" USING btree ("user_id","actor_uri");--> statement-breakpoint
+CREATE INDEX "followers_actor" ON "followers" USING btree ("actor_uri");--> statement-breakpoint
+CREATE UNIQUE INDEX "following_user_actor" ON "following" USING btree ("user_id","actor_uri");--> statement-breakpoint
+CREATE UNIQUE INDEX "following_follow_id" ON "following" USING btree ("follow_id");

@@ -1,4 +1,5 @@
 // One drizzle schema for PGlite and PostgreSQL, split by area. Add an area's file here.
 export * from "./accounts.ts";
 export * from "./federation.ts";
+export * from "./flattr.ts";
 export * from "./ledger.ts";

@@ -1,0 +1,135 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+import { users } from "./accounts.ts";
+
+/** A user's monthly budget. No row = no budget (cannot flattr). Unspent budget stays in the wallet. */
+export const budgets = pgTable(
+  "budgets",
+  {
+    userId: bigint("user_id", { mode: "number" })
+      .primaryKey()
+      .references(() => users.id, { onDelete: "cascade" }),
+    amount: bigint("amount", { mode: "bigint" }).notNull(),
+    currency: text("currency").notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [check("budgets_amount_positive", sql`${t.amount} > 0`)],
+);
+
+/**
+ * Something that can be flattred. URLs are unique per owner, not globally: a URL is a claim by its
+ * owner, and a global constraint would let anyone squat someone else's page first.
+ * `owner_kind` is the seam for creators elsewhere (remote peers, unclaimed): the close maps it to
+ * the account a share goes to. Only "local" exists today.
+ */
+export const things = pgTable(
+  "things",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    ownerKind: text("owner_kind").notNull().default("local"),
+    // Money history points at things and their owners: never cascade-delete them away.
+    ownerId: bigint("owner_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "restrict" }),
+    kind: text("kind").notNull(),
+    /** As registered (trimmed); shown to people. */
+    url: text("url").notNull(),
+    /** Canonical form used for uniqueness and lookups (no fragment, lowercase scheme/host). */
+    urlNormalized: text("url_normalized").notNull(),
+    title: text("title").notNull(),
+    description: text("description").notNull().default(""),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("things_owner_url").on(t.ownerId, t.urlNormalized),
+    uniqueIndex("things_owner_profile").on(t.ownerId).where(sql`${t.kind} = 'profile'`),
+    check("things_kind", sql`${t.kind} in ('page', 'profile', 'note')`),
+    check("things_owner_kind", sql`${t.ownerKind} in ('local')`),
+  ],
+);
+
+/**
+ * One row per flattr. Unflattr marks the row (`withdrawn_at`) instead of deleting it: the history
+ * stays honest and rate limits see churn; the close reads only rows with `withdrawn_at is null`.
+ * A period's rows are frozen once the period is sealed in `closed_periods` (ADR 0002).
+ */
+export const flattrs = pgTable(
+  "flattrs",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    thingId: bigint("thing_id", { mode: "number" })
+      .notNull()
+      .references(() => things.id, { onDelete: "restrict" }),
+    payerId: bigint("payer_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "restrict" }),
+    /** "YYYY-MM" in the instance time zone at `created_at`. */
+    period: text("period").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
+    withdrawnAt: timestamp("withdrawn_at", { withTimezone: true }),
+  },
+  (t) => [
+    // One active flattr per thing, payer and period: the database decides races.
+    uniqueIndex("flattrs_active_unique")
+      .on(t.thingId, t.payerId, t.period)
+      .where(sql`${t.withdrawnAt} is null`),
+    // The close walks payers of a period in id order and their flattrs in id order.
+    index("flattrs_period_payer")
+      .on(t.period, t.payerId, t.id)
+      .where(sql`${t.withdrawnAt} is null`),
+    index("flattrs_thing_period").on(t.thingId, t.period),
+    index("flattrs_payer_created").on(t.payerId, t.createdAt),
+    check("flattrs_period_format", sql`${t.period} ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'`),
+  ],
+);
+
+/**
+ * Periods being closed or closed. A row appears when the close seals the period (`closed_at` null
+ * while batches run); from then on flattr and unflattr into that period are refused.
+ */
+export const closedPeriods = pgTable("closed_periods", {
+  period: text("period").primaryKey(),
+  startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
+  closedAt: timestamp("closed_at", { withTimezone: true }),
+  /** Totals over the whole period: users, payers, flattrs, amount, fees (decimal strings of minor units). */
+  stats: jsonb("stats"),
+});
+
+/**
+ * Every payer the close processed, also those who paid nothing (no balance): the claim that makes
+ * batches idempotent, and with the frozen flattrs of the period the source of each flattr's final
+ * value (`settlement/shares.ts`). The ledger entry is keyed `close:<period>:<user_id>`.
+ */
+export const closePayers = pgTable(
+  "close_payers",
+  {
+    period: text("period").notNull(),
+    userId: bigint("user_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "restrict" }),
+    /** min(budget, wallet balance) at the close; 0 = nothing posted. */
+    amount: bigint("amount", { mode: "bigint" }).notNull(),
+    fee: bigint("fee", { mode: "bigint" }).notNull(),
+    flattrs: integer("flattrs").notNull(),
+    processedAt: timestamp("processed_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.period, t.userId] }),
+    check(
+      "close_payers_amounts",
+      sql`${t.amount} >= 0 and ${t.fee} >= 0 and ${t.fee} <= ${t.amount}`,
+    ),
+    check("close_payers_flattrs", sql`${t.flattrs} > 0`),
+  ],
+);

@@ -1,0 +1,37 @@
+/** Why a flattr-domain operation was refused. Stable strings: clients and tests match on them. */
+export type FlattrErrorCode =
+  | "user_not_found"
+  | "budget_too_low"
+  | "budget_too_high"
+  | "invalid_url"
+  | "invalid_title"
+  | "invalid_description"
+  | "thing_not_found"
+  | "own_thing"
+  | "no_budget"
+  | "already_flattred"
+  | "not_flattred"
+  | "period_closed"
+  | "rate_limited"
+  | "period_limit";
+
+/**
+ * A refusal the person asking caused: `code` for machines, `message` for people. Nothing was
+ * changed when one is thrown.
+ */
+export class FlattrError extends Error {
+  constructor(
+    readonly code: FlattrErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "FlattrError";
+  }
+
+  /** The HTTP status the web layer should answer with. */
+  get status(): 404 | 422 | 429 {
+    if (this.code === "thing_not_found" || this.code === "user_not_found") return 404;
+    if (this.code === "rate_limited") return 429;
+    return 422;
+  }
+}
