@@ -1,0 +1,35 @@
+import { type SQL, sql } from "drizzle-orm";
+
+/*
+ * The split of one payer's month, as SQL fragments shared by the close (which posts it) and by
+ * flattrValues (which shows it, projected or final): one definition, so what people are shown is
+ * what gets paid.
+ *
+ *   fee   = floor(amount × fee_bp / 10000)
+ *   net   = amount − fee
+ *   share = ⌊net / n⌋ + (1 if the flattr's rank by id ≤ net mod n)
+ *
+ * All weights are equal, so largest remainder gives every flattr the same remainder and the
+ * net mod n leftover units go to the first flattrs by id (the stable tie-break). Every share is
+ * ⌊q⌋ or ⌊q⌋+1 and the shares sum to net exactly.
+ */
+
+/** Fee in minor units; numeric so amount × fee_bp cannot overflow int8. */
+export function feeSql(amount: SQL, feeBp: number): SQL {
+  return sql`floor((${amount})::numeric * ${feeBp}::int4 / 10000)::int8`;
+}
+
+/** Share of the flattr ranked `rank` (1-based, by flattr id) among `n` splitting `net`. */
+export function shareSql(net: SQL, n: SQL, rank: SQL): SQL {
+  return sql`((${net})::int8 / (${n})::int8 + case when (${rank})::int8 <= (${net})::int8 % (${n})::int8 then 1 else 0 end)::int8`;
+}
+
+/**
+ * The ledger account a share is credited to, by the kind of the thing's owner. Only local
+ * creators exist today; remote creators (clearing:<peer>) and unclaimed ones (pledges) plug in
+ * here. An unknown kind yields NULL, which the postings' NOT NULL refuses: the batch fails loudly
+ * instead of paying the wrong account.
+ */
+export function creatorAccountSql(ownerKind: SQL, ownerId: SQL): SQL {
+  return sql`(case ${ownerKind} when 'local' then 'earnings:' || (${ownerId})::text end)`;
+}
