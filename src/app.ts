@@ -8,11 +8,13 @@ import type { AppEnv } from "./web/env.ts";
 import { onError, onNotFound } from "./web/errors.ts";
 import { requestLog } from "./web/request-log.ts";
 import { webRoutes } from "./web/routes.tsx";
+import { sessionMiddleware } from "./web/session.ts";
 
 export interface App {
   hono: Hono<AppEnv>;
   federation: Federation<FederationData>;
-  fetch: (request: Request) => Promise<Response>;
+  /** `env` is what @hono/node-server passes (the socket, for the client IP); tests omit it. */
+  fetch: (request: Request, env?: object) => Promise<Response>;
 }
 
 /** The composition root: the only place that wires the pieces together. */
@@ -27,6 +29,8 @@ export function createApp(deps: Deps): App {
     c.set("user", null);
     await next();
   });
+  // Sets c.var.user (session cookie; bearer tokens plug in here) and c.var.csrfToken.
+  hono.use(sessionMiddleware());
   // Pages refuse to be framed (clickjacking); the counter widget overrides this on its route.
   hono.use(
     secureHeaders({
@@ -38,5 +42,5 @@ export function createApp(deps: Deps): App {
   );
   hono.use(federationMiddleware(federation));
   hono.route("/", webRoutes(deps));
-  return { hono, federation, fetch: async (request) => hono.fetch(request) };
+  return { hono, federation, fetch: async (request, env) => hono.fetch(request, env) };
 }

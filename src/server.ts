@@ -1,11 +1,14 @@
+import type { Federation } from "@fedify/fedify";
 import { serve as serveHttp } from "@hono/node-server";
 import { getLogger } from "@logtape/logtape";
+import { countUsers } from "./accounts/users.ts";
 import { createApp } from "./app.ts";
 import { systemClock } from "./config/clock.ts";
 import type { Config, NodeType } from "./config/config.ts";
 import { openDatabase } from "./db/client.ts";
 import { migrate } from "./db/migrate.ts";
 import type { Deps } from "./deps.ts";
+import type { FederationData } from "./federation/federation.ts";
 import { startWorker } from "./worker.ts";
 
 const logger = getLogger(["fediflattr", "server"]);
@@ -13,6 +16,8 @@ const logger = getLogger(["fediflattr", "server"]);
 export interface RunningServer {
   deps: Deps;
   url: URL;
+  /** For code that sends activities: `federationContext(server.federation, server.deps)`. */
+  federation: Federation<FederationData>;
   stop(): Promise<void>;
 }
 
@@ -24,6 +29,12 @@ export async function startServer(
   const role = options.role ?? config.nodeType;
   const database = options.deps?.database ?? (await openDatabase(config));
   await migrate(database);
+  if ((await countUsers(database.db)) === 0) {
+    logger.warn(
+      "This instance has no users yet. Create the first administrator with: " +
+        "npx fediflattr user create admin --email you@example.com --admin",
+    );
+  }
   const deps: Deps = { config, database, clock: options.deps?.clock ?? systemClock };
   const app = createApp(deps);
   const stops: (() => Promise<void>)[] = [];
@@ -60,6 +71,7 @@ export async function startServer(
   return {
     deps,
     url,
+    federation: app.federation,
     stop: async () => {
       for (const stop of stops.reverse()) await stop();
       if (!options.deps?.database) await database.close();

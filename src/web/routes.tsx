@@ -1,18 +1,24 @@
 import { Hono } from "hono";
 import type { Deps } from "../deps.ts";
 import type { AppEnv } from "./env.ts";
+import { homeRoutes } from "./pages/home.tsx";
+import { invitesRoutes } from "./pages/invites.tsx";
+import { loginRoutes } from "./pages/login.tsx";
+import { profileRoutes } from "./pages/profile.tsx";
+import { settingsRoutes } from "./pages/settings.tsx";
+import { signupRoutes } from "./pages/signup.tsx";
 
-// SKELETON: the accounts helper replaces this with sessions, CSRF and the account pages.
+/**
+ * The server-rendered pages. `c.var.user` and `c.var.csrfToken` come from `sessionMiddleware`
+ * (src/web/session.ts), registered in src/app.ts before everything else.
+ */
 export function webRoutes(_deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.get("/", (c) =>
-    c.html(
-      <html lang="en">
-        <body>
-          <h1>Fediflattr</h1>
-        </body>
-      </html>,
-    ),
-  );
+  app.route("/", homeRoutes());
+  app.route("/", signupRoutes());
+  app.route("/", loginRoutes());
+  app.route("/", settingsRoutes());
+  app.route("/", invitesRoutes());
+  app.route("/", profileRoutes());
   return app;
 }

@@ -1,0 +1,87 @@
+import { Hono } from "hono";
+import { hitRateLimit, loginRateKey, resetRateLimit } from "../../accounts/rate-limit.ts";
+import { authenticate } from "../../accounts/users.ts";
+import { clientIp } from "../client-ip.ts";
+import { formGuard } from "../csrf.ts";
+import type { AppEnv } from "../env.ts";
+import { readForm, safeNext } from "../forms.ts";
+import { CsrfField, FormMessage, renderPage } from "../layout.tsx";
+import { endSession, startSession } from "../session.ts";
+
+function LoginForm(props: { csrfToken: string; username: string; next: string; error?: string }) {
+  return (
+    <form method="post" action="/login" class="stack">
+      <FormMessage error={props.error} />
+      <CsrfField token={props.csrfToken} />
+      <input type="hidden" name="next" value={props.next} />
+      <label>
+        Username or e-mail
+        <input
+          type="text"
+          name="username"
+          value={props.username}
+          required
+          autocomplete="username"
+          spellcheck={false}
+        />
+      </label>
+      <label>
+        Password
+        <input type="password" name="password" required autocomplete="current-password" />
+      </label>
+      <button type="submit">Log in</button>
+    </form>
+  );
+}
+
+export function loginRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get("/login", (c) => {
+    const next = safeNext(c.req.query("next"));
+    if (c.var.user) return c.redirect(next, 303);
+    return renderPage(
+      c,
+      { title: "Log in" },
+      <LoginForm csrfToken={c.var.csrfToken} username="" next={next} />,
+    );
+  });
+
+  app.post("/login", formGuard(), async (c) => {
+    const { config, database, clock } = c.var.deps;
+    const form = await readForm(c);
+    const username = form.get("username").trim().slice(0, 300);
+    const password = form.get("password");
+    const next = safeNext(form.get("next"));
+    const fail = (status: 401 | 422 | 429, error: string) =>
+      renderPage(
+        c,
+        { title: "Log in", status },
+        <LoginForm csrfToken={c.var.csrfToken} username={username} next={next} error={error} />,
+      );
+    if (!username || !password) return fail(422, "Enter your username and your password.");
+    // Counted before checking, so parallel guesses cannot slip past; a success clears it.
+    const key = loginRateKey(clientIp(c, config), username);
+    const limit = await hitRateLimit(database.db, clock, key, config.loginRateLimit);
+    if (!limit.allowed) {
+      c.header("Retry-After", String(limit.retryAfterSeconds));
+      return fail(
+        429,
+        `Too many failed logins for this account from your address. Try again in ${Math.ceil(limit.retryAfterSeconds / 60)} minutes.`,
+      );
+    }
+    const user = await authenticate(database.db, username, password);
+    if (!user) return fail(401, "Wrong username or password.");
+    await resetRateLimit(database.db, key);
+    await endSession(c, { keepCookie: true }); // an older session of this browser ends
+    await startSession(c, user.id);
+    return c.redirect(next, 303);
+  });
+
+  app.post("/logout", formGuard(), async (c) => {
+    await endSession(c);
+    return c.redirect("/", 303);
+  });
+
+  return app;
+}

@@ -1,0 +1,35 @@
+import { Hono } from "hono";
+import { findUserByUsername } from "../../accounts/users.ts";
+import type { AppEnv } from "../env.ts";
+import { ClientError } from "../errors.ts";
+import { renderPage } from "../layout.tsx";
+
+/**
+ * The public HTML profile at `/@username`. `/users/{username}` belongs to federation (the
+ * ActivityPub actor); this page links to it as the alternate representation.
+ */
+export function profileRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.get("/:handle{@[A-Za-z0-9_]{1,30}}", async (c) => {
+    const { config, database } = c.var.deps;
+    const username = c.req.param("handle").slice(1);
+    const user = await findUserByUsername(database.db, username);
+    if (!user) throw new ClientError(404, `There is no user @${username} here.`);
+    if (user.username !== username) return c.redirect(`/@${user.username}`, 301);
+    const actor = new URL(`/users/${user.username}`, config.origin).href;
+    return renderPage(
+      c,
+      {
+        title: user.displayName || user.username,
+        head: <link rel="alternate" type="application/activity+json" href={actor} />,
+      },
+      <>
+        <p class="muted">
+          @{user.username}@{config.origin.host}
+        </p>
+        {user.bio ? <p class="bio">{user.bio}</p> : <p class="muted">No bio yet.</p>}
+      </>,
+    );
+  });
+  return app;
+}

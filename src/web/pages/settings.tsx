@@ -1,0 +1,87 @@
+import { Hono } from "hono";
+import { AccountError } from "../../accounts/errors.ts";
+import { findUserById, updateProfile } from "../../accounts/users.ts";
+import { BIO_MAX, DISPLAY_NAME_MAX } from "../../accounts/validation.ts";
+import { formGuard } from "../csrf.ts";
+import type { AppEnv } from "../env.ts";
+import { ClientError } from "../errors.ts";
+import { accountErrorStatus, readForm } from "../forms.ts";
+import { CsrfField, FormMessage, renderPage } from "../layout.tsx";
+import { requireLogin, requireUser } from "../session.ts";
+
+function ProfileForm(props: {
+  csrfToken: string;
+  displayName: string;
+  bio: string;
+  error?: string;
+  notice?: string;
+}) {
+  return (
+    <form method="post" action="/settings" class="stack">
+      <FormMessage error={props.error} notice={props.notice} />
+      <CsrfField token={props.csrfToken} />
+      <label>
+        Display name
+        <input
+          type="text"
+          name="displayName"
+          value={props.displayName}
+          maxlength={DISPLAY_NAME_MAX}
+        />
+        <small>Up to {DISPLAY_NAME_MAX} characters.</small>
+      </label>
+      <label>
+        Bio
+        <textarea name="bio" maxlength={BIO_MAX}>
+          {props.bio}
+        </textarea>
+        <small>Up to {BIO_MAX} characters.</small>
+      </label>
+      <button type="submit">Save</button>
+    </form>
+  );
+}
+
+export function settingsRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get("/settings", requireLogin(), async (c) => {
+    const user = await findUserById(c.var.deps.database.db, requireUser(c).id);
+    if (!user) throw new ClientError(404, "Your account no longer exists.");
+    return renderPage(
+      c,
+      { title: "Profile settings" },
+      <ProfileForm
+        csrfToken={c.var.csrfToken}
+        displayName={user.displayName}
+        bio={user.bio}
+        notice={c.req.query("saved") !== undefined ? "Your profile was saved." : undefined}
+      />,
+    );
+  });
+
+  app.post("/settings", formGuard(), requireLogin(), async (c) => {
+    const user = requireUser(c);
+    const form = await readForm(c);
+    const displayName = form.get("displayName");
+    const bio = form.get("bio");
+    try {
+      await updateProfile(c.var.deps.database.db, user.id, { displayName, bio });
+    } catch (e) {
+      if (!(e instanceof AccountError)) throw e;
+      return renderPage(
+        c,
+        { title: "Profile settings", status: accountErrorStatus(e.code) },
+        <ProfileForm
+          csrfToken={c.var.csrfToken}
+          displayName={displayName.slice(0, 1000)}
+          bio={bio.slice(0, 5000)}
+          error={e.message}
+        />,
+      );
+    }
+    return c.redirect("/settings?saved", 303);
+  });
+
+  return app;
+}
