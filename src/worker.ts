@@ -1,6 +1,7 @@
 import type { Federation } from "@fedify/fedify";
 import type { Deps } from "./deps.ts";
 import type { FederationData } from "./federation/federation.ts";
+import { startAutoClose } from "./settlement/auto-close.ts";
 
 /** Background work: the federation queue (outbox deliveries, inbox processing) and schedules. */
 export function startWorker(
@@ -9,9 +10,12 @@ export function startWorker(
 ): { stop(): Promise<void> } {
   const controller = new AbortController();
   const queue = federation.startQueue(deps, { signal: controller.signal });
+  // Closes each period once it has ended plus CLOSE_GRACE_SECONDS; idempotent across workers.
+  const autoClose = startAutoClose(deps);
   return {
     stop: async () => {
       controller.abort();
+      await autoClose.stop();
       await queue.catch(() => {});
     },
   };
