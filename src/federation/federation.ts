@@ -1,17 +1,69 @@
-import { createFederation, type Federation, MemoryKvStore } from "@fedify/fedify";
+import {
+  type Context,
+  createFederation,
+  type Federation,
+  InProcessMessageQueue,
+  MemoryKvStore,
+} from "@fedify/fedify";
+import pkg from "../../package.json" with { type: "json" };
 import type { Deps } from "../deps.ts";
+import { registerActors } from "./actors.ts";
+import { registerCollections } from "./collections.ts";
+import { registerInbox } from "./inbox.ts";
+import { guardInbox } from "./inbox-guard.ts";
+import { registerNodeInfo } from "./nodeinfo.ts";
+import { attachTransactionScope, localTransactionScope } from "./outbox.ts";
 
 /** Context data Fedify hands to every dispatcher and listener. */
 export type FederationData = Deps;
 
-// SKELETON: the federation helper replaces MemoryKvStore with our DB KvStore/MessageQueue
-// and registers actors, inbox, NodeInfo.
+/**
+ * The Fedify federation of this instance: actors, WebFinger, NodeInfo, collections, inbox.
+ * The queue is started by the worker (src/worker.ts), never implicitly by a web process.
+ */
 export function buildFederation(deps: Deps): Federation<FederationData> {
   const federation = createFederation<FederationData>({
+    // TODO(queue): DbKvStore / DbMessageQueue once src/federation/kv-store.ts lands.
     kv: new MemoryKvStore(),
-    origin: deps.config.origin.href,
-    allowPrivateAddress: deps.config.allowPrivateAddress,
+    queue: new InProcessMessageQueue(),
     manuallyStartQueue: true,
+    origin: deps.config.origin.href,
+    // Tests and explicit dev setups only: lets Fedify talk to 127.0.0.1 and private networks.
+    allowPrivateAddress: deps.config.allowPrivateAddress,
+    userAgent: { software: `fediflattr/${pkg.version}`, url: deps.config.origin.href },
   });
+  attachTransactionScope(federation, localTransactionScope());
+  registerActors(federation);
+  registerCollections(federation);
+  registerNodeInfo(federation);
+  registerInbox(federation);
+
+  const fetch = federation.fetch.bind(federation);
+  federation.fetch = async (request, options) =>
+    webFingerBadRequest(request) ??
+    (await guardInbox(federation, request, options.contextData)) ??
+    fetch(request, options);
   return federation;
+}
+
+/** A Context for sending activities outside a request (domain functions, CLI, worker jobs). */
+export function federationContext(
+  federation: Federation<FederationData>,
+  deps: Deps,
+): Context<FederationData> {
+  return federation.createContext(new URL(deps.config.origin.href), deps);
+}
+
+/** Fedify answers these in plain text; `/.well-known/` clients get JSON from us. */
+function webFingerBadRequest(request: Request): Response | null {
+  const url = new URL(request.url);
+  if (url.pathname !== "/.well-known/webfinger") return null;
+  const resource = url.searchParams.get("resource");
+  if (resource === null || resource === "") {
+    return Response.json({ error: "Missing resource parameter." }, { status: 400 });
+  }
+  if (!URL.canParse(resource)) {
+    return Response.json({ error: "Invalid resource URL." }, { status: 400 });
+  }
+  return null;
 }

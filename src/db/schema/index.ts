@@ -3,3 +3,4 @@ export * from "./accounts.ts";
 export * from "./federation.ts";
 export * from "./flattr.ts";
 export * from "./ledger.ts";
+export * from "./follows.ts";

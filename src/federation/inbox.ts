@@ -1,0 +1,62 @@
+import type { Federation, InboxContext } from "@fedify/fedify";
+import { Accept, type Activity, Follow, Reject, Undo } from "@fedify/vocab";
+import { getLogger } from "@logtape/logtape";
+import type { FederationData } from "./federation.ts";
+import { onAcceptFollow, onFollow, onRejectFollow, onUndoFollow } from "./follows.ts";
+import { activityOrigin } from "./inbox-guard.ts";
+
+const logger = getLogger(["fediflattr", "federation", "inbox"]);
+
+type Handler<T extends Activity> = (
+  ctx: InboxContext<FederationData>,
+  activity: T,
+) => Promise<void>;
+
+/**
+ * Drops activities whose id and actor do not share an origin. The HTTP guard (inbox-guard.ts)
+ * refuses those already; this holds for activities that reach us any other way.
+ */
+function sameOrigin<T extends Activity>(handler: Handler<T>): Handler<T> {
+  return async (ctx, activity) => {
+    if (activityOrigin(activity) === null) {
+      logger.warning("Ignored {id}: id and actor on different origins", { id: activity.id?.href });
+      return;
+    }
+    await handler(ctx, activity);
+  };
+}
+
+/**
+ * Personal inboxes at `/users/{username}/inbox`, the shared inbox at `/inbox`. Accept, Reject
+ * and Undo are shared by several features (follows now, flattrs and settlements later): each
+ * feature's handler says whether the activity was its own, the first that claims it wins.
+ */
+export function registerInbox(federation: Federation<FederationData>): void {
+  federation
+    .setInboxListeners("/users/{identifier}/inbox", "/inbox")
+    .on(Follow, sameOrigin(onFollow))
+    .on(
+      Accept,
+      sameOrigin(async (ctx, accept) => {
+        if (await onAcceptFollow(ctx, accept)) return;
+        logger.debug("Accept {id} matched nothing of ours", { id: accept.id?.href });
+      }),
+    )
+    .on(
+      Reject,
+      sameOrigin(async (ctx, reject) => {
+        if (await onRejectFollow(ctx, reject)) return;
+        logger.debug("Reject {id} matched nothing of ours", { id: reject.id?.href });
+      }),
+    )
+    .on(
+      Undo,
+      sameOrigin(async (ctx, undo) => {
+        if (await onUndoFollow(ctx, undo)) return;
+        logger.debug("Undo {id} matched nothing of ours", { id: undo.id?.href });
+      }),
+    )
+    .onError((_ctx, error) => {
+      logger.error("Inbox listener failed: {error}", { error });
+    });
+}

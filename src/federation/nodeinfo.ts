@@ -1,0 +1,37 @@
+import type { Federation } from "@fedify/fedify";
+import { count } from "drizzle-orm";
+import pkg from "../../package.json" with { type: "json" };
+import type { Config } from "../config/config.ts";
+import { users } from "../db/schema/index.ts";
+import type { FederationData } from "./federation.ts";
+
+/** Version of the flattr extension peers can rely on; bump on incompatible wire changes. */
+export const FLATTR_PROTOCOL_VERSION = "1";
+
+/** What a peer needs to know before it flattrs someone here (NodeInfo `metadata.flattr`). */
+export function flattrMetadata(config: Config) {
+  return {
+    protocolVersion: FLATTR_PROTOCOL_VERSION,
+    currency: config.currency,
+    feeBasisPoints: config.feeBp,
+    timeZone: config.timeZone,
+  };
+}
+
+/** NodeInfo 2.1 (Fedify serves `/.well-known/nodeinfo` pointing here). */
+export function registerNodeInfo(federation: Federation<FederationData>): void {
+  federation.setNodeInfoDispatcher("/nodeinfo/2.1", async (ctx) => {
+    const { config, database } = ctx.data;
+    const [row] = await database.db.select({ n: count() }).from(users);
+    return {
+      software: {
+        name: "fediflattr",
+        version: pkg.version,
+      },
+      protocols: ["activitypub"],
+      openRegistrations: config.registration === "open",
+      usage: { users: { total: row?.n ?? 0 }, localPosts: 0, localComments: 0 },
+      metadata: { flattr: flattrMetadata(config) },
+    };
+  });
+}

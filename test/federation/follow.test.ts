@@ -1,0 +1,206 @@
+import { createServer, type Server } from "node:http";
+import { generateCryptoKeyPair, signObject, signRequest } from "@fedify/fedify";
+import { CryptographicKey, Follow, Multikey } from "@fedify/vocab";
+import { and, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { followers, following } from "../../src/db/schema/index.ts";
+import { federationContext } from "../../src/federation/federation.ts";
+import { followRemote, unfollowRemote } from "../../src/federation/follows.ts";
+import { loadOrCreateKeyPairs } from "../../src/federation/keys.ts";
+import { freePort, startTestInstance, type TestInstance } from "../helpers/instance.ts";
+import { AP, getJson, insertUser, waitFor } from "./support.ts";
+
+// Two real instances on loopback ports, with real HTTP signatures between them.
+let one: TestInstance;
+let two: TestInstance;
+let aliceId: number;
+let bobId: number;
+let alice: string;
+let bob: string;
+let carol: string;
+
+beforeAll(async () => {
+  [one, two] = await Promise.all([startTestInstance(), startTestInstance()]);
+  aliceId = await insertUser(one, "Alice");
+  await insertUser(one, "Carol");
+  bobId = await insertUser(two, "Bob");
+  alice = `${one.origin}/users/Alice`;
+  carol = `${one.origin}/users/Carol`;
+  bob = `${two.origin}/users/Bob`;
+});
+afterAll(async () => {
+  await Promise.all([one?.stop(), two?.stop()]);
+});
+
+async function followerRow(instance: TestInstance, userId: number, actorUri: string) {
+  const [row] = await instance.deps.database.db
+    .select()
+    .from(followers)
+    .where(and(eq(followers.userId, userId), eq(followers.actorUri, actorUri)));
+  return row ?? null;
+}
+
+async function followingRow(instance: TestInstance, userId: number, actorUri: string) {
+  const [row] = await instance.deps.database.db
+    .select()
+    .from(following)
+    .where(and(eq(following.userId, userId), eq(following.actorUri, actorUri)));
+  return row ?? null;
+}
+
+describe("Follow / Accept / Undo between two instances", () => {
+  it("records the follower, accepts, marks the following accepted, and undoes", async () => {
+    const ctx = federationContext(one.federation, one.deps);
+    const result = await followRemote(ctx, "alice", bob);
+    expect(result).toMatchObject({ actorUri: bob, accepted: false });
+    expect(result.followId.startsWith(`${alice}#follows/`)).toBe(true);
+
+    // Instance two receives the signed Follow, records Alice and sends an Accept back.
+    const follower = await waitFor(() => followerRow(two, bobId, alice));
+    expect(follower).toMatchObject({
+      inboxUrl: `${alice}/inbox`,
+      sharedInboxUrl: `${one.origin}/inbox`,
+      followId: result.followId,
+    });
+    // Instance one receives the Accept and marks the following accepted.
+    const accepted = await waitFor(async () => {
+      const row = await followingRow(one, aliceId, bob);
+      return row?.acceptedAt ? row : null;
+    });
+    expect(accepted.followId).toBe(result.followId);
+
+    const collection = await getJson(`${bob}/followers`);
+    expect(collection.body.totalItems).toBe(1);
+    const page = await getJson(collection.body.first);
+    expect([page.body.orderedItems].flat()).toEqual([alice]);
+    expect((await getJson(`${alice}/following`)).body.totalItems).toBe(1);
+
+    // Following again once accepted changes nothing.
+    expect(await followRemote(ctx, "Alice", bob)).toMatchObject({
+      followId: result.followId,
+      accepted: true,
+    });
+
+    expect(await unfollowRemote(ctx, "Alice", bob)).toBe(true);
+    expect(await followingRow(one, aliceId, bob)).toBeNull();
+    await waitFor(async () => (await followerRow(two, bobId, alice)) === null);
+    expect(await unfollowRemote(ctx, "Alice", bob)).toBe(false);
+  });
+
+  it("refuses to follow unknown actors and oneself", async () => {
+    const ctx = federationContext(one.federation, one.deps);
+    await expect(followRemote(ctx, "Alice", `${two.origin}/users/nobody`)).rejects.toMatchObject({
+      status: 404,
+    });
+    await expect(followRemote(ctx, "Alice", alice)).rejects.toMatchObject({ status: 422 });
+    await expect(followRemote(ctx, "nobody", bob)).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe("forged deliveries", () => {
+  // A server that publishes keys claiming to belong to Carol on instance one.
+  let evil: Server;
+  let evilOrigin: string;
+  const keys = {
+    rsa: undefined as unknown as CryptoKeyPair,
+    ed: undefined as unknown as CryptoKeyPair,
+  };
+
+  beforeAll(async () => {
+    keys.rsa = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+    keys.ed = await generateCryptoKeyPair("Ed25519");
+    const port = await freePort();
+    evilOrigin = `http://127.0.0.1:${port}`;
+    const documents: Record<string, () => Promise<unknown>> = {
+      "/key": () =>
+        new CryptographicKey({
+          id: new URL(`${evilOrigin}/key`),
+          owner: new URL(carol),
+          publicKey: keys.rsa.publicKey,
+        }).toJsonLd({ format: "compact" }),
+      "/multikey": () =>
+        new Multikey({
+          id: new URL(`${evilOrigin}/multikey`),
+          controller: new URL(carol),
+          publicKey: keys.ed.publicKey,
+        }).toJsonLd({ format: "compact" }),
+    };
+    evil = createServer(async (req, res) => {
+      const doc = documents[req.url ?? ""];
+      if (!doc) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { "Content-Type": AP }).end(JSON.stringify(await doc()));
+    });
+    await new Promise<void>((resolve) => evil.listen(port, "127.0.0.1", resolve));
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => evil?.close(resolve));
+  });
+
+  function followJson(id: string, actor: string) {
+    return {
+      "@context": "https://www.w3.org/ns/activitystreams",
+      id,
+      type: "Follow",
+      actor,
+      object: bob,
+    };
+  }
+
+  function inboxRequest(body: unknown): Request {
+    return new Request(`${bob}/inbox`, {
+      method: "POST",
+      headers: { "Content-Type": AP, Accept: AP },
+      body: JSON.stringify(body),
+    });
+  }
+
+  it("refuses a key from another origin that claims to be the actor's (HTTP signature)", async () => {
+    const request = await signRequest(
+      inboxRequest(followJson(`${carol}#follows/forged-1`, carol)),
+      keys.rsa.privateKey,
+      new URL(`${evilOrigin}/key`),
+      { spec: "draft-cavage-http-signatures-12" },
+    );
+    const res = await fetch(request);
+    expect(res.status).toBe(401);
+  });
+
+  it("refuses the same forgery as an object integrity proof", async () => {
+    const follow = new Follow({
+      id: new URL(`${carol}#follows/forged-2`),
+      actor: new URL(carol),
+      object: new URL(bob),
+    });
+    const signed = await signObject(follow, keys.ed.privateKey, new URL(`${evilOrigin}/multikey`));
+    const res = await fetch(inboxRequest(await signed.toJsonLd({ format: "compact" })));
+    expect(res.status).toBe(401);
+  });
+
+  it("refuses an activity whose id is on another origin than its actor", async () => {
+    const [rsa] = await loadOrCreateKeyPairs(one.deps.database.db, "Carol");
+    const request = await signRequest(
+      inboxRequest(followJson(`${evilOrigin}/follows/1`, carol)),
+      rsa!.privateKey,
+      new URL(`${carol}#main-key`),
+    );
+    expect((await fetch(request)).status).toBe(401);
+  });
+
+  it("changed nothing, while the actor's own signature is accepted", async () => {
+    // Give a wrongly accepted forgery time to be processed before looking.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await followerRow(two, bobId, carol)).toBeNull();
+
+    const [rsa] = await loadOrCreateKeyPairs(one.deps.database.db, "Carol");
+    const request = await signRequest(
+      inboxRequest(followJson(`${carol}#follows/genuine`, carol)),
+      rsa!.privateKey,
+      new URL(`${carol}#main-key`),
+    );
+    expect((await fetch(request)).status).toBe(202);
+    await waitFor(() => followerRow(two, bobId, carol));
+  });
+});
