@@ -134,6 +134,7 @@ CREATE TABLE "ledger_entries" (
 	"payload_hash" text NOT NULL,
 	"reverses_entry_id" bigint,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_txid" bigint DEFAULT (pg_current_xact_id()::text::bigint) NOT NULL,
 	CONSTRAINT "ledger_entries_kind" CHECK ("ledger_entries"."kind" ~ '^[a-z][a-z0-9_]*$'),
 	CONSTRAINT "ledger_entries_period" CHECK ("ledger_entries"."period" ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'),
 	CONSTRAINT "ledger_entries_key" CHECK (length("ledger_entries"."idempotency_key") between 1 and 500)

@@ -3,64 +3,55 @@
 -- `npm run db:regen` as a custom drizzle-kit migration: drizzle-kit does not generate triggers.
 -- Statements are separated by drizzle's breakpoint marker because the migrator runs them one by one.
 
--- After every INSERT into ledger_postings, once per statement, over all rows it inserted:
---  1. every posting belongs to an existing entry, and all postings of an entry come in this one
---     statement (an entry cannot grow later);
---  2. every entry sums to zero per currency;
---  3. missing accounts are created (may_go_negative follows from the name);
---  4. balances are added up per account in one UPDATE, after locking the rows in a fixed order so
---     that concurrent statements cannot deadlock. The CHECK ledger_balances_non_negative
---     aborts the whole statement on an overdraft; concurrent debits wait on the row lock and
---     then see the committed balance, so the check holds under concurrency.
+-- After every INSERT into ledger_postings, once per statement, over all rows it inserted
+-- (set-based, so a million-posting close costs a few joins, not a million trigger calls):
+--  1. every posting belongs to an entry created in this same transaction: entries cannot grow
+--     after they are committed (their balance is checked at commit, ledger_entries_balanced);
+--  2. balances are added up per account; an account's first posting creates its ledger_accounts
+--     and ledger_balances rows. The CHECK ledger_balances_non_negative aborts the whole
+--     statement on an overdraft. Concurrent debits of one account wait for each other's row
+--     lock and then add to the committed balance, so the check holds under concurrency.
 CREATE FUNCTION ledger_postings_after_insert() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
   bad record;
 BEGIN
   SELECT n.entry_id, e.id IS NULL AS missing INTO bad
-  FROM (SELECT entry_id, count(*) AS c FROM ledger_new_postings GROUP BY entry_id) n
+  FROM (SELECT DISTINCT entry_id FROM ledger_new_postings) n
   LEFT JOIN ledger_entries e ON e.id = n.entry_id
-  WHERE e.id IS NULL
-     OR n.c <> (SELECT count(*) FROM ledger_postings p WHERE p.entry_id = n.entry_id)
+  WHERE e.id IS NULL OR e.created_txid <> pg_current_xact_id()::text::bigint
   LIMIT 1;
   IF FOUND THEN
     IF bad.missing THEN
       RAISE EXCEPTION 'ledger posting for entry % which does not exist', bad.entry_id
         USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'ledger_postings_entry_exists';
     END IF;
-    RAISE EXCEPTION 'ledger entry % already has postings: all postings of an entry must be inserted in one statement', bad.entry_id
+    RAISE EXCEPTION 'ledger entry % was committed before: postings can only be added in the transaction that creates the entry', bad.entry_id
       USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_entry_immutable';
   END IF;
 
-  SELECT entry_id, currency, sum(amount) AS total INTO bad
-  FROM ledger_new_postings GROUP BY entry_id, currency HAVING sum(amount) <> 0 LIMIT 1;
-  IF FOUND THEN
-    RAISE EXCEPTION 'ledger entry % does not balance in %: postings sum to %', bad.entry_id, bad.currency, bad.total
-      USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_entry_balanced';
-  END IF;
-
+  -- Existing balances are updated; new ones inserted (a CHECK is evaluated on the proposed row
+  -- of INSERT … ON CONFLICT even when it turns into an update, so deltas cannot simply be upserted).
+  WITH d AS (
+    SELECT account, currency, sum(amount) AS total
+    FROM ledger_new_postings GROUP BY account, currency ORDER BY account, currency
+  ), updated AS (
+    UPDATE ledger_balances b SET balance = b.balance + d.total
+    FROM d WHERE b.account = d.account AND b.currency = d.currency
+    RETURNING b.account, b.currency
+  ), created AS (
+    INSERT INTO ledger_balances (account, currency, balance)
+    SELECT d.account, d.currency, d.total FROM d
+    WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.account = d.account AND u.currency = d.currency)
+    ORDER BY d.account, d.currency
+    -- Someone else created the row meanwhile: add to it.
+    ON CONFLICT (account, currency) DO UPDATE SET balance = ledger_balances.balance + excluded.balance
+    RETURNING account, currency
+  )
   INSERT INTO ledger_accounts (name, currency, may_go_negative)
-  SELECT DISTINCT account, currency, (account IN ('deposits', 'payouts') OR account LIKE 'clearing:%')
-  FROM ledger_new_postings
-  ORDER BY 1, 2
+  SELECT account, currency, (account IN ('deposits', 'payouts') OR account LIKE 'clearing:%')
+  FROM created
   ON CONFLICT DO NOTHING;
-
-  -- Balance rows start at 0 (a CHECK is evaluated on the proposed row even when ON CONFLICT
-  -- turns the insert into an update, so deltas cannot be upserted directly).
-  INSERT INTO ledger_balances (account, currency, balance)
-  SELECT DISTINCT account, currency, 0 FROM ledger_new_postings
-  ORDER BY 1, 2
-  ON CONFLICT DO NOTHING;
-
-  PERFORM 1 FROM ledger_balances b
-  WHERE (b.account, b.currency) IN (SELECT account, currency FROM ledger_new_postings)
-  ORDER BY b.account, b.currency
-  FOR UPDATE OF b;
-
-  UPDATE ledger_balances b SET balance = b.balance + d.total
-  FROM (SELECT account, currency, sum(amount) AS total FROM ledger_new_postings
-        GROUP BY account, currency) d
-  WHERE b.account = d.account AND b.currency = d.currency;
 
   RETURN NULL;
 END $$;

@@ -64,6 +64,13 @@ export const ledgerEntries = pgTable(
       (): AnyPgColumn => ledgerEntries.id,
     ),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * The creating (top-level) transaction. Postings may only be added in it, so a committed
+     * entry never changes. Leave it to the default.
+     */
+    createdTxid: bigint("created_txid", { mode: "number" })
+      .notNull()
+      .default(sql`(pg_current_xact_id()::text::bigint)`),
   },
   (t) => [
     uniqueIndex("ledger_entries_idempotency_key").on(t.idempotencyKey),
@@ -78,7 +85,7 @@ export const ledgerEntries = pgTable(
 /**
  * Signed amounts in minor units. No foreign keys on purpose: a row-level RI check per posting
  * would dominate a million-row close; the statement trigger checks entries set-based instead and
- * creates missing accounts. All postings of an entry must be inserted in ONE statement.
+ * creates missing accounts. Postings must be inserted in the transaction that inserts their entry.
  */
 export const ledgerPostings = pgTable(
   "ledger_postings",
