@@ -1,6 +1,14 @@
 import type { Command } from "../usage.ts";
 import { closeCommand } from "./close.ts";
+import { inviteCreateCommand } from "./invite-create.ts";
 import { migrateCommand } from "./migrate.ts";
 import { serveCommand } from "./serve.ts";
+import { userCreateCommand } from "./user-create.ts";
 
-export const commands: Command[] = [serveCommand, migrateCommand, closeCommand];
+export const commands: Command[] = [
+  serveCommand,
+  migrateCommand,
+  userCreateCommand,
+  inviteCreateCommand,
+  closeCommand,
+];

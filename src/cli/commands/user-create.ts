@@ -1,0 +1,99 @@
+import { createInterface } from "node:readline/promises";
+import { Writable } from "node:stream";
+import { AccountError } from "../../accounts/errors.ts";
+import { createUser } from "../../accounts/users.ts";
+import { validateEmail, validatePassword, validateUsername } from "../../accounts/validation.ts";
+import { systemClock } from "../../config/clock.ts";
+import { openDatabase } from "../../db/client.ts";
+import { migrate } from "../../db/migrate.ts";
+import { command, parse, UsageError } from "../usage.ts";
+
+export const userCreateCommand = command(
+  "user create",
+  "<username> --email <e> [--admin] [--password <p>]",
+  "Create a user; asks for the password when --password is missing",
+  async (args, config) => {
+    const { values, positionals } = parse(args, {
+      email: { type: "string" },
+      admin: { type: "boolean" },
+      password: { type: "string" },
+    });
+    if (positionals.length !== 1) throw new UsageError("Give exactly one username.");
+    if (!values.email) throw new UsageError("--email is required.");
+    try {
+      // Check what we can before asking for a password that would then be thrown away.
+      const username = validateUsername(positionals[0]!, { allowReserved: true });
+      const email = validateEmail(values.email);
+      let password = values.password;
+      if (password === undefined) {
+        if (!process.stdin.isTTY) {
+          throw new UsageError(
+            "No --password given, and stdin is not a terminal to ask for one. " +
+              "Run it in a terminal or pass --password.",
+          );
+        }
+        password = await promptNewPassword();
+      }
+      validatePassword(password);
+
+      const database = await openDatabase(config);
+      try {
+        // A fresh instance: the operator may create the first admin before ever starting it.
+        await migrate(database);
+        const user = await createUser(database.db, systemClock, {
+          username,
+          email,
+          password,
+          isAdmin: values.admin ?? false,
+          allowReserved: true,
+        });
+        console.log(
+          `Created ${user.isAdmin ? "administrator" : "user"} @${user.username} (id ${user.id}).`,
+        );
+        return 0;
+      } finally {
+        await database.close();
+      }
+    } catch (e) {
+      if (e instanceof AccountError) {
+        console.error(e.message);
+        return 1;
+      }
+      throw e;
+    }
+  },
+);
+
+/** Asks twice on the terminal without echoing what is typed. */
+async function promptNewPassword(): Promise<string> {
+  const first = await promptHidden("Password: ");
+  validatePassword(first);
+  const second = await promptHidden("Repeat the password: ");
+  if (first !== second) throw new AccountError("invalid", "The passwords do not match.");
+  return first;
+}
+
+/**
+ * Reads a line from the terminal without echoing it: readline (in terminal mode, so the terminal
+ * is raw and line editing works) writes its echo to a stream that drops everything.
+ */
+export async function promptHidden(question: string): Promise<string> {
+  const silent = new Writable({
+    write(_chunk, _encoding, callback) {
+      callback();
+    },
+  });
+  const rl = createInterface({ input: process.stdin, output: silent, terminal: true });
+  const abort = new AbortController();
+  rl.on("SIGINT", () => abort.abort());
+  process.stdout.write(question);
+  try {
+    return await rl.question("", { signal: abort.signal });
+  } catch (e) {
+    if (abort.signal.aborted) throw new AccountError("invalid", "Cancelled.");
+    throw e;
+  } finally {
+    process.stdout.write("\n");
+    rl.close();
+  }
+}
