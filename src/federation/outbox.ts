@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import type { Context, Federation } from "@fedify/fedify";
 import type { Db } from "../db/client.ts";
 import type { FederationData } from "./federation.ts";
@@ -10,12 +9,6 @@ import type { FederationData } from "./federation.ts";
 export interface TransactionScopeLike {
   run<T>(tx: Db, fn: () => Promise<T>): Promise<T>;
   current(): Db | undefined;
-}
-
-/** A scope for queues that know nothing of transactions (the in-process queue). */
-export function localTransactionScope(): TransactionScopeLike {
-  const storage = new AsyncLocalStorage<Db>();
-  return { run: (tx, fn) => storage.run(tx, fn), current: () => storage.getStore() };
 }
 
 // Which scope belongs to which federation: Fedify hands callbacks a Context, whose `federation`
