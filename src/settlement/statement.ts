@@ -1,0 +1,114 @@
+import { sql } from "drizzle-orm";
+import type { Config } from "../config/config.ts";
+import { type Db, queryRows } from "../db/client.ts";
+import { getBudget } from "../flattr/budget.ts";
+import { walletAccount } from "../ledger/index.ts";
+import { isPeriod, type Period } from "../periods/period.ts";
+import { type Earnings, earnings, type PeriodStatus } from "./earnings.ts";
+import { type MyFlattr, periodFlattrs } from "./my-flattrs.ts";
+
+export interface StatementMovement {
+  entryId: number;
+  kind: string;
+  createdAt: Date;
+  /** Signed minor units on the wallet. */
+  amount: bigint;
+  metadata: Record<string, unknown>;
+}
+
+export interface PayerStatement {
+  /** The monthly budget as set now (the close records what it took, not the budget it saw). */
+  budget: bigint | null;
+  /** Wallet balance before the period's movements. */
+  opening: bigint;
+  /** The period's wallet movements: deposits made in it and the entries of its close. */
+  movements: StatementMovement[];
+  /** opening + movements: what the ledger holds for the period so far. */
+  closing: bigint;
+  /** Taken for the period's flattrs, fee included: min(budget, balance); projected until final. */
+  spent: bigint;
+  fee: bigint;
+  /** spent − fee, split over the flattrs. */
+  toCreators: bigint;
+  flattrs: MyFlattr[];
+}
+
+export interface Statement {
+  period: Period;
+  status: PeriodStatus;
+  /** The payer side is final (the close processed this user, or the period is closed). */
+  final: boolean;
+  currency: string;
+  payer: PayerStatement;
+  creator: Earnings;
+}
+
+/**
+ * A user's monthly statement. The wallet side is an accounting period: an entry belongs to the
+ * period it names (the close of P posts in P+1 but belongs to P) or, without one (deposits), to
+ * the period of its time in the instance time zone. So opening(P) = closing(P−1), and a period's
+ * statement shows what its flattrs cost even though the close runs after it ended.
+ */
+export async function statement(
+  db: Db,
+  config: Config,
+  userId: number,
+  period: Period,
+): Promise<Statement> {
+  if (!isPeriod(period)) throw new RangeError(`not a period: ${period}`);
+  const attributed = sql`coalesce(e.period, to_char(e.created_at at time zone ${config.timeZone}::text, 'YYYY-MM'))`;
+  const rows = await queryRows<{
+    entry_id: string | null;
+    kind: string | null;
+    created_at: string | Date | null;
+    amount: string;
+    metadata: Record<string, unknown> | string | null;
+  }>(
+    db,
+    sql`select null as entry_id, null as kind, null as created_at, null as metadata,
+               coalesce(sum(p.amount), 0)::text as amount
+        from ledger_postings p join ledger_entries e on e.id = p.entry_id
+        where p.account = ${walletAccount(userId)} and p.currency = ${config.currency}::text
+          and ${attributed} < ${period}::text
+        union all
+        (select e.id::text, e.kind, e.created_at, e.metadata, p.amount::text
+         from ledger_postings p join ledger_entries e on e.id = p.entry_id
+         where p.account = ${walletAccount(userId)} and p.currency = ${config.currency}::text
+           and ${attributed} = ${period}::text
+         order by p.id)`,
+  );
+  const [openingRow, ...moves] = rows;
+  const opening = BigInt(openingRow?.amount ?? "0");
+  const movements = moves.map((r) => ({
+    entryId: Number(r.entry_id),
+    kind: r.kind ?? "",
+    createdAt: new Date(r.created_at ?? 0),
+    amount: BigInt(r.amount),
+    metadata: typeof r.metadata === "string" ? JSON.parse(r.metadata) : (r.metadata ?? {}),
+  }));
+  const [values, budget, creator] = await Promise.all([
+    periodFlattrs(db, config, userId, period),
+    getBudget(db, config, userId),
+    earnings(db, config, userId, period),
+  ]);
+  // Without an active flattr the close takes nothing, whatever the budget.
+  const spent = values.flattrs.length === 0 ? 0n : values.amount;
+  const fee = values.flattrs.length === 0 ? 0n : values.fee;
+  return {
+    period,
+    status: values.status,
+    final: values.final,
+    currency: config.currency,
+    payer: {
+      budget: budget?.amount ?? null,
+      opening,
+      movements,
+      closing: movements.reduce((s, m) => s + m.amount, opening),
+      spent,
+      fee,
+      toCreators: spent - fee,
+      flattrs: values.flattrs,
+    },
+    creator,
+  };
+}
