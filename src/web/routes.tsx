@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { Deps } from "../deps.ts";
 import type { AppEnv } from "./env.ts";
+import { moneyRoutes } from "./money-routes.tsx";
 import { homeRoutes } from "./pages/home.tsx";
 import { invitesRoutes } from "./pages/invites.tsx";
 import { loginRoutes } from "./pages/login.tsx";
@@ -20,5 +21,6 @@ export function webRoutes(_deps: Deps): Hono<AppEnv> {
   app.route("/", settingsRoutes());
   app.route("/", invitesRoutes());
   app.route("/", profileRoutes());
+  app.route("/", moneyRoutes());
   return app;
 }

@@ -1,0 +1,171 @@
+import type { Context } from "hono";
+import { raw } from "hono/html";
+import type { Child } from "hono/jsx";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { formatAmount } from "../money/decimal.ts";
+import { formatMoney } from "../money/format.ts";
+import { isPeriod, type Period, periodOf, previousPeriod } from "../periods/period.ts";
+import type { AppEnv } from "./env.ts";
+import { FormMessage, renderPage } from "./layout.tsx";
+
+/*
+ * Shared pieces of the money pages (wallet, budget, things, flattrs, earnings, statements, admin
+ * deposits): amounts, the section navigation, parameter parsing and a few styles the base layout
+ * does not have.
+ */
+
+const CSS = `
+nav.money { display: flex; gap: 0.3rem 0.9rem; flex-wrap: wrap; margin: 0.5rem 0 0.25rem;
+  font-size: 0.95rem; }
+nav.money a[aria-current=page] { font-weight: 700; text-decoration: none; color: var(--fg); }
+.big-line { font-size: 1.15rem; }
+.big { font-size: 2rem; font-weight: 700; margin: 0.25rem 0; }
+.amount, td.num, th.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num, th.num { text-align: right; }
+.negative { color: var(--err); }
+.warning { padding: 0.6rem 0.8rem; border-radius: 6px; border: 1px solid #c98a00;
+  background: color-mix(in srgb, #f5b800 18%, transparent); }
+.table-wrap { overflow-x: auto; -webkit-overflow-scrolling: touch; }
+.table-wrap table { min-width: 20rem; }
+input[type=url], select { font: inherit; padding: 0.5rem; border: 1px solid var(--line);
+  border-radius: 6px; background: transparent; color: inherit; }
+select { background: var(--bg); }
+form.inline { display: flex; gap: 0.5rem; align-items: end; flex-wrap: wrap; margin: 0.5rem 0; }
+form.inline label { font-weight: 400; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.3rem 1rem; }
+dl.facts dt { color: var(--muted); }
+dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+.transfer { border: 1px solid var(--line); border-radius: 8px; padding: 0.8rem 1rem; }
+.reference { font-size: 1.3rem; font-weight: 700; letter-spacing: 0.05em; user-select: all; }
+figure.chart { margin: 1rem 0; }
+figure.chart svg { width: 100%; height: auto; display: block; }
+figure.chart figcaption { color: var(--muted); font-size: 0.9rem; }
+.chart .bar { fill: var(--accent); }
+.chart .axis { stroke: var(--line); }
+.chart text { fill: var(--muted); font: 11px system-ui, sans-serif; }
+.chart text.value { fill: var(--fg); }
+.url { overflow-wrap: anywhere; }
+`;
+
+/** Localised amount for people; `data-amount` carries the exact decimal for machines and tests. */
+export function Amount(props: { minor: bigint; currency: string }) {
+  const cls = props.minor < 0n ? "amount negative" : "amount";
+  return (
+    <span class={cls} data-amount={formatAmount(props.minor, props.currency)}>
+      {formatMoney(props.minor, props.currency)}
+    </span>
+  );
+}
+
+export const money = (minor: bigint, currency: string): string => formatMoney(minor, currency);
+
+/** Basis points as a percentage without floats: 1000 → "10", 250 → "2.5", 5 → "0.05". */
+export function percentOfBp(bp: number): string {
+  const whole = Math.trunc(bp / 100);
+  const frac = String(bp % 100)
+    .padStart(2, "0")
+    .replace(/0+$/, "");
+  return frac ? `${whole}.${frac}` : String(whole);
+}
+
+/** "2026-03" → "March 2026". */
+export function periodLabel(period: Period): string {
+  const [y, m] = period.split("-").map(Number);
+  return new Date(Date.UTC(y!, m! - 1, 1)).toLocaleString("en", {
+    month: "long",
+    year: "numeric",
+    timeZone: "UTC",
+  });
+}
+
+/** The last `count` periods ending with the current one, newest first. */
+export function recentPeriods(now: Date, timeZone: string, count: number): Period[] {
+  const out: Period[] = [periodOf(now, timeZone)];
+  while (out.length < count) out.push(previousPeriod(out[out.length - 1]!));
+  return out;
+}
+
+/** A positive integer id from a URL segment, or null ("abc", "0", "1e3", too large). */
+export function parseId(raw: string | undefined): number | null {
+  if (!raw || !/^[1-9][0-9]{0,15}$/.test(raw)) return null;
+  const n = Number(raw);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** A "YYYY-MM" query or path value, or null. */
+export function parsePeriodParam(raw: string | undefined): Period | null {
+  return raw !== undefined && isPeriod(raw) ? raw : null;
+}
+
+/** A GET form choosing a month; the selected one is listed even when it is older than `periods`. */
+export function PeriodSelect(props: { action: string; selected: Period; periods: Period[] }) {
+  const periods = props.periods.includes(props.selected)
+    ? props.periods
+    : [...props.periods, props.selected];
+  return (
+    <form method="get" action={props.action} class="inline">
+      <label>
+        Month{" "}
+        <select name="period">
+          {periods.map((p) => (
+            <option value={p} selected={p === props.selected}>
+              {periodLabel(p)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit">Show</button>
+    </form>
+  );
+}
+
+type Section = "wallet" | "budget" | "flattrs" | "things" | "earnings" | "admin-deposits";
+
+const SECTIONS: { id: Section; href: string; label: string; admin?: boolean }[] = [
+  { id: "flattrs", href: "/flattrs", label: "This month" },
+  { id: "wallet", href: "/wallet", label: "Wallet" },
+  { id: "budget", href: "/budget", label: "Budget" },
+  { id: "things", href: "/things", label: "My things" },
+  { id: "earnings", href: "/earnings", label: "Earnings" },
+  { id: "admin-deposits", href: "/admin/deposits", label: "Deposits (admin)", admin: true },
+];
+
+function MoneyNav(props: { active: Section | undefined; isAdmin: boolean }) {
+  return (
+    <nav class="money" aria-label="Money">
+      {SECTIONS.filter((s) => !s.admin || props.isAdmin).map((s) => (
+        <a href={s.href} aria-current={s.id === props.active ? "page" : undefined}>
+          {s.label}
+        </a>
+      ))}
+    </nav>
+  );
+}
+
+/** renderPage with the money styles and, for logged-in users, the money section navigation. */
+export function moneyPage(
+  c: Context<AppEnv>,
+  options: { title: string; status?: ContentfulStatusCode; section?: Section },
+  content: Child,
+) {
+  const user = c.var.user;
+  return renderPage(
+    c,
+    { title: options.title, status: options.status, head: <style>{raw(CSS)}</style> },
+    <>
+      {user && <MoneyNav active={options.section} isAdmin={user.isAdmin} />}
+      {content}
+    </>,
+  );
+}
+
+/** A 4xx page in the layout (instead of the bare error page) for bad ids, periods and the like. */
+export function problemPage(
+  c: Context<AppEnv>,
+  status: ContentfulStatusCode,
+  title: string,
+  message: string,
+  section?: Section,
+) {
+  return moneyPage(c, { title, status, section }, <FormMessage error={message} />);
+}
