@@ -56,6 +56,10 @@ export function csrfProtection(): MiddlewareHandler<AppEnv> {
 function checkOrigin(c: Context<AppEnv>): void {
   const expected = c.var.deps.config.origin.origin;
   const origin = c.req.header("origin");
+  const site = c.req.header("sec-fetch-site");
+  // "null" is what a browser sends under Referrer-Policy: no-referrer (and from sandboxed or
+  // opaque contexts): then only Sec-Fetch-Site can tell us where the form came from.
+  if (origin === "null" && site === "same-origin") return;
   if (origin !== undefined) {
     if (origin !== expected) {
       throw new ClientError(
@@ -67,7 +71,6 @@ function checkOrigin(c: Context<AppEnv>): void {
     return;
   }
   // Browsers that send no Origin still send Sec-Fetch-Site; clients with neither rely on the token.
-  const site = c.req.header("sec-fetch-site");
   if (site !== undefined && site !== "same-origin") {
     throw new ClientError(403, "This form was not sent from this site.");
   }

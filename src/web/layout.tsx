@@ -26,7 +26,8 @@ form.stack { display: grid; gap: 0.9rem; max-width: 26rem; }
 label { display: grid; gap: 0.25rem; font-weight: 600; }
 label small, .muted { color: var(--muted); font-weight: 400; }
 input[type=text], input[type=email], input[type=password], textarea { font: inherit; padding: 0.5rem;
-  border: 1px solid var(--line); border-radius: 6px; background: transparent; color: inherit; }
+  border: 1px solid var(--line); border-radius: 6px; background: transparent; color: inherit;
+  font-weight: 400; }
 textarea { min-height: 7rem; resize: vertical; }
 button { font: inherit; padding: 0.5rem 1rem; border: 0; border-radius: 6px; cursor: pointer;
   background: var(--accent); color: var(--accent-fg); justify-self: start; }

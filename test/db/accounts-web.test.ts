@@ -252,6 +252,27 @@ describe("CSRF", () => {
     expect(await findUserByUsername(database.db, "csrf3")).toBeNull();
   });
 
+  it("Origin: null (Referrer-Policy no-referrer) passes only with Sec-Fetch-Site same-origin", async () => {
+    const c = client();
+    const fields = {
+      username: "nullorigin",
+      email: "nullorigin@example.org",
+      password: "password123",
+    };
+    const cross = await c.submit("/signup", "/signup", fields, {
+      origin: "null",
+      "sec-fetch-site": "cross-site",
+    });
+    expect(cross.status).toBe(403);
+    const bare = await c.submit("/signup", "/signup", fields, { origin: "null" });
+    expect(bare.status).toBe(403);
+    const same = await c.submit("/signup", "/signup", fields, {
+      origin: "null",
+      "sec-fetch-site": "same-origin",
+    });
+    expect(same.status).toBe(303);
+  });
+
   it("logout needs the token too", async () => {
     const c = client();
     await signUpAs(c, "dave");

@@ -30,7 +30,7 @@ export function homeRoutes(): Hono<AppEnv> {
       <>
         <p>
           Set a monthly budget, favourite posts from any fediverse app, and at the end of the month
-          your budget is shared between everything you flattered — to the cent.
+          your budget is shared between everything you flattr'd, to the cent.
         </p>
         <p>
           <a href="/login">Log in</a>
