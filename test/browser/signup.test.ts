@@ -1,7 +1,9 @@
+import { sql } from "drizzle-orm";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createInvites, listInvites } from "../../src/accounts/invites.ts";
 import { createUser } from "../../src/accounts/users.ts";
+import { queryRows } from "../../src/db/client.ts";
 import { launchBrowser } from "../helpers/browser.ts";
 import { startTestInstance, type TestInstance } from "../helpers/instance.ts";
 
@@ -42,6 +44,9 @@ it("signs up with an invite code, logs out, logs back in", async () => {
 
   const session = (await context.cookies()).find((c) => c.name === "ff_session")!;
   expect(session).toMatchObject({ httpOnly: true, sameSite: "Lax", secure: false });
+  // The real server passes the socket through: the sign-up was counted for the client address.
+  const keys = await queryRows<{ key: string }>(db, sql`select key from rate_limits`);
+  expect(keys.map((k) => k.key)).toContain("signup:127.0.0.1");
   const used = (await listInvites(db, inviter.id)).find((i) => i.code === code)!;
   expect(used.usedByUsername).toBe("carla");
 
