@@ -1,6 +1,9 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./env.ts";
 import { budgetRoutes } from "./pages/budget.tsx";
+import { earningsRoutes } from "./pages/earnings.tsx";
+import { flattrsRoutes } from "./pages/flattrs.tsx";
+import { statementRoutes } from "./pages/statement.tsx";
 import { thingRoutes } from "./pages/thing.tsx";
 import { thingsRoutes } from "./pages/things.tsx";
 
@@ -8,6 +11,9 @@ import { thingsRoutes } from "./pages/things.tsx";
 export function moneyRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.route("/", budgetRoutes());
+  app.route("/", flattrsRoutes());
+  app.route("/", earningsRoutes());
+  app.route("/", statementRoutes());
   // Before thingRoutes: /things/new is not a thing id.
   app.route("/", thingsRoutes());
   app.route("/", thingRoutes());

@@ -1,0 +1,23 @@
+import { periodLabel } from "./money-ui.tsx";
+
+/** A wallet movement in words: "Deposit (bank ref …)", "Flattrs of March 2026", "Reversal of …". */
+export function movementLabel(
+  kind: string,
+  period: string | null,
+  metadata: Record<string, unknown>,
+): string {
+  const ref = typeof metadata.bankReference === "string" ? metadata.bankReference : null;
+  switch (kind) {
+    case "deposit":
+      return ref ? `Deposit (bank reference ${ref})` : "Deposit";
+    case "close":
+      return period ? `Flattrs of ${periodLabel(period)}` : "Month close";
+    case "reversal": {
+      const of = typeof metadata.reversedKind === "string" ? metadata.reversedKind : "";
+      const what = movementLabel(of, period, {});
+      return `Reversal: ${of ? what.charAt(0).toLowerCase() + what.slice(1) : "correction"}`;
+    }
+    default:
+      return kind.charAt(0).toUpperCase() + kind.slice(1).replace(/_/g, " ");
+  }
+}

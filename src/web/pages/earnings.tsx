@@ -1,0 +1,194 @@
+import { Hono } from "hono";
+import { currentPeriod } from "../../flattr/current-period.ts";
+import type { Period } from "../../periods/period.ts";
+import {
+  type Earnings,
+  earnings,
+  earningsByMonth,
+  type MonthEarnings,
+  periodsEnding,
+} from "../../settlement/statements.ts";
+import { BarChart } from "../bar-chart.tsx";
+import type { AppEnv } from "../env.ts";
+import {
+  Amount,
+  moneyPage,
+  PeriodSelect,
+  parsePeriodParam,
+  periodLabel,
+  problemPage,
+  recentPeriods,
+} from "../money-ui.tsx";
+import { requireLogin, requireUser } from "../session.ts";
+
+const statusText = (status: Earnings["status"]) =>
+  status === "closed" ? "final" : status === "closing" ? "being closed" : "projected";
+
+const shortMonth = (period: Period) =>
+  new Date(`${period}-01T00:00:00Z`).toLocaleString("en", { month: "short", timeZone: "UTC" });
+
+function MonthTable(props: { months: MonthEarnings[]; currency: string; current: Period }) {
+  const rows = [...props.months].reverse();
+  return (
+    <div class="table-wrap">
+      <table data-testid="months">
+        <thead>
+          <tr>
+            <th>Month</th>
+            <th class="num">Flattrs</th>
+            <th class="num">Revenue</th>
+            <th>Statement</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((m) => (
+            <tr data-period={m.period}>
+              <td>
+                <a href={`/earnings?period=${m.period}`}>{periodLabel(m.period)}</a>
+                {m.status !== "closed" && <span class="muted"> ({statusText(m.status)})</span>}
+              </td>
+              <td class="num">{m.flattrs}</td>
+              <td class="num">
+                <Amount minor={m.total} currency={props.currency} />
+              </td>
+              <td>
+                {m.period === props.current ? (
+                  <span class="muted">after the close</span>
+                ) : (
+                  <>
+                    <a href={`/statements/${m.period}`}>view</a> ·{" "}
+                    <a href={`/statements/${m.period}.csv`} download>
+                      CSV
+                    </a>
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function ThingTable(props: { earnings: Earnings }) {
+  const e = props.earnings;
+  if (e.things.length === 0)
+    return <p class="muted">None of your things was flattred in {periodLabel(e.period)}.</p>;
+  return (
+    <div class="table-wrap">
+      <table data-testid="things">
+        <thead>
+          <tr>
+            <th>Thing</th>
+            <th class="num">Flattrs</th>
+            <th class="num">Revenue</th>
+          </tr>
+        </thead>
+        <tbody>
+          {e.things.map((t) => (
+            <tr data-thing-id={t.thingId}>
+              <td>
+                <a href={`/things/${t.thingId}`}>{t.title}</a>
+              </td>
+              <td class="num">{t.flattrs}</td>
+              <td class="num">
+                <Amount minor={t.amount} currency={e.currency} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr>
+            <th>Total</th>
+            <th class="num">{e.flattrs}</th>
+            <th class="num">
+              <Amount minor={e.total} currency={e.currency} />
+            </th>
+          </tr>
+        </tfoot>
+      </table>
+    </div>
+  );
+}
+
+export function earningsRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get("/earnings", requireLogin(), async (c) => {
+    const { config, database, clock } = c.var.deps;
+    const user = requireUser(c);
+    const now = currentPeriod(clock, config);
+    const raw = c.req.query("period");
+    const period = raw === undefined || raw === "" ? now : parsePeriodParam(raw);
+    if (period === null)
+      return problemPage(
+        c,
+        400,
+        "Earnings",
+        `"${raw?.slice(0, 20)}" is not a month: use the form YYYY-MM, e.g. ${now}.`,
+        "earnings",
+      );
+    if (period > now)
+      return problemPage(
+        c,
+        400,
+        "Earnings",
+        `${periodLabel(period)} has not started yet.`,
+        "earnings",
+      );
+    const [byMonth, selected] = await Promise.all([
+      earningsByMonth(database.db, config, user.id, periodsEnding(now, 12)),
+      earnings(database.db, config, user.id, period),
+    ]);
+    const cur = byMonth.currency;
+    const bars = byMonth.months.map((m) => ({
+      label: shortMonth(m.period),
+      sublabel: m.period.endsWith("-01") || m === byMonth.months[0] ? m.period.slice(0, 4) : "",
+      value: m.total,
+      title: `${periodLabel(m.period)}: ${m.flattrs} flattrs, ${statusText(m.status)}`,
+      provisional: m.status !== "closed",
+    }));
+    return moneyPage(
+      c,
+      { title: "Earnings", section: "earnings" },
+      <>
+        <BarChart
+          bars={bars}
+          currency={cur}
+          caption="Revenue of the last 12 months; the lighter bar is still projected."
+        />
+        <h2>{periodLabel(period)}</h2>
+        <PeriodSelect
+          action="/earnings"
+          selected={period}
+          periods={recentPeriods(clock.now(), config.timeZone, 12)}
+        />
+        <p data-testid="period-total">
+          <span class="big">
+            <Amount minor={selected.total} currency={cur} />
+          </span>{" "}
+          from {selected.flattrs} {selected.flattrs === 1 ? "flattr" : "flattrs"} (
+          {statusText(selected.status)})
+        </p>
+        {selected.status !== "closed" && (
+          <p class="muted">
+            Projected from your flattrers' budgets and wallets as they are now; final once the month
+            is closed.
+          </p>
+        )}
+        {selected.final && selected.posted !== selected.total && (
+          <p class="warning">
+            Your earnings account was credited <Amount minor={selected.posted} currency={cur} /> for{" "}
+            {periodLabel(period)}: part of the close was reversed by the administrator.
+          </p>
+        )}
+        <ThingTable earnings={selected} />
+        <h2>By month</h2>
+        <MonthTable months={byMonth.months} currency={cur} current={now} />
+      </>,
+    );
+  });
+
+  return app;
+}

@@ -1,0 +1,171 @@
+import { Hono } from "hono";
+import { getBudget } from "../../flattr/budget.ts";
+import { currentPeriod } from "../../flattr/current-period.ts";
+import { type MyFlattrs, myFlattrs } from "../../settlement/statements.ts";
+import type { AppEnv } from "../env.ts";
+import {
+  Amount,
+  money,
+  moneyPage,
+  PeriodSelect,
+  parsePeriodParam,
+  percentOfBp,
+  periodLabel,
+  problemPage,
+  recentPeriods,
+} from "../money-ui.tsx";
+import { requireLogin, requireUser } from "../session.ts";
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/** net / n rounded half up to a minor unit: the "about" figure of the headline. */
+function roundedShare(net: bigint, n: bigint): bigint {
+  return (net * 2n + n) / (2n * n);
+}
+
+/** "€5.00 over 7 flattrs = about €0.71 each", with the fee spelled out when there is one. */
+function Headline(props: { values: MyFlattrs; feeBp: number }) {
+  const { values } = props;
+  const cur = values.currency;
+  const n = values.flattrs.length;
+  const net = values.amount - values.fee;
+  const all = values.flattrs.map((f) => f.value);
+  const even = all.every((v) => v === all[0]);
+  return (
+    <p class="big-line" data-testid="headline">
+      {values.fee > 0n && (
+        <>
+          <Amount minor={values.amount} currency={cur} /> −{" "}
+          <Amount minor={values.fee} currency={cur} /> instance fee ({percentOfBp(props.feeBp)}%) ={" "}
+        </>
+      )}
+      <strong>
+        <Amount minor={net} currency={cur} />
+      </strong>{" "}
+      over {plural(n, "flattr")} = {even ? "" : "about "}
+      <strong>{money(roundedShare(net, BigInt(n)), cur)}</strong> each
+    </p>
+  );
+}
+
+export function flattrsRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get("/flattrs", requireLogin(), async (c) => {
+    const { config, database, clock } = c.var.deps;
+    const user = requireUser(c);
+    const now = currentPeriod(clock, config);
+    const raw = c.req.query("period");
+    const period = raw === undefined || raw === "" ? now : parsePeriodParam(raw);
+    if (period === null)
+      return problemPage(
+        c,
+        400,
+        "Your flattrs",
+        `"${raw?.slice(0, 20)}" is not a month: use the form YYYY-MM, e.g. ${now}.`,
+        "flattrs",
+      );
+    if (period > now)
+      return problemPage(
+        c,
+        400,
+        "Your flattrs",
+        `${periodLabel(period)} has not started yet.`,
+        "flattrs",
+      );
+    const [values, budget] = await Promise.all([
+      myFlattrs(database.db, config, clock, user.id, period),
+      getBudget(database.db, config, user.id),
+    ]);
+    const cur = values.currency;
+    const n = values.flattrs.length;
+    const title = period === now ? "This month" : periodLabel(period);
+    return moneyPage(
+      c,
+      { title, section: "flattrs" },
+      <>
+        <PeriodSelect
+          action="/flattrs"
+          selected={period}
+          periods={recentPeriods(clock.now(), config.timeZone, 12)}
+        />
+        <p class="muted" data-testid="status">
+          {values.final
+            ? `${periodLabel(period)} is closed: these are the final values, as paid.`
+            : values.status === "closing"
+              ? `${periodLabel(period)} is being closed right now; values are still projected.`
+              : `${periodLabel(period)}: projected values. They change when you flattr, unflattr or top up, and are final when the month is closed.`}
+        </p>
+        {n === 0 ? (
+          <p>
+            No flattrs in {periodLabel(period)}.
+            {period === now &&
+              " Flattr things you like; at the end of the month your budget is shared between them."}
+          </p>
+        ) : (
+          <>
+            <Headline values={values} feeBp={config.feeBp} />
+            {!values.final && !budget && (
+              <p class="warning" role="alert">
+                You have no monthly budget, so these flattrs are worth nothing yet.{" "}
+                <a href="/budget">Set a budget</a>.
+              </p>
+            )}
+            {!values.final && budget && values.amount < budget.amount && (
+              <p class="warning" role="alert" data-testid="wallet-short">
+                Your wallet holds only <Amount minor={values.amount} currency={cur} /> of your{" "}
+                <Amount minor={budget.amount} currency={cur} /> budget. <a href="/wallet">Top up</a>{" "}
+                to give your whole budget.
+              </p>
+            )}
+            <div class="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th>Thing</th>
+                    <th>By</th>
+                    <th class="num">{values.final ? "Paid" : "Projected"}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {values.flattrs.map((f) => (
+                    <tr data-thing-id={f.thingId}>
+                      <td>
+                        <a href={`/things/${f.thingId}`}>{f.title}</a>
+                      </td>
+                      <td>
+                        <a href={`/@${f.owner.username}`}>@{f.owner.username}</a>
+                      </td>
+                      <td class="num">
+                        <Amount minor={f.value} currency={cur} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+                <tfoot>
+                  <tr>
+                    <th colspan={2}>To creators</th>
+                    <th class="num">
+                      <Amount minor={values.amount - values.fee} currency={cur} />
+                    </th>
+                  </tr>
+                </tfoot>
+              </table>
+            </div>
+            <p class="muted">
+              The split is exact to the cent: when it does not divide evenly, the first flattrs of
+              the month get one cent more.
+            </p>
+          </>
+        )}
+        {period !== now && (
+          <p>
+            <a href={`/statements/${period}`}>Statement for {periodLabel(period)}</a>
+          </p>
+        )}
+      </>,
+    );
+  });
+
+  return app;
+}
