@@ -5,6 +5,8 @@ export interface SessionUser {
   username: string;
   displayName: string;
   isAdmin: boolean;
+  /** Set only when a bearer token authenticated the request: what the token may do. */
+  scopes?: readonly string[];
 }
 
 /** Hono environment: what middleware puts on the context for handlers. */

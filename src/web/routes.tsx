@@ -8,6 +8,7 @@ import { loginRoutes } from "./pages/login.tsx";
 import { profileRoutes } from "./pages/profile.tsx";
 import { settingsRoutes } from "./pages/settings.tsx";
 import { signupRoutes } from "./pages/signup.tsx";
+import { tokensRoutes } from "./pages/tokens.tsx";
 
 /**
  * The server-rendered pages. `c.var.user` and `c.var.csrfToken` come from `sessionMiddleware`
@@ -19,6 +20,7 @@ export function webRoutes(_deps: Deps): Hono<AppEnv> {
   app.route("/", signupRoutes());
   app.route("/", loginRoutes());
   app.route("/", settingsRoutes());
+  app.route("/", tokensRoutes());
   app.route("/", invitesRoutes());
   app.route("/", profileRoutes());
   app.route("/", moneyRoutes());

@@ -56,7 +56,10 @@ export function sessionMiddleware(
     const sessionToken = bearer ? undefined : getCookie(c, names.session);
     if (bearer) {
       // Bearer requests carry no ambient credentials: CSRF does not apply, and no forms are served.
-      user = options.bearer ? await options.bearer(deps, bearer) : null;
+      // Tokens authenticate API calls (/api/…) only: a read-only token must never reach a page's
+      // forms, nor an OAuth consent page.
+      const api = c.req.path.startsWith("/api/");
+      user = options.bearer && api ? await options.bearer(deps, bearer) : null;
     } else if (sessionToken) {
       user = await findSessionUser(deps.database.db, deps.clock, sessionToken);
     }

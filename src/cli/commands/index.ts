@@ -3,6 +3,7 @@ import { closeCommand } from "./close.ts";
 import { inviteCreateCommand } from "./invite-create.ts";
 import { migrateCommand } from "./migrate.ts";
 import { serveCommand } from "./serve.ts";
+import { tokenCreateCommand } from "./token-create.ts";
 import { userCreateCommand } from "./user-create.ts";
 
 export const commands: Command[] = [
@@ -11,4 +12,5 @@ export const commands: Command[] = [
   userCreateCommand,
   inviteCreateCommand,
   closeCommand,
+  tokenCreateCommand,
 ];

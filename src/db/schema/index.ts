@@ -4,3 +4,4 @@ export * from "./federation.ts";
 export * from "./flattr.ts";
 export * from "./ledger.ts";
 export * from "./follows.ts";
+export * from "./tokens.ts";
