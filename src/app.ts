@@ -1,9 +1,12 @@
 import type { Federation } from "@fedify/fedify";
 import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
+import { API_BASE, apiRouter } from "./api/router.ts";
 import type { Deps } from "./deps.ts";
 import { buildFederation, type FederationData } from "./federation/federation.ts";
 import { federationMiddleware } from "./federation/middleware.ts";
+import { BEARER_RESOLVERS, bearerResolvers } from "./web/bearer.ts";
+import { widgetFraming } from "./web/button/framing.ts";
 import type { AppEnv } from "./web/env.ts";
 import { onError, onNotFound } from "./web/errors.ts";
 import { requestLog } from "./web/request-log.ts";
@@ -29,8 +32,9 @@ export function createApp(deps: Deps): App {
     c.set("user", null);
     await next();
   });
+  hono.use("/button/*", widgetFraming()); // the only frameable route; outside the headers below
   // Sets c.var.user (session cookie; bearer tokens plug in here) and c.var.csrfToken.
-  hono.use(sessionMiddleware());
+  hono.use(sessionMiddleware({ bearer: bearerResolvers(BEARER_RESOLVERS) }));
   // Pages refuse to be framed (clickjacking); the counter widget overrides this on its route.
   hono.use(
     secureHeaders({
@@ -38,9 +42,11 @@ export function createApp(deps: Deps): App {
       contentSecurityPolicy: { frameAncestors: ["'none'"] },
       crossOriginResourcePolicy: false,
       crossOriginOpenerPolicy: false,
+      referrerPolicy: "same-origin", // no-referrer makes browsers send `Origin: null` on our own forms
     }),
   );
   hono.use(federationMiddleware(federation));
+  hono.route(API_BASE, apiRouter());
   hono.route("/", webRoutes(deps));
   return { hono, federation, fetch: async (request, env) => hono.fetch(request, env) };
 }

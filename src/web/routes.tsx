@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { Deps } from "../deps.ts";
+import { buttonRoutes } from "./button/routes.ts";
 import type { AppEnv } from "./env.ts";
 import { moneyRoutes } from "./money-routes.tsx";
 import { homeRoutes } from "./pages/home.tsx";
@@ -23,6 +24,7 @@ export function webRoutes(_deps: Deps): Hono<AppEnv> {
   app.route("/", tokensRoutes());
   app.route("/", invitesRoutes());
   app.route("/", profileRoutes());
+  app.route("/", buttonRoutes()); // before moneyRoutes: it owns POST /things/:id/flattr first
   app.route("/", moneyRoutes());
   return app;
 }
