@@ -13,7 +13,7 @@ export interface Bar {
   provisional?: boolean;
 }
 
-const WIDTH = 640;
+const WIDTH = 560;
 const HEIGHT = 220;
 const TOP = 22;
 const BOTTOM = 36;
@@ -79,7 +79,7 @@ export function BarChart(props: { bars: Bar[]; currency: string; caption: string
           );
         })}
       </svg>
-      <figcaption>{props.caption}</figcaption>
+      <figcaption>{max === 0n ? `${props.caption} Nothing yet.` : props.caption}</figcaption>
     </figure>
   );
 }

@@ -101,6 +101,7 @@ export function Layout(props: PropsWithChildren<LayoutProps>) {
                   <span data-testid="current-user">
                     Logged in as <a href={`/@${user.username}`}>@{user.username}</a>
                   </span>
+                  <a href="/flattrs">Flattrs</a>
                   <a href="/settings">Settings</a>
                   <a href="/invites">Invites</a>
                   <form method="post" action="/logout">

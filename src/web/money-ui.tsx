@@ -42,7 +42,7 @@ figure.chart svg { width: 100%; height: auto; display: block; }
 figure.chart figcaption { color: var(--muted); font-size: 0.9rem; }
 .chart .bar { fill: var(--accent); }
 .chart .axis { stroke: var(--line); }
-.chart text { fill: var(--muted); font: 11px system-ui, sans-serif; }
+.chart text { fill: var(--muted); font: 12px system-ui, sans-serif; }
 .chart text.value { fill: var(--fg); }
 .url { overflow-wrap: anywhere; }
 `;

@@ -21,14 +21,19 @@ import {
 } from "../money-ui.tsx";
 import { requireLogin, requireUser } from "../session.ts";
 
-const statusText = (status: Earnings["status"]) =>
-  status === "closed" ? "final" : status === "closing" ? "being closed" : "projected";
+/** In words; a month that has ended but is not closed yet waits for the close. */
+function statusText(status: Earnings["status"], period: Period, current: Period): string {
+  if (status === "closed") return "final";
+  if (status === "closing") return "being closed";
+  return period < current ? "awaiting the close" : "projected";
+}
 
 const shortMonth = (period: Period) =>
   new Date(`${period}-01T00:00:00Z`).toLocaleString("en", { month: "short", timeZone: "UTC" });
 
 function MonthTable(props: { months: MonthEarnings[]; currency: string; current: Period }) {
-  const rows = [...props.months].reverse();
+  const rows = [...props.months].reverse().filter((m) => m.flattrs > 0 || m.posted !== 0n);
+  if (rows.length === 0) return <p class="muted">No earnings in the last 12 months yet.</p>;
   return (
     <div class="table-wrap">
       <table data-testid="months">
@@ -45,23 +50,19 @@ function MonthTable(props: { months: MonthEarnings[]; currency: string; current:
             <tr data-period={m.period}>
               <td>
                 <a href={`/earnings?period=${m.period}`}>{periodLabel(m.period)}</a>
-                {m.status !== "closed" && <span class="muted"> ({statusText(m.status)})</span>}
+                {m.status !== "closed" && (
+                  <small class="muted"> {statusText(m.status, m.period, props.current)}</small>
+                )}
               </td>
               <td class="num">{m.flattrs}</td>
               <td class="num">
                 <Amount minor={m.total} currency={props.currency} />
               </td>
               <td>
-                {m.period === props.current ? (
-                  <span class="muted">after the close</span>
-                ) : (
-                  <>
-                    <a href={`/statements/${m.period}`}>view</a> ·{" "}
-                    <a href={`/statements/${m.period}.csv`} download>
-                      CSV
-                    </a>
-                  </>
-                )}
+                <a href={`/statements/${m.period}`}>view</a>{" "}
+                <a href={`/statements/${m.period}.csv`} download>
+                  CSV
+                </a>
               </td>
             </tr>
           ))}
@@ -146,7 +147,7 @@ export function earningsRoutes(): Hono<AppEnv> {
       label: shortMonth(m.period),
       sublabel: m.period.endsWith("-01") || m === byMonth.months[0] ? m.period.slice(0, 4) : "",
       value: m.total,
-      title: `${periodLabel(m.period)}: ${m.flattrs} flattrs, ${statusText(m.status)}`,
+      title: `${periodLabel(m.period)}: ${m.flattrs} flattrs, ${statusText(m.status, m.period, now)}`,
       provisional: m.status !== "closed",
     }));
     return moneyPage(
@@ -156,7 +157,7 @@ export function earningsRoutes(): Hono<AppEnv> {
         <BarChart
           bars={bars}
           currency={cur}
-          caption="Revenue of the last 12 months; the lighter bar is still projected."
+          caption="Revenue of the last 12 months; lighter bars are not final yet."
         />
         <h2>{periodLabel(period)}</h2>
         <PeriodSelect
@@ -169,9 +170,9 @@ export function earningsRoutes(): Hono<AppEnv> {
             <Amount minor={selected.total} currency={cur} />
           </span>{" "}
           from {selected.flattrs} {selected.flattrs === 1 ? "flattr" : "flattrs"} (
-          {statusText(selected.status)})
+          {statusText(selected.status, period, now)})
         </p>
-        {selected.status !== "closed" && (
+        {selected.status === "open" && period === now && (
           <p class="muted">
             Projected from your flattrers' budgets and wallets as they are now; final once the month
             is closed.
