@@ -76,7 +76,7 @@ export function formatStatementCsv(s: Statement): string {
       section: "payer",
       type: "flattr",
       date: f.createdAt.toISOString(),
-      reference: f.owner.username ? `@${f.owner.username}` : "",
+      reference: f.owner.username,
       thing_id: f.thingId,
       title: f.title,
       url: f.url,

@@ -1,0 +1,95 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import type { AppEnv } from "../web/env.ts";
+import { ApiError, apiOnError } from "./errors.ts";
+import { MAX_BODY_BYTES } from "./input.ts";
+import { openApiDocument } from "./openapi.ts";
+import { meRoutes } from "./routes-me.ts";
+import { reportRoutes } from "./routes-reports.ts";
+import { thingRoutes } from "./routes-things.ts";
+
+/** Where src/app.ts mounts the API. */
+export const API_BASE = "/api/flattr/v1";
+
+/** The routes with their handlers (everything but the catch-all); the OpenAPI test reads these. */
+export function apiEndpoints(): Hono<AppEnv> {
+  const api = new Hono<AppEnv>();
+  api.get("/openapi.json", (c) => {
+    c.header("Cache-Control", "public, max-age=300");
+    return c.json(openApiDocument(c.var.deps.config));
+  });
+  api.route("/", meRoutes());
+  api.route("/", thingRoutes());
+  api.route("/", reportRoutes());
+  return api;
+}
+
+/**
+ * The REST API `/api/flattr/v1`: bearer tokens only (src/api/auth.ts), JSON errors with codes,
+ * bodies up to 16 KiB, and CORS for any origin without credentials, so web apps elsewhere can
+ * call it with a token while a cookie never authenticates anything here.
+ */
+export function apiRouter(): Hono<AppEnv> {
+  const api = new Hono<AppEnv>();
+  api.onError(apiOnError);
+  api.use(
+    "*",
+    cors({
+      origin: "*",
+      allowMethods: ["GET", "PUT", "POST", "DELETE", "OPTIONS"],
+      allowHeaders: ["Authorization", "Content-Type", "Accept"],
+      exposeHeaders: ["Location", "Retry-After", "WWW-Authenticate", "Content-Disposition"],
+      maxAge: 86400,
+      credentials: false,
+    }),
+  );
+  api.use("*", async (c, next) => {
+    await next();
+    // Personal data: not for shared caches.
+    if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "private, no-store");
+  });
+  api.use(
+    "*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(
+          413,
+          `The body is larger than ${MAX_BODY_BYTES} bytes.`,
+          "body_too_large",
+        );
+      },
+    }),
+  );
+  const endpoints = apiEndpoints();
+  api.route("/", endpoints);
+
+  const known = endpoints.routes
+    .filter((r) => r.method !== "ALL")
+    .map((r) => ({
+      method: r.method,
+      pattern: new RegExp(
+        `^${r.path
+          .split("/")
+          .map((seg) =>
+            seg.startsWith(":") ? "[^/]+" : seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+          )
+          .join("/")}$`,
+      ),
+    }));
+  // Unknown paths and methods under the API answer JSON too: 405 with Allow, or 404.
+  api.all("*", (c) => {
+    const path = c.req.path.slice(API_BASE.length) || "/";
+    const allowed = known.filter((k) => k.pattern.test(path)).map((k) => k.method);
+    if (allowed.length > 0)
+      throw new ApiError(
+        405,
+        `${c.req.method} is not allowed here; use ${allowed.join(", ")}.`,
+        "method_not_allowed",
+        { Allow: allowed.join(", ") },
+      );
+    throw new ApiError(404, `Not found: ${c.req.path}`, "not_found");
+  });
+  return api;
+}

@@ -1,0 +1,54 @@
+import { Hono } from "hono";
+import { flattr, unflattr } from "../flattr/flattr.ts";
+import { getThing, registerThing } from "../flattr/things.ts";
+import type { AppEnv } from "../web/env.ts";
+import { tokenUser } from "./auth.ts";
+import { idParam, readJson, stringField } from "./input.ts";
+import { flattrJson, thingJson } from "./serialize.ts";
+
+export function thingRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  /*
+   * Registering a URL the caller already registered answers 200 with the existing thing (title
+   * and description unchanged) instead of 409: the call is idempotent, so a client may retry it
+   * safely, and the Location header points at the thing either way.
+   */
+  app.post("/things", async (c) => {
+    const user = tokenUser(c, "write");
+    const { config, database, clock } = c.var.deps;
+    const body = await readJson(c);
+    const input = {
+      url: stringField(body, "url", true),
+      title: stringField(body, "title", true),
+      description: stringField(body, "description", false),
+    };
+    const { thing, created } = await registerThing(database.db, clock, config, user.id, input);
+    const view = await getThing(database.db, clock, config, thing.id);
+    c.header("Location", new URL(`/api/flattr/v1/things/${thing.id}`, config.origin).href);
+    return c.json({ ...thingJson(config, view), created }, created ? 201 : 200);
+  });
+
+  app.get("/things/:id", async (c) => {
+    tokenUser(c, "read");
+    const { config, database, clock } = c.var.deps;
+    const view = await getThing(database.db, clock, config, idParam(c, "id", "thing"));
+    return c.json(thingJson(config, view));
+  });
+
+  app.post("/things/:id/flattr", async (c) => {
+    const user = tokenUser(c, "write");
+    const { config, database, clock } = c.var.deps;
+    const f = await flattr(database.db, clock, config, user.id, idParam(c, "id", "thing"));
+    return c.json(flattrJson(f), 201);
+  });
+
+  app.delete("/things/:id/flattr", async (c) => {
+    const user = tokenUser(c, "write");
+    const { config, database, clock } = c.var.deps;
+    const f = await unflattr(database.db, clock, config, user.id, idParam(c, "id", "thing"));
+    return c.json({ ...flattrJson(f), withdrawn: true });
+  });
+
+  return app;
+}

@@ -1,0 +1,127 @@
+import type { Config } from "../config/config.ts";
+import type { Flattr } from "../flattr/flattr.ts";
+import type { ThingView } from "../flattr/things.ts";
+import { formatAmount } from "../money/decimal.ts";
+import type { Earnings } from "../settlement/earnings.ts";
+import type { MyFlattr, MyFlattrs } from "../settlement/my-flattrs.ts";
+import type { Statement } from "../settlement/statement.ts";
+
+/*
+ * The API's JSON shapes (snake_case, like the Mastodon API this instance also speaks). Amounts
+ * are decimal strings in the `currency` of the same object; ids are numbers; times ISO 8601.
+ * src/api/openapi.ts describes each one; test/api checks answers against it.
+ */
+
+export const profileUrl = (config: Config, username: string) =>
+  new URL(`/@${encodeURIComponent(username)}`, config.origin).href;
+
+export function thingJson(config: Config, t: ThingView) {
+  return {
+    id: t.id,
+    kind: t.kind,
+    url: t.url,
+    title: t.title,
+    description: t.description,
+    owner: {
+      username: t.owner.username,
+      display_name: t.owner.displayName,
+      url: profileUrl(config, t.owner.username),
+    },
+    created_at: t.createdAt.toISOString(),
+    period: t.period,
+    flattrs_this_period: t.flattrsThisPeriod,
+    flattrs_all_time: t.flattrsAllTime,
+  };
+}
+
+export function flattrJson(f: Flattr) {
+  return {
+    id: f.id,
+    thing_id: f.thingId,
+    period: f.period,
+    created_at: f.createdAt.toISOString(),
+  };
+}
+
+function thingRef(config: Config, f: MyFlattr) {
+  return {
+    id: f.thingId,
+    kind: f.kind,
+    title: f.title,
+    url: f.url,
+    owner: { username: f.owner.username, url: profileUrl(config, f.owner.username) },
+  };
+}
+
+export function myFlattrsJson(config: Config, v: MyFlattrs) {
+  const amt = (x: bigint) => formatAmount(x, v.currency);
+  return {
+    period: v.period,
+    status: v.status,
+    final: v.final,
+    currency: v.currency,
+    amount: amt(v.amount),
+    fee: amt(v.fee),
+    flattrs: v.flattrs.map((f) => ({
+      id: f.flattrId,
+      thing: thingRef(config, f),
+      created_at: f.createdAt.toISOString(),
+      value: amt(f.value),
+    })),
+  };
+}
+
+export function earningsJson(e: Earnings) {
+  const amt = (x: bigint) => formatAmount(x, e.currency);
+  return {
+    period: e.period,
+    status: e.status,
+    final: e.final,
+    currency: e.currency,
+    total: amt(e.total),
+    flattrs: e.flattrs,
+    posted: amt(e.posted),
+    things: e.things.map((t) => ({
+      thing: { id: t.thingId, kind: t.kind, title: t.title, url: t.url },
+      flattrs: t.flattrs,
+      amount: amt(t.amount),
+    })),
+  };
+}
+
+export function statementJson(config: Config, s: Statement) {
+  const amt = (x: bigint) => formatAmount(x, s.currency);
+  const creator = earningsJson(s.creator);
+  return {
+    period: s.period,
+    status: s.status,
+    final: s.final,
+    currency: s.currency,
+    payer: {
+      budget: s.payer.budget === null ? null : amt(s.payer.budget),
+      opening_balance: amt(s.payer.opening),
+      movements: s.payer.movements.map((m) => ({
+        entry_id: m.entryId,
+        kind: m.kind,
+        created_at: m.createdAt.toISOString(),
+        amount: amt(m.amount),
+      })),
+      closing_balance: amt(s.payer.closing),
+      spent: amt(s.payer.spent),
+      fee: amt(s.payer.fee),
+      to_creators: amt(s.payer.toCreators),
+      flattrs: s.payer.flattrs.map((f) => ({
+        id: f.flattrId,
+        thing: thingRef(config, f),
+        created_at: f.createdAt.toISOString(),
+        value: amt(f.value),
+      })),
+    },
+    creator: {
+      total: creator.total,
+      flattrs: creator.flattrs,
+      posted: creator.posted,
+      things: creator.things,
+    },
+  };
+}
