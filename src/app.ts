@@ -1,6 +1,7 @@
 import type { Federation } from "@fedify/fedify";
 import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
+import { API_BASE, apiRouter } from "./api/router.ts";
 import type { Deps } from "./deps.ts";
 import { buildFederation, type FederationData } from "./federation/federation.ts";
 import { federationMiddleware } from "./federation/middleware.ts";
@@ -45,6 +46,7 @@ export function createApp(deps: Deps): App {
     }),
   );
   hono.use(federationMiddleware(federation));
+  hono.route(API_BASE, apiRouter());
   hono.route("/", webRoutes(deps));
   return { hono, federation, fetch: async (request, env) => hono.fetch(request, env) };
 }
