@@ -40,7 +40,8 @@ export async function walletHistory(
   userId: number,
   options: { limit?: number; before?: number | null } = {},
 ): Promise<WalletHistory> {
-  const limit = Math.max(1, Math.min(MAX_HISTORY_LIMIT, Math.trunc(options.limit ?? 50)));
+  const asked = Number.isFinite(options.limit) ? Math.trunc(options.limit as number) : 50;
+  const limit = Math.max(1, Math.min(MAX_HISTORY_LIMIT, asked));
   const before = options.before ?? null;
   if (before !== null && (!Number.isSafeInteger(before) || before < 1))
     throw new RangeError(`not a cursor: ${before}`);
