@@ -12,9 +12,14 @@
 --     statement on an overdraft. Concurrent debits of one account wait for each other's row
 --     lock and then add to the committed balance, so the check holds under concurrency.
 CREATE FUNCTION ledger_postings_after_insert() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+AS $$
 DECLARE
   bad record;
+  updated bigint;
+  expected bigint;
 BEGIN
   SELECT n.entry_id, e.id IS NULL AS missing INTO bad
   FROM (SELECT DISTINCT entry_id FROM ledger_new_postings) n
@@ -30,22 +35,17 @@ BEGIN
       USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_entry_immutable';
   END IF;
 
-  -- Existing balances are updated; new ones inserted (a CHECK is evaluated on the proposed row
-  -- of INSERT … ON CONFLICT even when it turns into an update, so deltas cannot simply be upserted).
-  WITH d AS (
-    SELECT account, currency, sum(amount) AS total
-    FROM ledger_new_postings GROUP BY account, currency ORDER BY account, currency
-  ), updated AS (
-    UPDATE ledger_balances b SET balance = b.balance + d.total
-    FROM d WHERE b.account = d.account AND b.currency = d.currency
-    RETURNING b.account, b.currency
-  ), created AS (
+  -- An account's first posting creates its balance row at 0 and its ledger_accounts row. (Not
+  -- an upsert of the delta: a CHECK is evaluated on the proposed row of INSERT … ON CONFLICT
+  -- even when it becomes an update.) DO NOTHING waits for a concurrent creator, so after this
+  -- statement every balance row this statement needs is committed or ours.
+  WITH created AS (
     INSERT INTO ledger_balances (account, currency, balance)
-    SELECT d.account, d.currency, d.total FROM d
-    WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.account = d.account AND u.currency = d.currency)
-    ORDER BY d.account, d.currency
-    -- Someone else created the row meanwhile: add to it.
-    ON CONFLICT (account, currency) DO UPDATE SET balance = ledger_balances.balance + excluded.balance
+    SELECT d.account, d.currency, 0
+    FROM (SELECT DISTINCT account, currency FROM ledger_new_postings ORDER BY 1, 2) d
+    WHERE NOT EXISTS (SELECT 1 FROM ledger_balances b
+                      WHERE b.account = d.account AND b.currency = d.currency)
+    ON CONFLICT DO NOTHING
     RETURNING account, currency
   )
   INSERT INTO ledger_accounts (name, currency, may_go_negative)
@@ -53,8 +53,29 @@ BEGIN
   FROM created
   ON CONFLICT DO NOTHING;
 
+  -- Balances are updated in (account, currency) order, so concurrent statements lock the rows
+  -- they share in the same order and cannot deadlock (nested loops keep the order of d; see the
+  -- SET clauses above). Every account of the statement must be updated exactly once.
+  WITH d AS MATERIALIZED (
+    SELECT account, currency, sum(amount) AS total FROM ledger_new_postings
+    GROUP BY account, currency ORDER BY account, currency
+  ), u AS (
+    UPDATE ledger_balances b SET balance = b.balance + d.total
+    FROM d WHERE b.account = d.account AND b.currency = d.currency
+    RETURNING 1
+  )
+  SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM d) INTO updated, expected;
+  IF updated <> expected THEN
+    -- Never lose a delta silently.
+    RAISE EXCEPTION 'ledger: updated % balances but the statement touched % accounts', updated, expected
+      USING ERRCODE = 'internal_error';
+  END IF;
+
   RETURN NULL;
 END $$;
+--> statement-breakpoint
+-- Room on each page for HOT updates: a balance changes on every posting, its key never.
+ALTER TABLE ledger_balances SET (fillfactor = 50);
 --> statement-breakpoint
 CREATE TRIGGER ledger_postings_after_insert
 AFTER INSERT ON ledger_postings

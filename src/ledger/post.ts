@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { PgTransaction } from "drizzle-orm/pg-core";
 import type { Db } from "../db/client.ts";
 import { ledgerEntries, ledgerPostings } from "../db/schema/ledger.ts";
 import { isCurrency } from "../money/currency.ts";
@@ -101,59 +102,77 @@ export async function postEntryInternal(
   reversesEntryId: number | null,
 ): Promise<PostResult> {
   validateEntry(input);
-  const period = input.period ?? null;
-  const metadata = input.metadata ?? {};
   const hash = payloadHash({
     kind: input.kind,
-    period,
-    metadata,
+    period: input.period ?? null,
+    metadata: input.metadata ?? {},
     postings: input.postings,
     reversesEntryId,
   });
-  try {
-    return await db.transaction(async (tx) => {
-      const inserted = await tx
-        .insert(ledgerEntries)
-        .values({
-          idempotencyKey: input.idempotencyKey,
-          kind: input.kind,
-          period,
-          metadata,
-          payloadHash: hash,
-          reversesEntryId,
-        })
-        .onConflictDoNothing({ target: ledgerEntries.idempotencyKey })
-        .returning({ id: ledgerEntries.id });
-      const entry = inserted[0];
-      if (!entry) {
-        const [existing] = await tx
-          .select({ id: ledgerEntries.id, payloadHash: ledgerEntries.payloadHash })
-          .from(ledgerEntries)
-          .where(eq(ledgerEntries.idempotencyKey, input.idempotencyKey));
-        if (!existing) throw new Error(`idempotency key vanished: ${input.idempotencyKey}`);
-        if (existing.payloadHash !== hash)
-          throw new IdempotencyConflictError(input.idempotencyKey, existing.id);
-        return { entryId: existing.id, replayed: true };
+  // Our own transaction can be retried after a deadlock or serialization failure; a caller's
+  // transaction is aborted by those, so they are the caller's to retry.
+  const attempts = db instanceof PgTransaction ? 1 : 4;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await postOnce(db, input, reversesEntryId, hash);
+    } catch (e) {
+      const code = pgError(e)?.code;
+      if (attempt < attempts && (code === "40P01" || code === "40001")) {
+        await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+        continue;
       }
-      // One statement for all postings: the trigger checks and books them as a unit.
-      await tx.insert(ledgerPostings).values(
-        input.postings.map((p) => ({
-          entryId: entry.id,
-          account: p.account,
-          currency: p.currency,
-          amount: p.amount,
-        })),
-      );
-      return { entryId: entry.id, replayed: false };
-    });
-  } catch (e) {
-    const pg = pgError(e);
-    if (
-      reversesEntryId !== null &&
-      pg?.code === "23505" &&
-      pg.constraint === "ledger_entries_reverses"
-    )
-      throw new AlreadyReversedError(reversesEntryId);
-    return mapLedgerDbError(e, input.postings);
+      if (
+        reversesEntryId !== null &&
+        code === "23505" &&
+        pgError(e)?.constraint === "ledger_entries_reverses"
+      )
+        throw new AlreadyReversedError(reversesEntryId);
+      return mapLedgerDbError(e, input.postings);
+    }
   }
+}
+
+async function postOnce(
+  db: Db,
+  input: EntryInput,
+  reversesEntryId: number | null,
+  hash: string,
+): Promise<PostResult> {
+  const period = input.period ?? null;
+  const metadata = input.metadata ?? {};
+  return db.transaction(async (tx) => {
+    const inserted = await tx
+      .insert(ledgerEntries)
+      .values({
+        idempotencyKey: input.idempotencyKey,
+        kind: input.kind,
+        period,
+        metadata,
+        payloadHash: hash,
+        reversesEntryId,
+      })
+      .onConflictDoNothing({ target: ledgerEntries.idempotencyKey })
+      .returning({ id: ledgerEntries.id });
+    const entry = inserted[0];
+    if (!entry) {
+      const [existing] = await tx
+        .select({ id: ledgerEntries.id, payloadHash: ledgerEntries.payloadHash })
+        .from(ledgerEntries)
+        .where(eq(ledgerEntries.idempotencyKey, input.idempotencyKey));
+      if (!existing) throw new Error(`idempotency key vanished: ${input.idempotencyKey}`);
+      if (existing.payloadHash !== hash)
+        throw new IdempotencyConflictError(input.idempotencyKey, existing.id);
+      return { entryId: existing.id, replayed: true };
+    }
+    // One statement for all postings: the trigger checks and books them as a unit.
+    await tx.insert(ledgerPostings).values(
+      input.postings.map((p) => ({
+        entryId: entry.id,
+        account: p.account,
+        currency: p.currency,
+        amount: p.amount,
+      })),
+    );
+    return { entryId: entry.id, replayed: false };
+  });
 }
