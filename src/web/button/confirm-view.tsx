@@ -22,7 +22,7 @@ export interface Target {
 const CSS = `
 .confirm { border: 1px solid var(--line); border-radius: 10px; padding: 1rem 1.2rem; margin: 1rem 0; }
 .confirm form { display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; margin-top: 1rem; }
-.confirm button { font-size: 1.1rem; padding: 0.6rem 1.4rem; }
+.confirm button:not(.link) { font-size: 1.1rem; padding: 0.6rem 1.4rem; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.3rem 1rem; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
@@ -112,9 +112,9 @@ function MoneyFacts(props: { money: VisitorMoney; feeBp: number; extra: number }
         holds <Money minor={money.balance} currency={cur} />.{" "}
         {count > 0 && (
           <>
-            With {plural(count, "flattr")} in {periodLabel(money.period)}, each gets about{" "}
-            <Money minor={shareEach(money, count, props.feeBp)} currency={cur} /> if the month ended
-            now.
+            With this one you have {plural(count, "flattr")} in {periodLabel(money.period)}: each
+            would get about <Money minor={shareEach(money, count, props.feeBp)} currency={cur} /> if
+            the month ended now.
           </>
         )}
       </p>
@@ -223,8 +223,11 @@ export function flattredPage(
       <section class="confirm" aria-label="Your flattr">
         <p data-testid="value">
           If the month ended now, this flattr would get <Money minor={o.value} currency={cur} /> of
-          your budget ({plural(money.flattrs.length, "flattr")} share it).{" "}
-          <a href="/flattrs">All your flattrs this month</a>
+          your budget (
+          {money.flattrs.length === 1
+            ? "your only flattr this month"
+            : `${money.flattrs.length} flattrs share it`}
+          ). <a href="/flattrs">All your flattrs this month</a>
         </p>
         <form method="post" action={`/things/${target.thingId}/flattr/undo`}>
           <CsrfField token={c.var.csrfToken} />
