@@ -20,14 +20,16 @@ export function PaymentLink(props: { href: string; title: string }) {
   return <link rel="payment" href={props.href} title={props.title} type="text/html" />;
 }
 
-function Snippet(props: { id: string; title: string; code: string; children?: unknown }) {
+function Snippet(props: { id: string; title: string; codes: string[]; children?: unknown }) {
   return (
     <section class="snippet" aria-labelledby={props.id}>
       <h2 id={props.id}>{props.title}</h2>
       {props.children}
-      <pre>
-        <code data-testid={`snippet-${props.id}`}>{props.code}</code>
-      </pre>
+      {props.codes.map((code, i) => (
+        <pre>
+          <code data-testid={`snippet-${props.id}-${i}`}>{code}</code>
+        </pre>
+      ))}
     </section>
   );
 }
@@ -99,37 +101,41 @@ export function embedRoutes(): Hono<AppEnv> {
           by itself, the visitor confirms on {config.origin.host}.{" "}
           <a href={`/things/${thing.id}`}>Back to the thing</a>
         </p>
-        <Snippet id="script" title="Button with counter (script)" code={s.script}>
+        <Snippet id="script" title="Button with counter (script)" codes={[s.script, s.compact]}>
           <p class="muted">
-            Include the script once per page; it turns every such link into a button. Add{" "}
-            <code>data-compact</code> to a link for the small style:
+            Include the script once per page; it turns every such link into a button (and leaves it
+            a plain link where scripts do not run). Add <code>data-compact</code> to a link for the
+            small style.
           </p>
-          <pre>
-            <code data-testid="snippet-compact">{s.compact}</code>
-          </pre>
         </Snippet>
-        <Snippet id="iframe" title="Button with counter (iframe, no script)" code={s.iframe}>
+        <Snippet
+          id="iframe"
+          title="Button with counter (iframe, no script)"
+          codes={[s.iframe, s.iframeCompact]}
+        >
           <div class="preview">
             {raw(s.iframe)}
             {raw(s.iframeCompact)}
           </div>
         </Snippet>
-        <pre>
-          <code data-testid="snippet-iframe-compact">{s.iframeCompact}</code>
-        </pre>
-        <Snippet id="badge" title="Badge (image; READMEs, feeds, e-mail)" code={s.badge}>
+        <Snippet
+          id="badge"
+          title="Badge (image; READMEs, feeds, e-mail)"
+          codes={[s.badge, s.badgePlain]}
+        >
           <div class="preview">
             {raw(s.badge)}
             {raw(s.badgePlain)}
           </div>
         </Snippet>
-        <pre>
-          <code data-testid="snippet-badge-plain">{s.badgePlain}</code>
-        </pre>
-        <Snippet id="link" title="Plain link (works everywhere)" code={s.link} />
-        <Snippet id="head" title="For your page's <head> and feeds" code={s.head} />
+        <Snippet id="link" title="Plain link (works everywhere)" codes={[s.link]} />
+        <Snippet id="head" title="For your page's <head> and feeds" codes={[s.head]} />
         {own && (
-          <Snippet id="submit" title="Auto-submit links (for all your pages)" code={submitExample}>
+          <Snippet
+            id="submit"
+            title="Auto-submit links (for all your pages)"
+            codes={[submitExample]}
+          >
             <p class="muted">
               Link to this with your page's URL and title (URL-encoded) from any page: the first
               confirmed flattr registers the page as your thing. Use it as the href of a
