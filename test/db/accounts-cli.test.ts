@@ -1,9 +1,9 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { listInvites } from "../../src/accounts/invites.ts";
 import { authenticate, findUserByUsername } from "../../src/accounts/users.ts";
 import { main } from "../../src/cli/main.ts";
@@ -13,10 +13,17 @@ import { createPostgresDatabaseUrl, usingPostgres } from "../helpers/db.ts";
 const bin = fileURLToPath(new URL("../../bin/fediflattr.js", import.meta.url));
 let dataDir: string;
 let pg: { url: string; drop(): Promise<void> } | undefined;
+/** Children still running when a test gives up would hold the data directory's lock. */
+const children = new Set<ChildProcess>();
+// A new process boots tsx and the whole import graph; on a loaded machine that takes a while.
+const SPAWN_TIMEOUT = 180_000;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "ff-cli-"));
   if (usingPostgres) pg = await createPostgresDatabaseUrl();
+});
+afterEach(() => {
+  for (const child of children) child.kill("SIGKILL");
 });
 afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
@@ -44,6 +51,8 @@ function cli(...args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...cliEnv() };
     const child = spawn(process.execPath, [bin, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+    children.add(child);
+    child.on("exit", () => children.delete(child));
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => {
@@ -94,29 +103,33 @@ async function withDb<T>(fn: (db: Database) => Promise<T>): Promise<T> {
 }
 
 describe("fediflattr user create / invite create", () => {
-  it("creates the first admin on a fresh data directory", async () => {
-    const run = await cli(
-      "user",
-      "create",
-      "admin",
-      "--email",
-      "admin@example.org",
-      "--admin",
-      "--password",
-      "a long password",
-    );
-    expect(run.stderr).toBe("");
-    expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^Created administrator @admin \(id \d+\)\.\n$/);
-    await withDb(async ({ db }) => {
-      const user = await findUserByUsername(db, "admin");
-      expect(user).toMatchObject({ isAdmin: true, email: "admin@example.org" });
-      expect((await authenticate(db, "admin", "a long password"))?.id).toBe(user!.id);
-    });
-  });
+  it(
+    "creates the first admin on a fresh data directory",
+    async () => {
+      const run = await cli(
+        "user",
+        "create",
+        "admin",
+        "--email",
+        "admin@example.org",
+        "--admin",
+        "--password",
+        "a long password",
+      );
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^Created administrator @admin \(id \d+\)\.\n$/);
+      await withDb(async ({ db }) => {
+        const user = await findUserByUsername(db, "admin");
+        expect(user).toMatchObject({ isAdmin: true, email: "admin@example.org" });
+        expect((await authenticate(db, "admin", "a long password"))?.id).toBe(user!.id);
+      });
+    },
+    SPAWN_TIMEOUT,
+  );
 
   it("creates a normal user; refuses duplicates and bad input with a message", async () => {
-    const ok = await cli(
+    const ok = await inProcess(
       "user",
       "create",
       "Bob",
@@ -170,41 +183,49 @@ describe("fediflattr user create / invite create", () => {
     expect(noEmail.stderr).toContain("Usage: fediflattr user create <username>");
   });
 
-  it("refuses to prompt for a password when stdin is not a terminal", async () => {
-    const run = await cli("user", "create", "dora", "--email", "dora@example.org");
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain("stdin is not a terminal");
-    await withDb(async ({ db }) => expect(await findUserByUsername(db, "dora")).toBeNull());
-  });
+  it(
+    "refuses to prompt for a password when stdin is not a terminal",
+    async () => {
+      const run = await cli("user", "create", "dora", "--email", "dora@example.org");
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain("stdin is not a terminal");
+      await withDb(async ({ db }) => expect(await findUserByUsername(db, "dora")).toBeNull());
+    },
+    SPAWN_TIMEOUT,
+  );
 
-  it("prints invite codes one per line, for the operator or for a user", async () => {
-    const three = await cli("invite", "create", "--count", "3");
-    expect(three.code).toBe(0);
-    const codes = three.stdout.trim().split("\n");
-    expect(codes).toHaveLength(3);
-    for (const code of codes) expect(code).toMatch(/^[0-9a-z]{16}$/);
-    expect(three.stderr).toContain("https://flattr.example/signup?invite=<code>");
+  it(
+    "prints invite codes one per line, for the operator or for a user",
+    async () => {
+      const three = await cli("invite", "create", "--count", "3");
+      expect(three.code).toBe(0);
+      const codes = three.stdout.trim().split("\n");
+      expect(codes).toHaveLength(3);
+      for (const code of codes) expect(code).toMatch(/^[0-9a-z]{16}$/);
+      expect(three.stderr).toContain("https://flattr.example/signup?invite=<code>");
 
-    // --for ignores the per-user quota: the operator decides.
-    const forBob = await cli("invite", "create", "--for", "bob", "--count", "5");
-    expect(forBob.code).toBe(0);
-    const bobCodes = forBob.stdout.trim().split("\n");
-    expect(bobCodes).toHaveLength(5);
-    await withDb(async ({ db }) => {
-      const bob = (await findUserByUsername(db, "bob"))!;
-      expect((await listInvites(db, bob.id)).map((i) => i.code).sort()).toEqual(bobCodes.sort());
-    });
+      // --for ignores the per-user quota: the operator decides.
+      const forBob = await inProcess("invite", "create", "--for", "bob", "--count", "5");
+      expect(forBob.code).toBe(0);
+      const bobCodes = forBob.stdout.trim().split("\n");
+      expect(bobCodes).toHaveLength(5);
+      await withDb(async ({ db }) => {
+        const bob = (await findUserByUsername(db, "bob"))!;
+        expect((await listInvites(db, bob.id)).map((i) => i.code).sort()).toEqual(bobCodes.sort());
+      });
 
-    const one = await inProcess("invite", "create");
-    expect(one.stdout.trim()).toMatch(/^[0-9a-z]{16}$/);
+      const one = await inProcess("invite", "create");
+      expect(one.stdout.trim()).toMatch(/^[0-9a-z]{16}$/);
 
-    const nobody = await inProcess("invite", "create", "--for", "nobody");
-    expect(nobody.code).toBe(1);
-    expect(nobody.stderr).toContain('There is no user "nobody"');
-    for (const count of ["0", "abc", "1001", "-1"]) {
-      const bad = await inProcess("invite", "create", "--count", count);
-      expect(bad.code).toBe(2);
-      expect(bad.stderr).toContain("Usage: fediflattr invite create");
-    }
-  });
+      const nobody = await inProcess("invite", "create", "--for", "nobody");
+      expect(nobody.code).toBe(1);
+      expect(nobody.stderr).toContain('There is no user "nobody"');
+      for (const count of ["0", "abc", "1001", "-1"]) {
+        const bad = await inProcess("invite", "create", "--count", count);
+        expect(bad.code).toBe(2);
+        expect(bad.stderr).toContain("Usage: fediflattr invite create");
+      }
+    },
+    SPAWN_TIMEOUT,
+  );
 });
