@@ -6,6 +6,8 @@ import { users } from "../db/schema/index.ts";
 import { AccountError, uniqueViolation } from "./errors.ts";
 import { hashPassword, needsRehash, verifyDummyPassword, verifyPassword } from "./passwords.ts";
 import {
+  ANY_CONTROL,
+  USERNAME_PATTERN,
   validateEmail,
   validatePassword,
   validateProfile,
@@ -120,7 +122,7 @@ export async function findUserById(db: Db, id: number): Promise<User | null> {
 
 /** Case-insensitive, as the uniqueness is. */
 export async function findUserByUsername(db: Db, username: string): Promise<User | null> {
-  if (username.length > 100) return null;
+  if (!USERNAME_PATTERN.test(username)) return null;
   const [row] = await db
     .select(columns)
     .from(users)
@@ -140,7 +142,7 @@ export async function authenticate(
   const id = identifier.trim();
   const byEmail = id.includes("@");
   const [row] =
-    id.length === 0 || id.length > 254
+    id.length === 0 || id.length > 254 || ANY_CONTROL.test(id)
       ? []
       : await db
           .select({ ...columns, passwordHash: users.passwordHash })

@@ -35,6 +35,14 @@ export const RESERVED_USERNAMES = new Set([
   "flattr",
 ]);
 
+// C0/C1 controls except tab and newline (which a bio may contain).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+/** Any control character: PostgreSQL refuses NUL in text, and none belongs in a name. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+export const ANY_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
 export const EMAIL_MAX = 254;
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 1000;
@@ -61,7 +69,11 @@ export function validateUsername(raw: string, options: { allowReserved?: boolean
 export function validateEmail(raw: string): string {
   const email = raw.trim();
   // Deliberately loose: the only real check of an address is mail reaching it.
-  if (email.length > EMAIL_MAX || !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>.]+$/.test(email)) {
+  if (
+    email.length > EMAIL_MAX ||
+    CONTROL.test(email) ||
+    !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>.]+$/.test(email)
+  ) {
     throw new AccountError("invalid", "Enter a valid e-mail address.", "email");
   }
   return email;
@@ -96,10 +108,6 @@ export function visibleLength(s: string): number {
   for (const _ of segmenter.segment(s)) n++;
   return n;
 }
-
-// C0/C1 controls except tab and newline (which a bio may contain).
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 export function validateProfile(input: { displayName: string; bio: string }): {
   displayName: string;

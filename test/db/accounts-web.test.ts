@@ -109,6 +109,13 @@ describe("pages", () => {
     }
   });
 
+  it("control characters in a login are a 422, not a database error", async () => {
+    const c = client();
+    const res = await c.submit("/login", "/login", { username: "al\u0000ice", password: "x" });
+    expect(res.status).toBe(422);
+    expect(await res.text()).toContain("valid username");
+  });
+
   it("pages that need a login send visitors to it, forms get 401", async () => {
     const c = client();
     const res = await c.get("/settings");
@@ -170,6 +177,8 @@ describe("bad sign-up input is a 4xx with the form, never a 500", () => {
     ["bad email", { email: "nope" }, 422, "e-mail"],
     ["short password", { password: "short" }, 422, "at least 8"],
     ["missing fields", { username: "", email: "", password: "" }, 422, "Choose a username"],
+    ["NUL in e-mail", { email: "a\u0000b@example.org" }, 422, "e-mail"],
+    ["NUL in username", { username: "a\u0000b" }, 422, "letters"],
   ];
   for (const [name, fields, status, message] of cases) {
     it(name, async () => {

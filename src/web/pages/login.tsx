@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { hitRateLimit, loginRateKey, resetRateLimit } from "../../accounts/rate-limit.ts";
 import { authenticate } from "../../accounts/users.ts";
+import { ANY_CONTROL } from "../../accounts/validation.ts";
 import { clientIp } from "../client-ip.ts";
 import { formGuard } from "../csrf.ts";
 import type { AppEnv } from "../env.ts";
@@ -60,6 +61,7 @@ export function loginRoutes(): Hono<AppEnv> {
         <LoginForm csrfToken={c.var.csrfToken} username={username} next={next} error={error} />,
       );
     if (!username || !password) return fail(422, "Enter your username and your password.");
+    if (ANY_CONTROL.test(username)) return fail(422, "Enter a valid username or e-mail address.");
     // Counted before checking, so parallel guesses cannot slip past; a success clears it.
     const key = loginRateKey(clientIp(c, config), username);
     const limit = await hitRateLimit(database.db, clock, key, config.loginRateLimit);
