@@ -2,6 +2,13 @@
 export * from "./accounts.ts";
 export { balanceOf } from "./balance.ts";
 export { checkLedger, type LedgerSummary, type LedgerViolation, ledgerSummary } from "./check.ts";
+export {
+  DepositError,
+  type DepositInput,
+  depositKey,
+  normalizeDepositReference,
+  recordDeposit,
+} from "./deposits.ts";
 export * from "./errors.ts";
 export {
   type EntryInput,
@@ -11,3 +18,4 @@ export {
   validateEntry,
 } from "./post.ts";
 export { reverseEntry } from "./reverse.ts";
+export { parseTransferReference, transferReference } from "./transfer-reference.ts";

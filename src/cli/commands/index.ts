@@ -1,6 +1,8 @@
 import type { Command } from "../usage.ts";
 import { closeCommand } from "./close.ts";
+import { depositCommand } from "./deposit.ts";
 import { inviteCreateCommand } from "./invite-create.ts";
+import { ledgerCheckCommand } from "./ledger-check.ts";
 import { migrateCommand } from "./migrate.ts";
 import { serveCommand } from "./serve.ts";
 import { tokenCreateCommand } from "./token-create.ts";
@@ -13,4 +15,6 @@ export const commands: Command[] = [
   inviteCreateCommand,
   closeCommand,
   tokenCreateCommand,
+  depositCommand,
+  ledgerCheckCommand,
 ];

@@ -1,0 +1,29 @@
+import { and, eq, like } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { ledgerEntries, ledgerPostings } from "../db/schema/ledger.ts";
+import { accountUserId } from "./accounts.ts";
+
+/** What a recorded deposit entry credited, for messages about it; null if it is not a deposit. */
+export async function describeDeposit(
+  db: Db,
+  entryId: number,
+): Promise<{ userId: number | null; amount: bigint; currency: string } | null> {
+  const [row] = await db
+    .select({
+      account: ledgerPostings.account,
+      amount: ledgerPostings.amount,
+      currency: ledgerPostings.currency,
+    })
+    .from(ledgerPostings)
+    .innerJoin(ledgerEntries, eq(ledgerEntries.id, ledgerPostings.entryId))
+    .where(
+      and(
+        eq(ledgerPostings.entryId, entryId),
+        eq(ledgerEntries.kind, "deposit"),
+        like(ledgerPostings.account, "wallet:%"),
+      ),
+    );
+  return row
+    ? { userId: accountUserId(row.account), amount: row.amount, currency: row.currency }
+    : null;
+}
