@@ -1,0 +1,285 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import { migrate } from "../../src/db/migrate.ts";
+import type { BenchOptions, DbChoice } from "../lib/args.ts";
+import { int, log } from "../lib/format.ts";
+import { createScratch, dropScratch, openScratch, type Scratch } from "../lib/scratch.ts";
+import { type ApiSizes, apiSizesFor, benchToken, payerId, requestFor, seedApi } from "./seed.ts";
+import type { ServerSpec } from "./server.ts";
+
+/*
+ * The flattr API under load: POST /api/flattr/v1/things/{id}/flattr with a bearer token, every
+ * request a distinct valid flattr (a new (payer, thing) pair, rotating over many payers), against
+ * the real instance; then the same autocannon settings against a bare Hono + postgres.js endpoint
+ * that inserts one row. Each server runs in its own process; each run has a warm-up first.
+ * Afterwards the rows in the database must equal the 2xx responses (no lost or phantom writes).
+ */
+
+/** The pool size of both servers: src/db/client.ts's default for openPostgres. */
+const POOL = 10;
+const SERVER = fileURLToPath(new URL("./server.ts", import.meta.url));
+
+export interface LoadFigures {
+  requests: number;
+  ok: number;
+  /** Successful (2xx) requests per second over the measured duration. */
+  okPerSec: number;
+  /** All responses per second (autocannon's mean of per-second samples). */
+  reqPerSec: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  /** First few non-2xx responses, for the report. */
+  samples: { status: number; body: string }[];
+  /** Rows the server wrote (flattrs / bench_flattrs) after warm-up and run. */
+  rowsWritten: number;
+  /** 2xx of warm-up + run; rowsWritten must be this plus at most the abandoned in-flight requests. */
+  okTotal: number;
+}
+
+export interface ApiBenchResult {
+  db: DbChoice;
+  scale: number;
+  sizes: ApiSizes;
+  connections: number;
+  durationS: number;
+  warmupS: number;
+  pool: number;
+  ours: LoadFigures;
+  baseline: LoadFigures;
+  /** ours.okPerSec / baseline.okPerSec; goal ≥ 0.5. */
+  ratio: number;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
+    });
+  });
+}
+
+interface Child {
+  proc: ChildProcess;
+  port: number;
+  count(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+async function startChild(spec: Omit<ServerSpec, "port" | "pool">): Promise<Child> {
+  const port = await freePort();
+  const full: ServerSpec = { ...spec, port, pool: POOL };
+  const proc = spawn(process.execPath, ["--import", "tsx", SERVER, JSON.stringify(full)], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const waitFor = (type: string) =>
+    new Promise<{ type: string; n?: number }>((resolve, reject) => {
+      const onMessage = (m: { type: string; n?: number }) => {
+        if (m.type !== type) return;
+        proc.off("message", onMessage);
+        proc.off("exit", onExit);
+        resolve(m);
+      };
+      const onExit = (code: number | null) =>
+        reject(new Error(`${spec.kind} server exited (${code}) before "${type}"`));
+      proc.on("message", onMessage);
+      proc.once("exit", onExit);
+    });
+  await waitFor("ready");
+  return {
+    proc,
+    port,
+    count: async () => {
+      const reply = waitFor("count");
+      proc.send({ type: "count" });
+      return (await reply).n ?? 0;
+    },
+    stop: async () => {
+      if (proc.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+      proc.send({ type: "stop" });
+      const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * Rows written once the requests autocannon abandoned at the end of each run (at most one per
+ * connection) have finished on the server: the count stops changing.
+ */
+async function settledCount(child: Child): Promise<number> {
+  let last = await child.count();
+  for (let i = 0; i < 30; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const n = await child.count();
+    if (n === last) return n;
+    last = n;
+  }
+  return last;
+}
+
+/** Drives one server: warm-up, then the measured run, continuing the request sequence. */
+async function drive(
+  child: Child,
+  sizes: ApiSizes,
+  tokens: string[],
+  opts: BenchOptions,
+  label: string,
+): Promise<LoadFigures> {
+  let k = 0;
+  const samples: { status: number; body: string }[] = [];
+  const run = (duration: number) =>
+    autocannon({
+      url: `http://127.0.0.1:${child.port}`,
+      connections: opts.connections,
+      duration,
+      timeout: 10,
+      requests: [
+        {
+          method: "POST",
+          setupRequest: (req) => {
+            const { payer, thing } = requestFor(sizes, k++);
+            return {
+              ...req,
+              method: "POST",
+              path: `/api/flattr/v1/things/${thing}/flattr`,
+              headers: {
+                ...req.headers,
+                authorization: `Bearer ${tokens[payer - sizes.creators - 1]}`,
+              },
+            };
+          },
+          onResponse: (status, body) => {
+            if ((status < 200 || status >= 300) && samples.length < 5)
+              samples.push({ status, body: body.slice(0, 300) });
+          },
+        },
+      ],
+    });
+  let warmOk = 0;
+  if (opts.warmup > 0) {
+    log(`  ${label}: warm-up ${opts.warmup} s…`);
+    warmOk = (await run(opts.warmup))["2xx"];
+  }
+  log(`  ${label}: ${opts.duration} s, ${opts.connections} connections…`);
+  const r = await run(opts.duration);
+  const statusCodes: Record<string, number> = {};
+  for (const [code, v] of Object.entries(r.statusCodeStats ?? {})) statusCodes[code] = v.count;
+  const figures: LoadFigures = {
+    requests: r.requests.total,
+    ok: r["2xx"],
+    okPerSec: r["2xx"] / r.duration,
+    reqPerSec: r.requests.average,
+    latencyMs: {
+      p50: r.latency.p50,
+      p90: r.latency.p90,
+      p99: r.latency.p99,
+      max: r.latency.max,
+      mean: r.latency.mean ?? r.latency.average,
+    },
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    statusCodes,
+    samples,
+    rowsWritten: await settledCount(child),
+    okTotal: warmOk + r["2xx"],
+  };
+  log(
+    `  ${label}: ${int(figures.okPerSec)} ok/s, p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms, non-2xx ${figures.non2xx}, errors ${figures.errors}`,
+  );
+  if (figures.non2xx > 0)
+    log(
+      `  ${label}: NON-2XX RESPONSES ${JSON.stringify(statusCodes)} e.g. ${JSON.stringify(samples[0])}`,
+    );
+  if (!rowsMatch(figures, opts.connections))
+    log(`  ${label}: ROWS ${figures.rowsWritten} do not match 2xx responses ${figures.okTotal}`);
+  return figures;
+}
+
+/**
+ * Every 2xx has its row, and the only extra rows are requests autocannon abandoned when a run
+ * (warm-up or measured) ended: at most one per connection per run.
+ */
+export function rowsMatch(f: LoadFigures, connections: number): boolean {
+  return f.rowsWritten >= f.okTotal && f.rowsWritten - f.okTotal <= 2 * connections;
+}
+
+async function runOne(db: DbChoice, opts: BenchOptions): Promise<ApiBenchResult> {
+  const scale = db === "pg" ? opts.scale : opts.pgliteScale;
+  const sizes = apiSizesFor(scale);
+  const nonce = randomBytes(16).toString("hex");
+  const tokens = Array.from({ length: sizes.payers }, (_, i) =>
+    benchToken(nonce, payerId(sizes, i)),
+  );
+  const scratch: Scratch[] = [];
+  const children: Child[] = [];
+  try {
+    log(
+      `${db === "pg" ? "PostgreSQL" : "PGlite"} API: ${int(sizes.payers)} payers with tokens, ${int(sizes.things)} things by ${int(sizes.creators)} creators`,
+    );
+    let oursSpec: Omit<ServerSpec, "port" | "pool">;
+    let baseSpec: Omit<ServerSpec, "port" | "pool">;
+    if (db === "pg") {
+      const ours = await createScratch(opts.url, "api");
+      scratch.push(ours);
+      const d = openScratch(ours);
+      try {
+        await migrate(d);
+        await seedApi(d.db, sizes, nonce);
+      } finally {
+        await d.close();
+      }
+      const base = await createScratch(opts.url, "apibase");
+      scratch.push(base);
+      oursSpec = { kind: "ours", db, url: ours.url };
+      baseSpec = { kind: "baseline", db, url: base.url };
+    } else {
+      oursSpec = { kind: "ours", db, sizes, nonce };
+      baseSpec = { kind: "baseline", db };
+    }
+
+    const oursChild = await startChild(oursSpec);
+    children.push(oursChild);
+    const ours = await drive(oursChild, sizes, tokens, opts, `${db} ours`);
+    await oursChild.stop();
+
+    const baseChild = await startChild(baseSpec);
+    children.push(baseChild);
+    const baseline = await drive(baseChild, sizes, tokens, opts, `${db} baseline`);
+    await baseChild.stop();
+
+    return {
+      db,
+      scale,
+      sizes,
+      connections: opts.connections,
+      durationS: opts.duration,
+      warmupS: opts.warmup,
+      pool: POOL,
+      ours,
+      baseline,
+      ratio: ours.okPerSec / baseline.okPerSec,
+    };
+  } finally {
+    for (const c of children) await c.stop().catch(() => {});
+    if (opts.keep) log(`  kept: ${scratch.map((s) => s.name).join(", ")}`);
+    else for (const s of scratch) await dropScratch(opts.url, s.name);
+  }
+}
+
+export async function runApiBench(opts: BenchOptions): Promise<ApiBenchResult[]> {
+  const results: ApiBenchResult[] = [];
+  for (const db of opts.dbs) results.push(await runOne(db, opts));
+  return results;
+}

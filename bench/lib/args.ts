@@ -1,0 +1,103 @@
+import { parseArgs } from "node:util";
+
+export type Part = "close" | "api";
+export type DbChoice = "pg" | "pglite";
+
+export interface BenchOptions {
+  only: Part[];
+  dbs: DbChoice[];
+  /** Multiplies the issue's sizes on PostgreSQL (1 = 100,000 payers, 1,000,000 flattrs). */
+  scale: number;
+  /** The same on PGlite (in-process WASM, one session): smaller by default, stated in the output. */
+  pgliteScale: number;
+  /** Server URL whose database is only used to create and drop scratch databases. */
+  url: string;
+  /** Payers per close batch; default the instance default (config.closeBatchSize). */
+  batchSize: number | undefined;
+  /** EXPLAIN ANALYZE of one close batch and a batch-size sweep (PostgreSQL, extra minutes). */
+  profile: boolean;
+  /** Also run `ledger check` (checkLedger) on the closed database. */
+  check: boolean;
+  /** Seconds of load per API run (after a warm-up). */
+  duration: number;
+  warmup: number;
+  connections: number;
+  /** Keep scratch databases (their names are printed) instead of dropping them. */
+  keep: boolean;
+  out: string;
+}
+
+const USAGE = `npm run bench -- [options]
+
+  --only close|api      run one part (default: both)
+  --db pg|pglite|both   database(s) (default: both; PGlite at --pglite-scale)
+  --scale N             PostgreSQL size factor, 1 = 100,000 payers / 1,000,000 flattrs (default 1)
+  --pglite-scale N      PGlite size factor (default 0.1)
+  --batch-size N        payers per close batch (default: CLOSE_BATCH_SIZE or 5000)
+  --profile             close: EXPLAIN ANALYZE of one batch + batch-size sweep (PostgreSQL)
+  --check               close: also run the full ledger check on the closed database
+  --duration S          API: seconds of load per run (default 10)
+  --warmup S            API: seconds of warm-up per run, not counted (default 2)
+  --connections N       API: concurrent connections (default 16)
+  --url URL             PostgreSQL server for scratch databases
+                        (default BENCH_DATABASE_URL, TEST_DATABASE_URL or postgres://root@127.0.0.1:5432/test)
+  --keep                keep the scratch databases
+  --out FILE            JSON results (default bench/results/latest.json)`;
+
+export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      only: { type: "string" },
+      db: { type: "string" },
+      scale: { type: "string" },
+      "pglite-scale": { type: "string" },
+      "batch-size": { type: "string" },
+      profile: { type: "boolean" },
+      check: { type: "boolean" },
+      duration: { type: "string" },
+      warmup: { type: "string" },
+      connections: { type: "string" },
+      url: { type: "string" },
+      keep: { type: "boolean" },
+      out: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) return "help";
+  const num = (name: string, raw: string | undefined, fallback: number, min: number): number => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number ≥ ${min}`);
+    return n;
+  };
+  const only = (values.only ?? "close,api").split(",").map((s) => s.trim());
+  for (const p of only)
+    if (p !== "close" && p !== "api") throw new Error(`--only must be close or api, got "${p}"`);
+  const db = values.db ?? "both";
+  if (!["pg", "pglite", "both"].includes(db))
+    throw new Error(`--db must be pg, pglite or both, got "${db}"`);
+  const batch = values["batch-size"];
+  return {
+    only: only as Part[],
+    dbs: db === "both" ? ["pg", "pglite"] : [db as DbChoice],
+    scale: num("scale", values.scale, 1, 0.0001),
+    pgliteScale: num("pglite-scale", values["pglite-scale"], 0.1, 0.0001),
+    url:
+      values.url ??
+      process.env.BENCH_DATABASE_URL ??
+      process.env.TEST_DATABASE_URL ??
+      "postgres://root@127.0.0.1:5432/test",
+    batchSize: batch === undefined ? undefined : Math.round(num("batch-size", batch, 0, 1)),
+    profile: values.profile ?? false,
+    check: values.check ?? false,
+    duration: num("duration", values.duration, 10, 1),
+    warmup: num("warmup", values.warmup, 2, 0),
+    connections: Math.round(num("connections", values.connections, 16, 1)),
+    keep: values.keep ?? false,
+    out: values.out ?? "bench/results/latest.json",
+  };
+}
+
+export { USAGE };

@@ -1,0 +1,77 @@
+import { type ApiBenchResult, rowsMatch } from "./api/index.ts";
+import type { CloseBenchResult } from "./close/index.ts";
+import { int, ratio, secs, table } from "./lib/format.ts";
+
+const dbName = (d: string) => (d === "pg" ? "PostgreSQL" : "PGlite");
+
+export function closeTable(results: CloseBenchResult[]): string {
+  const rows = results.map((r) => [
+    `${dbName(r.db)} ×${r.scale}`,
+    int(r.sizes.payers),
+    int(r.sizes.flattrs),
+    secs(r.seedMs + r.vacuumMs),
+    secs(r.closeMs),
+    secs(r.baselineMs),
+    ratio(r.ratio),
+    r.ratio <= 2 ? "yes" : "NO",
+    `${int(r.verify.entries)} / ${int(r.verify.postings)}`,
+    r.verify.ok ? "equal" : "MISMATCH",
+  ]);
+  return [
+    `Month close: closePeriod() vs one raw INSERT … SELECT of the same ledger rows (goal ≤ 2×)`,
+    table(
+      [
+        "database",
+        "payers",
+        "flattrs",
+        "seed",
+        "close",
+        "baseline",
+        "close/base",
+        "≤2×",
+        "entries / postings",
+        "totals",
+      ],
+      rows,
+    ),
+  ].join("\n");
+}
+
+export function apiTable(results: ApiBenchResult[]): string {
+  const rows: string[][] = [];
+  for (const r of results) {
+    for (const [name, f] of [
+      ["fediflattr", r.ours],
+      ["bare Hono+insert", r.baseline],
+    ] as const) {
+      rows.push([
+        `${dbName(r.db)} ×${r.scale}`,
+        name,
+        int(f.okPerSec),
+        `${f.latencyMs.p50} ms`,
+        `${f.latencyMs.p99} ms`,
+        int(f.non2xx),
+        int(f.errors),
+        rowsMatch(f, r.connections) ? "yes" : "NO",
+      ]);
+    }
+    rows.push([
+      "",
+      "ratio / goals",
+      ratio(r.ratio),
+      "",
+      r.ours.latencyMs.p99 < 50 ? "< 50 ✓" : "≥ 50 ✗",
+      r.ours.non2xx === 0 ? "" : "NON-2XX!",
+      "",
+      r.ratio >= 0.5 ? "≥ 0.5× ✓" : "< 0.5× ✗",
+    ]);
+  }
+  const first = results[0];
+  return [
+    `Flattr API: POST /api/flattr/v1/things/{id}/flattr (bearer token, each a new flattr) vs a bare Hono + insert endpoint` +
+      (first
+        ? ` — ${first.connections} connections, ${first.durationS} s after ${first.warmupS} s warm-up, pool ${first.pool}`
+        : ""),
+    table(["database", "server", "2xx/s", "p50", "p99", "non-2xx", "errors", "rows = 2xx"], rows),
+  ].join("\n");
+}
