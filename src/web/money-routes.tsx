@@ -1,21 +1,25 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./env.ts";
+import { adminDepositsRoutes } from "./pages/admin-deposits.tsx";
 import { budgetRoutes } from "./pages/budget.tsx";
 import { earningsRoutes } from "./pages/earnings.tsx";
 import { flattrsRoutes } from "./pages/flattrs.tsx";
 import { statementRoutes } from "./pages/statement.tsx";
 import { thingRoutes } from "./pages/thing.tsx";
 import { thingsRoutes } from "./pages/things.tsx";
+import { walletRoutes } from "./pages/wallet.tsx";
 
 /** The money pages: wallet, budget, things, this month, earnings, statements, admin deposits. */
 export function moneyRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.route("/", budgetRoutes());
+  app.route("/", walletRoutes());
   app.route("/", flattrsRoutes());
   app.route("/", earningsRoutes());
   app.route("/", statementRoutes());
   // Before thingRoutes: /things/new is not a thing id.
   app.route("/", thingsRoutes());
   app.route("/", thingRoutes());
+  app.route("/", adminDepositsRoutes());
   return app;
 }

@@ -6,10 +6,10 @@ export function movementLabel(
   period: string | null,
   metadata: Record<string, unknown>,
 ): string {
-  const ref = typeof metadata.bankReference === "string" ? metadata.bankReference : null;
+  const ref = typeof metadata.reference === "string" ? metadata.reference : null;
   switch (kind) {
     case "deposit":
-      return ref ? `Deposit (bank reference ${ref})` : "Deposit";
+      return ref ? `Deposit, reference ${ref}` : "Deposit";
     case "close":
       return period ? `Flattrs of ${periodLabel(period)}` : "Month close";
     case "reversal": {

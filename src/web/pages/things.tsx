@@ -123,8 +123,8 @@ export function thingsRoutes(): Hono<AppEnv> {
 
   app.get("/things/new", requireLogin(), (c) =>
     newThingPage(c, {
-      url: c.req.query("url") ?? "",
-      title: c.req.query("title") ?? "",
+      url: (c.req.query("url") ?? "").slice(0, MAX_URL_LENGTH),
+      title: (c.req.query("title") ?? "").slice(0, MAX_TITLE_LENGTH),
       description: "",
     }),
   );
