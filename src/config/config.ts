@@ -26,6 +26,8 @@ export interface Config {
   invitesPerUser: number;
   /** Grace after a period ends before the worker closes it. */
   closeGraceSeconds: number;
+  /** Day of month M+1 on which revenue of month M becomes payable (Flattr: the 10th). */
+  settlementDay: number;
   /** Flattrs (including later withdrawn ones) one user may make per window. */
   flattrRateLimit: { max: number; windowSeconds: number };
   /** Sanity limit: active flattrs one user may have in one period. */
@@ -144,6 +146,7 @@ export function loadConfig(env: Env = process.env): Config {
     loginRateLimit: rate(env, "LOGIN_RATE_LIMIT", "10/900"),
     invitesPerUser: int(env, "INVITES_PER_USER", 3, 0, 1000),
     closeGraceSeconds: int(env, "CLOSE_GRACE_SECONDS", 3600, 0, 31 * 86400),
+    settlementDay: int(env, "SETTLEMENT_DAY", 10, 1, 28),
     flattrRateLimit: rate(env, "FLATTR_RATE_LIMIT", "30/60"),
     maxFlattrsPerPeriod: int(env, "MAX_FLATTRS_PER_PERIOD", 1000, 1, 1_000_000),
     closeBatchSize: int(env, "CLOSE_BATCH_SIZE", 5000, 1, 100_000),

@@ -15,6 +15,7 @@ export function flattrMetadata(config: Config) {
     currency: config.currency,
     feeBasisPoints: config.feeBp,
     timeZone: config.timeZone,
+    settlementDay: config.settlementDay,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { raw } from "hono/html";
+import { html, raw } from "hono/html";
 import type { Child, PropsWithChildren } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { CSRF_FIELD } from "./csrf.ts";
@@ -103,6 +103,7 @@ export function Layout(props: PropsWithChildren<LayoutProps>) {
                   </span>
                   <a href="/flattrs">Flattrs</a>
                   <a href="/settings">Settings</a>
+                  <a href="/settings/tokens">Tokens</a>
                   <a href="/invites">Invites</a>
                   <form method="post" action="/logout">
                     <CsrfField token={props.csrfToken} />
@@ -137,17 +138,20 @@ export function renderPage(
   content: Child,
 ) {
   const { config } = c.var.deps;
+  // The doctype keeps browsers out of quirks mode; JSX cannot express it.
   return c.html(
-    <Layout
-      title={options.title}
-      user={c.var.user}
-      csrfToken={c.var.csrfToken}
-      host={config.origin.host}
-      signupOpen={config.registration !== "closed"}
-      head={options.head}
-    >
-      {content}
-    </Layout>,
+    html`<!doctype html>${(
+      <Layout
+        title={options.title}
+        user={c.var.user}
+        csrfToken={c.var.csrfToken}
+        host={config.origin.host}
+        signupOpen={config.registration !== "closed"}
+        head={options.head}
+      >
+        {content}
+      </Layout>
+    )}`,
     options.status ?? 200,
   );
 }

@@ -43,6 +43,7 @@ describe("pages", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/text\/html/);
     const html = await res.text();
+    expect(html.startsWith("<!doctype html>")).toBe(true); // standards mode, not quirks
     expect(html).toContain('href="/login"');
     expect(html).toContain('href="/signup"');
     const cookie = res.headers.getSetCookie().find((l) => l.startsWith("ff_csrf="))!;

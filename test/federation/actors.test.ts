@@ -157,6 +157,7 @@ describe("NodeInfo", () => {
           currency: "EUR",
           feeBasisPoints: 250,
           timeZone: "Europe/Vienna",
+          settlementDay: 10,
         },
       },
     });
