@@ -14,9 +14,13 @@ import { type SQL, sql } from "drizzle-orm";
  * ⌊q⌋ or ⌊q⌋+1 and the shares sum to net exactly.
  */
 
-/** Fee in minor units; numeric so amount × fee_bp cannot overflow int8. */
+/**
+ * Fee in minor units. numeric so amount × fee_bp cannot overflow int8, and div() (exact integer
+ * quotient) rather than floor(x / 10000): numeric division rounds to a finite scale, which for
+ * large amounts rounds …981.9999 up to …982 and would take a cent too many.
+ */
 export function feeSql(amount: SQL, feeBp: number): SQL {
-  return sql`floor((${amount})::numeric * ${feeBp}::int4 / 10000)::int8`;
+  return sql`div((${amount})::numeric * ${feeBp}::int4, 10000)::int8`;
 }
 
 /** Share of the flattr ranked `rank` (1-based, by flattr id) among `n` splitting `net`. */
