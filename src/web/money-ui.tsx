@@ -22,11 +22,16 @@ nav.money a[aria-current=page] { font-weight: 700; text-decoration: none; color:
 .big { font-size: 2rem; font-weight: 700; margin: 0.25rem 0; }
 .amount, td.num, th.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.num, th.num { text-align: right; }
+td.date { white-space: nowrap; }
+td.date small { display: block; }
+td.ref { overflow-wrap: anywhere; }
 .negative { color: var(--err); }
 .warning { padding: 0.6rem 0.8rem; border-radius: 6px; border: 1px solid #c98a00;
   background: color-mix(in srgb, #f5b800 18%, transparent); }
 .table-wrap { overflow-x: auto; -webkit-overflow-scrolling: touch; }
 .table-wrap table { min-width: 20rem; }
+@media (max-width: 30rem) { .table-wrap table { font-size: 0.9rem; }
+  .table-wrap th, .table-wrap td { padding: 0.35rem 0.2rem; } }
 input[type=url], select { font: inherit; padding: 0.5rem; border: 1px solid var(--line);
   border-radius: 6px; background: transparent; color: inherit; }
 select { background: var(--bg); }

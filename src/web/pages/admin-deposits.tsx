@@ -23,8 +23,10 @@ interface DepositInput {
 
 const EMPTY: DepositInput = { who: "", amount: "", bankReference: "" };
 
-const when = (d: Date, timeZone: string) =>
-  d.toLocaleString("en-CA", { timeZone, dateStyle: "short", timeStyle: "short", hour12: false });
+const day = (d: Date, timeZone: string) =>
+  d.toLocaleDateString("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
+const time = (d: Date, timeZone: string) =>
+  d.toLocaleTimeString("en-GB", { timeZone, hour: "2-digit", minute: "2-digit" });
 
 function DepositTable(props: { deposits: RecordedDeposit[]; currency: string; timeZone: string }) {
   if (props.deposits.length === 0) return <p class="muted">No deposits recorded yet.</p>;
@@ -42,11 +44,14 @@ function DepositTable(props: { deposits: RecordedDeposit[]; currency: string; ti
         <tbody>
           {props.deposits.map((d) => (
             <tr data-entry-id={d.entryId}>
-              <td>{when(d.createdAt, props.timeZone)}</td>
+              <td class="date">
+                {day(d.createdAt, props.timeZone)}{" "}
+                <small class="muted">{time(d.createdAt, props.timeZone)}</small>
+              </td>
               <td>
                 <a href={`/@${d.username}`}>@{d.username}</a>
               </td>
-              <td>
+              <td class="ref">
                 <code>{d.reference}</code>
                 {d.source !== "bank" && <span class="muted"> ({d.source})</span>}
                 {d.reversed && <span class="muted"> (reversed)</span>}

@@ -27,7 +27,7 @@ function PayerSection(props: { s: Statement; timeZone: string }) {
             </tr>
             {p.movements.map((m) => (
               <tr>
-                <td>{day(m.createdAt, props.timeZone)}</td>
+                <td class="date">{day(m.createdAt, props.timeZone)}</td>
                 <td>{movementLabel(m.kind, s.period, m.metadata)}</td>
                 <td class="num">
                   <Amount minor={m.amount} currency={cur} />

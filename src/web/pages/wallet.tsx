@@ -31,7 +31,7 @@ function History(props: { items: WalletMovement[]; currency: string; timeZone: s
         <tbody>
           {props.items.map((m) => (
             <tr data-entry-id={m.entryId} data-kind={m.kind}>
-              <td>{day(m.createdAt, props.timeZone)}</td>
+              <td class="date">{day(m.createdAt, props.timeZone)}</td>
               <td>
                 {m.kind === "close" && m.period ? (
                   <a href={`/statements/${m.period}`}>
