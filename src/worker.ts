@@ -1,6 +1,7 @@
 import type { Federation } from "@fedify/fedify";
 import type { Deps } from "./deps.ts";
 import type { FederationData } from "./federation/federation.ts";
+import { startHousekeeping } from "./housekeeping.ts";
 import { startAutoClose } from "./settlement/auto-close.ts";
 
 /** Background work: the federation queue (outbox deliveries, inbox processing) and schedules. */
@@ -12,9 +13,11 @@ export function startWorker(
   const queue = federation.startQueue(deps, { signal: controller.signal });
   // Closes each period once it has ended plus CLOSE_GRACE_SECONDS; idempotent across workers.
   const autoClose = startAutoClose(deps);
+  const housekeeping = startHousekeeping(deps);
   return {
     stop: async () => {
       controller.abort();
+      housekeeping.stop();
       await autoClose.stop();
       await queue.catch(() => {});
     },

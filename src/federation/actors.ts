@@ -49,6 +49,8 @@ async function personFor(ctx: RequestContext<FederationData>, user: User): Promi
   return new Person({
     id: ctx.getActorUri(user.username),
     preferredUsername: user.username,
+    // The HTML profile, where a person (or a Mastodon "open in browser") lands.
+    url: new URL(`/@${user.username}`, ctx.canonicalOrigin),
     name: user.displayName || user.username,
     summary: bioHtml(user.bio),
     inbox: ctx.getInboxUri(user.username),

@@ -75,7 +75,14 @@ describe("actor documents", () => {
       followers: `${id}/followers`,
       following: `${id}/following`,
       endpoints: { sharedInbox: `${instance.origin}/inbox` },
+      url: `${instance.origin}/@Alice`,
     });
+    // A browser following the actor id lands on the HTML profile, which links back to both.
+    const page = await fetch(id, { headers: { accept: "text/html" }, redirect: "manual" });
+    expect(page.status).toBe(302);
+    expect(page.headers.get("location")).toBe("/@Alice");
+    const profile = await (await fetch(`${instance.origin}/@Alice`)).text();
+    expect(profile).toContain(`<link rel="payment" href="${id}/flattr"`);
     expect(body.summary).toBe("<p>Makes things &#60;b&#62;worth&#60;/b&#62; flattring.</p>");
     expect(body.publicKey).toMatchObject({ id: `${id}#main-key`, owner: id });
     expect(body.publicKey.publicKeyPem).toMatch(/^-----BEGIN PUBLIC KEY-----/);

@@ -21,15 +21,36 @@ export function profileRoutes(): Hono<AppEnv> {
       c,
       {
         title: user.displayName || user.username,
-        head: <link rel="alternate" type="application/activity+json" href={actor} />,
+        head: (
+          <>
+            <link rel="alternate" type="application/activity+json" href={actor} />
+            <link rel="payment" href={`${actor}/flattr`} type="text/html" />
+          </>
+        ),
       },
       <>
         <p class="muted">
           @{user.username}@{config.origin.host}
         </p>
+        <p>
+          <a class="button" href={`/users/${user.username}/flattr`}>
+            Flattr @{user.username}
+          </a>
+        </p>
         {user.bio ? <p class="bio">{user.bio}</p> : <p class="muted">No bio yet.</p>}
       </>,
     );
+  });
+  // Browsers that follow an actor id (Fedify answers only ActivityPub there and hands HTML
+  // requests on to us) land on the profile. Only for an existing, exactly spelled user and an
+  // HTML client, so ActivityPub clients keep getting Fedify's 404.
+  app.get("/users/:username{[A-Za-z0-9_]{1,30}}", async (c, next) => {
+    const username = c.req.param("username");
+    const user = await findUserByUsername(c.var.deps.database.db, username);
+    if (!user || user.username !== username || !c.req.header("accept")?.includes("text/html")) {
+      return next();
+    }
+    return c.redirect(`/@${username}`, 302);
   });
   return app;
 }

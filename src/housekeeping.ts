@@ -1,0 +1,23 @@
+import { getLogger } from "@logtape/logtape";
+import { pruneRateLimits } from "./accounts/rate-limit.ts";
+import { deleteExpiredSessions } from "./accounts/sessions.ts";
+import type { Deps } from "./deps.ts";
+
+const logger = getLogger(["fediflattr", "housekeeping"]);
+
+/** Deletes what has expired (sessions, rate-limit windows) so those tables stay small. */
+export async function runHousekeeping(deps: Deps): Promise<void> {
+  const { db } = deps.database;
+  await deleteExpiredSessions(db, deps.clock);
+  await pruneRateLimits(db, deps.clock);
+}
+
+/** Runs housekeeping now and then every `intervalMs` until stopped; failures are logged, not fatal. */
+export function startHousekeeping(deps: Deps, intervalMs = 15 * 60_000): { stop(): void } {
+  const run = () =>
+    runHousekeeping(deps).catch((error) => logger.error("Housekeeping failed: {error}", { error }));
+  void run();
+  const timer = setInterval(run, intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
