@@ -26,6 +26,8 @@ export interface Config {
   invitesPerUser: number;
   /** Grace after a period ends before the worker closes it. */
   closeGraceSeconds: number;
+  /** Where users send bank transfers to top up their wallets (shown on the wallet page). */
+  bank: { accountHolder: string | undefined; iban: string | undefined };
   /** Day of month M+1 on which revenue of month M becomes payable (Flattr: the 10th). */
   settlementDay: number;
   /** Flattrs (including later withdrawn ones) one user may make per window. */
@@ -84,6 +86,23 @@ function rate(env: Env, name: string, fallback: string): { max: number; windowSe
     throw new ConfigError(name, `must look like COUNT/SECONDS (e.g. 5/3600), got "${raw}"`);
   }
   return { max: Number(m[1]), windowSeconds: Number(m[2]) };
+}
+
+/** An IBAN, spaces removed, checked with its ISO 7064 mod-97 check digits. */
+function iban(env: Env, name: string): string | undefined {
+  const raw = str(env, name, "").replace(/\s+/g, "").toUpperCase();
+  if (raw === "") return undefined;
+  if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(raw)) {
+    throw new ConfigError(name, `not an IBAN: "${env[name]}"`);
+  }
+  const digits = (raw.slice(4) + raw.slice(0, 4)).replace(/[A-Z]/g, (ch) =>
+    String(ch.charCodeAt(0) - 55),
+  );
+  let rest = 0;
+  for (const d of digits) rest = (rest * 10 + Number(d)) % 97;
+  if (rest !== 1)
+    throw new ConfigError(name, `the IBAN's check digits do not match: "${env[name]}"`);
+  return raw;
 }
 
 /** The only place that reads the environment. Throws ConfigError naming the first bad variable. */
@@ -147,6 +166,10 @@ export function loadConfig(env: Env = process.env): Config {
     invitesPerUser: int(env, "INVITES_PER_USER", 3, 0, 1000),
     closeGraceSeconds: int(env, "CLOSE_GRACE_SECONDS", 3600, 0, 31 * 86400),
     settlementDay: int(env, "SETTLEMENT_DAY", 10, 1, 28),
+    bank: {
+      accountHolder: str(env, "BANK_ACCOUNT_HOLDER", "") || undefined,
+      iban: iban(env, "BANK_IBAN"),
+    },
     flattrRateLimit: rate(env, "FLATTR_RATE_LIMIT", "30/60"),
     maxFlattrsPerPeriod: int(env, "MAX_FLATTRS_PER_PERIOD", 1000, 1, 1_000_000),
     closeBatchSize: int(env, "CLOSE_BATCH_SIZE", 5000, 1, 100_000),

@@ -37,6 +37,14 @@ describe("wallet and admin deposits", () => {
     expect(text).toContain("Balance: €0.00");
     expect(text).toContain("ask its administrator for the details");
     expect(text).toContain("Nothing yet");
+    // With the instance's bank account configured, the page names it.
+    const banked = moneyApp(
+      testConfig({ BANK_ACCOUNT_HOLDER: "Flattr e.V.", BANK_IBAN: "DE89370400440532013000" }),
+      database,
+      clock,
+    );
+    const bankText = textOf(await (await (await banked.as(user)).get("/wallet")).text());
+    expect(bankText).toContain("Flattr e.V., IBAN DE89 3704 0044 0532 0130 00");
 
     const admin = await m.as(adminId);
     const recorded = await admin.submit("/admin/deposits", "/admin/deposits", {

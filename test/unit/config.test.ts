@@ -33,6 +33,9 @@ describe("loadConfig", () => {
     ["NODE_TYPE", "db"],
     ["DATABASE_URL", "mysql://x"],
     ["SIGNUP_RATE_LIMIT", "5 per hour"],
+    ["BANK_IBAN", "DE89 3704 0044 0532 0130 01"],
+    ["BANK_IBAN", "not an iban"],
+    ["SETTLEMENT_DAY", "31"],
   ])("rejects %s=%s naming the variable", (name, value) => {
     let err: unknown;
     try {
@@ -50,5 +53,13 @@ describe("loadConfig", () => {
       200n,
     );
     expect(() => loadConfig({ CURRENCY: "JPY", MIN_BUDGET: "2.00" })).toThrow(/MIN_BUDGET/);
+  });
+
+  it("accepts a valid IBAN with spaces and keeps it compact", () => {
+    const c = loadConfig({
+      BANK_IBAN: "de89 3704 0044 0532 0130 00",
+      BANK_ACCOUNT_HOLDER: "Flattr e.V.",
+    });
+    expect(c.bank).toEqual({ accountHolder: "Flattr e.V.", iban: "DE89370400440532013000" });
   });
 });

@@ -1,3 +1,5 @@
+import type { Config } from "../../config/config.ts";
+
 /**
  * How to top up by bank transfer (the manual flow Liberapay used): the instance's bank details,
  * if configured, and the user's personal reference that lets the administrator match the
@@ -27,4 +29,14 @@ export function TransferBox(props: { reference: string; bankDetails: string | nu
       </p>
     </div>
   );
+}
+
+/** "Account holder, IBAN DE89 3704 …" from the configuration, or null when none is set. */
+export function bankDetails(config: Config): string | null {
+  const { accountHolder, iban } = config.bank;
+  const parts = [
+    accountHolder,
+    iban ? `IBAN ${iban.replace(/(.{4})(?=.)/g, "$1 ")}` : undefined,
+  ].filter((p): p is string => Boolean(p));
+  return parts.length > 0 ? parts.join(", ") : null;
 }

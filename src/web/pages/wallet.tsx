@@ -7,7 +7,7 @@ import type { AppEnv } from "../env.ts";
 import { Amount, moneyPage, parseId, problemPage } from "../money-ui.tsx";
 import { movementLabel } from "../movement-label.ts";
 import { requireLogin, requireUser } from "../session.ts";
-import { TransferBox } from "./wallet-transfer.tsx";
+import { bankDetails, TransferBox } from "./wallet-transfer.tsx";
 
 const PAGE_SIZE = 50;
 
@@ -101,7 +101,7 @@ export function walletRoutes(): Hono<AppEnv> {
           )}
         </p>
         <h2>Top up</h2>
-        <TransferBox reference={transferReference(user.id)} bankDetails={null} />
+        <TransferBox reference={transferReference(user.id)} bankDetails={bankDetails(config)} />
         <h2>History</h2>
         {before !== null && (
           <p>
