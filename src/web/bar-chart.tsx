@@ -13,6 +13,9 @@ export interface Bar {
   provisional?: boolean;
 }
 
+/** SVG coordinates to a tenth of a pixel (geometry only: amounts never pass through here). */
+const px = (n: number): string => String(Math.round(n * 10) / 10);
+
 const WIDTH = 560;
 const HEIGHT = 220;
 const TOP = 22;
@@ -50,28 +53,23 @@ export function BarChart(props: { bars: Bar[]; currency: string; caption: string
               <title>{b.title}</title>
               <rect
                 class="bar"
-                x={(cx - barWidth / 2).toFixed(1)}
-                y={(baseline - h).toFixed(1)}
-                width={barWidth.toFixed(1)}
-                height={h.toFixed(1)}
+                x={px(cx - barWidth / 2)}
+                y={px(baseline - h)}
+                width={px(barWidth)}
+                height={px(h)}
                 rx="2"
                 opacity={b.provisional ? "0.45" : undefined}
               />
               {b.value > 0n && (
-                <text
-                  class="value"
-                  x={cx.toFixed(1)}
-                  y={(baseline - h - 5).toFixed(1)}
-                  text-anchor="middle"
-                >
+                <text class="value" x={px(cx)} y={px(baseline - h - 5)} text-anchor="middle">
                   {money(b.value, currency)}
                 </text>
               )}
-              <text x={cx.toFixed(1)} y={baseline + 15} text-anchor="middle">
+              <text x={px(cx)} y={baseline + 15} text-anchor="middle">
                 {b.label}
               </text>
               {b.sublabel && (
-                <text x={cx.toFixed(1)} y={baseline + 29} text-anchor="middle">
+                <text x={px(cx)} y={baseline + 29} text-anchor="middle">
                   {b.sublabel}
                 </text>
               )}

@@ -102,6 +102,32 @@ export function parsePeriodParam(raw: string | undefined): Period | null {
   return raw !== undefined && isPeriod(raw) ? raw : null;
 }
 
+/**
+ * The month a page shows: `?period=YYYY-MM`, or `now` without one. A malformed or future month
+ * is answered with a 400 page instead (returned as `problem`).
+ */
+export function periodFromQuery(
+  c: Context<AppEnv>,
+  now: Period,
+  title: string,
+  section: Section,
+):
+  | { period: Period; problem?: undefined }
+  | { period?: undefined; problem: Response | Promise<Response> } {
+  const raw = c.req.query("period");
+  const period = raw === undefined || raw === "" ? now : parsePeriodParam(raw);
+  if (period === null) {
+    const message = `"${raw?.slice(0, 20)}" is not a month: use the form YYYY-MM, e.g. ${now}.`;
+    return { problem: problemPage(c, 400, title, message, section) };
+  }
+  if (period > now) {
+    return {
+      problem: problemPage(c, 400, title, `${periodLabel(period)} has not started yet.`, section),
+    };
+  }
+  return { period };
+}
+
 /** A GET form choosing a month; the selected one is listed even when it is older than `periods`. */
 export function PeriodSelect(props: { action: string; selected: Period; periods: Period[] }) {
   const periods = props.periods.includes(props.selected)

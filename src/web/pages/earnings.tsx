@@ -9,12 +9,13 @@ import {
   periodsEnding,
 } from "../../settlement/statements.ts";
 import { BarChart } from "../bar-chart.tsx";
+import { EarningsTable } from "../earnings-table.tsx";
 import type { AppEnv } from "../env.ts";
 import {
   Amount,
   moneyPage,
   PeriodSelect,
-  parsePeriodParam,
+  periodFromQuery,
   periodLabel,
   problemPage,
   recentPeriods,
@@ -72,47 +73,6 @@ function MonthTable(props: { months: MonthEarnings[]; currency: string; current:
   );
 }
 
-function ThingTable(props: { earnings: Earnings }) {
-  const e = props.earnings;
-  if (e.things.length === 0)
-    return <p class="muted">None of your things was flattred in {periodLabel(e.period)}.</p>;
-  return (
-    <div class="table-wrap">
-      <table data-testid="things">
-        <thead>
-          <tr>
-            <th>Thing</th>
-            <th class="num">Flattrs</th>
-            <th class="num">Revenue</th>
-          </tr>
-        </thead>
-        <tbody>
-          {e.things.map((t) => (
-            <tr data-thing-id={t.thingId}>
-              <td>
-                <a href={`/things/${t.thingId}`}>{t.title}</a>
-              </td>
-              <td class="num">{t.flattrs}</td>
-              <td class="num">
-                <Amount minor={t.amount} currency={e.currency} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-        <tfoot>
-          <tr>
-            <th>Total</th>
-            <th class="num">{e.flattrs}</th>
-            <th class="num">
-              <Amount minor={e.total} currency={e.currency} />
-            </th>
-          </tr>
-        </tfoot>
-      </table>
-    </div>
-  );
-}
-
 export function earningsRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -120,24 +80,8 @@ export function earningsRoutes(): Hono<AppEnv> {
     const { config, database, clock } = c.var.deps;
     const user = requireUser(c);
     const now = currentPeriod(clock, config);
-    const raw = c.req.query("period");
-    const period = raw === undefined || raw === "" ? now : parsePeriodParam(raw);
-    if (period === null)
-      return problemPage(
-        c,
-        400,
-        "Earnings",
-        `"${raw?.slice(0, 20)}" is not a month: use the form YYYY-MM, e.g. ${now}.`,
-        "earnings",
-      );
-    if (period > now)
-      return problemPage(
-        c,
-        400,
-        "Earnings",
-        `${periodLabel(period)} has not started yet.`,
-        "earnings",
-      );
+    const { period, problem } = periodFromQuery(c, now, "Earnings", "earnings");
+    if (problem) return problem;
     const [byMonth, selected] = await Promise.all([
       earningsByMonth(database.db, config, user.id, periodsEnding(now, 12)),
       earnings(database.db, config, user.id, period),
@@ -184,7 +128,7 @@ export function earningsRoutes(): Hono<AppEnv> {
             {periodLabel(period)}: part of the close was reversed by the administrator.
           </p>
         )}
-        <ThingTable earnings={selected} />
+        <EarningsTable earnings={selected} testId="things" />
         <h2>By month</h2>
         <MonthTable months={byMonth.months} currency={cur} current={now} />
       </>,

@@ -8,8 +8,8 @@ import {
   money,
   moneyPage,
   PeriodSelect,
-  parsePeriodParam,
   percentOfBp,
+  periodFromQuery,
   periodLabel,
   problemPage,
   recentPeriods,
@@ -55,24 +55,8 @@ export function flattrsRoutes(): Hono<AppEnv> {
     const { config, database, clock } = c.var.deps;
     const user = requireUser(c);
     const now = currentPeriod(clock, config);
-    const raw = c.req.query("period");
-    const period = raw === undefined || raw === "" ? now : parsePeriodParam(raw);
-    if (period === null)
-      return problemPage(
-        c,
-        400,
-        "Your flattrs",
-        `"${raw?.slice(0, 20)}" is not a month: use the form YYYY-MM, e.g. ${now}.`,
-        "flattrs",
-      );
-    if (period > now)
-      return problemPage(
-        c,
-        400,
-        "Your flattrs",
-        `${periodLabel(period)} has not started yet.`,
-        "flattrs",
-      );
+    const { period, problem } = periodFromQuery(c, now, "Your flattrs", "flattrs");
+    if (problem) return problem;
     const [values, budget] = await Promise.all([
       myFlattrs(database.db, config, clock, user.id, period),
       getBudget(database.db, config, user.id),

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { currentPeriod } from "../../flattr/current-period.ts";
 import { type Statement, statement, statementCsv } from "../../settlement/statements.ts";
+import { EarningsTable } from "../earnings-table.tsx";
 import type { AppEnv } from "../env.ts";
 import { Amount, moneyPage, parsePeriodParam, periodLabel, problemPage } from "../money-ui.tsx";
 import { movementLabel } from "../movement-label.ts";
@@ -94,43 +95,7 @@ function CreatorSection(props: { s: Statement }) {
   return (
     <section>
       <h2>Your earnings</h2>
-      {e.things.length === 0 ? (
-        <p class="muted">None of your things was flattred in {periodLabel(e.period)}.</p>
-      ) : (
-        <div class="table-wrap">
-          <table data-testid="earnings">
-            <thead>
-              <tr>
-                <th>Thing</th>
-                <th class="num">Flattrs</th>
-                <th class="num">Revenue</th>
-              </tr>
-            </thead>
-            <tbody>
-              {e.things.map((t) => (
-                <tr>
-                  <td>
-                    <a href={`/things/${t.thingId}`}>{t.title}</a>
-                  </td>
-                  <td class="num">{t.flattrs}</td>
-                  <td class="num">
-                    <Amount minor={t.amount} currency={e.currency} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-            <tfoot>
-              <tr>
-                <th>Total</th>
-                <th class="num">{e.flattrs}</th>
-                <th class="num">
-                  <Amount minor={e.total} currency={e.currency} />
-                </th>
-              </tr>
-            </tfoot>
-          </table>
-        </div>
-      )}
+      <EarningsTable earnings={e} testId="earnings" />
     </section>
   );
 }
