@@ -2,6 +2,6 @@
 export * from "./accounts.ts";
 export * from "./federation.ts";
 export * from "./flattr.ts";
-export * from "./ledger.ts";
 export * from "./follows.ts";
+export * from "./ledger.ts";
 export * from "./tokens.ts";
