@@ -17,7 +17,6 @@ import {
   PeriodSelect,
   periodFromQuery,
   periodLabel,
-  problemPage,
   recentPeriods,
 } from "../money-ui.tsx";
 import { requireLogin, requireUser } from "../session.ts";

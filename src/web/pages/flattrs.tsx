@@ -11,7 +11,6 @@ import {
   percentOfBp,
   periodFromQuery,
   periodLabel,
-  problemPage,
   recentPeriods,
 } from "../money-ui.tsx";
 import { requireLogin, requireUser } from "../session.ts";
