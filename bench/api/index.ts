@@ -7,6 +7,7 @@ import { migrate } from "../../src/db/migrate.ts";
 import type { BenchOptions, DbChoice } from "../lib/args.ts";
 import { int, log } from "../lib/format.ts";
 import { createScratch, dropScratch, openScratch, type Scratch } from "../lib/scratch.ts";
+import { type ApiProfile, profileApi } from "./profile.ts";
 import { type ApiSizes, apiSizesFor, benchToken, payerId, requestFor, seedApi } from "./seed.ts";
 import type { ServerSpec } from "./server.ts";
 
@@ -30,6 +31,8 @@ export interface LoadFigures {
   /** All responses per second (autocannon's mean of per-second samples). */
   reqPerSec: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  /** CPU time of the server process (not the database) per request of the measured run. */
+  serverCpuMsPerRequest: number;
   non2xx: number;
   errors: number;
   timeouts: number;
@@ -54,6 +57,8 @@ export interface ApiBenchResult {
   baseline: LoadFigures;
   /** ours.okPerSec / baseline.okPerSec; goal ≥ 0.5. */
   ratio: number;
+  /** --profile, PostgreSQL: statements per request and unloaded latency. */
+  profile?: ApiProfile;
 }
 
 async function freePort(): Promise<number> {
@@ -67,22 +72,34 @@ async function freePort(): Promise<number> {
   });
 }
 
+interface Reply {
+  type: string;
+  n?: number;
+  ms?: number;
+}
+
 interface Child {
   proc: ChildProcess;
   port: number;
   count(): Promise<number>;
+  /** CPU time (user + system) the server process has used so far. */
+  cpuMs(): Promise<number>;
   stop(): Promise<void>;
 }
 
-async function startChild(spec: Omit<ServerSpec, "port" | "pool">): Promise<Child> {
+async function startChild(
+  spec: Omit<ServerSpec, "port" | "pool">,
+  cpuProfDir: string | undefined,
+): Promise<Child> {
   const port = await freePort();
   const full: ServerSpec = { ...spec, port, pool: POOL };
-  const proc = spawn(process.execPath, ["--import", "tsx", SERVER, JSON.stringify(full)], {
+  const prof = cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : [];
+  const proc = spawn(process.execPath, [...prof, "--import", "tsx", SERVER, JSON.stringify(full)], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const waitFor = (type: string) =>
-    new Promise<{ type: string; n?: number }>((resolve, reject) => {
-      const onMessage = (m: { type: string; n?: number }) => {
+    new Promise<Reply>((resolve, reject) => {
+      const onMessage = (m: Reply) => {
         if (m.type !== type) return;
         proc.off("message", onMessage);
         proc.off("exit", onExit);
@@ -101,6 +118,11 @@ async function startChild(spec: Omit<ServerSpec, "port" | "pool">): Promise<Chil
       const reply = waitFor("count");
       proc.send({ type: "count" });
       return (await reply).n ?? 0;
+    },
+    cpuMs: async () => {
+      const reply = waitFor("cpu");
+      proc.send({ type: "cpu" });
+      return (await reply).ms ?? 0;
     },
     stop: async () => {
       if (proc.exitCode !== null) return;
@@ -172,7 +194,9 @@ async function drive(
     warmOk = (await run(opts.warmup))["2xx"];
   }
   log(`  ${label}: ${opts.duration} s, ${opts.connections} connections…`);
+  const cpuBefore = await child.cpuMs();
   const r = await run(opts.duration);
+  const cpuMs = (await child.cpuMs()) - cpuBefore;
   const statusCodes: Record<string, number> = {};
   for (const [code, v] of Object.entries(r.statusCodeStats ?? {})) statusCodes[code] = v.count;
   const figures: LoadFigures = {
@@ -187,6 +211,7 @@ async function drive(
       max: r.latency.max,
       mean: r.latency.mean ?? r.latency.average,
     },
+    serverCpuMsPerRequest: cpuMs / Math.max(1, r.requests.total),
     non2xx: r.non2xx,
     errors: r.errors,
     timeouts: r.timeouts,
@@ -196,7 +221,7 @@ async function drive(
     okTotal: warmOk + r["2xx"],
   };
   log(
-    `  ${label}: ${int(figures.okPerSec)} ok/s, p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms, non-2xx ${figures.non2xx}, errors ${figures.errors}`,
+    `  ${label}: ${int(figures.okPerSec)} ok/s, p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms, non-2xx ${figures.non2xx}, errors ${figures.errors}, server CPU ${figures.serverCpuMsPerRequest.toFixed(2)} ms/request`,
   );
   if (figures.non2xx > 0)
     log(
@@ -249,17 +274,19 @@ async function runOne(db: DbChoice, opts: BenchOptions): Promise<ApiBenchResult>
       baseSpec = { kind: "baseline", db };
     }
 
-    const oursChild = await startChild(oursSpec);
+    const oursChild = await startChild(oursSpec, opts.serverCpuProf);
     children.push(oursChild);
     const ours = await drive(oursChild, sizes, tokens, opts, `${db} ours`);
     await oursChild.stop();
 
-    const baseChild = await startChild(baseSpec);
+    const baseChild = await startChild(baseSpec, opts.serverCpuProf);
     children.push(baseChild);
     const baseline = await drive(baseChild, sizes, tokens, opts, `${db} baseline`);
     await baseChild.stop();
 
+    const profile = opts.profile && db === "pg" ? await profileApi(opts) : undefined;
     return {
+      profile,
       db,
       scale,
       sizes,

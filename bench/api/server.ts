@@ -15,7 +15,8 @@ import { type ApiSizes, BASELINE_TABLE, seedApi } from "./seed.ts";
  * One server under test, in its own process (so the load generator does not share its event
  * loop): `ours` is the real instance (startServer, role web), `baseline` a bare Hono +
  * @hono/node-server endpoint that inserts one row per request with the same pool size.
- * Prints "READY" once listening; answers {count} (rows written) and {stop} over IPC.
+ * Reports {ready} once listening; answers {count} (rows written), {cpu} (its CPU time) and
+ * {stop} over IPC.
  */
 
 export interface ServerSpec {
@@ -121,6 +122,10 @@ async function baseline(): Promise<{ count(): Promise<number>; stop(): Promise<v
 const running = spec.kind === "ours" ? await ours() : await baseline();
 process.on("message", async (m: { type: string }) => {
   if (m.type === "count") process.send!({ type: "count", n: await running.count() });
+  if (m.type === "cpu") {
+    const u = process.cpuUsage();
+    process.send!({ type: "cpu", ms: (u.user + u.system) / 1000 });
+  }
   if (m.type === "stop") {
     await running.stop().catch(() => {});
     process.exit(0);

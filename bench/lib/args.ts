@@ -25,6 +25,8 @@ export interface BenchOptions {
   /** Keep scratch databases (their names are printed) instead of dropping them. */
   keep: boolean;
   out: string;
+  /** API: write a V8 CPU profile of each server process into this directory. */
+  serverCpuProf: string | undefined;
 }
 
 const USAGE = `npm run bench -- [options]
@@ -41,6 +43,7 @@ const USAGE = `npm run bench -- [options]
   --connections N       API: concurrent connections (default 16)
   --url URL             PostgreSQL server for scratch databases
                         (default BENCH_DATABASE_URL, TEST_DATABASE_URL or postgres://root@127.0.0.1:5432/test)
+  --server-cpu-prof DIR API: V8 CPU profile of each server process (open in Chrome DevTools)
   --keep                keep the scratch databases
   --out FILE            JSON results (default bench/results/latest.json)`;
 
@@ -62,6 +65,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
       url: { type: "string" },
       keep: { type: "boolean" },
       out: { type: "string" },
+      "server-cpu-prof": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -97,6 +101,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
     connections: Math.round(num("connections", values.connections, 16, 1)),
     keep: values.keep ?? false,
     out: values.out ?? "bench/results/latest.json",
+    serverCpuProf: values["server-cpu-prof"],
   };
 }
 
