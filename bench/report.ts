@@ -12,13 +12,15 @@ export function closeTable(results: CloseBenchResult[]): string {
     secs(r.seedMs + r.vacuumMs),
     secs(r.closeMs),
     secs(r.baselineMs),
-    ratio(r.ratio),
+    r.runs.length > 1
+      ? `${ratio(r.ratio)} (${ratio(Math.min(...r.runs.map((x) => x.ratio)))}–${ratio(Math.max(...r.runs.map((x) => x.ratio)))}, ${r.runs.length} runs)`
+      : ratio(r.ratio),
     r.ratio <= 2 ? "yes" : "NO",
     `${int(r.verify.entries)} / ${int(r.verify.postings)}`,
     r.verify.ok ? "equal" : "MISMATCH",
   ]);
   return [
-    `Month close: closePeriod() vs one raw INSERT … SELECT of the same ledger rows (goal ≤ 2×)`,
+    `Month close: closePeriod() vs one raw INSERT … SELECT of the same ledger rows (goal ≤ 2×; medians)`,
     table(
       [
         "database",
@@ -52,6 +54,7 @@ export function apiTable(results: ApiBenchResult[]): string {
         `${f.latencyMs.p99} ms`,
         int(f.non2xx),
         int(f.errors),
+        f.serverCpuMsPerRequest.toFixed(2),
         rowsMatch(f, r.connections) ? "yes" : "NO",
       ]);
     }
@@ -63,6 +66,7 @@ export function apiTable(results: ApiBenchResult[]): string {
       r.ours.latencyMs.p99 < 50 ? "< 50 ✓" : "≥ 50 ✗",
       r.ours.non2xx === 0 ? "" : "NON-2XX!",
       "",
+      "",
       r.ratio >= 0.5 ? "≥ 0.5× ✓" : "< 0.5× ✗",
     ]);
   }
@@ -72,6 +76,20 @@ export function apiTable(results: ApiBenchResult[]): string {
       (first
         ? ` — ${first.connections} connections, ${first.durationS} s after ${first.warmupS} s warm-up, pool ${first.pool}`
         : ""),
-    table(["database", "server", "2xx/s", "p50", "p99", "non-2xx", "errors", "rows = 2xx"], rows),
+    table(
+      [
+        "database",
+        "server",
+        "2xx/s",
+        "p50",
+        "p99",
+        "non-2xx",
+        "errors",
+        "CPU ms/req",
+        "rows = 2xx",
+      ],
+      rows,
+    ),
+    "CPU ms/req: CPU time of the server process per request (the database's is not included).",
   ].join("\n");
 }

@@ -29,6 +29,16 @@ import {
 } from "./seed.ts";
 import { compare, expectedTotals, ledgerPicture, type Verdict } from "./verify.ts";
 
+export interface CloseRun {
+  closeMs: number;
+  baselineMs: number;
+  ratio: number;
+  /** Which ran first on this pair of fresh copies (the order alternates between repeats). */
+  first: "close" | "baseline";
+  batches: number;
+  batchMs: { min: number; median: number; max: number };
+}
+
 export interface CloseBenchResult {
   db: DbChoice;
   scale: number;
@@ -37,18 +47,26 @@ export interface CloseBenchResult {
   feeBp: number;
   seedMs: number;
   vacuumMs: number;
+  /** Making one pair of identical copies. */
   copyMs: number;
+  /** Medians over the runs. */
   closeMs: number;
   baselineMs: number;
-  /** close / baseline; goal ≤ 2. */
+  /** Median of the per-run close / baseline ratios; goal ≤ 2. */
   ratio: number;
-  batches: number;
-  batchMs: { min: number; median: number; max: number };
+  runs: CloseRun[];
   closePayers: number;
+  /** Of the first run's two ledgers. */
   verify: Verdict;
   check?: { ms: number; violations: number };
   profile?: unknown;
 }
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 
 export function benchConfig(batchSize: number | undefined): Config {
   return loadConfig({
@@ -102,152 +120,228 @@ async function ledgerCheck(database: Database) {
   return { ms, violations: value.length };
 }
 
-async function finish(
-  base: Omit<CloseBenchResult, "ratio" | "verify" | "closePayers" | "check">,
-  closeDb: Database,
-  baseDb: Database,
+/** A pair of identical fresh copies of the seeded database; `drop` discards both. */
+interface Pair {
+  closeDb: Database;
+  baseDb: Database;
+  ms: number;
+  drop(): Promise<void>;
+}
+
+interface Seeded {
+  seedMs: number;
+  vacuumMs: number;
+  pair(): Promise<Pair>;
+  /** PostgreSQL only: the template, for --profile. */
+  template?: Scratch;
+  scratch?: Scratch[];
+  dispose(): Promise<void>;
+}
+
+/**
+ * Seed once, then `opts.repeat` times: a fresh pair of copies, the close on one and the
+ * baseline on the other, alternating which goes first (so neither always gets the warmer
+ * cache or the quieter minute). The first pair's ledgers are verified against each other.
+ */
+async function measure(
+  db: DbChoice,
+  scale: number,
+  seeded: Seeded,
   opts: BenchOptions,
 ): Promise<CloseBenchResult> {
-  log(`  verifying: close ledger vs baseline ledger vs the seed's formulas…`);
-  const verify = compare(
-    await ledgerPicture(closeDb.db),
-    await ledgerPicture(baseDb.db),
-    expectedTotals(base.sizes),
-  );
-  for (const p of verify.problems) log(`  MISMATCH: ${p}`);
-  const result: CloseBenchResult = {
-    ...base,
-    ratio: base.closeMs / base.baselineMs,
-    closePayers: await countClosePayers(closeDb),
-    verify,
+  const sizes = sizesFor(scale);
+  const config = benchConfig(opts.batchSize);
+  const runs: CloseRun[] = [];
+  let verify: Verdict | undefined;
+  let closePayers = 0;
+  let check: CloseBenchResult["check"];
+  let copyMs = 0;
+  for (let i = 0; i < opts.repeat; i++) {
+    const pair = await seeded.pair();
+    copyMs = pair.ms;
+    try {
+      const first = i % 2 === 0 ? "close" : "baseline";
+      const tag = opts.repeat > 1 ? ` (run ${i + 1}/${opts.repeat}, ${first} first)` : "";
+      let close: Awaited<ReturnType<typeof timeClose>> | undefined;
+      let baselineMs = 0;
+      const doClose = async () => {
+        log(`  closePeriod(${PERIOD}), batch size ${config.closeBatchSize}${tag}…`);
+        close = await timeClose(pair.closeDb, config, db);
+        log(`  close: ${secs(close.ms)} in ${close.batches} batches`);
+      };
+      const doBaseline = async () => {
+        log(`  baseline: one INSERT … SELECT${tag}…`);
+        const b = await timed(() => rawInsertSelect(pair.baseDb.db));
+        baselineMs = b.ms;
+        log(
+          `  baseline: ${secs(b.ms)} (${int(b.value.entries)} entries, ${int(b.value.postings)} postings)`,
+        );
+      };
+      if (first === "close") {
+        await doClose();
+        await doBaseline();
+      } else {
+        await doBaseline();
+        await doClose();
+      }
+      runs.push({
+        closeMs: close!.ms,
+        baselineMs,
+        ratio: close!.ms / baselineMs,
+        first,
+        batches: close!.batches,
+        batchMs: close!.batchMs,
+      });
+      if (i === 0) {
+        log(`  verifying: close ledger vs baseline ledger vs the seed's formulas…`);
+        verify = compare(
+          await ledgerPicture(pair.closeDb.db),
+          await ledgerPicture(pair.baseDb.db),
+          expectedTotals(sizes),
+        );
+        for (const p of verify.problems) log(`  MISMATCH: ${p}`);
+        closePayers = await countClosePayers(pair.closeDb);
+        if (opts.check) check = await ledgerCheck(pair.closeDb);
+      }
+    } finally {
+      await pair.drop();
+    }
+  }
+  return {
+    db,
+    scale,
+    sizes,
+    batchSize: config.closeBatchSize,
+    feeBp: FEE_BP,
+    seedMs: seeded.seedMs,
+    vacuumMs: seeded.vacuumMs,
+    copyMs,
+    closeMs: median(runs.map((r) => r.closeMs)),
+    baselineMs: median(runs.map((r) => r.baselineMs)),
+    ratio: median(runs.map((r) => r.ratio)),
+    runs,
+    closePayers,
+    verify: verify!,
+    ...(check ? { check } : {}),
   };
-  if (opts.check) result.check = await ledgerCheck(closeDb);
-  return result;
+}
+
+async function seedPostgres(opts: BenchOptions, scratch: Scratch[]): Promise<Seeded> {
+  const sizes = sizesFor(opts.scale);
+  const seeded = await createScratch(opts.url, "seed");
+  scratch.push(seeded);
+  const sdb = openScratch(seeded);
+  let seedMs: number;
+  let vacuumMs: number;
+  try {
+    await migrate(sdb);
+    log(
+      `PostgreSQL close: seeding ${seeded.name}: ${int(sizes.payers)} payers, ${int(sizes.creators)} creators, ${int(sizes.things)} things, ${int(sizes.flattrs)} flattrs…`,
+    );
+    seedMs = (
+      await timed(() => seed(sdb.db, sizes, (step, ms) => log(`    seed ${step}: ${secs(ms)}`)))
+    ).ms;
+    vacuumMs = (await timed(() => vacuumAnalyze(sdb.db))).ms;
+    log(`  seeded in ${secs(seedMs)}, vacuum analyze ${secs(vacuumMs)}`);
+  } finally {
+    await sdb.close();
+  }
+  return {
+    seedMs,
+    vacuumMs,
+    template: seeded,
+    scratch,
+    pair: async () => {
+      const copy = await timed(async () => {
+        const a = await createScratch(opts.url, "close", seeded.name);
+        const b = await createScratch(opts.url, "base", seeded.name);
+        return [a, b] as const;
+      });
+      const [a, b] = copy.value;
+      log(`  two copies (CREATE DATABASE … TEMPLATE) in ${secs(copy.ms)}`);
+      const closeDb = openScratch(a);
+      const baseDb = openScratch(b);
+      return {
+        closeDb,
+        baseDb,
+        ms: copy.ms,
+        drop: async () => {
+          await closeDb.close().catch(() => {});
+          await baseDb.close().catch(() => {});
+          if (opts.keep) {
+            log(`  kept: ${a.name} (closed), ${b.name} (baseline)`);
+            return;
+          }
+          await dropScratch(opts.url, a.name);
+          await dropScratch(opts.url, b.name);
+        },
+      };
+    },
+    dispose: async () => {
+      if (opts.keep) log(`  kept: ${seeded.name} (seeded template)`);
+      else await dropScratch(opts.url, seeded.name);
+    },
+  };
 }
 
 async function runPostgres(opts: BenchOptions): Promise<CloseBenchResult> {
-  const sizes = sizesFor(opts.scale);
-  const config = benchConfig(opts.batchSize);
   const scratch: Scratch[] = [];
+  const seeded = await seedPostgres(opts, scratch);
   try {
-    const seeded = await createScratch(opts.url, "seed");
-    scratch.push(seeded);
-    const sdb = openScratch(seeded);
-    let seedMs: number;
-    let vacuumMs: number;
-    try {
-      await migrate(sdb);
-      log(
-        `PostgreSQL close: seeding ${seeded.name}: ${int(sizes.payers)} payers, ${int(sizes.creators)} creators, ${int(sizes.things)} things, ${int(sizes.flattrs)} flattrs…`,
-      );
-      seedMs = (
-        await timed(() => seed(sdb.db, sizes, (step, ms) => log(`    seed ${step}: ${secs(ms)}`)))
-      ).ms;
-      vacuumMs = (await timed(() => vacuumAnalyze(sdb.db))).ms;
-      log(`  seeded in ${secs(seedMs)}, vacuum analyze ${secs(vacuumMs)}`);
-    } finally {
-      await sdb.close();
-    }
-    const copy = await timed(async () => {
-      const a = await createScratch(opts.url, "close", seeded.name);
-      scratch.push(a);
-      const b = await createScratch(opts.url, "base", seeded.name);
-      scratch.push(b);
-      return [a, b] as const;
-    });
-    const [closeScratch, baseScratch] = copy.value;
-    log(`  two copies (CREATE DATABASE … TEMPLATE) in ${secs(copy.ms)}`);
-
-    const closeDb = openScratch(closeScratch);
-    const baseDb = openScratch(baseScratch);
-    try {
-      log(`  closePeriod(${PERIOD}), batch size ${config.closeBatchSize}…`);
-      const close = await timeClose(closeDb, config, "pg");
-      log(`  close: ${secs(close.ms)} in ${close.batches} batches`);
-      log(`  baseline: one INSERT … SELECT…`);
-      const baseline = await timed(() => rawInsertSelect(baseDb.db));
-      log(
-        `  baseline: ${secs(baseline.ms)} (${int(baseline.value.entries)} entries, ${int(baseline.value.postings)} postings)`,
-      );
-      const result = await finish(
-        {
-          db: "pg",
-          scale: opts.scale,
-          sizes,
-          batchSize: config.closeBatchSize,
-          feeBp: FEE_BP,
-          seedMs,
-          vacuumMs,
-          copyMs: copy.ms,
-          closeMs: close.ms,
-          baselineMs: baseline.ms,
-          batches: close.batches,
-          batchMs: close.batchMs,
-        },
-        closeDb,
-        baseDb,
+    const result = await measure("pg", opts.scale, seeded, opts);
+    if (opts.profile)
+      result.profile = await profileClose(
         opts,
+        seeded.template!,
+        benchConfig(opts.batchSize),
+        scratch,
       );
-      if (opts.profile) {
-        await closeDb.close();
-        await baseDb.close();
-        result.profile = await profileClose(opts, seeded, config, scratch);
-      }
-      return result;
-    } finally {
-      await closeDb.close().catch(() => {});
-      await baseDb.close().catch(() => {});
-    }
+    return result;
   } finally {
-    if (opts.keep) log(`  kept: ${scratch.map((s) => s.name).join(", ")}`);
-    else for (const s of scratch) await dropScratch(opts.url, s.name);
+    await seeded.dispose();
   }
 }
 
 async function runPglite(opts: BenchOptions): Promise<CloseBenchResult> {
   const sizes = sizesFor(opts.pgliteScale);
-  const config = benchConfig(opts.batchSize);
   log(
     `PGlite close (in-memory): seeding ${int(sizes.payers)} payers, ${int(sizes.flattrs)} flattrs…`,
   );
   const seeded = await newPglite();
-  const handles = [seeded];
   try {
     await migrate(seeded.database);
     const seedMs = (await timed(() => seed(seeded.database.db, sizes))).ms;
     const vacuumMs = (await timed(() => vacuumAnalyze(seeded.database.db))).ms;
     log(`  seeded in ${secs(seedMs)}, vacuum analyze ${secs(vacuumMs)}`);
-    const copy = await timed(() => clonePglite(seeded));
-    handles.push(copy.value);
-    log(`  copy (PGlite clone()) in ${secs(copy.ms)}`);
-    const closeDb = seeded.database;
-    const baseDb = copy.value.database;
-    log(`  closePeriod(${PERIOD}), batch size ${config.closeBatchSize}…`);
-    const close = await timeClose(closeDb, config, "pglite");
-    log(`  close: ${secs(close.ms)} in ${close.batches} batches`);
-    const baseline = await timed(() => rawInsertSelect(baseDb.db));
-    log(`  baseline: ${secs(baseline.ms)}`);
-    return await finish(
+    return await measure(
+      "pglite",
+      opts.pgliteScale,
       {
-        db: "pglite",
-        scale: opts.pgliteScale,
-        sizes,
-        batchSize: config.closeBatchSize,
-        feeBp: FEE_BP,
         seedMs,
         vacuumMs,
-        copyMs: copy.ms,
-        closeMs: close.ms,
-        baselineMs: baseline.ms,
-        batches: close.batches,
-        batchMs: close.batchMs,
+        pair: async () => {
+          const copy = await timed(async () => [
+            await clonePglite(seeded),
+            await clonePglite(seeded),
+          ]);
+          const [a, b] = copy.value;
+          log(`  two copies (PGlite clone()) in ${secs(copy.ms)}`);
+          return {
+            closeDb: a!.database,
+            baseDb: b!.database,
+            ms: copy.ms,
+            drop: async () => {
+              await a!.database.close();
+              await b!.database.close();
+            },
+          };
+        },
+        dispose: async () => {},
       },
-      closeDb,
-      baseDb,
       opts,
     );
   } finally {
-    for (const h of handles) await h.database.close().catch(() => {});
+    await seeded.database.close();
   }
 }
 

@@ -37,6 +37,7 @@ export function kind(text: string): string {
   if (t.includes("from close_payers") && !t.includes("insert")) return "final: period stats";
   if (t.includes("count(distinct payer_id)")) return "count payers";
   if (t.includes("max(payer_id)")) return "batch bounds";
+  if (t.startsWith("set ")) return `batch: ${t}`;
   if (t.includes("for update")) return "batch: lock wallet balances";
   if (t.includes("insert into close_payers")) return "batch: claim+split+post";
   return t.slice(0, 40);
@@ -85,13 +86,18 @@ function inline(c: Captured): string {
   });
 }
 
-export async function explainFirstBatch(url: string, statements: Captured[]): Promise<string[]> {
+export async function explainFirstBatch(
+  url: string,
+  settings: Captured[],
+  statements: Captured[],
+): Promise<string[]> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   const plans: string[] = [];
   try {
     await sql
       .begin(async (tx) => {
         await tx.unsafe("set constraints all immediate");
+        for (const s of settings) await tx.unsafe(inline(s));
         for (const s of statements) {
           const rows = await tx.unsafe(`explain (analyze, buffers) ${inline(s)}`);
           plans.push(rows.map((r) => String(r["QUERY PLAN"])).join("\n"));
@@ -137,10 +143,14 @@ export async function profileClose(
   log("profile 2/3: EXPLAIN ANALYZE of the first batch (constraints immediate, rolled back)…");
   const firstLock = captured.findIndex((c) => kind(c.text) === "batch: lock wallet balances");
   const firstBatch = captured.findIndex((c) => kind(c.text) === "batch: claim+split+post");
+  // The batch's own settings (e.g. `set local jit = off`) apply to the EXPLAIN too.
+  const settings = captured
+    .slice(0, firstBatch)
+    .filter((c, i) => i > firstLock - 5 && /^\s*set\s/i.test(c.text));
   const c2 = await fresh("explain");
   const plans =
     firstLock >= 0 && firstBatch >= 0
-      ? await explainFirstBatch(c2.url, [captured[firstLock]!, captured[firstBatch]!])
+      ? await explainFirstBatch(c2.url, settings, [captured[firstLock]!, captured[firstBatch]!])
       : [];
   await done(c2);
   for (const p of plans) log(p);

@@ -16,6 +16,8 @@ export interface BenchOptions {
   batchSize: number | undefined;
   /** EXPLAIN ANALYZE of one close batch and a batch-size sweep (PostgreSQL, extra minutes). */
   profile: boolean;
+  /** Close: pairs of fresh copies to measure (close + baseline each); medians are reported. */
+  repeat: number;
   /** Also run `ledger check` (checkLedger) on the closed database. */
   check: boolean;
   /** Seconds of load per API run (after a warm-up). */
@@ -37,6 +39,8 @@ const USAGE = `npm run bench -- [options]
   --pglite-scale N      PGlite size factor (default 0.1)
   --batch-size N        payers per close batch (default: CLOSE_BATCH_SIZE or 5000)
   --profile             close: EXPLAIN ANALYZE of one batch + batch-size sweep (PostgreSQL)
+  --repeat N            close: N pairs of fresh copies, alternating which runs first;
+                        medians reported (default 1)
   --check               close: also run the full ledger check on the closed database
   --duration S          API: seconds of load per run (default 10)
   --warmup S            API: seconds of warm-up per run, not counted (default 2)
@@ -59,6 +63,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
       "batch-size": { type: "string" },
       profile: { type: "boolean" },
       check: { type: "boolean" },
+      repeat: { type: "string" },
       duration: { type: "string" },
       warmup: { type: "string" },
       connections: { type: "string" },
@@ -96,6 +101,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
     batchSize: batch === undefined ? undefined : Math.round(num("batch-size", batch, 0, 1)),
     profile: values.profile ?? false,
     check: values.check ?? false,
+    repeat: Math.round(num("repeat", values.repeat, 1, 1)),
     duration: num("duration", values.duration, 10, 1),
     warmup: num("warmup", values.warmup, 2, 0),
     connections: Math.round(num("connections", values.connections, 16, 1)),
