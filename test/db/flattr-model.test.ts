@@ -335,14 +335,19 @@ async function runHistory(steps: Step[], feeBp: number) {
 
 it("random histories keep the ledger sound and the balances equal to the model", async () => {
   const runs = usingPostgres ? 10 : 30;
-  await fc.assert(
-    fc.asyncProperty(
-      fc.array(step, { minLength: 34, maxLength: 60 }),
-      fc.constantFrom(0, 250, 1000, 10000),
-      async (steps, feeBp) => runHistory(steps, feeBp),
-    ),
-    { numRuns: runs, endOnFailure: true },
-  );
+  // The few histories on PostgreSQL may, by chance, never reach a paying close: run another
+  // round then (bounded), so the assertion below checks coverage rather than luck.
+  for (let round = 0; round < 5; round++) {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(step, { minLength: 34, maxLength: 60 }),
+        fc.constantFrom(0, 250, 1000, 10000),
+        async (steps, feeBp) => runHistory(steps, feeBp),
+      ),
+      { numRuns: runs, endOnFailure: true },
+    );
+    if (!usingPostgres || seen.closeEntries > 0) break;
+  }
   expect(stepsRun).toBeGreaterThanOrEqual(usingPostgres ? 340 : 1000);
   // With 30 histories every path is hit in practice; the few on PostgreSQL may miss rare ones.
   if (usingPostgres) expect(seen.closeEntries).toBeGreaterThan(0);

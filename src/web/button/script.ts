@@ -70,7 +70,9 @@ export const BUTTON_JS = `/* Fediflattr button (AGPL-3.0-only): upgrades a.fedif
   }
 
   // Coming back from the confirmation window: show the new count.
-  var last = Date.now();
+  // The first return always refreshes; after that at most one reload per 2 s (focus and
+  // visibilitychange usually fire together).
+  var last = 0;
   function refresh() {
     if (document.visibilityState === "hidden" || Date.now() - last < 2000) return;
     last = Date.now();
