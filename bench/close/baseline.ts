@@ -61,11 +61,12 @@ export async function rawInsertSelect(db: Db): Promise<BaselineStats> {
       ), inserted as (
         insert into ledger_entries (idempotency_key, kind, period, metadata, payload_hash)
         select key, 'close', '${PERIOD}', jsonb_build_object('flattrs', n), hash from entry
-        returning id, idempotency_key
+        -- close:<P>:<user>: join the postings by the user id (int8), not by the key text
+        returning id, split_part(idempotency_key, ':', 3)::int8 as payer_id
       ), posted as (
         insert into ledger_postings (entry_id, account, currency, amount)
         select i.id, l.account, '${CURRENCY}', l.amount
-        from inserted i join line l on i.idempotency_key = 'close:${PERIOD}:' || l.payer_id
+        from inserted i join line l on l.payer_id = i.payer_id
         where l.amount <> 0
         returning 1
       )
