@@ -32,9 +32,7 @@ async function serverVersion(url: string): Promise<string | null> {
 function gitState(): { head: string; dirty: string[] } | null {
   try {
     const git = (...args: string[]) => execFileSync("git", args, { encoding: "utf8" }).trim();
-    const dirty = git("status", "--porcelain", "--", "src", "drizzle")
-      .split("\n")
-      .filter(Boolean);
+    const dirty = git("status", "--porcelain", "--", "src", "drizzle").split("\n").filter(Boolean);
     return { head: git("rev-parse", "--short", "HEAD"), dirty };
   } catch {
     return null;
