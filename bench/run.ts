@@ -40,7 +40,13 @@ function gitState(): { head: string; dirty: string[] } | null {
 }
 
 async function main(): Promise<number> {
-  const opts = parseBenchArgs(process.argv.slice(2));
+  let opts: ReturnType<typeof parseBenchArgs>;
+  try {
+    opts = parseBenchArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
   if (opts === "help") {
     console.log(USAGE);
     return 0;
