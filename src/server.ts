@@ -30,9 +30,15 @@ export async function startServer(
   const database = options.deps?.database ?? (await openDatabase(config));
   await migrate(database);
   if ((await countUsers(database.db)) === 0) {
+    // The embedded database admits one process: the CLI can only run while the server is stopped.
+    const when =
+      database.kind === "pglite"
+        ? " (stop the server first: the embedded database allows one process)"
+        : "";
     logger.warn(
-      "This instance has no users yet. Create the first administrator with: " +
+      "This instance has no users yet. Create the first administrator{when} with: " +
         "npx fediflattr user create admin --email you@example.com --admin",
+      { when },
     );
   }
   const deps: Deps = { config, database, clock: options.deps?.clock ?? systemClock };
