@@ -106,6 +106,27 @@ CREATE TABLE "things" (
 	CONSTRAINT "things_owner_kind" CHECK ("things"."owner_kind" in ('local'))
 );
 --> statement-breakpoint
+CREATE TABLE "followers" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "followers_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"user_id" bigint NOT NULL,
+	"actor_uri" text NOT NULL,
+	"inbox_url" text NOT NULL,
+	"shared_inbox_url" text,
+	"follow_id" text NOT NULL,
+	"created_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "following" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "following_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"user_id" bigint NOT NULL,
+	"actor_uri" text NOT NULL,
+	"inbox_url" text NOT NULL,
+	"shared_inbox_url" text,
+	"follow_id" text NOT NULL,
+	"accepted_at" timestamp with time zone,
+	"created_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "ledger_accounts" (
 	"name" text NOT NULL,
 	"currency" text NOT NULL,
@@ -149,27 +170,6 @@ CREATE TABLE "ledger_postings" (
 	CONSTRAINT "ledger_postings_amount_nonzero" CHECK ("ledger_postings"."amount" <> 0)
 );
 --> statement-breakpoint
-CREATE TABLE "followers" (
-	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "followers_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
-	"user_id" bigint NOT NULL,
-	"actor_uri" text NOT NULL,
-	"inbox_url" text NOT NULL,
-	"shared_inbox_url" text,
-	"follow_id" text NOT NULL,
-	"created_at" timestamp with time zone NOT NULL
-);
---> statement-breakpoint
-CREATE TABLE "following" (
-	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "following_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
-	"user_id" bigint NOT NULL,
-	"actor_uri" text NOT NULL,
-	"inbox_url" text NOT NULL,
-	"shared_inbox_url" text,
-	"follow_id" text NOT NULL,
-	"accepted_at" timestamp with time zone,
-	"created_at" timestamp with time zone NOT NULL
-);
---> statement-breakpoint
 CREATE TABLE "access_tokens" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "access_tokens_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"user_id" bigint NOT NULL,
@@ -191,9 +191,9 @@ ALTER TABLE "close_payers" ADD CONSTRAINT "close_payers_user_id_users_id_fk" FOR
 ALTER TABLE "flattrs" ADD CONSTRAINT "flattrs_thing_id_things_id_fk" FOREIGN KEY ("thing_id") REFERENCES "public"."things"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "flattrs" ADD CONSTRAINT "flattrs_payer_id_users_id_fk" FOREIGN KEY ("payer_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "things" ADD CONSTRAINT "things_owner_id_users_id_fk" FOREIGN KEY ("owner_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "ledger_entries" ADD CONSTRAINT "ledger_entries_reverses_entry_id_ledger_entries_id_fk" FOREIGN KEY ("reverses_entry_id") REFERENCES "public"."ledger_entries"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "followers" ADD CONSTRAINT "followers_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "following" ADD CONSTRAINT "following_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "ledger_entries" ADD CONSTRAINT "ledger_entries_reverses_entry_id_ledger_entries_id_fk" FOREIGN KEY ("reverses_entry_id") REFERENCES "public"."ledger_entries"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "access_tokens" ADD CONSTRAINT "access_tokens_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "invites_created_by" ON "invites" USING btree ("created_by");--> statement-breakpoint
 CREATE INDEX "rate_limits_window_start" ON "rate_limits" USING btree ("window_start");--> statement-breakpoint
@@ -210,14 +210,14 @@ CREATE INDEX "flattrs_thing_period" ON "flattrs" USING btree ("thing_id","period
 CREATE INDEX "flattrs_payer_created" ON "flattrs" USING btree ("payer_id","created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "things_owner_url" ON "things" USING btree ("owner_id","url_normalized");--> statement-breakpoint
 CREATE UNIQUE INDEX "things_owner_profile" ON "things" USING btree ("owner_id") WHERE "things"."kind" = 'profile';--> statement-breakpoint
+CREATE UNIQUE INDEX "followers_user_actor" ON "followers" USING btree ("user_id","actor_uri");--> statement-breakpoint
+CREATE INDEX "followers_actor" ON "followers" USING btree ("actor_uri");--> statement-breakpoint
+CREATE UNIQUE INDEX "following_user_actor" ON "following" USING btree ("user_id","actor_uri");--> statement-breakpoint
+CREATE UNIQUE INDEX "following_follow_id" ON "following" USING btree ("follow_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "ledger_entries_idempotency_key" ON "ledger_entries" USING btree ("idempotency_key");--> statement-breakpoint
 CREATE UNIQUE INDEX "ledger_entries_reverses" ON "ledger_entries" USING btree ("reverses_entry_id");--> statement-breakpoint
 CREATE INDEX "ledger_entries_period_kind" ON "ledger_entries" USING btree ("period","kind");--> statement-breakpoint
 CREATE INDEX "ledger_postings_entry" ON "ledger_postings" USING btree ("entry_id");--> statement-breakpoint
 CREATE INDEX "ledger_postings_account" ON "ledger_postings" USING btree ("account","currency","entry_id");--> statement-breakpoint
-CREATE UNIQUE INDEX "followers_user_actor" ON "followers" USING btree ("user_id","actor_uri");--> statement-breakpoint
-CREATE INDEX "followers_actor" ON "followers" USING btree ("actor_uri");--> statement-breakpoint
-CREATE UNIQUE INDEX "following_user_actor" ON "following" USING btree ("user_id","actor_uri");--> statement-breakpoint
-CREATE UNIQUE INDEX "following_follow_id" ON "following" USING btree ("follow_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "access_tokens_hash" ON "access_tokens" USING btree ("token_hash");--> statement-breakpoint
 CREATE INDEX "access_tokens_user" ON "access_tokens" USING btree ("user_id");

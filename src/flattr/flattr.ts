@@ -4,7 +4,7 @@ import type { Config } from "../config/config.ts";
 import { type Db, queryRows } from "../db/client.ts";
 import { currentPeriod } from "./current-period.ts";
 import { FlattrError } from "./errors.ts";
-import { assertPeriodOpen, lockPeriodShared } from "./period-lock.ts";
+import { periodClosedError, periodLock } from "./period-lock.ts";
 
 export interface Flattr {
   id: number;
@@ -30,22 +30,56 @@ const toFlattr = (r: FlattrRow): Flattr => ({
   createdAt: new Date(r.created_at),
 });
 
-async function loadThing(tx: Db, thingId: number) {
+/** What flattr_thing / unflattr_thing (src/db/sql/flattr-functions.sql) answer. */
+interface OutcomeRow extends Record<string, unknown> {
+  outcome: string;
+  id: string | null;
+  thing_id: string | null;
+  payer_id: string | null;
+  period: string | null;
+  created_at: string | Date | null;
+}
+
+/** The columns of an outcome, int8 as text (the drivers disagree on int8). */
+const outcomeColumns = sql.raw(
+  "outcome, flattr_id::text as id, flattr_thing_id::text as thing_id, " +
+    "flattr_payer_id::text as payer_id, flattr_period as period, flattr_created_at as created_at",
+);
+
+/** A thing id the database can look up; anything else is no thing at all. */
+function checkThingId(thingId: number): void {
   if (!Number.isSafeInteger(thingId) || thingId < 1)
     throw new FlattrError("thing_not_found", "No such thing.");
-  const [thing] = await queryRows<{ owner_kind: string; owner_id: string; title: string }>(
-    tx,
-    sql`select owner_kind, owner_id::text as owner_id, title from things where id = ${thingId}`,
-  );
-  if (!thing) throw new FlattrError("thing_not_found", "No such thing.");
-  return thing;
+}
+
+/** The one row of an outcome query; the row itself when the outcome is ok. */
+function okRow(rows: OutcomeRow[], refuse: (outcome: string) => FlattrError): Flattr {
+  const r = rows[0];
+  if (!r) throw new Error("flattr function returned no row");
+  if (r.outcome !== "ok") throw refuse(r.outcome);
+  return toFlattr(r as FlattrRow);
+}
+
+/** Refusals both functions can answer; anything unknown is a bug, not a refusal. */
+function commonRefusal(outcome: string, period: string): FlattrError {
+  switch (outcome) {
+    case "thing_not_found":
+      return new FlattrError("thing_not_found", "No such thing.");
+    case "period_being_closed":
+      return periodClosedError(period, false);
+    case "period_closed":
+      return periodClosedError(period, true);
+    default:
+      throw new Error(`unknown flattr outcome: ${outcome}`);
+  }
 }
 
 /**
  * Flattrs a thing in the current period (the period of clock.now() in config.timeZone). Refused
  * with a FlattrError: unknown thing, own thing, period sealed or closed, no budget, already
- * flattred this period, rate limit, per-period limit. Runs in its own transaction (a savepoint if
- * `db` is one), which must be READ COMMITTED (ADR 0002).
+ * flattred this period, rate limit, per-period limit. One statement (flattr_thing in the
+ * database, which applies the rules in that order): its own transaction, or part of `db` if that
+ * is one. It must be READ COMMITTED (ADR 0002); nothing is written when it is refused.
  */
 export async function flattr(
   db: Db,
@@ -54,63 +88,45 @@ export async function flattr(
   payerId: number,
   thingId: number,
 ): Promise<Flattr> {
+  checkThingId(thingId);
   const now = clock.now();
   const period = currentPeriod(clock, config, now);
-  return db.transaction(async (tx) => {
-    const thing = await loadThing(tx, thingId);
-    if (thing.owner_kind === "local" && Number(thing.owner_id) === payerId)
-      throw new FlattrError("own_thing", "You cannot flattr your own thing.");
-    await lockPeriodShared(tx, period);
-    await assertPeriodOpen(tx, period);
-
-    // The budget row lock serialises one payer's flattrs, so the limits below are exact.
-    const [budget] = await queryRows<{ currency: string }>(
-      tx,
-      sql`select currency from budgets where user_id = ${payerId} for update`,
-    );
-    if (!budget || budget.currency !== config.currency)
-      throw new FlattrError(
-        "no_budget",
-        "Set a monthly budget before you flattr: your flattrs share it at the end of the month.",
-      );
-
-    const windowStart = new Date(
-      now.getTime() - config.flattrRateLimit.windowSeconds * 1000,
-    ).toISOString();
-    const [counts] = await queryRows<{ same: string; recent: string; in_period: string }>(
-      tx,
-      sql`select
-            count(*) filter (where thing_id = ${thingId} and period = ${period}
-                             and withdrawn_at is null)::text as same,
-            count(*) filter (where created_at > ${windowStart}::timestamptz)::text as recent,
-            count(*) filter (where period = ${period} and withdrawn_at is null)::text as in_period
-          from flattrs
-          where payer_id = ${payerId}
-            and (period = ${period}
-                 or created_at > ${windowStart}::timestamptz)`,
-    );
-    if (Number(counts?.same ?? 0) > 0) throw alreadyFlattred(period);
-    if (Number(counts?.recent ?? 0) >= config.flattrRateLimit.max)
-      throw new FlattrError(
-        "rate_limited",
-        `You flattred ${config.flattrRateLimit.max} times in the last ${config.flattrRateLimit.windowSeconds} seconds; please wait a moment and try again.`,
-      );
-    if (Number(counts?.in_period ?? 0) >= config.maxFlattrsPerPeriod)
-      throw new FlattrError(
-        "period_limit",
-        `You have reached the limit of ${config.maxFlattrsPerPeriod} flattrs in ${period}.`,
-      );
-
-    // The partial unique index decides races the lock above does not cover.
-    const [row] = await queryRows<FlattrRow>(
-      tx,
-      sql`insert into flattrs (thing_id, payer_id, period, created_at)
-          values (${thingId}, ${payerId}, ${period}, ${now.toISOString()}::timestamptz)
-          on conflict (thing_id, payer_id, period) where withdrawn_at is null do nothing
-          returning id::text, thing_id::text, payer_id::text, period, created_at`,
-    );
-    if (!row) throw alreadyFlattred(period);
-    return toFlattr(row);
+  const { lockClass, periodKey } = periodLock(period);
+  const windowStart = new Date(now.getTime() - config.flattrRateLimit.windowSeconds * 1000);
+  // Counts never reach beyond a safe integer, so a larger limit means the same as this one.
+  const rateMax = Math.min(config.flattrRateLimit.max, Number.MAX_SAFE_INTEGER);
+  const periodMax = Math.min(config.maxFlattrsPerPeriod, Number.MAX_SAFE_INTEGER);
+  const rows = await queryRows<OutcomeRow>(
+    db,
+    sql`select ${outcomeColumns} from flattr_thing(
+          ${payerId}::int8, ${thingId}::int8, ${period}::text, ${now.toISOString()}::timestamptz,
+          ${lockClass}::int4, ${periodKey}::int4, ${config.currency}::text,
+          ${windowStart.toISOString()}::timestamptz, ${rateMax}::int8, ${periodMax}::int8)`,
+  );
+  return okRow(rows, (outcome) => {
+    switch (outcome) {
+      case "own_thing":
+        return new FlattrError("own_thing", "You cannot flattr your own thing.");
+      case "no_budget":
+        return new FlattrError(
+          "no_budget",
+          "Set a monthly budget before you flattr: your flattrs share it at the end of the month.",
+        );
+      case "already_flattred":
+        return alreadyFlattred(period);
+      case "rate_limited":
+        return new FlattrError(
+          "rate_limited",
+          `You flattred ${config.flattrRateLimit.max} times in the last ${config.flattrRateLimit.windowSeconds} seconds; please wait a moment and try again.`,
+        );
+      case "period_limit":
+        return new FlattrError(
+          "period_limit",
+          `You have reached the limit of ${config.maxFlattrsPerPeriod} flattrs in ${period}.`,
+        );
+      default:
+        return commonRefusal(outcome, period);
+    }
   });
 }
 
@@ -123,7 +139,8 @@ function alreadyFlattred(period: string): FlattrError {
 
 /**
  * Withdraws the payer's flattr of a thing in the current period, while that period is open. The
- * row stays, marked withdrawn; the thing can be flattred again in the same period.
+ * row stays, marked withdrawn; the thing can be flattred again in the same period. One statement
+ * (unflattr_thing in the database), like flattr().
  */
 export async function unflattr(
   db: Db,
@@ -132,21 +149,19 @@ export async function unflattr(
   payerId: number,
   thingId: number,
 ): Promise<Flattr> {
+  checkThingId(thingId);
   const now = clock.now();
   const period = currentPeriod(clock, config, now);
-  return db.transaction(async (tx) => {
-    await loadThing(tx, thingId);
-    await lockPeriodShared(tx, period);
-    await assertPeriodOpen(tx, period);
-    const [row] = await queryRows<FlattrRow>(
-      tx,
-      sql`update flattrs set withdrawn_at = ${now.toISOString()}::timestamptz
-          where thing_id = ${thingId} and payer_id = ${payerId} and period = ${period}
-            and withdrawn_at is null
-          returning id::text, thing_id::text, payer_id::text, period, created_at`,
-    );
-    if (!row)
-      throw new FlattrError("not_flattred", `You have not flattred this thing in ${period}.`);
-    return toFlattr(row);
-  });
+  const { lockClass, periodKey } = periodLock(period);
+  const rows = await queryRows<OutcomeRow>(
+    db,
+    sql`select ${outcomeColumns} from unflattr_thing(
+          ${payerId}::int8, ${thingId}::int8, ${period}::text, ${now.toISOString()}::timestamptz,
+          ${lockClass}::int4, ${periodKey}::int4)`,
+  );
+  return okRow(rows, (outcome) =>
+    outcome === "not_flattred"
+      ? new FlattrError("not_flattred", `You have not flattred this thing in ${period}.`)
+      : commonRefusal(outcome, period),
+  );
 }

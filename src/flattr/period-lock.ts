@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { type Db, queryRows } from "../db/client.ts";
+import type { Db } from "../db/client.ts";
 import { FlattrError } from "./errors.ts";
 
 /*
@@ -7,8 +7,11 @@ import { FlattrError } from "./errors.ts";
  * flattrs holds a SHARED transaction-level advisory lock on the period and then checks
  * closed_periods; the close seals a period under the EXCLUSIVE lock. Once the seal commits, every
  * transaction that could still add or withdraw a flattr of the period has either committed (and is
- * in the close's snapshot) or will see the seal and refuse. Callers must run in READ COMMITTED, so
- * the check after the lock reads a fresh snapshot.
+ * in the close's snapshot) or will see the seal and refuse. The shared side runs inside the
+ * database functions flattr_thing / unflattr_thing (src/db/sql/flattr-functions.sql), which take
+ * their lock from periodLock() below, so both sides lock the very same key. They must run in
+ * READ COMMITTED, so the check after the lock reads a fresh snapshot (the functions refuse
+ * otherwise).
  */
 
 /** Advisory-lock namespace "fper"; the object id is the period as yyyymm. */
@@ -20,31 +23,22 @@ function periodKey(period: string): number {
   return Number(m[1]) * 100 + Number(m[2]);
 }
 
-/** Inside a transaction: no close can seal `period` until this transaction ends. */
-export async function lockPeriodShared(tx: Db, period: string): Promise<void> {
-  await tx.execute(
-    sql`select pg_advisory_xact_lock_shared(${PERIOD_LOCK_CLASS}::int4, ${periodKey(period)}::int4)`,
-  );
+/** The two int4 keys of the period's advisory lock (for the database functions that take it). */
+export function periodLock(period: string): { lockClass: number; periodKey: number } {
+  return { lockClass: PERIOD_LOCK_CLASS, periodKey: periodKey(period) };
 }
 
 /** Inside a transaction: waits until no flattr transaction of `period` is in flight. */
 export async function lockPeriodExclusive(tx: Db, period: string): Promise<void> {
-  await tx.execute(
-    sql`select pg_advisory_xact_lock(${PERIOD_LOCK_CLASS}::int4, ${periodKey(period)}::int4)`,
-  );
+  const { lockClass, periodKey } = periodLock(period);
+  await tx.execute(sql`select pg_advisory_xact_lock(${lockClass}::int4, ${periodKey}::int4)`);
 }
 
-/** After lockPeriodShared: refuses when the period is sealed (being closed) or closed. */
-export async function assertPeriodOpen(tx: Db, period: string): Promise<void> {
-  const rows = await queryRows<{ closed: boolean }>(
-    tx,
-    sql`select closed_at is not null as closed from closed_periods where period = ${period}`,
-  );
-  const row = rows[0];
-  if (!row) return;
-  throw new FlattrError(
+/** The refusal for a write into a sealed period: `closed` once it has been paid out. */
+export function periodClosedError(period: string, closed: boolean): FlattrError {
+  return new FlattrError(
     "period_closed",
-    row.closed
+    closed
       ? `The period ${period} is closed and has been paid out; flattrs for it can no longer be changed.`
       : `The period ${period} is being closed right now; flattrs for it can no longer be changed.`,
   );

@@ -147,6 +147,65 @@ describe.skipIf(!usingPostgres)("concurrency on PostgreSQL", () => {
     expect(Number(rows!.active)).toBe(1 + flattrsOk - unflattrsOk);
   });
 
+  it("a flattr waiting for the seal's lock sees the seal once it commits (one statement, fresh snapshot)", async () => {
+    // ADR 0002's core case, made deterministic: flattr_thing's statement starts (and takes its
+    // snapshot) while the seal holds the exclusive lock; it must wait, then see the committed seal
+    // and refuse. Its closed_periods read runs after the lock with a snapshot of its own.
+    const clock = fixedClock("2025-05-20T12:00:00Z");
+    const owner = await makeUser(db);
+    const payer = await makeUser(db);
+    await deposit(db, config, payer, 1000n);
+    await setBudget(db, clock, config, payer, 500n);
+    const t1 = (
+      await registerThing(db, clock, config, owner, { url: "https://seal.example/1", title: "1" })
+    ).thing.id;
+    const t2 = (
+      await registerThing(db, clock, config, owner, { url: "https://seal.example/2", title: "2" })
+    ).thing.id;
+    await flattr(db, clock, config, payer, t1);
+    const waiting = async (n: number) => {
+      for (let i = 0; i < 500; i++) {
+        const [r] = await queryRows<{ n: string }>(
+          db,
+          sql`select count(*)::text as n from pg_locks
+              where locktype = 'advisory' and not granted and classid = ${0x66706572}
+                and objid = 202505`,
+        );
+        if (Number(r!.n) >= n) return;
+        await new Promise((res) => setTimeout(res, 10));
+      }
+      throw new Error("the flattrs never waited for the seal's lock");
+    };
+    let writes: Promise<unknown>[] = [];
+    await db2.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(${0x66706572}::int4, 202505::int4)`);
+      await tx.execute(
+        sql`insert into closed_periods (period, started_at) values ('2025-05', now())`,
+      );
+      writes = [flattr(db, clock, config, payer, t2), unflattr(db, clock, config, payer, t1)].map(
+        (p) =>
+          p.then(
+            () => "written",
+            (e: unknown) => e,
+          ),
+      );
+      await waiting(2);
+    });
+    for (const r of await Promise.all(writes)) {
+      expect(r).toBeInstanceOf(FlattrError);
+      expect((r as FlattrError).message).toBe(
+        "The period 2025-05 is being closed right now; flattrs for it can no longer be changed.",
+      );
+    }
+    const [rows] = await queryRows<{ active: string; total: string }>(
+      db,
+      sql`select count(*) filter (where withdrawn_at is null)::text as active,
+                 count(*)::text as total
+          from flattrs where payer_id = ${payer}`,
+    );
+    expect(rows).toEqual({ active: "1", total: "1" });
+  });
+
   it("flattrs and unflattrs racing the close are either paid or refused, never lost", async () => {
     // A period whose end has passed but whose flattrs still arrive from a lagging clock.
     const late = fixedClock("2025-03-31T21:59:59.999Z"); // 23:59:59.999 in Berlin, still March

@@ -1,0 +1,165 @@
+-- Custom SQL migration file, put your code below! --
+-- The flattr and unflattr rules (src/flattr/flattr.ts) as one PL/pgSQL call each: a flattr is one
+-- round trip instead of eight statements in an explicit transaction. Appended to the migrations by
+-- `npm run db:regen` as a custom drizzle-kit migration; statements are separated by drizzle's
+-- breakpoint marker because the migrator runs them one by one.
+--
+-- The close-vs-flattr protocol (docs/adr/0002-close-vs-flattr-race.md) holds unchanged: the
+-- shared advisory lock of the period is taken, THEN closed_periods is read. These functions are
+-- VOLATILE, and in READ COMMITTED a VOLATILE function takes a fresh snapshot for each statement it
+-- runs (PostgreSQL docs, "Function Volatility Categories"), so the check after the lock sees a
+-- seal committed while it waited. Under REPEATABLE READ / SERIALIZABLE the transaction's snapshot
+-- would be used instead and the check could miss the seal: the functions refuse to run there.
+--
+-- Refusals are returned as an outcome code, never raised, so that TypeScript maps them to the same
+-- FlattrError codes and messages as before, and a caller's transaction is not aborted by them.
+-- Nothing is written on a refusal. The lock class and key come from src/flattr/period-lock.ts
+-- (the same values lockPeriodExclusive uses for the seal).
+
+-- Outcomes: ok, thing_not_found, own_thing, period_being_closed, period_closed, no_budget,
+-- already_flattred, rate_limited, period_limit. On ok the flattr_* columns are the new row.
+CREATE FUNCTION flattr_thing(
+  p_payer int8,
+  p_thing int8,
+  p_period text,
+  p_now timestamptz,
+  p_lock_class int4,
+  p_period_key int4,
+  p_currency text,
+  p_rate_since timestamptz,
+  p_rate_max int8,
+  p_period_max int8,
+  OUT outcome text,
+  OUT flattr_id int8,
+  OUT flattr_thing_id int8,
+  OUT flattr_payer_id int8,
+  OUT flattr_period text,
+  OUT flattr_created_at timestamptz
+)
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+DECLARE
+  v_owner_kind text;
+  v_owner_id int8;
+  v_closed boolean;
+  v_currency text;
+  v_same int8;
+  v_recent int8;
+  v_in_period int8;
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'flattr_thing must run in READ COMMITTED (ADR 0002), not %',
+      current_setting('transaction_isolation')
+      USING ERRCODE = 'invalid_transaction_state';
+  END IF;
+
+  SELECT t.owner_kind, t.owner_id INTO v_owner_kind, v_owner_id
+  FROM things t WHERE t.id = p_thing;
+  IF NOT FOUND THEN
+    outcome := 'thing_not_found';
+    RETURN;
+  END IF;
+  IF v_owner_kind = 'local' AND v_owner_id = p_payer THEN
+    outcome := 'own_thing';
+    RETURN;
+  END IF;
+
+  -- No close can seal the period until this transaction ends; the next statement's fresh
+  -- snapshot sees any seal that committed before the lock was granted.
+  PERFORM pg_advisory_xact_lock_shared(p_lock_class, p_period_key);
+  SELECT c.closed_at IS NOT NULL INTO v_closed FROM closed_periods c WHERE c.period = p_period;
+  IF FOUND THEN
+    outcome := CASE WHEN v_closed THEN 'period_closed' ELSE 'period_being_closed' END;
+    RETURN;
+  END IF;
+
+  -- The budget row lock serialises one payer's flattrs, so the limits below are exact.
+  SELECT b.currency INTO v_currency FROM budgets b WHERE b.user_id = p_payer FOR UPDATE;
+  IF NOT FOUND OR v_currency <> p_currency THEN
+    outcome := 'no_budget';
+    RETURN;
+  END IF;
+
+  SELECT
+    count(*) FILTER (WHERE f.thing_id = p_thing AND f.period = p_period
+                     AND f.withdrawn_at IS NULL),
+    count(*) FILTER (WHERE f.created_at > p_rate_since),
+    count(*) FILTER (WHERE f.period = p_period AND f.withdrawn_at IS NULL)
+  INTO v_same, v_recent, v_in_period
+  FROM flattrs f
+  WHERE f.payer_id = p_payer
+    AND (f.period = p_period OR f.created_at > p_rate_since);
+  IF v_same > 0 THEN
+    outcome := 'already_flattred';
+    RETURN;
+  END IF;
+  IF v_recent >= p_rate_max THEN
+    outcome := 'rate_limited';
+    RETURN;
+  END IF;
+  IF v_in_period >= p_period_max THEN
+    outcome := 'period_limit';
+    RETURN;
+  END IF;
+
+  -- The partial unique index decides races the lock above does not cover.
+  INSERT INTO flattrs AS f (thing_id, payer_id, period, created_at)
+  VALUES (p_thing, p_payer, p_period, p_now)
+  ON CONFLICT (thing_id, payer_id, period) WHERE withdrawn_at IS NULL DO NOTHING
+  RETURNING f.id, f.thing_id, f.payer_id, f.period, f.created_at
+  INTO flattr_id, flattr_thing_id, flattr_payer_id, flattr_period, flattr_created_at;
+  outcome := CASE WHEN FOUND THEN 'ok' ELSE 'already_flattred' END;
+END;
+$$;
+--> statement-breakpoint
+
+-- Outcomes: ok, thing_not_found, period_being_closed, period_closed, not_flattred. On ok the
+-- flattr_* columns are the withdrawn row.
+CREATE FUNCTION unflattr_thing(
+  p_payer int8,
+  p_thing int8,
+  p_period text,
+  p_now timestamptz,
+  p_lock_class int4,
+  p_period_key int4,
+  OUT outcome text,
+  OUT flattr_id int8,
+  OUT flattr_thing_id int8,
+  OUT flattr_payer_id int8,
+  OUT flattr_period text,
+  OUT flattr_created_at timestamptz
+)
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+DECLARE
+  v_closed boolean;
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'unflattr_thing must run in READ COMMITTED (ADR 0002), not %',
+      current_setting('transaction_isolation')
+      USING ERRCODE = 'invalid_transaction_state';
+  END IF;
+
+  PERFORM 1 FROM things t WHERE t.id = p_thing;
+  IF NOT FOUND THEN
+    outcome := 'thing_not_found';
+    RETURN;
+  END IF;
+
+  PERFORM pg_advisory_xact_lock_shared(p_lock_class, p_period_key);
+  SELECT c.closed_at IS NOT NULL INTO v_closed FROM closed_periods c WHERE c.period = p_period;
+  IF FOUND THEN
+    outcome := CASE WHEN v_closed THEN 'period_closed' ELSE 'period_being_closed' END;
+    RETURN;
+  END IF;
+
+  UPDATE flattrs AS f SET withdrawn_at = p_now
+  WHERE f.thing_id = p_thing AND f.payer_id = p_payer AND f.period = p_period
+    AND f.withdrawn_at IS NULL
+  RETURNING f.id, f.thing_id, f.payer_id, f.period, f.created_at
+  INTO flattr_id, flattr_thing_id, flattr_payer_id, flattr_period, flattr_created_at;
+  outcome := CASE WHEN FOUND THEN 'ok' ELSE 'not_flattred' END;
+END;
+$$;
