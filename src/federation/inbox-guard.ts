@@ -36,8 +36,9 @@ export async function guardInbox(
   contextData: FederationData,
 ): Promise<Response | null> {
   if (request.method !== "POST") return null;
-  const ctx = federation.createContext(request, contextData);
   const path = new URL(request.url).pathname;
+  if (!mayBeInbox(path)) return null;
+  const ctx = federation.createContext(request, contextData);
   if (ctx.parseUri(new URL(path, ctx.canonicalOrigin))?.type !== "inbox") return null;
 
   let activity: Activity;
@@ -65,6 +66,28 @@ export async function guardInbox(
     return refuse(401, "The request is not signed by the activity's actor.");
   }
   return null;
+}
+
+/**
+ * Both inbox routes (inbox.ts: "/users/{identifier}/inbox", "/inbox") end in "inbox", so a path
+ * that does not contain it, even percent-decoded, cannot be one: every other POST (the REST API,
+ * forms) skips building a Fedify context. Anything that might be an inbox gets the full check.
+ */
+export function mayBeInbox(pathname: string): boolean {
+  // Decoded until stable, so no encoding of "inbox" (single, double…) slips past.
+  let path = pathname;
+  for (let i = 0; i < 8; i++) {
+    if (/inbox/i.test(path)) return true;
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(path);
+    } catch {
+      return true;
+    }
+    if (decoded === path) return false;
+    path = decoded;
+  }
+  return true;
 }
 
 function loaders(ctx: Context<FederationData>) {

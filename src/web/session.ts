@@ -53,12 +53,14 @@ export function sessionMiddleware(
     let freshVisitorToken: string | null = null;
 
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
-    const sessionToken = bearer ? undefined : getCookie(c, names.session);
+    const api = c.req.path.startsWith("/api/");
+    // A cookie never authenticates an API call (src/api/auth.ts: bearer tokens only, any origin),
+    // so on /api/ the session is not even looked up: no database round trip for it.
+    const sessionToken = bearer || api ? undefined : getCookie(c, names.session);
     if (bearer) {
       // Bearer requests carry no ambient credentials: CSRF does not apply, and no forms are served.
       // Tokens authenticate API calls (/api/…) only: a read-only token must never reach a page's
       // forms, nor an OAuth consent page.
-      const api = c.req.path.startsWith("/api/");
       user = options.bearer && api ? await options.bearer(deps, bearer) : null;
     } else if (sessionToken) {
       user = await findSessionUser(deps.database.db, deps.clock, sessionToken);
