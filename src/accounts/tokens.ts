@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { Clock } from "../config/clock.ts";
-import { type Db, queryRows } from "../db/client.ts";
+import { type Db, preparedRows, queryRows } from "../db/client.ts";
 import { accessTokens } from "../db/schema/index.ts";
 import { AccountError } from "./errors.ts";
 import type { AccountSummary } from "./sessions.ts";
@@ -119,7 +119,7 @@ export async function verifyToken(db: Db, clock: Clock, token: string): Promise<
   // The stamp's WHERE is re-checked after waiting for a concurrent stamp of the same token, so
   // requests racing past the cutoff write it once. Scopes as text: the drivers parse arrays
   // differently.
-  const [row] = await queryRows<{
+  const [row] = await preparedRows<{
     token_id: string;
     scopes: string;
     id: string;
@@ -128,6 +128,7 @@ export async function verifyToken(db: Db, clock: Clock, token: string): Promise<
     is_admin: boolean;
   }>(
     db,
+    "verify_token",
     sql`with stamp as (
           update access_tokens set last_used_at = ${now.toISOString()}::timestamptz
           where token_hash = ${hash} and revoked_at is null

@@ -82,3 +82,35 @@ export async function queryRows<T extends Record<string, unknown>>(
   const r = (await db.execute(query)) as unknown;
   return (Array.isArray(r) ? r : (r as { rows: T[] }).rows) as T[];
 }
+
+/** The parts of drizzle's database object that `db.execute` itself uses (not in its types). */
+interface DrizzleInternals {
+  dialect: { sqlToQuery(query: SQL): unknown };
+  session: {
+    prepareQuery(
+      query: unknown,
+      fields: undefined,
+      name: string | undefined,
+      arrayMode: boolean,
+    ): { execute(): Promise<unknown> };
+  };
+}
+
+/**
+ * Like queryRows, for hot statements: a prepared statement. postgres.js sends a raw query that has
+ * parameters in two round trips (Parse/Describe, wait, then Bind/Execute) every time, and the
+ * server parses and plans it every time; a prepared one is described once per connection and then
+ * costs one round trip. `db.execute` is exactly this call without a name (drizzle-orm 0.45).
+ * PGlite runs it as an ordinary query.
+ */
+export async function preparedRows<T extends Record<string, unknown>>(
+  db: Db,
+  name: string,
+  query: SQL,
+): Promise<T[]> {
+  const d = db as unknown as DrizzleInternals;
+  const r = await d.session
+    .prepareQuery(d.dialect.sqlToQuery(query), undefined, name, false)
+    .execute();
+  return (Array.isArray(r) ? r : (r as { rows: T[] }).rows) as T[];
+}

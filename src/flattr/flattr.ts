@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Clock } from "../config/clock.ts";
 import type { Config } from "../config/config.ts";
-import { type Db, queryRows } from "../db/client.ts";
+import { type Db, preparedRows } from "../db/client.ts";
 import { currentPeriod } from "./current-period.ts";
 import { FlattrError } from "./errors.ts";
 import { periodClosedError, periodLock } from "./period-lock.ts";
@@ -96,8 +96,9 @@ export async function flattr(
   // Counts never reach beyond a safe integer, so a larger limit means the same as this one.
   const rateMax = Math.min(config.flattrRateLimit.max, Number.MAX_SAFE_INTEGER);
   const periodMax = Math.min(config.maxFlattrsPerPeriod, Number.MAX_SAFE_INTEGER);
-  const rows = await queryRows<OutcomeRow>(
+  const rows = await preparedRows<OutcomeRow>(
     db,
+    "flattr_thing",
     sql`select ${outcomeColumns} from flattr_thing(
           ${payerId}::int8, ${thingId}::int8, ${period}::text, ${now.toISOString()}::timestamptz,
           ${lockClass}::int4, ${periodKey}::int4, ${config.currency}::text,
@@ -153,8 +154,9 @@ export async function unflattr(
   const now = clock.now();
   const period = currentPeriod(clock, config, now);
   const { lockClass, periodKey } = periodLock(period);
-  const rows = await queryRows<OutcomeRow>(
+  const rows = await preparedRows<OutcomeRow>(
     db,
+    "unflattr_thing",
     sql`select ${outcomeColumns} from unflattr_thing(
           ${payerId}::int8, ${thingId}::int8, ${period}::text, ${now.toISOString()}::timestamptz,
           ${lockClass}::int4, ${periodKey}::int4)`,
