@@ -45,7 +45,12 @@ export function createApp(deps: Deps): App {
       referrerPolicy: "same-origin", // no-referrer makes browsers send `Origin: null` on our own forms
     }),
   );
-  hono.use(federationMiddleware(federation));
+  // Fedify owns no route under the REST API's base (its routes: src/federation/*.ts), so API
+  // requests skip its routing: every flattr request went through it only to fall through.
+  const fedify = federationMiddleware(federation);
+  hono.use((c, next) =>
+    c.req.path === API_BASE || c.req.path.startsWith(`${API_BASE}/`) ? next() : fedify(c, next),
+  );
   hono.route(API_BASE, apiRouter());
   hono.route("/", webRoutes(deps));
   return { hono, federation, fetch: async (request, env) => hono.fetch(request, env) };

@@ -30,10 +30,27 @@ function format(year: number, month: number): Period {
   return `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}`;
 }
 
-/** The period an instant belongs to, in the given IANA time zone. */
+/**
+ * The period an instant belongs to, in the given IANA time zone. Every flattr asks this for "now",
+ * and the Temporal polyfill is slow: the bounds of the last answer are kept, and an instant inside
+ * them is answered without Temporal (periodBounds(periodOf(x)) always contains x).
+ */
 export function periodOf(instant: Date, timeZone: string): Period {
   const ms = instant.getTime();
   if (!Number.isFinite(ms)) throw new PeriodError("invalid date");
+  const c = lastPeriod;
+  if (c && c.timeZone === timeZone && ms >= c.start && ms < c.end) return c.period;
+  const period = periodOfUncached(ms, timeZone);
+  if (period === "9999-12") return period; // no next period to bound it: not memoised
+  const { start, end } = periodBounds(period, timeZone);
+  lastPeriod = { timeZone, period, start: start.getTime(), end: end.getTime() };
+  return period;
+}
+
+let lastPeriod: { timeZone: string; period: Period; start: number; end: number } | undefined;
+
+/** periodOf without the memo (tests compare the two). */
+export function periodOfUncached(ms: number, timeZone: string): Period {
   const z = Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(timeZone);
   return format(z.year, z.month);
 }

@@ -8,6 +8,7 @@ import {
   parsePeriod,
   periodBounds,
   periodOf,
+  periodOfUncached,
   previousPeriod,
 } from "../../src/periods/period.ts";
 
@@ -152,5 +153,31 @@ describe("properties", () => {
         expect(periodOf(new Date(start.getTime() - 1), tz)).toBe(previousPeriod(p));
       }),
     );
+  });
+});
+
+describe("periodOf's memo of the last period", () => {
+  it("answers exactly what Temporal answers, for any sequence of instants and zones", () => {
+    const zones = ["Europe/Berlin", "UTC", "America/Sao_Paulo", "Pacific/Apia", "Asia/Kolkata"];
+    const boundary = fc
+      .tuple(fc.integer({ min: 1990, max: 2040 }), fc.integer({ min: 1, max: 12 }))
+      .chain(([y, m]) =>
+        fc
+          .integer({ min: -2, max: 2 })
+          .map((d) => Date.UTC(y, m - 1, 1) + d * 3_600_000 + (d % 2) * 1),
+      );
+    const instant = fc.oneof(fc.integer({ min: 0, max: 2_300_000_000_000 }), boundary);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(instant, fc.constantFrom(...zones)), { minLength: 1, maxLength: 40 }),
+        (seq) => {
+          for (const [ms, tz] of seq)
+            expect(periodOf(new Date(ms), tz)).toBe(periodOfUncached(ms, tz));
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(periodOf(new Date("9999-12-31T12:00:00Z"), "UTC")).toBe("9999-12");
+    expect(periodOf(new Date("9999-12-31T13:00:00Z"), "UTC")).toBe("9999-12");
   });
 });
