@@ -2,11 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSession } from "../../src/accounts/sessions.ts";
 import { listTokens, verifyToken } from "../../src/accounts/tokens.ts";
 import { createApp } from "../../src/app.ts";
-import { main } from "../../src/cli/main.ts";
 import { fixedClock } from "../../src/config/clock.ts";
 import { testConfig } from "../../src/config/config.ts";
 import {
@@ -17,6 +16,7 @@ import {
   queryRows,
 } from "../../src/db/client.ts";
 import { cookieNames } from "../../src/web/session.ts";
+import { runCliInProcess } from "../helpers/cli.ts";
 import { createPostgresDatabaseUrl, createTestDatabase, usingPostgres } from "../helpers/db.ts";
 import { makeUser } from "../helpers/flattr.ts";
 import { csrfTokenOf, WebClient } from "../helpers/web-client.ts";
@@ -180,26 +180,7 @@ describe("fediflattr token create", () => {
       LOG_LEVEL: "warning",
       ...(pg ? { DATABASE_URL: pg.url } : {}),
     };
-    async function run(...args: string[]) {
-      const saved = { ...process.env };
-      Object.assign(process.env, env);
-      if (!pg) delete process.env.DATABASE_URL;
-      let stdout = "";
-      let stderr = "";
-      const log = vi.spyOn(console, "log").mockImplementation((...a) => {
-        stdout += `${a.join(" ")}\n`;
-      });
-      const error = vi.spyOn(console, "error").mockImplementation((...a) => {
-        stderr += `${a.join(" ")}\n`;
-      });
-      try {
-        return { code: await main(args), stdout, stderr };
-      } finally {
-        log.mockRestore();
-        error.mockRestore();
-        process.env = saved;
-      }
-    }
+    const run = (...args: string[]) => runCliInProcess(args, { DATABASE_URL: undefined, ...env });
     try {
       const made = await run(
         "user",

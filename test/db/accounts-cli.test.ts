@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { listInvites } from "../../src/accounts/invites.ts";
 import { authenticate, findUserByUsername } from "../../src/accounts/users.ts";
-import { main } from "../../src/cli/main.ts";
 import { type Database, openPglite, openPostgres } from "../../src/db/client.ts";
+import { runCliInProcess } from "../helpers/cli.ts";
 import { createPostgresDatabaseUrl, usingPostgres } from "../helpers/db.ts";
 
 const bin = fileURLToPath(new URL("../../bin/fediflattr.js", import.meta.url));
@@ -72,24 +72,7 @@ function cli(...args: string[]): Promise<Run> {
  * graph), so the many refusal cases run here.
  */
 async function inProcess(...args: string[]): Promise<Run> {
-  const saved = { ...process.env };
-  Object.assign(process.env, cliEnv());
-  if (!pg) delete process.env.DATABASE_URL;
-  let stdout = "";
-  let stderr = "";
-  const log = vi.spyOn(console, "log").mockImplementation((...a) => {
-    stdout += `${a.join(" ")}\n`;
-  });
-  const error = vi.spyOn(console, "error").mockImplementation((...a) => {
-    stderr += `${a.join(" ")}\n`;
-  });
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    process.env = saved;
-  }
+  return runCliInProcess(args, { DATABASE_URL: undefined, ...cliEnv() });
 }
 
 /** The CLI's database, opened after the CLI has exited (PGlite allows one process at a time). */

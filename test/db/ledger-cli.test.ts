@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.ts";
 import { type Database, openDatabase } from "../../src/db/client.ts";
 import { transferReference } from "../../src/ledger/index.ts";
+import { captureConsole } from "../helpers/cli.ts";
 import { createPostgresDatabaseUrl, usingPostgres } from "../helpers/db.ts";
 
 let dataDir: string;
@@ -37,17 +38,8 @@ afterAll(async () => {
 });
 
 async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, "log").mockImplementation((...a) => void out.push(a.join(" ")));
-  const error = vi.spyOn(console, "error").mockImplementation((...a) => void err.push(a.join(" ")));
-  try {
-    const code = await main(argv);
-    return { code, stdout: out.join("\n"), stderr: err.join("\n") };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
+  const { result: code, stdout, stderr } = await captureConsole(() => main(argv));
+  return { code, stdout: stdout.trimEnd(), stderr: stderr.trimEnd() };
 }
 
 async function withDb<T>(f: (db: Database) => Promise<T>): Promise<T> {
