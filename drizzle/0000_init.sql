@@ -66,6 +66,7 @@ CREATE TABLE "budgets" (
 CREATE TABLE "close_payers" (
 	"period" text NOT NULL,
 	"user_id" bigint NOT NULL,
+	"budget" bigint,
 	"amount" bigint NOT NULL,
 	"fee" bigint NOT NULL,
 	"flattrs" integer NOT NULL,

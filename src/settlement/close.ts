@@ -254,15 +254,15 @@ async function closeBatch(
           group by f.payer_id
         ),
         amounts as (
-          select p.payer_id, p.n,
+          select p.payer_id, p.n, b.amount as budget,
                  least(coalesce(b.amount, 0), greatest(coalesce(w.balance, 0), 0))::int8 as amount
           from payers p
           left join budgets b on b.user_id = p.payer_id and b.currency = ${cur}
           left join ledger_balances w on w.account = 'wallet:' || p.payer_id::text and w.currency = ${cur}
         ),
         claimed as (
-          insert into close_payers (period, user_id, amount, fee, flattrs)
-          select ${P}, payer_id, amount, ${feeSql(sql`amount`, config.feeBp)}, n from amounts
+          insert into close_payers (period, user_id, budget, amount, fee, flattrs)
+          select ${P}, payer_id, budget, amount, ${feeSql(sql`amount`, config.feeBp)}, n from amounts
           on conflict (period, user_id) do nothing
           returning user_id, amount, fee, flattrs
         ),

@@ -17,7 +17,7 @@ export interface StatementMovement {
 }
 
 export interface PayerStatement {
-  /** The monthly budget as set now (the close records what it took, not the budget it saw). */
+  /** The monthly budget the close used once the period is closed; until then, as set now. */
   budget: bigint | null;
   /** Wallet balance before the period's movements. */
   opening: bigint;
@@ -86,11 +86,17 @@ export async function statement(
     amount: BigInt(r.amount),
     metadata: typeof r.metadata === "string" ? JSON.parse(r.metadata) : (r.metadata ?? {}),
   }));
-  const [values, budget, creator] = await Promise.all([
+  const [values, budget, creator, closed] = await Promise.all([
     periodFlattrs(db, config, userId, period),
     getBudget(db, config, userId),
     earnings(db, config, userId, period),
+    queryRows<{ budget: string | null }>(
+      db,
+      sql`select budget::text as budget from close_payers
+          where period = ${period}::text and user_id = ${userId}::int8`,
+    ),
   ]);
+  const closedRow = closed[0];
   // Without an active flattr the close takes nothing, whatever the budget.
   const spent = values.flattrs.length === 0 ? 0n : values.amount;
   const fee = values.flattrs.length === 0 ? 0n : values.fee;
@@ -100,7 +106,11 @@ export async function statement(
     final: values.final,
     currency: config.currency,
     payer: {
-      budget: budget?.amount ?? null,
+      budget: closedRow
+        ? closedRow.budget === null
+          ? null
+          : BigInt(closedRow.budget)
+        : (budget?.amount ?? null),
       opening,
       movements,
       closing: movements.reduce((s, m) => s + m.amount, opening),

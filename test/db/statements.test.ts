@@ -131,6 +131,8 @@ describe("read models", () => {
     ]);
     expect(older.nextBefore).toBeNull();
 
+    // A budget change after the close does not rewrite the closed month's statement.
+    await setBudget(db, clock, config, a, 900n);
     const s = await statement(db, config, a, P);
     expect(s.final).toBe(true);
     expect(s.payer).toMatchObject({
@@ -148,6 +150,7 @@ describe("read models", () => {
     // The next period opens where this one closed.
     const nextS = await statement(db, config, a, nextPeriod(P));
     expect([nextS.payer.opening, nextS.payer.closing, nextS.payer.spent]).toEqual([500n, 500n, 0n]);
+    expect(nextS.payer.budget).toBe(900n); // open month: the budget as set now
 
     const csv = await statementCsv(db, config, a, P);
     const lines = csv.split("\r\n");

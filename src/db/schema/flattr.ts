@@ -118,6 +118,8 @@ export const closePayers = pgTable(
     userId: bigint("user_id", { mode: "number" })
       .notNull()
       .references(() => users.id, { onDelete: "restrict" }),
+    /** The monthly budget the close saw (null: none set), for statements after budget changes. */
+    budget: bigint("budget", { mode: "bigint" }),
     /** min(budget, wallet balance) at the close; 0 = nothing posted. */
     amount: bigint("amount", { mode: "bigint" }).notNull(),
     fee: bigint("fee", { mode: "bigint" }).notNull(),
