@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
@@ -49,19 +50,27 @@ export function apiRouter(): Hono<AppEnv> {
     // Personal data: not for shared caches.
     if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "private, no-store");
   });
-  api.use(
-    "*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError(
-          413,
-          `The body is larger than ${MAX_BODY_BYTES} bytes.`,
-          "body_too_large",
-        );
-      },
-    }),
-  );
+  const limit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new ApiError(413, `The body is larger than ${MAX_BODY_BYTES} bytes.`, "body_too_large");
+    },
+  });
+  // hono's bodyLimit asks for `c.req.raw.body` first, which makes @hono/node-server build a whole
+  // fetch Request (and a body stream) even for a request without a body, such as every flattr.
+  // Those it lets through untouched can be told without it: GET and HEAD have no body, and an
+  // HTTP/1 request (node's parser) has one only with Content-Length or Transfer-Encoding.
+  api.use("*", (c, next) => {
+    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    if (
+      incoming?.httpVersionMajor === 1 &&
+      incoming.headers["content-length"] === undefined &&
+      incoming.headers["transfer-encoding"] === undefined
+    )
+      return next();
+    return limit(c, next);
+  });
   const endpoints = apiEndpoints();
   api.route("/", endpoints);
 
