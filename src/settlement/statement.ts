@@ -21,7 +21,7 @@ export interface PayerStatement {
   budget: bigint | null;
   /** Wallet balance before the period's movements. */
   opening: bigint;
-  /** The period's wallet movements: deposits made in it and the entries of its close. */
+  /** The period's wallet movements: deposits made in it (or after it, before its close) and the entries of its close. */
   movements: StatementMovement[];
   /** opening + movements: what the ledger holds for the period so far. */
   closing: bigint;
@@ -46,7 +46,8 @@ export interface Statement {
 /**
  * A user's monthly statement. The wallet side is an accounting period: an entry belongs to the
  * period it names (the close of P posts in P+1 but belongs to P) or, without one (deposits), to
- * the period of its time in the instance time zone. So opening(P) = closing(P−1), and a period's
+ * the period of its time in the instance time zone — except a deposit posted after P ended but
+ * before the user's close of P, which that close could spend: it belongs to P. So opening(P) = closing(P−1), and a period's
  * statement shows what its flattrs cost even though the close runs after it ended.
  */
 export async function statement(
@@ -56,7 +57,15 @@ export async function statement(
   period: Period,
 ): Promise<Statement> {
   if (!isPeriod(period)) throw new RangeError(`not a period: ${period}`);
-  const attributed = sql`coalesce(e.period, to_char(e.created_at at time zone ${config.timeZone}::text, 'YYYY-MM'))`;
+  // A deposit made after P ended but before this user's close of P was posted could fund that
+  // close, so it belongs to P; otherwise an entry without a period belongs to the month of its time.
+  const local = sql`(e.created_at at time zone ${config.timeZone}::text)`;
+  const ofTime = sql`to_char(${local}, 'YYYY-MM')`;
+  const monthBefore = sql`to_char(date_trunc('month', ${local}) - interval '1 month', 'YYYY-MM')`;
+  const attributed = sql`coalesce(e.period, case when exists (
+      select 1 from ledger_entries c
+      where c.idempotency_key = 'close:' || ${monthBefore} || ':' || ${String(userId)}::text
+        and c.id > e.id) then ${monthBefore} else ${ofTime} end)`;
   const rows = await queryRows<{
     entry_id: string | null;
     kind: string | null;

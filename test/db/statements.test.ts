@@ -7,7 +7,7 @@ import { setBudget } from "../../src/flattr/budget.ts";
 import { flattr, unflattr } from "../../src/flattr/flattr.ts";
 import { registerThing } from "../../src/flattr/things.ts";
 import { checkLedger } from "../../src/ledger/index.ts";
-import { nextPeriod, periodBounds, periodOf } from "../../src/periods/period.ts";
+import { nextPeriod, periodBounds, periodOf, previousPeriod } from "../../src/periods/period.ts";
 import { closePeriod } from "../../src/settlement/close.ts";
 import {
   earnings,
@@ -168,6 +168,42 @@ describe("read models", () => {
     const csvC = formatStatementCsv(await statement(db, config, c, P));
     expect(csvC).toContain(`${P},creator,total,,,,,,3,4.80,EUR\r\n`);
     expect(await checkLedger(db)).toEqual([]);
+  });
+
+  it("a deposit after a month ended but before its close belongs to that month's statement", async () => {
+    // The flattr is in the month before the database's; the deposit, stamped now, comes after
+    // that month ended and funds its close.
+    const Q = await dbPeriod();
+    const P = previousPeriod(Q);
+    const { start, end } = periodBounds(P, config.timeZone);
+    const inP = fixedClock(new Date(start.getTime() + 3600_000));
+    const creator = await makeUser(db);
+    const payer = await makeUser(db);
+    const thing = (
+      await registerThing(db, inP, config, creator, { url: "https://late.example/", title: "Late" })
+    ).thing;
+    await setBudget(db, inP, config, payer, 300n);
+    await flattr(db, inP, config, payer, thing.id);
+    await deposit(db, config, payer, 1000n);
+    await closePeriod(db, fixedClock(new Date(end.getTime() + 1000)), config, P);
+
+    const s = await statement(db, config, payer, P);
+    expect(s.payer.movements.map((m) => [m.kind, m.amount])).toEqual([
+      ["deposit", 1000n],
+      ["close", -300n],
+    ]);
+    expect([s.payer.opening, s.payer.closing]).toEqual([0n, 700n]);
+    const next = await statement(db, config, payer, Q);
+    expect([next.payer.opening, next.payer.movements.length, next.payer.closing]).toEqual([
+      700n,
+      0,
+      700n,
+    ]);
+    // A deposit after the close is the new month's again.
+    await deposit(db, config, payer, 50n);
+    const after = await statement(db, config, payer, Q);
+    expect(after.payer.movements.map((m) => [m.kind, m.amount])).toEqual([["deposit", 50n]]);
+    expect((await statement(db, config, payer, P)).payer.closing).toBe(700n);
   });
 
   it("a payer who could pay nothing gets final zero values; bad periods are refused", async () => {
