@@ -13,6 +13,9 @@ import { startWorker } from "./worker.ts";
 
 const logger = getLogger(["fediflattr", "server"]);
 
+/** How long a shutdown waits for requests in flight before cutting their connections. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 export interface RunningServer {
   deps: Deps;
   url: URL;
@@ -51,9 +54,20 @@ export async function startServer(
   }
   let url = new URL(config.origin.href);
   if (role === "web" || role === "all") {
+    // In-flight requests, so a shutdown lets them finish before the database closes under them.
+    let inFlight = 0;
+    let drained: (() => void) | null = null;
+    const fetch: typeof app.fetch = async (...args) => {
+      inFlight++;
+      try {
+        return await app.fetch(...args);
+      } finally {
+        if (--inFlight === 0) drained?.();
+      }
+    };
     const server = await new Promise<ReturnType<typeof serveHttp>>((resolve) => {
       const s = serveHttp(
-        { fetch: app.fetch, port: config.port, hostname: options.hostname ?? "0.0.0.0" },
+        { fetch, port: config.port, hostname: options.hostname ?? "0.0.0.0" },
         () => resolve(s),
       );
     });
@@ -61,13 +75,18 @@ export async function startServer(
     if (address && typeof address === "object") {
       url = new URL(`http://${options.hostname ?? "localhost"}:${address.port}/`);
     }
-    stops.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-        }),
-    );
+    stops.push(async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      if (inFlight > 0) {
+        const waited = new Promise<void>((resolve) => {
+          drained = resolve;
+        });
+        await Promise.race([waited, new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
+      }
+      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await closed;
+    });
     logger.info("Fediflattr ({role}) listening on {url}, public origin {origin}", {
       role,
       url: url.href,

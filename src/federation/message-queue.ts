@@ -390,12 +390,16 @@ export class DbMessageQueue implements MessageQueue {
       if (payload === this.channel) this.#wakeAll();
     };
     try {
-      const handle = await client.listen(NOTIFY_CHANNEL, onNotify);
+      // Bounded: a LISTEN that never answers must not keep the listener from polling.
+      const handle = await withTimeout(client.listen(NOTIFY_CHANNEL, onNotify), LISTEN_TIMEOUT_MS);
       return async () => {
         try {
-          if (typeof handle === "function")
-            await handle(); // PGlite
-          else await (handle as { unlisten(): Promise<void> }).unlisten(); // postgres.js
+          const unlisten =
+            typeof handle === "function"
+              ? handle() // PGlite
+              : (handle as { unlisten(): Promise<void> }).unlisten(); // postgres.js
+          // Bounded too: a shutdown must not hang on a stuck UNLISTEN.
+          await withTimeout(Promise.resolve(unlisten), LISTEN_TIMEOUT_MS);
         } catch (error) {
           logger.warn("UNLISTEN failed: {error}", { error });
         }
@@ -405,6 +409,16 @@ export class DbMessageQueue implements MessageQueue {
       return undefined;
     }
   }
+}
+
+const LISTEN_TIMEOUT_MS = 5_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function encodeMessage(message: unknown): string {
