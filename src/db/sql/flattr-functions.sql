@@ -15,6 +15,27 @@
 -- Nothing is written on a refusal. The lock class and key come from src/flattr/period-lock.ts
 -- (the same values lockPeriodExclusive uses for the seal).
 
+-- The period half of the protocol, shared by flattr_thing and unflattr_thing: take the shared
+-- advisory lock (no close can seal the period until this transaction ends), THEN read
+-- closed_periods; the read's fresh snapshot sees any seal that committed while the lock was
+-- awaited. Returns null while the period is open, else period_being_closed / period_closed.
+CREATE FUNCTION flattr_period_gate(p_lock_class int4, p_period_key int4, p_period text)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+DECLARE
+  v_closed boolean;
+BEGIN
+  PERFORM pg_advisory_xact_lock_shared(p_lock_class, p_period_key);
+  SELECT c.closed_at IS NOT NULL INTO v_closed FROM closed_periods c WHERE c.period = p_period;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  RETURN CASE WHEN v_closed THEN 'period_closed' ELSE 'period_being_closed' END;
+END;
+$$;
+--> statement-breakpoint
 -- Outcomes: ok, thing_not_found, own_thing, period_being_closed, period_closed, no_budget,
 -- already_flattred, rate_limited, period_limit. On ok the flattr_* columns are the new row.
 CREATE FUNCTION flattr_thing(
@@ -41,7 +62,6 @@ AS $$
 DECLARE
   v_owner_kind text;
   v_owner_id int8;
-  v_closed boolean;
   v_currency text;
   v_same int8;
   v_recent int8;
@@ -64,12 +84,8 @@ BEGIN
     RETURN;
   END IF;
 
-  -- No close can seal the period until this transaction ends; the next statement's fresh
-  -- snapshot sees any seal that committed before the lock was granted.
-  PERFORM pg_advisory_xact_lock_shared(p_lock_class, p_period_key);
-  SELECT c.closed_at IS NOT NULL INTO v_closed FROM closed_periods c WHERE c.period = p_period;
-  IF FOUND THEN
-    outcome := CASE WHEN v_closed THEN 'period_closed' ELSE 'period_being_closed' END;
+  outcome := flattr_period_gate(p_lock_class, p_period_key, p_period);
+  IF outcome IS NOT NULL THEN
     RETURN;
   END IF;
 
@@ -132,8 +148,6 @@ CREATE FUNCTION unflattr_thing(
 LANGUAGE plpgsql
 VOLATILE
 AS $$
-DECLARE
-  v_closed boolean;
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'unflattr_thing must run in READ COMMITTED (ADR 0002), not %',
@@ -147,10 +161,8 @@ BEGIN
     RETURN;
   END IF;
 
-  PERFORM pg_advisory_xact_lock_shared(p_lock_class, p_period_key);
-  SELECT c.closed_at IS NOT NULL INTO v_closed FROM closed_periods c WHERE c.period = p_period;
-  IF FOUND THEN
-    outcome := CASE WHEN v_closed THEN 'period_closed' ELSE 'period_being_closed' END;
+  outcome := flattr_period_gate(p_lock_class, p_period_key, p_period);
+  IF outcome IS NOT NULL THEN
     RETURN;
   END IF;
 
