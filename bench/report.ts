@@ -55,6 +55,9 @@ export function apiTable(results: ApiBenchResult[]): string {
         int(f.non2xx),
         int(f.errors),
         f.serverCpuMsPerRequest.toFixed(2),
+        f.dbCpuMsPerRequest?.toFixed(2) ?? "—",
+        f.machineCpuMsPerRequest?.toFixed(2) ?? "—",
+        f.machineBusy == null ? "—" : `${Math.round(f.machineBusy * 100)} %`,
         rowsMatch(f, r.connections) ? "yes" : "NO",
       ]);
     }
@@ -65,6 +68,9 @@ export function apiTable(results: ApiBenchResult[]): string {
       "",
       r.ours.latencyMs.p99 < 50 ? "< 50 ✓" : "≥ 50 ✗",
       r.ours.non2xx === 0 ? "" : "NON-2XX!",
+      "",
+      "",
+      "",
       "",
       "",
       r.ratio >= 0.5 ? "≥ 0.5× ✓" : "< 0.5× ✗",
@@ -85,11 +91,14 @@ export function apiTable(results: ApiBenchResult[]): string {
         "p99",
         "non-2xx",
         "errors",
-        "CPU ms/req",
+        "server CPU",
+        "db CPU",
+        "all CPU",
+        "busy",
         "rows = 2xx",
       ],
       rows,
     ),
-    "CPU ms/req: CPU time of the server process per request (the database's is not included).",
+    "CPU columns: ms per request of the server process, of PostgreSQL's processes, and of the whole machine (all cores, load generator included); busy: share of all cores in use during the run.",
   ].join("\n");
 }

@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { migrate } from "../../src/db/migrate.ts";
 import type { BenchOptions, DbChoice } from "../lib/args.ts";
+import { machineBusyMs, postgresCpuBetween, postgresCpuMs } from "../lib/cpu.ts";
 import { int, log } from "../lib/format.ts";
 import { createScratch, dropScratch, openScratch, type Scratch } from "../lib/scratch.ts";
 import { type ApiProfile, profileApi } from "./profile.ts";
@@ -33,6 +35,14 @@ export interface LoadFigures {
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
   /** CPU time of the server process (not the database) per request of the measured run. */
   serverCpuMsPerRequest: number;
+  /** CPU time of the database's processes per request (Linux; null elsewhere). */
+  dbCpuMsPerRequest: number | null;
+  /** CPU time of the load generator (autocannon, in the bench process) per request. */
+  loadCpuMsPerRequest: number;
+  /** Busy CPU time of the whole machine per request, all cores (Linux; null elsewhere). */
+  machineCpuMsPerRequest: number | null;
+  /** Share of the machine's cores busy during the run (1 = all of them). */
+  machineBusy: number | null;
   non2xx: number;
   errors: number;
   timeouts: number;
@@ -157,6 +167,7 @@ async function drive(
   tokens: string[],
   opts: BenchOptions,
   label: string,
+  db: DbChoice,
 ): Promise<LoadFigures> {
   let k = 0;
   const samples: { status: number; body: string }[] = [];
@@ -195,8 +206,18 @@ async function drive(
   }
   log(`  ${label}: ${opts.duration} s, ${opts.connections} connections…`);
   const cpuBefore = await child.cpuMs();
+  const dbBefore = postgresCpuMs();
+  const machineBefore = machineBusyMs();
+  const loadBefore = process.cpuUsage();
   const r = await run(opts.duration);
+  const load = process.cpuUsage(loadBefore);
+  const machineAfter = machineBusyMs();
+  const dbMs = postgresCpuBetween(dbBefore, postgresCpuMs());
   const cpuMs = (await child.cpuMs()) - cpuBefore;
+  const perRequest = (ms: number | null) =>
+    ms == null ? null : ms / Math.max(1, r.requests.total);
+  const machineMs =
+    machineBefore == null || machineAfter == null ? null : machineAfter - machineBefore;
   const statusCodes: Record<string, number> = {};
   for (const [code, v] of Object.entries(r.statusCodeStats ?? {})) statusCodes[code] = v.count;
   const figures: LoadFigures = {
@@ -212,6 +233,11 @@ async function drive(
       mean: r.latency.mean ?? r.latency.average,
     },
     serverCpuMsPerRequest: cpuMs / Math.max(1, r.requests.total),
+    dbCpuMsPerRequest: db === "pg" ? perRequest(dbMs) : null,
+    loadCpuMsPerRequest: (load.user + load.system) / 1000 / Math.max(1, r.requests.total),
+    machineCpuMsPerRequest: perRequest(machineMs),
+    machineBusy:
+      machineMs == null ? null : machineMs / (r.duration * 1000 * availableParallelism()),
     non2xx: r.non2xx,
     errors: r.errors,
     timeouts: r.timeouts,
@@ -221,7 +247,7 @@ async function drive(
     okTotal: warmOk + r["2xx"],
   };
   log(
-    `  ${label}: ${int(figures.okPerSec)} ok/s, p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms, non-2xx ${figures.non2xx}, errors ${figures.errors}, server CPU ${figures.serverCpuMsPerRequest.toFixed(2)} ms/request`,
+    `  ${label}: ${int(figures.okPerSec)} ok/s, p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms, non-2xx ${figures.non2xx}, errors ${figures.errors}, CPU ms/request: server ${figures.serverCpuMsPerRequest.toFixed(2)}, database ${figures.dbCpuMsPerRequest?.toFixed(2) ?? "—"}, load generator ${figures.loadCpuMsPerRequest.toFixed(2)}, machine ${figures.machineCpuMsPerRequest?.toFixed(2) ?? "—"} (${figures.machineBusy == null ? "—" : Math.round(figures.machineBusy * 100)} % busy)`,
   );
   if (figures.non2xx > 0)
     log(
@@ -276,12 +302,12 @@ async function runOne(db: DbChoice, opts: BenchOptions): Promise<ApiBenchResult>
 
     const oursChild = await startChild(oursSpec, opts.serverCpuProf);
     children.push(oursChild);
-    const ours = await drive(oursChild, sizes, tokens, opts, `${db} ours`);
+    const ours = await drive(oursChild, sizes, tokens, opts, `${db} ours`, db);
     await oursChild.stop();
 
     const baseChild = await startChild(baseSpec, opts.serverCpuProf);
     children.push(baseChild);
-    const baseline = await drive(baseChild, sizes, tokens, opts, `${db} baseline`);
+    const baseline = await drive(baseChild, sizes, tokens, opts, `${db} baseline`, db);
     await baseChild.stop();
 
     const profile = opts.profile && db === "pg" ? await profileApi(opts) : undefined;
