@@ -107,6 +107,22 @@ export async function createToken(
 }
 
 /**
+ * How the database knows `token`, for statements that check it themselves (an API flattr,
+ * src/db/sql/flattr-functions.sql): its hash and the last_used_at cutoff verifyToken uses; null
+ * when it is not shaped like a personal access token at all.
+ */
+export function tokenCredential(
+  token: string,
+  now: Date,
+): { tokenHash: string; stampBefore: Date } | null {
+  if (!TOKEN_PATTERN.test(token)) return null;
+  return {
+    tokenHash: hashAccessToken(token),
+    stampBefore: new Date(now.getTime() - LAST_USED_RESOLUTION_MS),
+  };
+}
+
+/**
  * The user and scopes of a valid, unrevoked token, or null. Notes when it was last used (at most
  * once a minute per token). One statement: every API request starts here, and a separate UPDATE
  * was a second round trip and commit on most requests.

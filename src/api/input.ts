@@ -79,8 +79,14 @@ export function periodQuery(c: Context, clock: Clock, config: Config): Period {
 
 /** A positive integer path parameter; anything else names no resource (404). */
 export function idParam(c: Context, name: string, what: string): number {
-  const raw = c.req.param(name) ?? "";
-  if (!/^[1-9][0-9]{0,15}$/.test(raw) || !Number.isSafeInteger(Number(raw)))
+  const id = wellFormedId(c.req.param(name));
+  if (id === null)
     throw new ApiError(404, `No such ${what}: ids are positive whole numbers.`, "not_found");
+  return id;
+}
+
+/** A path id as a number, or null unless it is a positive whole number (a safe integer). */
+export function wellFormedId(raw: string | undefined): number | null {
+  if (!raw || !/^[1-9][0-9]{0,15}$/.test(raw) || !Number.isSafeInteger(Number(raw))) return null;
   return Number(raw);
 }

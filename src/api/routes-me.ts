@@ -4,7 +4,7 @@ import { currentPeriod } from "../flattr/current-period.ts";
 import { walletBalance } from "../flattr/wallet.ts";
 import { formatAmount } from "../money/decimal.ts";
 import type { AppEnv } from "../web/env.ts";
-import { tokenUser } from "./auth.ts";
+import { apiUser } from "./auth.ts";
 import { amountField, readJson } from "./input.ts";
 import { profileUrl } from "./serialize.ts";
 
@@ -12,7 +12,7 @@ export function meRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get("/me", async (c) => {
-    const user = tokenUser(c, "read");
+    const user = await apiUser(c, "read");
     const { config, database, clock } = c.var.deps;
     const [balance, budget] = await Promise.all([
       walletBalance(database.db, config, user.id),
@@ -35,7 +35,7 @@ export function meRoutes(): Hono<AppEnv> {
   });
 
   app.put("/me/budget", async (c) => {
-    const user = tokenUser(c, "write");
+    const user = await apiUser(c, "write");
     const { config, database, clock } = c.var.deps;
     const body = await readJson(c);
     const amount = amountField(body, "amount", config.currency);

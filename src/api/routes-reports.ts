@@ -4,7 +4,7 @@ import { periodFlattrs } from "../settlement/my-flattrs.ts";
 import { statement } from "../settlement/statement.ts";
 import { formatStatementCsv } from "../settlement/statement-csv.ts";
 import type { AppEnv } from "../web/env.ts";
-import { tokenUser } from "./auth.ts";
+import { apiUser } from "./auth.ts";
 import { ApiError } from "./errors.ts";
 import { periodQuery } from "./input.ts";
 import { earningsJson, myFlattrsJson, statementJson } from "./serialize.ts";
@@ -27,21 +27,21 @@ export function reportRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get("/me/flattrs", async (c) => {
-    const user = tokenUser(c, "read");
+    const user = await apiUser(c, "read");
     const { config, database, clock } = c.var.deps;
     const period = periodQuery(c, clock, config);
     return c.json(myFlattrsJson(config, await periodFlattrs(database.db, config, user.id, period)));
   });
 
   app.get("/me/earnings", async (c) => {
-    const user = tokenUser(c, "read");
+    const user = await apiUser(c, "read");
     const { config, database, clock } = c.var.deps;
     const period = periodQuery(c, clock, config);
     return c.json(earningsJson(await earnings(database.db, config, user.id, period)));
   });
 
   app.get("/me/statement", async (c) => {
-    const user = tokenUser(c, "read");
+    const user = await apiUser(c, "read");
     const { config, database, clock } = c.var.deps;
     const period = periodQuery(c, clock, config);
     const csv = wantsCsv(c.req.query("format"), c.req.header("accept") ?? "");

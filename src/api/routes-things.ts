@@ -1,9 +1,11 @@
 import { Hono } from "hono";
+import { tokenCredential } from "../accounts/tokens.ts";
+import { PayerTokenError } from "../flattr/errors.ts";
 import { flattr, unflattr } from "../flattr/flattr.ts";
 import { getThing, registerThing } from "../flattr/things.ts";
 import type { AppEnv } from "../web/env.ts";
-import { tokenUser } from "./auth.ts";
-import { idParam, readJson, stringField } from "./input.ts";
+import { apiUser, insufficientScopeError, invalidTokenError } from "./auth.ts";
+import { idParam, readJson, stringField, wellFormedId } from "./input.ts";
 import { flattrJson, thingJson } from "./serialize.ts";
 
 export function thingRoutes(): Hono<AppEnv> {
@@ -15,7 +17,7 @@ export function thingRoutes(): Hono<AppEnv> {
    * safely, and the Location header points at the thing either way.
    */
   app.post("/things", async (c) => {
-    const user = tokenUser(c, "write");
+    const user = await apiUser(c, "write");
     const { config, database, clock } = c.var.deps;
     const body = await readJson(c);
     const input = {
@@ -30,21 +32,40 @@ export function thingRoutes(): Hono<AppEnv> {
   });
 
   app.get("/things/:id", async (c) => {
-    tokenUser(c, "read");
+    await apiUser(c, "read");
     const { config, database, clock } = c.var.deps;
     const view = await getThing(database.db, clock, config, idParam(c, "id", "thing"));
     return c.json(thingJson(config, view));
   });
 
+  /*
+   * The busiest route: with a personal access token and a well-formed id, the token is checked
+   * by the same database statement that flattrs (src/flattr/flattr.ts), one round trip in all.
+   * Anything else takes the ordinary way; both answer the same statuses in the same order.
+   */
   app.post("/things/:id/flattr", async (c) => {
-    const user = tokenUser(c, "write");
     const { config, database, clock } = c.var.deps;
+    const token = c.var.bearerToken;
+    const credential = token ? tokenCredential(token, clock.now()) : null;
+    const thingId = credential ? wellFormedId(c.req.param("id")) : null;
+    if (credential && thingId !== null) {
+      try {
+        return c.json(
+          flattrJson(await flattr(database.db, clock, config, credential, thingId)),
+          201,
+        );
+      } catch (e) {
+        if (!(e instanceof PayerTokenError)) throw e;
+        throw e.reason === "invalid_token" ? invalidTokenError() : insufficientScopeError("write");
+      }
+    }
+    const user = await apiUser(c, "write");
     const f = await flattr(database.db, clock, config, user.id, idParam(c, "id", "thing"));
     return c.json(flattrJson(f), 201);
   });
 
   app.delete("/things/:id/flattr", async (c) => {
-    const user = tokenUser(c, "write");
+    const user = await apiUser(c, "write");
     const { config, database, clock } = c.var.deps;
     const f = await unflattr(database.db, clock, config, user.id, idParam(c, "id", "thing"));
     return c.json({ ...flattrJson(f), withdrawn: true });

@@ -35,3 +35,15 @@ export class FlattrError extends Error {
     return 422;
   }
 }
+
+/**
+ * A flattr asked for with a personal access token (src/flattr/flattr.ts) that is unknown or
+ * revoked (`invalid_token`), or lacks the write scope (`insufficient_scope`). The API answers
+ * these exactly as it answers the same token on any other route (src/api/auth.ts).
+ */
+export class PayerTokenError extends Error {
+  constructor(readonly reason: "invalid_token" | "insufficient_scope") {
+    super(reason === "invalid_token" ? "invalid access token" : "access token lacks write scope");
+    this.name = "PayerTokenError";
+  }
+}

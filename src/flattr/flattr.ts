@@ -3,8 +3,16 @@ import type { Clock } from "../config/clock.ts";
 import type { Config } from "../config/config.ts";
 import { type Db, preparedRows } from "../db/client.ts";
 import { currentPeriod } from "./current-period.ts";
-import { FlattrError } from "./errors.ts";
+import { FlattrError, PayerTokenError } from "./errors.ts";
+import { callFlattrThing, type OutcomeRow, outcomeColumns } from "./flattr-batch.ts";
 import { periodClosedError, periodLock } from "./period-lock.ts";
+
+/** A personal access token as the database stores it (src/accounts/tokens.ts). */
+export interface PayerToken {
+  tokenHash: string;
+  /** Its last_used_at is rewritten only when older than this. */
+  stampBefore: Date;
+}
 
 export interface Flattr {
   id: number;
@@ -30,22 +38,6 @@ const toFlattr = (r: FlattrRow): Flattr => ({
   createdAt: new Date(r.created_at),
 });
 
-/** What flattr_thing / unflattr_thing (src/db/sql/flattr-functions.sql) answer. */
-interface OutcomeRow extends Record<string, unknown> {
-  outcome: string;
-  id: string | null;
-  thing_id: string | null;
-  payer_id: string | null;
-  period: string | null;
-  created_at: string | Date | null;
-}
-
-/** The columns of an outcome, int8 as text (the drivers disagree on int8). */
-const outcomeColumns = sql.raw(
-  "outcome, flattr_id::text as id, flattr_thing_id::text as thing_id, " +
-    "flattr_payer_id::text as payer_id, flattr_period as period, flattr_created_at as created_at",
-);
-
 /** A thing id the database can look up; anything else is no thing at all. */
 function checkThingId(thingId: number): void {
   if (!Number.isSafeInteger(thingId) || thingId < 1)
@@ -53,7 +45,7 @@ function checkThingId(thingId: number): void {
 }
 
 /** The one row of an outcome query; the row itself when the outcome is ok. */
-function okRow(rows: OutcomeRow[], refuse: (outcome: string) => FlattrError): Flattr {
+function okRow(rows: OutcomeRow[], refuse: (outcome: string) => Error): Flattr {
   const r = rows[0];
   if (!r) throw new Error("flattr function returned no row");
   if (r.outcome !== "ok") throw refuse(r.outcome);
@@ -77,15 +69,18 @@ function commonRefusal(outcome: string, period: string): FlattrError {
 /**
  * Flattrs a thing in the current period (the period of clock.now() in config.timeZone). Refused
  * with a FlattrError: unknown thing, own thing, period sealed or closed, no budget, already
- * flattred this period, rate limit, per-period limit. One statement (flattr_thing in the
- * database, which applies the rules in that order): its own transaction, or part of `db` if that
- * is one. It must be READ COMMITTED (ADR 0002); nothing is written when it is refused.
+ * flattred this period, rate limit, per-period limit. The payer is a user id, or a personal access
+ * token that must be valid and have the write scope (else PayerTokenError), checked in the same
+ * statement so that an API flattr is one round trip. One call of flattr_request in the database
+ * (which applies the rules in that order): inside `db` if that is a transaction, else in a batch
+ * with the flattrs made at the same moment (src/flattr/flattr-batch.ts). It must be READ COMMITTED
+ * (ADR 0002); nothing is written when it is refused.
  */
 export async function flattr(
   db: Db,
   clock: Clock,
   config: Config,
-  payerId: number,
+  payer: number | PayerToken,
   thingId: number,
 ): Promise<Flattr> {
   checkThingId(thingId);
@@ -96,15 +91,22 @@ export async function flattr(
   // Counts never reach beyond a safe integer, so a larger limit means the same as this one.
   const rateMax = Math.min(config.flattrRateLimit.max, Number.MAX_SAFE_INTEGER);
   const periodMax = Math.min(config.maxFlattrsPerPeriod, Number.MAX_SAFE_INTEGER);
-  const rows = await preparedRows<OutcomeRow>(
-    db,
-    "flattr_thing",
-    sql`select ${outcomeColumns} from flattr_thing(
-          ${payerId}::int8, ${thingId}::int8, ${period}::text, ${now.toISOString()}::timestamptz,
-          ${lockClass}::int4, ${periodKey}::int4, ${config.currency}::text,
-          ${windowStart.toISOString()}::timestamptz, ${rateMax}::int8, ${periodMax}::int8)`,
-  );
-  return okRow(rows, (outcome) => {
+  const byToken = typeof payer === "number" ? null : payer;
+  const row = await callFlattrThing(db, {
+    payerId: byToken ? null : (payer as number),
+    tokenHash: byToken?.tokenHash ?? null,
+    tokenStampBefore: byToken?.stampBefore ?? null,
+    thingId,
+    period,
+    now,
+    lockClass,
+    periodKey,
+    currency: config.currency,
+    rateSince: windowStart,
+    rateMax,
+    periodMax,
+  });
+  return okRow([row], (outcome) => {
     switch (outcome) {
       case "own_thing":
         return new FlattrError("own_thing", "You cannot flattr your own thing.");
@@ -125,6 +127,9 @@ export async function flattr(
           "period_limit",
           `You have reached the limit of ${config.maxFlattrsPerPeriod} flattrs in ${period}.`,
         );
+      case "invalid_token":
+      case "insufficient_scope":
+        return new PayerTokenError(outcome);
       default:
         return commonRefusal(outcome, period);
     }
@@ -159,7 +164,7 @@ export async function unflattr(
     "unflattr_thing",
     sql`select ${outcomeColumns} from unflattr_thing(
           ${payerId}::int8, ${thingId}::int8, ${period}::text, ${now.toISOString()}::timestamptz,
-          ${lockClass}::int4, ${periodKey}::int4)`,
+          ${lockClass}::int4, ${periodKey}::int4) f`,
   );
   return okRow(rows, (outcome) =>
     outcome === "not_flattred"

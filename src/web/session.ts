@@ -39,8 +39,8 @@ function cookieOptions(config: Config, maxAge: number) {
 export type BearerResolver = (deps: Deps, token: string) => Promise<SessionUser | null>;
 
 /**
- * Sets `c.var.user` (from the session cookie, or from `Authorization: Bearer` through
- * `options.bearer`) and `c.var.csrfToken` for forms. Register once, before all routes.
+ * Sets `c.var.user` (from the session cookie), `c.var.bearerUser` (API calls with
+ * `Authorization: Bearer`, through `options.bearer`) and `c.var.csrfToken` for forms. Register once, before all routes.
  */
 export function sessionMiddleware(
   options: { bearer?: BearerResolver } = {},
@@ -60,8 +60,16 @@ export function sessionMiddleware(
     if (bearer) {
       // Bearer requests carry no ambient credentials: CSRF does not apply, and no forms are served.
       // Tokens authenticate API calls (/api/…) only: a read-only token must never reach a page's
-      // forms, nor an OAuth consent page.
-      user = options.bearer && api ? await options.bearer(deps, bearer) : null;
+      // forms, nor an OAuth consent page. The API looks the token up when it needs the user.
+      const resolve = options.bearer;
+      if (resolve && api) {
+        let found: Promise<SessionUser | null> | undefined;
+        c.set("bearerToken", bearer);
+        c.set("bearerUser", () => {
+          found ??= resolve(deps, bearer);
+          return found;
+        });
+      }
     } else if (sessionToken) {
       user = await findSessionUser(deps.database.db, deps.clock, sessionToken);
     }

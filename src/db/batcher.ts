@@ -1,0 +1,101 @@
+/*
+ * Group commit for small writes that arrive together (docs/adr/0005-batched-flattrs.md): callers
+ * submit one item each and await its own result; the batcher sends what has queued up as one
+ * batch, so many requests share one statement, one transaction and one commit. With nothing in
+ * flight an item leaves at once (after the current I/O callbacks, so requests parsed together
+ * travel together); only when `maxInFlight` batches are already running does it wait, and then
+ * for the earliest of them. Under light load that is one item per batch and no added latency;
+ * under heavy load batches grow by themselves, which is when sharing a commit pays.
+ * A `run` that never settles keeps its slot: callers bound their statements (the database's
+ * timeouts, a broken connection's error), not the batcher.
+ */
+
+export interface BatcherOptions<I, O> {
+  /**
+   * Runs one batch. Answers one result per item, in the items' order: the item's value, or an
+   * Error that belongs to that item alone. Throwing fails every item of the batch with it.
+   */
+  run: (items: I[]) => Promise<(O | Error)[]>;
+  /** Items per batch at most. */
+  maxBatch: number;
+  /** Batches running at once at most (at most the connections the batches may use). */
+  maxInFlight: number;
+}
+
+interface Waiting<I, O> {
+  item: I;
+  resolve: (value: O) => void;
+  reject: (error: unknown) => void;
+}
+
+export class Batcher<I, O> {
+  readonly #run: BatcherOptions<I, O>["run"];
+  readonly #maxBatch: number;
+  readonly #maxInFlight: number;
+  #queue: Waiting<I, O>[] = [];
+  #inFlight = 0;
+  #scheduled = false;
+
+  constructor(options: BatcherOptions<I, O>) {
+    for (const n of [options.maxBatch, options.maxInFlight])
+      if (!Number.isSafeInteger(n) || n < 1)
+        throw new RangeError("maxBatch and maxInFlight must be whole numbers of at least 1");
+    this.#run = options.run;
+    this.#maxBatch = options.maxBatch;
+    this.#maxInFlight = options.maxInFlight;
+  }
+
+  /** Batches running now (for tests and metrics). */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  submit(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.#queue.push({ item, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#inFlight >= this.#maxInFlight) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    while (this.#inFlight < this.#maxInFlight && this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#maxBatch);
+      this.#inFlight++;
+      void this.#send(batch);
+    }
+  }
+
+  async #send(batch: Waiting<I, O>[]): Promise<void> {
+    let results: (O | Error)[] | undefined;
+    let failure: unknown;
+    try {
+      results = await this.#run(batch.map((w) => w.item));
+      if (results.length !== batch.length)
+        throw new Error(`batch of ${batch.length} answered ${results.length} results`);
+    } catch (error) {
+      results = undefined;
+      failure = error;
+    }
+    // The slot is free before any caller hears back, so one that submits again at once finds it.
+    this.#inFlight--;
+    if (this.#queue.length > 0) this.#schedule();
+    if (!results) {
+      for (const w of batch) w.reject(failure);
+      return;
+    }
+    batch.forEach((w, i) => {
+      const r = results[i] as O | Error;
+      if (r instanceof Error) w.reject(r);
+      else w.resolve(r);
+    });
+  }
+}

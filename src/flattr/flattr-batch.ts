@@ -1,0 +1,174 @@
+import { sql } from "drizzle-orm";
+import { PgTransaction } from "drizzle-orm/pg-core";
+import { Batcher } from "../db/batcher.ts";
+import { type Db, preparedRows } from "../db/client.ts";
+
+/*
+ * How a flattr reaches flattr_request() (src/db/sql/flattr-functions.sql): flattrs made at the same
+ * time share one statement and one commit (docs/adr/0005-batched-flattrs.md). Each keeps its own
+ * time, period and limits and gets its own outcome; the function's rules and the close-vs-flattr
+ * protocol (ADR 0002) are the same for a flattr alone and for one in a batch, because a batch is
+ * those same calls, one after the other, in one READ COMMITTED transaction.
+ */
+
+/** One call of flattr_request: everything it takes, decided when the request came in. */
+export interface FlattrCall {
+  /** The payer, or null when a personal access token says who it is. */
+  payerId: number | null;
+  /** SHA-256 of the personal access token that must have the write scope, or null. */
+  tokenHash: string | null;
+  /** The token's last_used_at is rewritten only when older than this. */
+  tokenStampBefore: Date | null;
+  thingId: number;
+  period: string;
+  now: Date;
+  lockClass: number;
+  periodKey: number;
+  currency: string;
+  rateSince: Date;
+  rateMax: number;
+  periodMax: number;
+}
+
+/** What flattr_request answers: an outcome, the payer, and on ok the new row (int8 as text). */
+export interface OutcomeRow extends Record<string, unknown> {
+  outcome: string;
+  payer?: string | null;
+  id: string | null;
+  thing_id: string | null;
+  payer_id: string | null;
+  period: string | null;
+  created_at: string | Date | null;
+}
+
+/** The columns of an outcome, int8 as text (the drivers disagree on int8). */
+export const outcomeColumns = sql.raw(
+  "f.outcome, f.flattr_id::text as id, f.flattr_thing_id::text as thing_id, " +
+    "f.flattr_payer_id::text as payer_id, f.flattr_period as period, f.flattr_created_at as created_at",
+);
+
+/** Flattrs per batch at most: a batch holds its payers' locks until it commits. */
+const MAX_BATCH = 64;
+/** Batches at once: fewer than the pool's connections (10), which other requests need too. */
+const MAX_IN_FLIGHT = 2;
+
+/** flattr_request's columns, payer included. */
+const requestColumns = sql.raw(
+  "f.outcome, f.payer_id::text as payer, f.flattr_id::text as id, " +
+    "f.flattr_thing_id::text as thing_id, f.flattr_payer_id::text as payer_id, " +
+    "f.flattr_period as period, f.flattr_created_at as created_at",
+);
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+/** One flattr, one statement: its own transaction, or part of `db` if that is one. */
+export async function flattrOne(db: Db, c: FlattrCall): Promise<OutcomeRow> {
+  const rows = await preparedRows<OutcomeRow>(
+    db,
+    "flattr_request",
+    sql`select ${requestColumns} from flattr_request(
+          ${c.payerId}::int8, ${c.tokenHash}::text, ${iso(c.tokenStampBefore)}::timestamptz,
+          ${c.thingId}::int8, ${c.period}::text, ${c.now.toISOString()}::timestamptz,
+          ${c.lockClass}::int4, ${c.periodKey}::int4, ${c.currency}::text,
+          ${c.rateSince.toISOString()}::timestamptz, ${c.rateMax}::int8, ${c.periodMax}::int8) f`,
+  );
+  const row = rows[0];
+  if (!row) throw new Error("flattr_request returned no row");
+  return row;
+}
+
+/**
+ * Many flattrs, one statement: flattr_request for each, in payer order (so two batches that share
+ * payers take their locks in the same order; tokens sort by hash, one token being one payer), in
+ * one transaction.
+ * If the database refuses the statement (an error with an SQLSTATE: it rolled back, nothing was
+ * written) each flattr is tried again on its own, so one flattr's error stays its own. Errors
+ * without one (the connection broke: the commit may or may not have happened) fail them all.
+ */
+export async function flattrMany(db: Db, calls: FlattrCall[]): Promise<(OutcomeRow | Error)[]> {
+  if (calls.length === 1) return [await flattrOne(db, calls[0]!).catch(asError)];
+  const order = calls.map((c, i) => ({ c, i })).sort((a, b) => compareCalls(a.c, b.c) || a.i - b.i);
+  const json = JSON.stringify(
+    order.map(({ c, i }) => ({
+      i,
+      payer: c.payerId,
+      token_hash: c.tokenHash,
+      token_stamp_before: iso(c.tokenStampBefore),
+      thing: c.thingId,
+      period: c.period,
+      now: c.now.toISOString(),
+      lock_class: c.lockClass,
+      period_key: c.periodKey,
+      currency: c.currency,
+      rate_since: c.rateSince.toISOString(),
+      rate_max: c.rateMax,
+      period_max: c.periodMax,
+    })),
+  );
+  let rows: (OutcomeRow & { i: number })[];
+  try {
+    rows = await preparedRows<OutcomeRow & { i: number }>(
+      db,
+      "flattr_request_batch",
+      sql`select r.i, ${requestColumns}
+          from json_to_recordset(${json}::json) as r(
+                 i int4, payer int8, token_hash text, token_stamp_before timestamptz, thing int8,
+                 period text, now timestamptz, lock_class int4, period_key int4, currency text,
+                 rate_since timestamptz, rate_max int8, period_max int8)
+          cross join lateral flattr_request(r.payer, r.token_hash, r.token_stamp_before, r.thing,
+                 r.period, r.now, r.lock_class, r.period_key, r.currency, r.rate_since,
+                 r.rate_max, r.period_max) f`,
+    );
+  } catch (error) {
+    if (!hasSqlState(error)) throw error;
+    return Promise.all(calls.map((c) => flattrOne(db, c).catch(asError)));
+  }
+  const results: (OutcomeRow | Error)[] = calls.map(
+    () => new Error("flattr_request batch returned no row for this flattr"),
+  );
+  for (const r of rows) results[Number(r.i)] = r;
+  return results;
+}
+
+/** Payers by id first, in id order, then tokens by hash. */
+function compareCalls(a: FlattrCall, b: FlattrCall): number {
+  if (a.payerId !== null && b.payerId !== null) return a.payerId - b.payerId;
+  if (a.payerId !== null) return -1;
+  if (b.payerId !== null) return 1;
+  return (a.tokenHash ?? "") < (b.tokenHash ?? "")
+    ? -1
+    : (a.tokenHash ?? "") > (b.tokenHash ?? "")
+      ? 1
+      : 0;
+}
+
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+
+/** A PostgreSQL error reply (postgres.js and PGlite both carry the SQLSTATE as `code`). */
+function hasSqlState(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code);
+}
+
+const isTransaction = (db: Db): boolean => (db as unknown) instanceof PgTransaction;
+
+/** One batcher per database; transactions have none (their statements run in their own order). */
+const batchers = new WeakMap<Db, Batcher<FlattrCall, OutcomeRow>>();
+
+/**
+ * Runs one flattr_request call: batched with others on a database, alone inside a transaction
+ * (which must stay one unit with the caller's other statements).
+ */
+export function callFlattrThing(db: Db, call: FlattrCall): Promise<OutcomeRow> {
+  if (isTransaction(db)) return flattrOne(db, call);
+  let batcher = batchers.get(db);
+  if (!batcher) {
+    batcher = new Batcher({
+      run: (calls) => flattrMany(db, calls),
+      maxBatch: MAX_BATCH,
+      maxInFlight: MAX_IN_FLIGHT,
+    });
+    batchers.set(db, batcher);
+  }
+  return batcher.submit(call);
+}
