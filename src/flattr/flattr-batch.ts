@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
 import { Batcher } from "../db/batcher.ts";
 import { type Db, preparedRows } from "../db/client.ts";
+import { pgError } from "../db/pg-error.ts";
 
 /*
  * How a flattr reaches flattr_request() (src/db/sql/flattr-functions.sql): flattrs made at the same
@@ -80,10 +81,10 @@ export async function flattrOne(db: Db, c: FlattrCall): Promise<OutcomeRow> {
 /**
  * Many flattrs, one statement: flattr_request for each, in payer order (so two batches that share
  * payers take their locks in the same order; tokens sort by hash, one token being one payer), in
- * one transaction.
- * If the database refuses the statement (an error with an SQLSTATE: it rolled back, nothing was
- * written) each flattr is tried again on its own, so one flattr's error stays its own. Errors
- * without one (the connection broke: the commit may or may not have happened) fail them all.
+ * one transaction. If the database refuses the statement (an error with an SQLSTATE, which drizzle
+ * wraps: it rolled back, nothing was written) each flattr is tried again on its own, so one
+ * flattr's error stays its own. Errors without one (the connection broke: the commit may or may
+ * not have happened) fail them all.
  */
 export async function flattrMany(db: Db, calls: FlattrCall[]): Promise<(OutcomeRow | Error)[]> {
   if (calls.length === 1) return [await flattrOne(db, calls[0]!).catch(asError)];
@@ -105,12 +106,19 @@ export async function flattrMany(db: Db, calls: FlattrCall[]): Promise<(OutcomeR
       period_max: c.periodMax,
     })),
   );
+  // One aggregated row, not a row per call: a call that raises after earlier calls' rows were
+  // sent leaves postgres.js 3.4's connection answering its next query with holes
+  // (porsager/postgres#1119); an aggregate sends nothing before the statement has succeeded.
   let rows: (OutcomeRow & { i: number })[];
   try {
-    rows = await preparedRows<OutcomeRow & { i: number }>(
+    const [answer] = await preparedRows<{ results: string }>(
       db,
       "flattr_request_batch",
-      sql`select r.i, ${requestColumns}
+      sql`select coalesce(json_agg(json_build_object(
+                 'i', r.i, 'outcome', f.outcome, 'payer', f.payer_id::text,
+                 'id', f.flattr_id::text, 'thing_id', f.flattr_thing_id::text,
+                 'payer_id', f.flattr_payer_id::text, 'period', f.flattr_period,
+                 'created_at', f.flattr_created_at)), '[]')::text as results
           from json_to_recordset(${json}::json) as r(
                  i int4, payer int8, token_hash text, token_stamp_before timestamptz, thing int8,
                  period text, now timestamptz, lock_class int4, period_key int4, currency text,
@@ -119,8 +127,9 @@ export async function flattrMany(db: Db, calls: FlattrCall[]): Promise<(OutcomeR
                  r.period, r.now, r.lock_class, r.period_key, r.currency, r.rate_since,
                  r.rate_max, r.period_max) f`,
     );
+    rows = JSON.parse(answer?.results ?? "[]");
   } catch (error) {
-    if (!hasSqlState(error)) throw error;
+    if (!pgError(error)) throw error;
     return Promise.all(calls.map((c) => flattrOne(db, c).catch(asError)));
   }
   const results: (OutcomeRow | Error)[] = calls.map(
@@ -143,12 +152,6 @@ function compareCalls(a: FlattrCall, b: FlattrCall): number {
 }
 
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
-
-/** A PostgreSQL error reply (postgres.js and PGlite both carry the SQLSTATE as `code`). */
-function hasSqlState(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code);
-}
 
 const isTransaction = (db: Db): boolean => (db as unknown) instanceof PgTransaction;
 

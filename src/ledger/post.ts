@@ -1,11 +1,11 @@
 import { eq } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
 import type { Db } from "../db/client.ts";
+import { pgError } from "../db/pg-error.ts";
 import { ledgerEntries, ledgerPostings } from "../db/schema/ledger.ts";
 import { isCurrency } from "../money/currency.ts";
 import { isPeriod } from "../periods/period.ts";
 import { isAccountName } from "./accounts.ts";
-import { pgError } from "./db-errors.ts";
 import {
   AlreadyReversedError,
   IdempotencyConflictError,

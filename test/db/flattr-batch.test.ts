@@ -15,6 +15,7 @@ import {
 import { type Clock, fixedClock } from "../../src/config/clock.ts";
 import { type Config, testConfig } from "../../src/config/config.ts";
 import { type Database, type Db, queryRows } from "../../src/db/client.ts";
+import { pgError } from "../../src/db/pg-error.ts";
 import { setBudget } from "../../src/flattr/budget.ts";
 import { currentPeriod } from "../../src/flattr/current-period.ts";
 import { FlattrError, type FlattrErrorCode, PayerTokenError } from "../../src/flattr/errors.ts";
@@ -27,7 +28,6 @@ import {
 } from "../../src/flattr/flattr-batch.ts";
 import { periodLock } from "../../src/flattr/period-lock.ts";
 import { registerThing } from "../../src/flattr/things.ts";
-import { pgError } from "../../src/ledger/db-errors.ts";
 import { createTestDatabase } from "../helpers/db.ts";
 import { makeUser } from "../helpers/flattr.ts";
 

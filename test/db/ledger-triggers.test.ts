@@ -2,7 +2,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Database, queryRows } from "../../src/db/client.ts";
-import { pgError } from "../../src/ledger/db-errors.ts";
+import { pgError } from "../../src/db/pg-error.ts";
 import { balanceOf, checkLedger, postEntry, walletAccount } from "../../src/ledger/index.ts";
 import { createTestDatabase } from "../helpers/db.ts";
 
