@@ -216,7 +216,13 @@ describe("sessions", () => {
       id: alice.id,
       username: "Alice",
     });
-    expect(await findSessionUser(database.db, clock, `${token.slice(0, -1)}A`)).toBeNull();
+    expect(
+      await findSessionUser(
+        database.db,
+        clock,
+        `${token.slice(0, -1)}${token.endsWith("A") ? "B" : "A"}`,
+      ),
+    ).toBeNull();
     expect(await findSessionUser(database.db, clock, "garbage")).toBeNull();
 
     const later = fixedClock("2026-03-10T13:00:00Z");
