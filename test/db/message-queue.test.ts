@@ -37,6 +37,19 @@ async function until(predicate: () => boolean | Promise<boolean>, timeoutMs = 10
   }
 }
 
+/** `promise`, or a failure naming `step` once `ms` have passed. */
+async function within<T>(ms: number, step: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${step} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function rows(channel: string) {
   return queryRows<{ attempts: number; locked: boolean }>(
     database.db,
@@ -67,11 +80,12 @@ describe("DbMessageQueue", () => {
     const listening = q.listen((m) => void got.push(m), { signal: ac.signal });
     await sleep(200); // LISTEN is in place
     const start = Date.now();
-    await q.enqueue("now");
+    // This test once hung for 60 s in a loaded full run (not reproduced since): name the step.
+    await within(10_000, "enqueue", q.enqueue("now"));
     await until(() => got.length === 1, 5000);
     expect(Date.now() - start).toBeLessThan(5000);
     ac.abort();
-    await listening;
+    await within(10_000, "the listener's shutdown", listening);
   });
 
   it("honours delays and reports depth (ready, delayed, not counting messages in flight)", async () => {
