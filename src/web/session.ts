@@ -40,7 +40,8 @@ export type BearerResolver = (deps: Deps, token: string) => Promise<SessionUser 
 
 /**
  * Sets `c.var.user` (from the session cookie), `c.var.bearerUser` (API calls with
- * `Authorization: Bearer`, through `options.bearer`) and `c.var.csrfToken` for forms. Register once, before all routes.
+ * `Authorization: Bearer`, through `options.bearer`) and `c.var.csrfToken` for forms (empty on
+ * /api/, which has none). Register once, before all routes.
  */
 export function sessionMiddleware(
   options: { bearer?: BearerResolver } = {},
@@ -73,7 +74,10 @@ export function sessionMiddleware(
     } else if (sessionToken) {
       user = await findSessionUser(deps.database.db, deps.clock, sessionToken);
     }
-    if (user && sessionToken) {
+    if (api) {
+      // The API serves no forms (and answers JSON, so no visitor cookie would be set anyway).
+      csrfToken = "";
+    } else if (user && sessionToken) {
       csrfToken = csrfTokenForSession(sessionToken);
     } else {
       const visitor = getCookie(c, names.csrf);
