@@ -77,6 +77,16 @@ export function apiTable(results: ApiBenchResult[]): string {
     ]);
   }
   const first = results[0];
+  const medians = (["pg", "pglite"] as const)
+    .map((db) => results.filter((r) => r.db === db))
+    .filter((rs) => rs.length > 1)
+    .map((rs) => {
+      const sorted = rs.map((r) => r.ratio).sort((a, b) => a - b);
+      const mid = sorted.length / 2;
+      const median =
+        sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+      return `${dbName(rs[0]!.db)}: median ratio ${ratio(median)} over ${rs.length} runs (${sorted.map((x) => ratio(x)).join(", ")})`;
+    });
   return [
     `Flattr API: POST /api/flattr/v1/things/{id}/flattr (bearer token, each a new flattr) vs a bare Hono + insert endpoint` +
       (first
@@ -100,5 +110,6 @@ export function apiTable(results: ApiBenchResult[]): string {
       rows,
     ),
     "CPU columns: ms per request of the server process, of PostgreSQL's processes, and of the whole machine (all cores, load generator included); busy: share of all cores in use during the run.",
+    ...medians,
   ].join("\n");
 }

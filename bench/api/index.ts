@@ -266,7 +266,11 @@ export function rowsMatch(f: LoadFigures, connections: number): boolean {
   return f.rowsWritten >= f.okTotal && f.rowsWritten - f.okTotal <= 2 * connections;
 }
 
-async function runOne(db: DbChoice, opts: BenchOptions): Promise<ApiBenchResult> {
+async function runOne(
+  db: DbChoice,
+  opts: BenchOptions,
+  baselineFirst: boolean,
+): Promise<ApiBenchResult> {
   const scale = db === "pg" ? opts.scale : opts.pgliteScale;
   const sizes = apiSizesFor(scale);
   const nonce = randomBytes(16).toString("hex");
@@ -300,15 +304,23 @@ async function runOne(db: DbChoice, opts: BenchOptions): Promise<ApiBenchResult>
       baseSpec = { kind: "baseline", db };
     }
 
-    const oursChild = await startChild(oursSpec, opts.serverCpuProf);
-    children.push(oursChild);
-    const ours = await drive(oursChild, sizes, tokens, opts, `${db} ours`, db);
-    await oursChild.stop();
-
-    const baseChild = await startChild(baseSpec, opts.serverCpuProf);
-    children.push(baseChild);
-    const baseline = await drive(baseChild, sizes, tokens, opts, `${db} baseline`, db);
-    await baseChild.stop();
+    const measure = async (spec: Omit<ServerSpec, "port" | "pool">, label: string) => {
+      const child = await startChild(spec, opts.serverCpuProf);
+      children.push(child);
+      const figures = await drive(child, sizes, tokens, opts, `${db} ${label}`, db);
+      await child.stop();
+      return figures;
+    };
+    // Repeats alternate which server goes first, so neither always gets the fresher machine.
+    let ours: LoadFigures;
+    let baseline: LoadFigures;
+    if (baselineFirst) {
+      baseline = await measure(baseSpec, "baseline");
+      ours = await measure(oursSpec, "ours");
+    } else {
+      ours = await measure(oursSpec, "ours");
+      baseline = await measure(baseSpec, "baseline");
+    }
 
     const profile = opts.profile && db === "pg" ? await profileApi(opts) : undefined;
     return {
@@ -333,6 +345,7 @@ async function runOne(db: DbChoice, opts: BenchOptions): Promise<ApiBenchResult>
 
 export async function runApiBench(opts: BenchOptions): Promise<ApiBenchResult[]> {
   const results: ApiBenchResult[] = [];
-  for (const db of opts.dbs) results.push(await runOne(db, opts));
+  for (const db of opts.dbs)
+    for (let rep = 0; rep < opts.repeat; rep++) results.push(await runOne(db, opts, rep % 2 === 1));
   return results;
 }

@@ -39,7 +39,7 @@ const USAGE = `npm run bench -- [options]
   --pglite-scale N      PGlite size factor (default 0.1)
   --batch-size N        payers per close batch (default: CLOSE_BATCH_SIZE or 5000)
   --profile             close: EXPLAIN ANALYZE of one batch + batch-size sweep (PostgreSQL)
-  --repeat N            close: N pairs of fresh copies, alternating which runs first;
+  --repeat N            close and API: N pairs of fresh runs, alternating which runs first;
                         medians reported (default 1)
   --check               close: also run the full ledger check on the closed database
   --duration S          API: seconds of load per run (default 10)
