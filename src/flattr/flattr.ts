@@ -4,7 +4,12 @@ import type { Config } from "../config/config.ts";
 import { type Db, preparedRows } from "../db/client.ts";
 import { currentPeriod } from "./current-period.ts";
 import { FlattrError, PayerTokenError } from "./errors.ts";
-import { callFlattrThing, type OutcomeRow, outcomeColumns } from "./flattr-batch.ts";
+import {
+  callFlattrThing,
+  type FlattrCall,
+  type OutcomeRow,
+  outcomeColumns,
+} from "./flattr-batch.ts";
 import { periodClosedError, periodLock } from "./period-lock.ts";
 
 /** A personal access token as the database stores it (src/accounts/tokens.ts). */
@@ -66,6 +71,34 @@ function commonRefusal(outcome: string, period: string): FlattrError {
   }
 }
 
+/** The flattr_request call for a flattr made now: its time, period, lock and limits. */
+export function flattrCall(
+  clock: Clock,
+  config: Config,
+  payer: number | PayerToken,
+  thingId: number,
+): FlattrCall {
+  const now = clock.now();
+  const period = currentPeriod(clock, config, now);
+  const { lockClass, periodKey } = periodLock(period);
+  const byToken = typeof payer === "number" ? null : payer;
+  return {
+    payerId: byToken ? null : (payer as number),
+    tokenHash: byToken?.tokenHash ?? null,
+    tokenStampBefore: byToken?.stampBefore ?? null,
+    thingId,
+    period,
+    now,
+    lockClass,
+    periodKey,
+    currency: config.currency,
+    rateSince: new Date(now.getTime() - config.flattrRateLimit.windowSeconds * 1000),
+    // Counts never reach beyond a safe integer, so a larger limit means the same as this one.
+    rateMax: Math.min(config.flattrRateLimit.max, Number.MAX_SAFE_INTEGER),
+    periodMax: Math.min(config.maxFlattrsPerPeriod, Number.MAX_SAFE_INTEGER),
+  };
+}
+
 /**
  * Flattrs a thing in the current period (the period of clock.now() in config.timeZone). Refused
  * with a FlattrError: unknown thing, own thing, period sealed or closed, no budget, already
@@ -84,28 +117,9 @@ export async function flattr(
   thingId: number,
 ): Promise<Flattr> {
   checkThingId(thingId);
-  const now = clock.now();
-  const period = currentPeriod(clock, config, now);
-  const { lockClass, periodKey } = periodLock(period);
-  const windowStart = new Date(now.getTime() - config.flattrRateLimit.windowSeconds * 1000);
-  // Counts never reach beyond a safe integer, so a larger limit means the same as this one.
-  const rateMax = Math.min(config.flattrRateLimit.max, Number.MAX_SAFE_INTEGER);
-  const periodMax = Math.min(config.maxFlattrsPerPeriod, Number.MAX_SAFE_INTEGER);
-  const byToken = typeof payer === "number" ? null : payer;
-  const row = await callFlattrThing(db, {
-    payerId: byToken ? null : (payer as number),
-    tokenHash: byToken?.tokenHash ?? null,
-    tokenStampBefore: byToken?.stampBefore ?? null,
-    thingId,
-    period,
-    now,
-    lockClass,
-    periodKey,
-    currency: config.currency,
-    rateSince: windowStart,
-    rateMax,
-    periodMax,
-  });
+  const call = flattrCall(clock, config, payer, thingId);
+  const { period } = call;
+  const row = await callFlattrThing(db, call);
   return okRow([row], (outcome) => {
     switch (outcome) {
       case "own_thing":

@@ -17,16 +17,14 @@ import { type Config, testConfig } from "../../src/config/config.ts";
 import { type Database, type Db, queryRows } from "../../src/db/client.ts";
 import { pgError } from "../../src/db/pg-error.ts";
 import { setBudget } from "../../src/flattr/budget.ts";
-import { currentPeriod } from "../../src/flattr/current-period.ts";
 import { FlattrError, type FlattrErrorCode, PayerTokenError } from "../../src/flattr/errors.ts";
-import { type Flattr, flattr, type PayerToken } from "../../src/flattr/flattr.ts";
+import { type Flattr, flattr, flattrCall, type PayerToken } from "../../src/flattr/flattr.ts";
 import {
   type FlattrCall,
   flattrMany,
   flattrOne,
   type OutcomeRow,
 } from "../../src/flattr/flattr-batch.ts";
-import { periodLock } from "../../src/flattr/period-lock.ts";
 import { registerThing } from "../../src/flattr/things.ts";
 import { createTestDatabase } from "../helpers/db.ts";
 import { makeUser } from "../helpers/flattr.ts";
@@ -69,7 +67,7 @@ async function payer(): Promise<number> {
   return u;
 }
 
-/** The call flattr() would build for this payer and thing (src/flattr/flattr.ts). */
+/** The call flattr() builds for this payer and thing, with some fields changed. */
 function callFor(
   clock: Clock,
   cfg: Config,
@@ -77,25 +75,7 @@ function callFor(
   thingId: number,
   overrides: Partial<FlattrCall> = {},
 ): FlattrCall {
-  const now = clock.now();
-  const period = currentPeriod(clock, cfg, now);
-  const { lockClass, periodKey } = periodLock(period);
-  const byToken = typeof who === "number" ? null : who;
-  return {
-    payerId: byToken ? null : (who as number),
-    tokenHash: byToken?.tokenHash ?? null,
-    tokenStampBefore: byToken?.stampBefore ?? null,
-    thingId,
-    period,
-    now,
-    lockClass,
-    periodKey,
-    currency: cfg.currency,
-    rateSince: new Date(now.getTime() - cfg.flattrRateLimit.windowSeconds * 1000),
-    rateMax: cfg.flattrRateLimit.max,
-    periodMax: cfg.maxFlattrsPerPeriod,
-    ...overrides,
-  };
+  return { ...flattrCall(clock, cfg, who, thingId), ...overrides };
 }
 
 /** Active flattrs of these payers: payer:thing, sorted. */
