@@ -90,21 +90,27 @@ CREATE TABLE "flattrs" (
 	"period" text NOT NULL,
 	"created_at" timestamp with time zone NOT NULL,
 	"withdrawn_at" timestamp with time zone,
+	"withdrawn_reason" text,
+	"like_id" text DEFAULT replace(gen_random_uuid()::text, '-', '') NOT NULL,
 	CONSTRAINT "flattrs_period_format" CHECK ("flattrs"."period" ~ '^[0-9]{4}-(0[1-9]|1[0-2])$')
 );
 --> statement-breakpoint
 CREATE TABLE "things" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "things_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"owner_kind" text DEFAULT 'local' NOT NULL,
-	"owner_id" bigint NOT NULL,
+	"owner_id" bigint,
+	"remote_owner_id" bigint,
 	"kind" text NOT NULL,
 	"url" text NOT NULL,
 	"url_normalized" text NOT NULL,
+	"object_uri" text,
 	"title" text NOT NULL,
 	"description" text DEFAULT '' NOT NULL,
 	"created_at" timestamp with time zone NOT NULL,
 	CONSTRAINT "things_kind" CHECK ("things"."kind" in ('page', 'profile', 'note')),
-	CONSTRAINT "things_owner_kind" CHECK ("things"."owner_kind" in ('local'))
+	CONSTRAINT "things_owner_kind" CHECK ("things"."owner_kind" in ('local', 'remote')),
+	CONSTRAINT "things_one_owner" CHECK (("things"."owner_kind" = 'local' and "things"."owner_id" is not null and "things"."remote_owner_id" is null)
+          or ("things"."owner_kind" = 'remote' and "things"."remote_owner_id" is not null and "things"."owner_id" is null))
 );
 --> statement-breakpoint
 CREATE TABLE "followers" (
@@ -171,6 +177,82 @@ CREATE TABLE "ledger_postings" (
 	CONSTRAINT "ledger_postings_amount_nonzero" CHECK ("ledger_postings"."amount" <> 0)
 );
 --> statement-breakpoint
+CREATE TABLE "blocked_domains" (
+	"host" text PRIMARY KEY NOT NULL,
+	"reason" text DEFAULT '' NOT NULL,
+	"created_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "blocked_domains_host" CHECK ("blocked_domains"."host" ~ '^[a-z0-9.:\[\]-]+$' and length("blocked_domains"."host") <= 255)
+);
+--> statement-breakpoint
+CREATE TABLE "linked_actors" (
+	"remote_actor_id" bigint PRIMARY KEY NOT NULL,
+	"user_id" bigint NOT NULL,
+	"linked_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "peers" (
+	"host" text PRIMARY KEY NOT NULL,
+	"software" text,
+	"version" text,
+	"protocol_version" text,
+	"currency" text,
+	"fee_bp" integer,
+	"time_zone" text,
+	"settlement_day" integer,
+	"speaks_flattr" boolean DEFAULT false NOT NULL,
+	"first_seen" timestamp with time zone NOT NULL,
+	"last_seen" timestamp with time zone,
+	"checked_at" timestamp with time zone NOT NULL,
+	"last_error" text,
+	CONSTRAINT "peers_host" CHECK ("peers"."host" ~ '^[a-z0-9.:\[\]-]+$' and length("peers"."host") <= 255)
+);
+--> statement-breakpoint
+CREATE TABLE "remote_actors" (
+	"id" bigint PRIMARY KEY NOT NULL,
+	"uri" text NOT NULL,
+	"host" text NOT NULL,
+	"handle" text,
+	"type" text NOT NULL,
+	"name" text DEFAULT '' NOT NULL,
+	"summary_html" text DEFAULT '' NOT NULL,
+	"url" text,
+	"icon_url" text,
+	"inbox_url" text,
+	"shared_inbox_url" text,
+	"followers_url" text,
+	"payment_url" text,
+	"fetched_at" timestamp with time zone NOT NULL,
+	"gone_at" timestamp with time zone,
+	CONSTRAINT "remote_actors_host" CHECK ("remote_actors"."host" ~ '^[a-z0-9.:\[\]-]+$' and length("remote_actors"."host") <= 255)
+);
+--> statement-breakpoint
+CREATE TABLE "status_mentions" (
+	"status_id" bigint NOT NULL,
+	"actor_uri" text NOT NULL,
+	"user_id" bigint
+);
+--> statement-breakpoint
+CREATE TABLE "statuses" (
+	"id" bigint PRIMARY KEY NOT NULL,
+	"uri" text NOT NULL,
+	"url" text,
+	"user_id" bigint,
+	"remote_actor_id" bigint,
+	"content_source" text,
+	"content_html" text NOT NULL,
+	"summary" text DEFAULT '' NOT NULL,
+	"in_reply_to_uri" text,
+	"in_reply_to_id" bigint,
+	"visibility" text DEFAULT 'public' NOT NULL,
+	"published_at" timestamp with time zone NOT NULL,
+	"edited_at" timestamp with time zone,
+	"deleted_at" timestamp with time zone,
+	"fetched_at" timestamp with time zone,
+	"thing_id" bigint,
+	CONSTRAINT "statuses_one_author" CHECK (("statuses"."user_id" is null) <> ("statuses"."remote_actor_id" is null)),
+	CONSTRAINT "statuses_visibility" CHECK ("statuses"."visibility" in ('public', 'unlisted', 'private', 'direct'))
+);
+--> statement-breakpoint
 CREATE TABLE "access_tokens" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "access_tokens_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"user_id" bigint NOT NULL,
@@ -192,9 +274,18 @@ ALTER TABLE "close_payers" ADD CONSTRAINT "close_payers_user_id_users_id_fk" FOR
 ALTER TABLE "flattrs" ADD CONSTRAINT "flattrs_thing_id_things_id_fk" FOREIGN KEY ("thing_id") REFERENCES "public"."things"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "flattrs" ADD CONSTRAINT "flattrs_payer_id_users_id_fk" FOREIGN KEY ("payer_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "things" ADD CONSTRAINT "things_owner_id_users_id_fk" FOREIGN KEY ("owner_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "things" ADD CONSTRAINT "things_remote_owner_id_remote_actors_id_fk" FOREIGN KEY ("remote_owner_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "followers" ADD CONSTRAINT "followers_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "following" ADD CONSTRAINT "following_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "ledger_entries" ADD CONSTRAINT "ledger_entries_reverses_entry_id_ledger_entries_id_fk" FOREIGN KEY ("reverses_entry_id") REFERENCES "public"."ledger_entries"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "linked_actors" ADD CONSTRAINT "linked_actors_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "linked_actors" ADD CONSTRAINT "linked_actors_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "status_mentions" ADD CONSTRAINT "status_mentions_status_id_statuses_id_fk" FOREIGN KEY ("status_id") REFERENCES "public"."statuses"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "status_mentions" ADD CONSTRAINT "status_mentions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "statuses" ADD CONSTRAINT "statuses_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "statuses" ADD CONSTRAINT "statuses_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "statuses" ADD CONSTRAINT "statuses_in_reply_to_id_statuses_id_fk" FOREIGN KEY ("in_reply_to_id") REFERENCES "public"."statuses"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "statuses" ADD CONSTRAINT "statuses_thing_id_things_id_fk" FOREIGN KEY ("thing_id") REFERENCES "public"."things"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "access_tokens" ADD CONSTRAINT "access_tokens_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "invites_created_by" ON "invites" USING btree ("created_by");--> statement-breakpoint
 CREATE INDEX "rate_limits_window_start" ON "rate_limits" USING btree ("window_start");--> statement-breakpoint
@@ -209,8 +300,12 @@ CREATE UNIQUE INDEX "flattrs_active_unique" ON "flattrs" USING btree ("thing_id"
 CREATE INDEX "flattrs_period_payer" ON "flattrs" USING btree ("period","payer_id","id") WHERE "flattrs"."withdrawn_at" is null;--> statement-breakpoint
 CREATE INDEX "flattrs_thing_period" ON "flattrs" USING btree ("thing_id","period");--> statement-breakpoint
 CREATE INDEX "flattrs_payer_created" ON "flattrs" USING btree ("payer_id","created_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "flattrs_like_id" ON "flattrs" USING btree ("like_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "things_owner_url" ON "things" USING btree ("owner_id","url_normalized");--> statement-breakpoint
 CREATE UNIQUE INDEX "things_owner_profile" ON "things" USING btree ("owner_id") WHERE "things"."kind" = 'profile';--> statement-breakpoint
+CREATE UNIQUE INDEX "things_remote_owner_profile" ON "things" USING btree ("remote_owner_id") WHERE "things"."kind" = 'profile';--> statement-breakpoint
+CREATE UNIQUE INDEX "things_object_uri" ON "things" USING btree ("object_uri");--> statement-breakpoint
+CREATE INDEX "things_remote_owner" ON "things" USING btree ("remote_owner_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "followers_user_actor" ON "followers" USING btree ("user_id","actor_uri");--> statement-breakpoint
 CREATE INDEX "followers_actor" ON "followers" USING btree ("actor_uri");--> statement-breakpoint
 CREATE UNIQUE INDEX "following_user_actor" ON "following" USING btree ("user_id","actor_uri");--> statement-breakpoint
@@ -220,5 +315,16 @@ CREATE UNIQUE INDEX "ledger_entries_reverses" ON "ledger_entries" USING btree ("
 CREATE INDEX "ledger_entries_period_kind" ON "ledger_entries" USING btree ("period","kind");--> statement-breakpoint
 CREATE INDEX "ledger_postings_entry" ON "ledger_postings" USING btree ("entry_id");--> statement-breakpoint
 CREATE INDEX "ledger_postings_account" ON "ledger_postings" USING btree ("account","currency","entry_id");--> statement-breakpoint
+CREATE INDEX "linked_actors_user" ON "linked_actors" USING btree ("user_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "remote_actors_uri" ON "remote_actors" USING btree ("uri");--> statement-breakpoint
+CREATE INDEX "remote_actors_host" ON "remote_actors" USING btree ("host");--> statement-breakpoint
+CREATE UNIQUE INDEX "remote_actors_handle" ON "remote_actors" USING btree (lower("handle"));--> statement-breakpoint
+CREATE UNIQUE INDEX "status_mentions_pk" ON "status_mentions" USING btree ("status_id","actor_uri");--> statement-breakpoint
+CREATE INDEX "status_mentions_user" ON "status_mentions" USING btree ("user_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "statuses_uri" ON "statuses" USING btree ("uri");--> statement-breakpoint
+CREATE UNIQUE INDEX "statuses_thing" ON "statuses" USING btree ("thing_id");--> statement-breakpoint
+CREATE INDEX "statuses_user" ON "statuses" USING btree ("user_id","id");--> statement-breakpoint
+CREATE INDEX "statuses_remote_actor" ON "statuses" USING btree ("remote_actor_id","id");--> statement-breakpoint
+CREATE INDEX "statuses_in_reply_to" ON "statuses" USING btree ("in_reply_to_uri");--> statement-breakpoint
 CREATE UNIQUE INDEX "access_tokens_hash" ON "access_tokens" USING btree ("token_hash");--> statement-breakpoint
 CREATE INDEX "access_tokens_user" ON "access_tokens" USING btree ("user_id");

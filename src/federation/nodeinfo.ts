@@ -3,10 +3,8 @@ import { count } from "drizzle-orm";
 import pkg from "../../package.json" with { type: "json" };
 import type { Config } from "../config/config.ts";
 import { users } from "../db/schema/index.ts";
+import { FLATTR_PROTOCOL_VERSION } from "../peers/protocol.ts";
 import type { FederationData } from "./federation.ts";
-
-/** Version of the flattr extension peers can rely on; bump on incompatible wire changes. */
-export const FLATTR_PROTOCOL_VERSION = "1";
 
 /** What a peer needs to know before it flattrs someone here (NodeInfo `metadata.flattr`). */
 export function flattrMetadata(config: Config) {

@@ -14,7 +14,13 @@ export type ThingKind = "page" | "profile" | "note";
 
 export interface Thing {
   id: number;
-  ownerId: number;
+  /** local: `ownerId` is a user here; remote: `remoteOwnerId` is a remote actor. */
+  ownerKind: "local" | "remote";
+  /** The local owner, or null for a remote owner. */
+  ownerId: number | null;
+  remoteOwnerId: bigint | null;
+  /** The ActivityPub id of the flattred object (remote things, local notes), or null. */
+  objectUri: string | null;
   kind: ThingKind;
   url: string;
   title: string;
@@ -23,7 +29,8 @@ export interface Thing {
 }
 
 export interface ThingView extends Thing {
-  owner: { id: number; username: string; displayName: string };
+  /** A local owner has an id and a username; a remote owner's view is the resolve code's. */
+  owner: { id: number | null; username: string; displayName: string };
   /** The current period ("YYYY-MM") the count below refers to. */
   period: string;
   flattrsThisPeriod: number;
@@ -68,7 +75,10 @@ function cleanDescription(raw: string | undefined): string {
 function toThing(row: typeof things.$inferSelect): Thing {
   return {
     id: row.id,
+    ownerKind: row.ownerKind === "remote" ? "remote" : "local",
     ownerId: row.ownerId,
+    remoteOwnerId: row.remoteOwnerId,
+    objectUri: row.objectUri,
     kind: row.kind as ThingKind,
     url: row.url,
     title: row.title,

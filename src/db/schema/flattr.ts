@@ -12,6 +12,7 @@ import {
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 import { users } from "./accounts.ts";
+import { remoteActors } from "./remote.ts";
 
 /** A user's monthly budget. No row = no budget (cannot flattr). Unspent budget stays in the wallet. */
 export const budgets = pgTable(
@@ -28,10 +29,13 @@ export const budgets = pgTable(
 );
 
 /**
- * Something that can be flattred. URLs are unique per owner, not globally: a URL is a claim by its
- * owner, and a global constraint would let anyone squat someone else's page first.
- * `owner_kind` is the seam for creators elsewhere (remote peers, unclaimed): the close maps it to
- * the account a share goes to. Only "local" exists today.
+ * Something that can be flattred: a registered web page, a profile, or a post (note). Its owner
+ * is a local user (`owner_kind` local, `owner_id`) or a remote actor (`owner_kind` remote,
+ * `remote_owner_id`); which account a remote owner's share goes to (clearing:<peer> or pledges) is
+ * decided by the close from the peers table, not stored here. Local web pages' URLs are unique
+ * per owner, not globally: a URL is a claim by its owner, and a global constraint would let anyone
+ * squat someone else's page first. `object_uri` is the ActivityPub id of what is flattred (a
+ * remote note, actor or page; a local note), unique: one thing per object.
  */
 export const things = pgTable(
   "things",
@@ -39,14 +43,19 @@ export const things = pgTable(
     id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
     ownerKind: text("owner_kind").notNull().default("local"),
     // Money history points at things and their owners: never cascade-delete them away.
-    ownerId: bigint("owner_id", { mode: "number" })
-      .notNull()
-      .references(() => users.id, { onDelete: "restrict" }),
+    ownerId: bigint("owner_id", { mode: "number" }).references(() => users.id, {
+      onDelete: "restrict",
+    }),
+    remoteOwnerId: bigint("remote_owner_id", { mode: "bigint" }).references(() => remoteActors.id, {
+      onDelete: "restrict",
+    }),
     kind: text("kind").notNull(),
-    /** As registered (trimmed); shown to people. */
+    /** As registered (trimmed); shown to people. Remote things: the object's HTML page or id. */
     url: text("url").notNull(),
     /** Canonical form used for uniqueness and lookups (no fragment, lowercase scheme/host). */
     urlNormalized: text("url_normalized").notNull(),
+    /** The ActivityPub id of the flattred object, where it has one. */
+    objectUri: text("object_uri"),
     title: text("title").notNull(),
     description: text("description").notNull().default(""),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
@@ -54,8 +63,18 @@ export const things = pgTable(
   (t) => [
     uniqueIndex("things_owner_url").on(t.ownerId, t.urlNormalized),
     uniqueIndex("things_owner_profile").on(t.ownerId).where(sql`${t.kind} = 'profile'`),
+    uniqueIndex("things_remote_owner_profile")
+      .on(t.remoteOwnerId)
+      .where(sql`${t.kind} = 'profile'`),
+    uniqueIndex("things_object_uri").on(t.objectUri),
+    index("things_remote_owner").on(t.remoteOwnerId),
     check("things_kind", sql`${t.kind} in ('page', 'profile', 'note')`),
-    check("things_owner_kind", sql`${t.ownerKind} in ('local')`),
+    check("things_owner_kind", sql`${t.ownerKind} in ('local', 'remote')`),
+    check(
+      "things_one_owner",
+      sql`(${t.ownerKind} = 'local' and ${t.ownerId} is not null and ${t.remoteOwnerId} is null)
+          or (${t.ownerKind} = 'remote' and ${t.remoteOwnerId} is not null and ${t.ownerId} is null)`,
+    ),
   ],
 );
 
@@ -78,6 +97,13 @@ export const flattrs = pgTable(
     period: text("period").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
     withdrawnAt: timestamp("withdrawn_at", { withTimezone: true }),
+    /** Why it was withdrawn: unflattr, domain_blocked, own_thing… (null while active). */
+    withdrawnReason: text("withdrawn_reason"),
+    /**
+     * The opaque, random part of the flattr's public `Like` id (`/flattrs/<like_id>`): random, so
+     * nobody can walk ids to list everyone's flattrs. Defaulted in SQL so set-based inserts get one.
+     */
+    likeId: text("like_id").notNull().default(sql`replace(gen_random_uuid()::text, '-', '')`),
   },
   (t) => [
     // One active flattr per thing, payer and period: the database decides races.
@@ -90,6 +116,7 @@ export const flattrs = pgTable(
       .where(sql`${t.withdrawnAt} is null`),
     index("flattrs_thing_period").on(t.thingId, t.period),
     index("flattrs_payer_created").on(t.payerId, t.createdAt),
+    uniqueIndex("flattrs_like_id").on(t.likeId),
     check("flattrs_period_format", sql`${t.period} ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'`),
   ],
 );

@@ -4,4 +4,6 @@ export * from "./federation.ts";
 export * from "./flattr.ts";
 export * from "./follows.ts";
 export * from "./ledger.ts";
+export * from "./remote.ts";
+export * from "./statuses.ts";
 export * from "./tokens.ts";
