@@ -4,4 +4,5 @@ export * from "./federation.ts";
 export * from "./flattr.ts";
 export * from "./follows.ts";
 export * from "./ledger.ts";
+export * from "./setup.ts";
 export * from "./tokens.ts";
