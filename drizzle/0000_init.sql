@@ -226,6 +226,12 @@ CREATE TABLE "remote_actors" (
 	CONSTRAINT "remote_actors_host" CHECK ("remote_actors"."host" ~ '^[a-z0-9.:\[\]-]+$' and length("remote_actors"."host") <= 255)
 );
 --> statement-breakpoint
+CREATE TABLE "setup_tokens" (
+	"token_hash" text PRIMARY KEY NOT NULL,
+	"created_at" timestamp with time zone NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "status_mentions" (
 	"status_id" bigint NOT NULL,
 	"actor_uri" text NOT NULL,

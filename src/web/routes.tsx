@@ -8,6 +8,7 @@ import { invitesRoutes } from "./pages/invites.tsx";
 import { loginRoutes } from "./pages/login.tsx";
 import { profileRoutes } from "./pages/profile.tsx";
 import { settingsRoutes } from "./pages/settings.tsx";
+import { setupRoutes } from "./pages/setup.tsx";
 import { signupRoutes } from "./pages/signup.tsx";
 import { tokensRoutes } from "./pages/tokens.tsx";
 
@@ -19,6 +20,7 @@ export function webRoutes(_deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.route("/", homeRoutes());
   app.route("/", signupRoutes());
+  app.route("/", setupRoutes());
   app.route("/", loginRoutes());
   app.route("/", settingsRoutes());
   app.route("/", tokensRoutes());

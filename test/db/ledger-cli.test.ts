@@ -1,27 +1,18 @@
-// `fediflattr deposit` and `fediflattr ledger check`, through the CLI's main() in this process.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// `fediflattr deposit` and `fediflattr ledger check`, through the CLI's runner in this process,
+// given a test database (PGlite in memory, or PostgreSQL with TEST_DATABASE_URL).
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.ts";
-import { type Database, openDatabase } from "../../src/db/client.ts";
+import { testConfig } from "../../src/config/config.ts";
+import type { Database } from "../../src/db/client.ts";
 import { transferReference } from "../../src/ledger/index.ts";
-import { captureConsole } from "../helpers/cli.ts";
-import { createPostgresDatabaseUrl, usingPostgres } from "../helpers/db.ts";
+import { runCliWith } from "../helpers/cli.ts";
+import { createTestDatabase } from "../helpers/db.ts";
 
-let dataDir: string;
-let pg: { url: string; drop(): Promise<void> } | undefined;
+let database: Database;
+const config = testConfig({ CURRENCY: "EUR" });
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), "ff-ledger-cli-"));
-  if (usingPostgres) pg = await createPostgresDatabaseUrl();
-  Object.assign(process.env, {
-    DATA_DIR: dataDir,
-    DATABASE_URL: pg?.url ?? "",
-    CURRENCY: "EUR",
-    LOG_LEVEL: "warning",
-  });
+  database = await createTestDatabase();
   await cli(
     "user",
     "create",
@@ -32,23 +23,11 @@ beforeAll(async () => {
     "correct horse battery staple",
   );
 });
-afterAll(async () => {
-  rmSync(dataDir, { recursive: true, force: true });
-  await pg?.drop();
-});
+afterAll(() => database?.close());
 
 async function cli(...argv: string[]) {
-  const { result: code, stdout, stderr } = await captureConsole(() => main(argv));
+  const { code, stdout, stderr } = await runCliWith(argv, { deps: { config, database } });
   return { code, stdout: stdout.trimEnd(), stderr: stderr.trimEnd() };
-}
-
-async function withDb<T>(f: (db: Database) => Promise<T>): Promise<T> {
-  const database = await openDatabase({ databaseUrl: pg?.url, dataDir });
-  try {
-    return await f(database);
-  } finally {
-    await database.close();
-  }
 }
 
 describe("fediflattr deposit", () => {
@@ -110,13 +89,11 @@ describe("fediflattr ledger check", () => {
   });
 
   it("exits 1 naming each violation", async () => {
-    await withDb(async (database) => {
-      await database.db.transaction(async (tx) => {
-        await tx.execute(sql`set local session_replication_role = replica`);
-        await tx.execute(
-          sql`update ledger_balances set balance = balance + 7 where account like 'wallet:%'`,
-        );
-      });
+    await database.db.transaction(async (tx) => {
+      await tx.execute(sql`set local session_replication_role = replica`);
+      await tx.execute(
+        sql`update ledger_balances set balance = balance + 7 where account like 'wallet:%'`,
+      );
     });
     const r = await cli("ledger", "check");
     expect(r.code).toBe(1);
