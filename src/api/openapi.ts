@@ -1,4 +1,5 @@
 import type { Config } from "../config/config.ts";
+import { apiBaseUrl } from "../http/urls.ts";
 import { STATEMENT_CSV_COLUMNS } from "../settlement/statement-csv.ts";
 import type { OpenApiDocument, Operation, Ref, Response, Schema } from "./openapi-types.ts";
 
@@ -278,7 +279,7 @@ export function openApiDocument(config: Config): OpenApiDocument {
         '`{"error": "…", "code": "…"}`.',
       license: { name: "AGPL-3.0-only", identifier: "AGPL-3.0-only" },
     },
-    servers: [{ url: new URL("/api/flattr/v1", config.origin).href }],
+    servers: [{ url: apiBaseUrl(config) }],
     security: [{ bearer: [] }],
     tags: [
       { name: "me", description: "The token's user." },

@@ -36,6 +36,9 @@ export function acquireDataDirLock(dir: string): () => void {
       const release = () => {
         if (released) return;
         released = true;
+        // A process that opens and closes the database many times (tests, a CLI run in-process)
+        // must not pile up exit listeners.
+        process.off("exit", release);
         try {
           unlinkSync(path);
         } catch {}
