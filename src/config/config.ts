@@ -36,6 +36,8 @@ export interface Config {
   maxFlattrsPerPeriod: number;
   /** Payers per batch (one transaction each) in the month close. */
   closeBatchSize: number;
+  /** Deposits above this (minor units) are recorded only when the admin confirms the amount. */
+  depositConfirmAbove: bigint;
 }
 
 export class ConfigError extends Error {
@@ -140,6 +142,8 @@ export function loadConfig(env: Env = process.env): Config {
   const maxBudget = amount("MAX_BUDGET", "100.00");
   if (minBudget <= 0n) throw new ConfigError("MIN_BUDGET", "must be greater than zero");
   if (maxBudget < minBudget) throw new ConfigError("MAX_BUDGET", "must not be below MIN_BUDGET");
+  // Whole units, so the default parses in every currency (JPY has no minor unit).
+  const depositConfirmAbove = amount("DEPOSIT_CONFIRM_ABOVE", "1000");
 
   const databaseUrl = str(env, "DATABASE_URL", "") || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -173,6 +177,7 @@ export function loadConfig(env: Env = process.env): Config {
     flattrRateLimit: rate(env, "FLATTR_RATE_LIMIT", "30/60"),
     maxFlattrsPerPeriod: int(env, "MAX_FLATTRS_PER_PERIOD", 1000, 1, 1_000_000),
     closeBatchSize: int(env, "CLOSE_BATCH_SIZE", 5000, 1, 100_000),
+    depositConfirmAbove,
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Federation } from "@fedify/fedify";
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../web/env.ts";
+import type { AppEnv } from "../http/env.ts";
 import type { FederationData } from "./federation.ts";
 
 /**

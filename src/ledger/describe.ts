@@ -7,9 +7,16 @@ import { accountUserId } from "./accounts.ts";
 export async function describeDeposit(
   db: Db,
   entryId: number,
-): Promise<{ userId: number | null; amount: bigint; currency: string } | null> {
+): Promise<{
+  userId: number | null;
+  amount: bigint;
+  currency: string;
+  /** The payment's reference as it was recorded. */
+  reference: string;
+} | null> {
   const [row] = await db
     .select({
+      metadata: ledgerEntries.metadata,
       account: ledgerPostings.account,
       amount: ledgerPostings.amount,
       currency: ledgerPostings.currency,
@@ -24,6 +31,11 @@ export async function describeDeposit(
       ),
     );
   return row
-    ? { userId: accountUserId(row.account), amount: row.amount, currency: row.currency }
+    ? {
+        userId: accountUserId(row.account),
+        amount: row.amount,
+        currency: row.currency,
+        reference: String(row.metadata.reference ?? ""),
+      }
     : null;
 }

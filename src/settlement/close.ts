@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Clock } from "../config/clock.ts";
 import type { Config } from "../config/config.ts";
 import { type Db, queryRows } from "../db/client.ts";
+import { DomainError } from "../errors.ts";
 import { lockPeriodExclusive } from "../flattr/period-lock.ts";
 import { hasEnded, isPeriod, type Period, periodBounds } from "../periods/period.ts";
 import { creatorAccountSql, feeSql, shareSql } from "./shares.ts";
@@ -20,12 +21,12 @@ import { creatorAccountSql, feeSql, shareSql } from "./shares.ts";
  * entirely and is simply done again.
  */
 
-export class CloseError extends Error {
-  constructor(
-    readonly code: "invalid_period" | "period_not_ended",
-    message: string,
-  ) {
-    super(message);
+export const CLOSE_ERROR_CODES = ["invalid_period", "period_not_ended"] as const;
+export type CloseErrorCode = (typeof CLOSE_ERROR_CODES)[number];
+
+export class CloseError extends DomainError<CloseErrorCode> {
+  constructor(code: CloseErrorCode, message: string) {
+    super(code, message);
     this.name = "CloseError";
   }
 }

@@ -2,10 +2,10 @@ import type { Context } from "hono";
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "../http/env.ts";
 import { formatAmount } from "../money/decimal.ts";
 import { formatMoney } from "../money/format.ts";
 import { isPeriod, type Period, periodOf, previousPeriod } from "../periods/period.ts";
-import type { AppEnv } from "./env.ts";
 import { FormMessage, renderPage } from "./layout.tsx";
 
 /*

@@ -90,10 +90,12 @@ describe("Follow / Accept / Undo between two instances", () => {
   it("refuses to follow unknown actors and oneself", async () => {
     const ctx = federationContext(one.federation, one.deps);
     await expect(followRemote(ctx, "Alice", `${two.origin}/users/nobody`)).rejects.toMatchObject({
-      status: 404,
+      code: "actor_not_found",
     });
-    await expect(followRemote(ctx, "Alice", alice)).rejects.toMatchObject({ status: 422 });
-    await expect(followRemote(ctx, "nobody", bob)).rejects.toMatchObject({ status: 404 });
+    await expect(followRemote(ctx, "Alice", alice)).rejects.toMatchObject({ code: "self_follow" });
+    await expect(followRemote(ctx, "nobody", bob)).rejects.toMatchObject({
+      code: "user_not_found",
+    });
   });
 });
 

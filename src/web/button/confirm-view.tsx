@@ -1,9 +1,10 @@
 import type { Context } from "hono";
 import { raw } from "hono/html";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "../../http/env.ts";
+import { profilePath } from "../../http/urls.ts";
 import { formatFeeRate } from "../../money/fee.ts";
 import { formatMoney } from "../../money/format.ts";
-import type { AppEnv } from "../env.ts";
 import { CsrfField, FormMessage, renderPage } from "../layout.tsx";
 import { shareEach, type VisitorMoney } from "./visitor.ts";
 
@@ -58,7 +59,7 @@ function Facts(props: { target: Target; period: string }) {
     <dl class="facts">
       <dt>By</dt>
       <dd data-testid="owner">
-        <a href={`/@${t.owner.username}`}>{ownerName(t.owner)}</a>
+        <a href={profilePath(t.owner.username)}>{ownerName(t.owner)}</a>
       </dd>
       <dt>Link</dt>
       <dd>

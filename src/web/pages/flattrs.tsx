@@ -1,8 +1,9 @@
 import { Hono } from "hono";
 import { getBudget } from "../../flattr/budget.ts";
 import { currentPeriod } from "../../flattr/current-period.ts";
+import type { AppEnv } from "../../http/env.ts";
+import { profilePath } from "../../http/urls.ts";
 import { type MyFlattrs, myFlattrs } from "../../settlement/statements.ts";
-import type { AppEnv } from "../env.ts";
 import {
   Amount,
   money,
@@ -117,7 +118,7 @@ export function flattrsRoutes(): Hono<AppEnv> {
                         <a href={`/things/${f.thingId}`}>{f.title}</a>
                       </td>
                       <td>
-                        <a href={`/@${f.owner.username}`}>@{f.owner.username}</a>
+                        <a href={profilePath(f.owner.username)}>@{f.owner.username}</a>
                       </td>
                       <td class="num">
                         <Amount minor={f.value} currency={cur} />

@@ -2,9 +2,10 @@ import { type Context, Hono } from "hono";
 import { AccountError } from "../../accounts/errors.ts";
 import { completeSetup, type SetupTokenState, setupTokenState } from "../../accounts/setup.ts";
 import { PASSWORD_MIN, USERNAME_MAX } from "../../accounts/validation.ts";
+import type { AppEnv } from "../../http/env.ts";
+import { errorStatus } from "../../http/error-status.ts";
 import { formGuard } from "../csrf.ts";
-import type { AppEnv } from "../env.ts";
-import { accountErrorStatus, readForm } from "../forms.ts";
+import { readForm } from "../forms.ts";
 import { CsrfField, FormMessage, renderPage } from "../layout.tsx";
 import { endSession, startSession } from "../session.ts";
 
@@ -150,7 +151,7 @@ export function setupRoutes(): Hono<AppEnv> {
       if (!(e instanceof AccountError)) throw e;
       return renderPage(
         c,
-        { title: "Set up this instance", status: accountErrorStatus(e.code) },
+        { title: "Set up this instance", status: errorStatus(e.code) },
         <SetupForm token={token} csrfToken={c.var.csrfToken} values={values} error={e.message} />,
       );
     }
