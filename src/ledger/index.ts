@@ -9,7 +9,9 @@ export {
   normalizeDepositReference,
   recordDeposit,
 } from "./deposits.ts";
+export { describeDeposit } from "./describe.ts";
 export * from "./errors.ts";
+export { canonicalJson, payloadHash } from "./payload.ts";
 export {
   type EntryInput,
   type Posting,

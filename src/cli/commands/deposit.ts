@@ -1,11 +1,15 @@
 import { findUserById, findUserByUsername } from "../../accounts/users.ts";
 import { openDatabase } from "../../db/client.ts";
 import { migrate } from "../../db/migrate.ts";
-import { walletAccount } from "../../ledger/accounts.ts";
-import { balanceOf } from "../../ledger/balance.ts";
-import { DepositError, normalizeDepositReference, recordDeposit } from "../../ledger/deposits.ts";
-import { describeDeposit } from "../../ledger/describe.ts";
-import { IdempotencyConflictError } from "../../ledger/errors.ts";
+import {
+  balanceOf,
+  DepositError,
+  describeDeposit,
+  IdempotencyConflictError,
+  normalizeDepositReference,
+  recordDeposit,
+  walletAccount,
+} from "../../ledger/index.ts";
 import { parseAmount } from "../../money/decimal.ts";
 import { formatMoney } from "../../money/format.ts";
 import { command, parse, UsageError } from "../usage.ts";

@@ -1,6 +1,6 @@
 import { openDatabase } from "../../db/client.ts";
 import { migrate } from "../../db/migrate.ts";
-import { checkLedger, ledgerSummary } from "../../ledger/check.ts";
+import { checkLedger, ledgerSummary } from "../../ledger/index.ts";
 import { command, parse } from "../usage.ts";
 
 export const ledgerCheckCommand = command(

@@ -1,9 +1,14 @@
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { findUserById, findUserByUsername } from "../../accounts/users.ts";
-import { DepositError, normalizeDepositReference, recordDeposit } from "../../ledger/deposits.ts";
-import { describeDeposit } from "../../ledger/describe.ts";
-import { IdempotencyConflictError, parseTransferReference } from "../../ledger/index.ts";
+import {
+  DepositError,
+  describeDeposit,
+  IdempotencyConflictError,
+  normalizeDepositReference,
+  parseTransferReference,
+  recordDeposit,
+} from "../../ledger/index.ts";
 import { parseAmount } from "../../money/decimal.ts";
 import { type RecordedDeposit, recentDeposits } from "../../settlement/recent-deposits.ts";
 import { formGuard } from "../csrf.ts";
