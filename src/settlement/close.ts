@@ -21,6 +21,11 @@ import { feeSql, shareSql } from "./shares.ts";
  * entirely and is simply done again.
  */
 
+/** The idempotency key of a payer's close entry (the batch statement builds the same in SQL). */
+export function closeKey(period: Period, userId: number): string {
+  return `close:${period}:${userId}`;
+}
+
 export class CloseError extends Error {
   constructor(
     readonly code: "invalid_period" | "period_not_ended",

@@ -2,7 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Config } from "../config/config.ts";
 import { type Db, queryRows } from "../db/client.ts";
 import { earningsAccount, walletAccountSql } from "../ledger/index.ts";
-import { isPeriod, type Period, previousPeriod } from "../periods/period.ts";
+import { isPeriod, type Period } from "../periods/period.ts";
 import { feeSql, shareSql } from "./shares.ts";
 
 export type PeriodStatus = "open" | "closing" | "closed";
@@ -199,12 +199,4 @@ export async function earningsByMonth(
       };
     }),
   };
-}
-
-/** The `n` periods ending with `last`, oldest first (e.g. the last 12 months for a chart). */
-export function periodsEnding(last: Period, n: number): Period[] {
-  checkPeriods([last]);
-  const out: Period[] = [last];
-  while (out.length < n && !out[0]!.startsWith("0001-01")) out.unshift(previousPeriod(out[0]!));
-  return n > 0 ? out : [];
 }

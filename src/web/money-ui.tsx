@@ -4,7 +4,7 @@ import type { Child } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { formatAmount } from "../money/decimal.ts";
 import { formatMoney } from "../money/format.ts";
-import { isPeriod, type Period, periodOf, previousPeriod } from "../periods/period.ts";
+import { isPeriod, type Period, periodLabel, periodOf, periodsEnding } from "../periods/period.ts";
 import type { AppEnv } from "./env.ts";
 import { FormMessage, renderPage } from "./layout.tsx";
 
@@ -73,21 +73,12 @@ export function percentOfBp(bp: number): string {
   return frac ? `${whole}.${frac}` : String(whole);
 }
 
-/** "2026-03" → "March 2026". */
-export function periodLabel(period: Period): string {
-  const [y, m] = period.split("-").map(Number);
-  return new Date(Date.UTC(y!, m! - 1, 1)).toLocaleString("en", {
-    month: "long",
-    year: "numeric",
-    timeZone: "UTC",
-  });
-}
+// Pages import it from here with the other money helpers.
+export { periodLabel };
 
-/** The last `count` periods ending with the current one, newest first. */
+/** The last `count` periods ending with the current one, newest first (a month picker). */
 export function recentPeriods(now: Date, timeZone: string, count: number): Period[] {
-  const out: Period[] = [periodOf(now, timeZone)];
-  while (out.length < count) out.push(previousPeriod(out[out.length - 1]!));
-  return out;
+  return periodsEnding(periodOf(now, timeZone), count).reverse();
 }
 
 /** A positive integer id from a URL segment, or null ("abc", "0", "1e3", too large). */

@@ -3,6 +3,7 @@ import { raw } from "hono/html";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { formatFeeRate } from "../../money/fee.ts";
 import { formatMoney } from "../../money/format.ts";
+import { periodLabel } from "../../periods/period.ts";
 import type { AppEnv } from "../env.ts";
 import { CsrfField, FormMessage, renderPage } from "../layout.tsx";
 import { shareEach, type VisitorMoney } from "./visitor.ts";
@@ -32,15 +33,6 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 `;
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-
-export function periodLabel(period: string): string {
-  const [y, m] = period.split("-").map(Number);
-  return new Date(Date.UTC(y!, m! - 1, 1)).toLocaleString("en", {
-    month: "long",
-    year: "numeric",
-    timeZone: "UTC",
-  });
-}
 
 function Money(props: { minor: bigint; currency: string }) {
   return <span class="amount">{formatMoney(props.minor, props.currency)}</span>;
