@@ -64,15 +64,6 @@ export function Amount(props: { minor: bigint; currency: string }) {
 
 export const money = (minor: bigint, currency: string): string => formatMoney(minor, currency);
 
-/** Basis points as a percentage without floats: 1000 → "10", 250 → "2.5", 5 → "0.05". */
-export function percentOfBp(bp: number): string {
-  const whole = Math.trunc(bp / 100);
-  const frac = String(bp % 100)
-    .padStart(2, "0")
-    .replace(/0+$/, "");
-  return frac ? `${whole}.${frac}` : String(whole);
-}
-
 // Pages import it from here with the other money helpers.
 export { periodLabel };
 

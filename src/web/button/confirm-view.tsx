@@ -6,7 +6,7 @@ import { formatMoney } from "../../money/format.ts";
 import { periodLabel } from "../../periods/period.ts";
 import type { AppEnv } from "../env.ts";
 import { CsrfField, FormMessage, renderPage } from "../layout.tsx";
-import { shareEach, type VisitorMoney } from "./visitor.ts";
+import type { VisitorMoney } from "./visitor.ts";
 
 /** What is about to be flattred: a registered thing, or one the confirmation will register. */
 export interface Target {
@@ -85,7 +85,7 @@ function FeeLine(props: { feeBp: number; fee: bigint; currency: string }) {
 }
 
 /** The visitor's budget, wallet and what one flattr would be worth with this one added. */
-function MoneyFacts(props: { money: VisitorMoney; feeBp: number; extra: number }) {
+function MoneyFacts(props: { money: VisitorMoney; feeBp: number }) {
   const { money } = props;
   const cur = money.currency;
   if (!money.budget) {
@@ -96,7 +96,8 @@ function MoneyFacts(props: { money: VisitorMoney; feeBp: number; extra: number }
       </p>
     );
   }
-  const count = money.flattrs.length + props.extra;
+  const count = money.flattrs.length + 1;
+  const { each, exact } = money.oneMore;
   return (
     <>
       <p data-testid="budget">
@@ -105,8 +106,8 @@ function MoneyFacts(props: { money: VisitorMoney; feeBp: number; extra: number }
         {count > 0 && (
           <>
             With this one you have {plural(count, "flattr")} in {periodLabel(money.period)}: each
-            would get about <Money minor={shareEach(money, count, props.feeBp)} currency={cur} /> if
-            the month ended now.
+            would get {exact ? "" : "about "}
+            <Money minor={each} currency={cur} /> if the month ended now.
           </>
         )}
       </p>
@@ -165,7 +166,7 @@ export function confirmPage(c: Context<AppEnv>, o: ConfirmOptions) {
             )}
           </p>
         ) : (
-          <MoneyFacts money={money} feeBp={config.feeBp} extra={1} />
+          <MoneyFacts money={money} feeBp={config.feeBp} />
         )}
         {canConfirm && (
           <form method="post" action={o.action}>
