@@ -1,7 +1,7 @@
-import { and, eq, like } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { ledgerEntries, ledgerPostings } from "../db/schema/ledger.ts";
-import { accountUserId } from "./accounts.ts";
+import { accountUserId, isWalletAccountSql } from "./accounts.ts";
 
 /** What a recorded deposit entry credited, for messages about it; null if it is not a deposit. */
 export async function describeDeposit(
@@ -27,7 +27,7 @@ export async function describeDeposit(
       and(
         eq(ledgerPostings.entryId, entryId),
         eq(ledgerEntries.kind, "deposit"),
-        like(ledgerPostings.account, "wallet:%"),
+        isWalletAccountSql(sql`${ledgerPostings.account}`),
       ),
     );
   return row

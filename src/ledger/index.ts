@@ -16,6 +16,7 @@ export {
 } from "./deposits.ts";
 export { describeDeposit } from "./describe.ts";
 export * from "./errors.ts";
+export { canonicalJson, payloadHash } from "./payload.ts";
 export {
   type EntryInput,
   type Posting,

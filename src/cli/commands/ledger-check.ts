@@ -1,4 +1,4 @@
-import { checkLedger, ledgerSummary } from "../../ledger/check.ts";
+import { checkLedger, ledgerSummary } from "../../ledger/index.ts";
 import { command, parse } from "../usage.ts";
 
 export const ledgerCheckCommand = command({

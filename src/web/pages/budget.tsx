@@ -6,10 +6,11 @@ import { walletBalance } from "../../flattr/wallet.ts";
 import type { AppEnv } from "../../http/env.ts";
 import { errorStatus } from "../../http/error-status.ts";
 import { formatAmount, parseAmount } from "../../money/decimal.ts";
+import { formatFeeRate } from "../../money/fee.ts";
 import { formGuard } from "../csrf.ts";
 import { readForm } from "../forms.ts";
 import { CsrfField, FormMessage } from "../layout.tsx";
-import { Amount, money, moneyPage, percentOfBp } from "../money-ui.tsx";
+import { Amount, money, moneyPage } from "../money-ui.tsx";
 import { requireLogin, requireUser } from "../session.ts";
 
 function FeeNote(props: { feeBp: number }) {
@@ -21,7 +22,7 @@ function FeeNote(props: { feeBp: number }) {
     );
   return (
     <p data-testid="fee-note">
-      The instance keeps <strong>{percentOfBp(props.feeBp)}%</strong> of what you give; the rest
+      The instance keeps <strong>{formatFeeRate(props.feeBp)}</strong> of what you give; the rest
       goes to the people you flattr.
     </p>
   );
