@@ -8,7 +8,7 @@ import { absoluteUrl as absolute, actorPath, pathSegment as name } from "../conf
  * may import, and re-exported below; add a URL there only when the domain must store it.
  */
 
-export { ACTOR_PATH_TEMPLATE, actorPath, actorUrl } from "../config/urls.ts";
+export { ACTOR_PATH_TEMPLATE, actorUrl } from "../config/urls.ts";
 
 /** The public HTML profile, for people (`/@alice`). */
 export const profilePath = (username: string) => `/@${name(username)}`;

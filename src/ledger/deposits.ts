@@ -74,14 +74,10 @@ export function normalizeDepositReference(raw: string, source = "bank"): string 
  * The form references are compared in: for the bank, the recorded form without spaces and
  * dashes (`WEB - DUP - 1` and `web-dup-1` are both `WEBDUP1`); a provider's id as it is.
  */
-export function depositReferenceKey(reference: string, source = "bank"): string {
+function depositReferenceKey(reference: string, source = "bank"): string {
   const ref = normalizeDepositReference(reference, source);
   return source === "bank" ? ref.replace(SEPARATOR_RE, "") : ref;
 }
-
-/** The ledger idempotency key of a deposit recorded now (older bank deposits: see below). */
-export const depositKey = (reference: string, source = "bank") =>
-  `deposit:${depositReferenceKey(reference, source)}`;
 
 export interface DepositInput {
   userId: number;

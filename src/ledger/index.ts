@@ -7,8 +7,6 @@ export {
   DepositError,
   type DepositErrorCode,
   type DepositInput,
-  depositKey,
-  depositReferenceKey,
   MAX_REFERENCE_LENGTH,
   normalizeDepositReference,
   recordDeposit,
@@ -22,7 +20,6 @@ export {
   type Posting,
   type PostResult,
   postEntry,
-  validateEntry,
 } from "./post.ts";
 export { reverseEntry } from "./reverse.ts";
 export { parseTransferReference, transferReference } from "./transfer-reference.ts";
