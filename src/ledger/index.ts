@@ -3,6 +3,7 @@ export * from "./accounts.ts";
 export { balanceOf } from "./balance.ts";
 export { checkLedger, type LedgerSummary, type LedgerViolation, ledgerSummary } from "./check.ts";
 export {
+  BANK_SOURCE,
   DEPOSIT_ERROR_CODES,
   DepositError,
   type DepositErrorCode,
