@@ -4,16 +4,12 @@ import { absoluteUrl as absolute, actorPath, pathSegment as name } from "../conf
 /*
  * Every public URL of the instance, built in one place: pages link with the paths, API answers,
  * federation documents and embed snippets use the absolute forms. Surfaces import them all from
- * here. The ids the domain stores (actors) are defined in src/config/urls.ts, which the domain
- * may import, and re-exported below; add a URL there only when the domain must store it.
+ * here. The URLs the domain stores (actor ids, profile pages) are defined in src/config/urls.ts,
+ * which the domain may import, and re-exported below; a URL moves there when the domain must
+ * store it.
  */
 
-export { ACTOR_PATH_TEMPLATE, actorUrl } from "../config/urls.ts";
-
-/** The public HTML profile, for people (`/@alice`). */
-export const profilePath = (username: string) => `/@${name(username)}`;
-export const profileUrl = (config: Config, username: string) =>
-  absolute(config, profilePath(username));
+export { ACTOR_PATH_TEMPLATE, actorUrl, profilePath, profileUrl } from "../config/urls.ts";
 
 /** A user's FEP-0ea0 payment link: flattr their profile (`/users/alice/flattr`). */
 export const paymentLinkPath = (username: string) => `${actorPath(username)}/flattr`;
