@@ -13,7 +13,7 @@ import type { AccountSummary } from "./sessions.ts";
  */
 
 export type TokenScope = "read" | "write";
-export const TOKEN_SCOPES: readonly TokenScope[] = ["read", "write"];
+const TOKEN_SCOPES: readonly TokenScope[] = ["read", "write"];
 export const TOKEN_PREFIX = "ffpat_";
 export const MAX_TOKEN_NAME_LENGTH = 100;
 /** last_used_at is written at most this often per token, not on every request. */

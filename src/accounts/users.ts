@@ -164,11 +164,6 @@ export async function authenticate(
   return user;
 }
 
-export async function setPassword(db: Db, userId: number, password: string): Promise<void> {
-  const hash = await hashPassword(validatePassword(password));
-  await db.update(users).set({ passwordHash: hash }).where(eq(users.id, userId));
-}
-
 export async function updateProfile(
   db: Db,
   userId: number,

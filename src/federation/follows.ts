@@ -4,28 +4,12 @@ import { getLogger } from "@logtape/logtape";
 import { and, eq } from "drizzle-orm";
 import { findUserByUsername } from "../accounts/users.ts";
 import { followers, following } from "../db/schema/index.ts";
-import { DomainError } from "../errors.ts";
+import { FollowError } from "../social/errors.ts";
 import { localUser } from "./actors.ts";
 import type { FederationData } from "./federation.ts";
 import { dbOf, withOutbox } from "./outbox.ts";
 
 const logger = getLogger(["fediflattr", "federation", "follows"]);
-
-export const FOLLOW_ERROR_CODES = [
-  "user_not_found",
-  "actor_not_found",
-  "no_inbox",
-  "self_follow",
-] as const;
-export type FollowErrorCode = (typeof FOLLOW_ERROR_CODES)[number];
-
-/** Why a follow or unfollow was refused (nothing was recorded or sent). */
-export class FollowError extends DomainError<FollowErrorCode> {
-  constructor(code: FollowErrorCode, message: string) {
-    super(code, message);
-    this.name = "FollowError";
-  }
-}
 
 /** A fresh activity id under a local actor: the same (actor, object) may recur, ids must not. */
 function activityId(ctx: Context<FederationData>, username: string, kind: string): URL {

@@ -1,9 +1,9 @@
 import type { AccountErrorCode } from "../accounts/errors.ts";
 import type { Config } from "../config/config.ts";
-import type { FollowErrorCode } from "../federation/follows.ts";
 import type { FlattrErrorCode } from "../flattr/errors.ts";
-import type { DepositErrorCode } from "../ledger/deposits.ts";
+import type { DepositErrorCode } from "../ledger/index.ts";
 import type { CloseErrorCode } from "../settlement/close.ts";
+import type { FollowErrorCode } from "../social/errors.ts";
 
 /** Every code a domain refusal (src/errors.ts) can carry. */
 export type DomainErrorCode =

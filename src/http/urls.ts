@@ -1,26 +1,15 @@
 import type { Config } from "../config/config.ts";
+import { absoluteUrl as absolute, actorPath, pathSegment as name } from "../config/urls.ts";
 
 /*
  * Every public URL of the instance, built in one place: pages link with the paths, API answers,
- * federation documents and embed snippets use the absolute forms. Pure (only the configured
- * origin), so the domain may use it too where it stores one of our own URLs (a profile thing's
- * URL is its owner's actor id). Usernames match [A-Za-z0-9_]; they are encoded anyway.
+ * federation documents and embed snippets use the absolute forms. Surfaces import them all from
+ * here. The URLs the domain stores (actor ids, profile pages) are defined in src/config/urls.ts,
+ * which the domain may import, and re-exported below; a URL moves there when the domain must
+ * store it.
  */
 
-const name = (username: string) => encodeURIComponent(username);
-const absolute = (config: Config, path: string) => new URL(path, config.origin).href;
-
-/** The public HTML profile, for people (`/@alice`). */
-export const profilePath = (username: string) => `/@${name(username)}`;
-export const profileUrl = (config: Config, username: string) =>
-  absolute(config, profilePath(username));
-
-/** Fedify's route of a user's actor (src/federation/actors.ts dispatches it). */
-export const ACTOR_PATH_TEMPLATE = "/users/{identifier}" as const;
-
-/** A user's ActivityPub actor, for servers (`/users/alice`); its id. */
-export const actorPath = (username: string) => `/users/${name(username)}`;
-export const actorUrl = (config: Config, username: string) => absolute(config, actorPath(username));
+export { ACTOR_PATH_TEMPLATE, actorUrl, profilePath, profileUrl } from "../config/urls.ts";
 
 /** A user's FEP-0ea0 payment link: flattr their profile (`/users/alice/flattr`). */
 export const paymentLinkPath = (username: string) => `${actorPath(username)}/flattr`;

@@ -79,7 +79,7 @@ export interface LayoutProps {
 }
 
 /** The page frame: header with the login state, main content, footer. */
-export function Layout(props: PropsWithChildren<LayoutProps>) {
+function Layout(props: PropsWithChildren<LayoutProps>) {
   const { user } = props;
   return (
     <html lang="en">
