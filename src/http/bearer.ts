@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { type Scope as TokenScope, scopeAllows } from "../accounts/oauth/scopes.ts";
+import { scopeAllows, type Scope as TokenScope } from "../accounts/oauth/scopes.ts";
 import { OAUTH_TOKEN_PREFIX, TOKEN_PREFIX, verifyToken } from "../accounts/tokens.ts";
 import type { Deps } from "../deps.ts";
 import type { AppEnv, SessionUser } from "./env.ts";

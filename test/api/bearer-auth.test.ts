@@ -9,10 +9,10 @@ import { fixedClock } from "../../src/config/clock.ts";
 import { testConfig } from "../../src/config/config.ts";
 import type { Database } from "../../src/db/client.ts";
 import {
+  accessTokenResolver,
   apiUser,
   type BearerResolver,
   bearerAuth,
-  accessTokenResolver,
 } from "../../src/http/bearer.ts";
 import type { AppEnv } from "../../src/http/env.ts";
 import { onError } from "../../src/http/errors.ts";

@@ -66,7 +66,8 @@ export function checkRedirectUri(uri: string): string {
 function cleanName(raw: string): string {
   const name = raw.trim().replace(/\s+/g, " ");
   if (name === "") throw invalid("client_name is required.");
-  if ([...name].length > MAX_NAME) throw invalid(`client_name is longer than ${MAX_NAME} characters.`);
+  if ([...name].length > MAX_NAME)
+    throw invalid(`client_name is longer than ${MAX_NAME} characters.`);
   if (CONTROL.test(name)) throw invalid("client_name contains control characters.");
   return name;
 }
@@ -116,7 +117,8 @@ export async function registerApp(
   const name = cleanName(input.name);
   const redirectUris = splitRedirectUris(input.redirectUris);
   const parsed = parseScopes(input.scopes);
-  if (!parsed.ok) throw new OAuthError("invalid_scope", `Unknown scopes: ${parsed.unknown.join(", ")}.`);
+  if (!parsed.ok)
+    throw new OAuthError("invalid_scope", `Unknown scopes: ${parsed.unknown.join(", ")}.`);
   const website = cleanWebsite(input.website);
   const clientId = randomBytes(32).toString("base64url");
   const clientSecret = randomBytes(32).toString("base64url");
@@ -153,7 +155,10 @@ export async function authenticateClient(
   clientId: string,
   clientSecret: string,
 ): Promise<OAuthApp> {
-  const refusal = new OAuthError("invalid_client", "Client authentication failed: unknown client or wrong secret.");
+  const refusal = new OAuthError(
+    "invalid_client",
+    "Client authentication failed: unknown client or wrong secret.",
+  );
   if (clientId === "" || clientId.length > 200 || clientSecret.length > 200) throw refusal;
   const [row] = await db
     .select({ ...columns, secretHash: oauthApps.clientSecretHash })

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { and, eq, isNull, lt, or, isNotNull } from "drizzle-orm";
+import { and, eq, isNotNull, isNull, lt, or } from "drizzle-orm";
 import type { Clock } from "../../config/clock.ts";
 import type { Db } from "../../db/client.ts";
 import { accessTokens, oauthCodes } from "../../db/schema/index.ts";
@@ -47,14 +47,22 @@ export interface AuthorizationParams {
 export function checkAuthorization(
   app: OAuthApp,
   params: AuthorizationParams,
-): { ok: true; request: AuthorizationRequest } | { ok: false; redirectUri: string; error: OAuthError } {
+):
+  | { ok: true; request: AuthorizationRequest }
+  | { ok: false; redirectUri: string; error: OAuthError } {
   const given = params.redirect_uri?.trim() || undefined;
   // Without one, an app with a single redirect URI means that one (Doorkeeper does the same).
   const redirectUri = given ?? (app.redirectUris.length === 1 ? app.redirectUris[0]! : undefined);
   if (redirectUri === undefined)
-    throw new OAuthError("invalid_redirect_uri", "The request names no redirect_uri, and the app has several.");
+    throw new OAuthError(
+      "invalid_redirect_uri",
+      "The request names no redirect_uri, and the app has several.",
+    );
   if (!appRedirects(app, redirectUri))
-    throw new OAuthError("invalid_redirect_uri", "The redirect_uri is not one that this app registered.");
+    throw new OAuthError(
+      "invalid_redirect_uri",
+      "The redirect_uri is not one that this app registered.",
+    );
   const refuse = (code: OAuthError["code"], message: string) => ({
     ok: false as const,
     redirectUri,
@@ -179,7 +187,8 @@ export async function clientCredentials(
   scope: string | undefined,
 ): Promise<IssuedToken> {
   const parsed = parseScopes(scope, ["read"]);
-  if (!parsed.ok) throw new OAuthError("invalid_scope", `Unknown scopes: ${parsed.unknown.join(", ")}.`);
+  if (!parsed.ok)
+    throw new OAuthError("invalid_scope", `Unknown scopes: ${parsed.unknown.join(", ")}.`);
   const within = parsed.scopes.filter((s) => scopesWithin([s], app.scopes));
   const scopes = appOnlyScopes(within);
   if (scopes.length === 0)
@@ -195,5 +204,10 @@ export async function deleteStaleCodes(db: Db, clock: Clock): Promise<void> {
   const dayAgo = new Date(clock.now().getTime() - 86_400_000);
   await db
     .delete(oauthCodes)
-    .where(or(lt(oauthCodes.expiresAt, dayAgo), and(isNotNull(oauthCodes.usedAt), lt(oauthCodes.usedAt, dayAgo))));
+    .where(
+      or(
+        lt(oauthCodes.expiresAt, dayAgo),
+        and(isNotNull(oauthCodes.usedAt), lt(oauthCodes.usedAt, dayAgo)),
+      ),
+    );
 }

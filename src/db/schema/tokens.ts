@@ -73,7 +73,10 @@ export const accessTokens = pgTable(
     uniqueIndex("access_tokens_hash").on(t.tokenHash),
     index("access_tokens_user").on(t.userId),
     index("access_tokens_app").on(t.appId),
-    check("access_tokens_scopes", sql`cardinality(${t.scopes}) > 0 and ${t.scopes} <@ ${scopeArray}`),
+    check(
+      "access_tokens_scopes",
+      sql`cardinality(${t.scopes}) > 0 and ${t.scopes} <@ ${scopeArray}`,
+    ),
     check("access_tokens_name", sql`length(${t.name}) between 1 and 100`),
     check("access_tokens_owner", sql`${t.userId} is not null or ${t.appId} is not null`),
     // An app-only token acts for nobody, so it only reads: never `write` (which the flattr
