@@ -108,17 +108,19 @@ export function asStringList(x: unknown): string[] | undefined {
   return list.map(asString).filter((s): s is string => s !== undefined);
 }
 
-/** valibot pieces built on the readers. */
+/** valibot pieces built on the readers; every one may be absent (then undefined). */
 export const lenient = {
-  string: () => v.pipe(v.unknown(), v.transform(asString)),
-  boolean: () => v.pipe(v.unknown(), v.transform(asBoolean)),
-  stringList: () => v.pipe(v.unknown(), v.transform(asStringList)),
+  string: () => v.optional(v.pipe(v.unknown(), v.transform(asString))),
+  boolean: () => v.optional(v.pipe(v.unknown(), v.transform(asBoolean))),
+  stringList: () => v.optional(v.pipe(v.unknown(), v.transform(asStringList))),
   /** A string or a list of strings, kept as given (`redirect_uris`). */
   stringOrList: () =>
-    v.pipe(
-      v.unknown(),
-      v.transform((x): string | string[] | undefined =>
-        Array.isArray(x) ? asStringList(x) : asString(x),
+    v.optional(
+      v.pipe(
+        v.unknown(),
+        v.transform((x): string | string[] | undefined =>
+          Array.isArray(x) ? asStringList(x) : asString(x),
+        ),
       ),
     ),
 };
