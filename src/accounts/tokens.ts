@@ -7,7 +7,7 @@ import { AccountError } from "./errors.ts";
 import type { AccountSummary } from "./sessions.ts";
 
 /*
- * Bearer tokens, one table for every kind (ADR 0007): personal access tokens (made here), OAuth
+ * Bearer tokens, one table for every kind (ADR 0008): personal access tokens (made here), OAuth
  * tokens of a user and app-only tokens (src/accounts/oauth/tokens.ts). The plaintext is returned
  * once and never stored (only its SHA-256): 32 random bytes have all the entropy a hash needs,
  * so no salt or slow hash. The prefix tells bearer resolvers (and secret scanners) which tokens

@@ -9,7 +9,7 @@ import { ApiError } from "./errors.ts";
  * Bearer tokens, for the surfaces that take them (the REST API, the Mastodon API): a middleware a
  * router registers for itself, never decided by a path prefix, and separate from the session
  * cookie (src/web/session.ts), which never authenticates these routes. Every kind of token is a
- * row of one table (ADR 0007) and one resolver here finds any of them that acts for a user;
+ * row of one table (ADR 0008) and one resolver here finds any of them that acts for a user;
  * BEARER_RESOLVERS stays a list so a token kind from elsewhere could join.
  */
 

@@ -5,7 +5,7 @@ import type { AppEnv, SessionUser } from "../http/env.ts";
 import { invalidToken, outsideScopes, userRequired } from "./errors.ts";
 
 /*
- * Who calls the Mastodon API: any token of the one token table (ADR 0007) — an OAuth token, an
+ * Who calls the Mastodon API: any token of the one token table (ADR 0008) — an OAuth token, an
  * app-only token, or a personal access token (Mastodon's "Development" tokens). Routes declare
  * what they need with `requireScope(…)` or `requireToken()`; a handler then reads the caller
  * with `caller(c)` / `callerUser(c)`. The token is looked up once per request, on first need.

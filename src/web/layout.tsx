@@ -39,6 +39,8 @@ button.secondary { background: transparent; color: var(--fg); border: 1px solid 
   border-left: 4px solid var(--warn); }
 .stack { display: grid; gap: 0.75rem; }
 .actions { display: flex; gap: 0.75rem; flex-wrap: wrap; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 0 1rem; }
+.card h2 { font-size: 1.15rem; }
 .error, .notice { padding: 0.6rem 0.8rem; border-radius: 6px; }
 .error { background: var(--err-bg); color: var(--err); }
 .notice { background: var(--ok-bg); }

@@ -14,7 +14,7 @@ import {
 } from "../helpers/mastodon.ts";
 
 /*
- * The OAuth error paths and the token rules across the two APIs (ADR 0007), on one listening
+ * The OAuth error paths and the token rules across the two APIs (ADR 0008), on one listening
  * instance whose clock the tests move forward (code expiry).
  */
 

@@ -1,7 +1,7 @@
 import { TOKEN_SCOPE_VALUES } from "../../db/schema/tokens.ts";
 
 /*
- * Scopes, one rule for every token and every API (ADR 0007). Tokens carry Mastodon's scopes;
+ * Scopes, one rule for every token and every API (ADR 0008). Tokens carry Mastodon's scopes;
  * personal access tokens carry `read` and/or `write`. A route asks for one scope and the token
  * satisfies it when it holds that scope or a scope that covers it:
  *   - `read` covers every `read:*`, `write` every `write:*` (Mastodon's top-level scopes);

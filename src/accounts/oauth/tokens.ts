@@ -24,7 +24,7 @@ const tokenName = (app: OAuthApp) => [...app.name].slice(0, 100).join("");
 
 /**
  * A token of `app` acting for `userId`, or for nobody (`userId` null: client_credentials, which
- * keeps only the reading scopes). A row of access_tokens like a personal token (ADR 0007).
+ * keeps only the reading scopes). A row of access_tokens like a personal token (ADR 0008).
  */
 export async function issueOAuthToken(
   db: Db,

@@ -43,7 +43,7 @@ export const TOKEN_SCOPE_VALUES = [
 const scopeArray = sql.raw(`array[${TOKEN_SCOPE_VALUES.map((s) => `'${s}'`).join(", ")}]::text[]`);
 
 /**
- * One table for every bearer token (ADR 0007): personal access tokens (app_id null, made on
+ * One table for every bearer token (ADR 0008): personal access tokens (app_id null, made on
  * /settings/tokens or by the CLI), OAuth tokens of a user (app_id and user_id) and app-only
  * tokens of the client_credentials grant (user_id null). So the REST API and the Mastodon API
  * accept each other's tokens, and the flattr statement checks any of them by hash in one step

@@ -35,47 +35,33 @@ function AppList(props: { apps: AuthorizedApp[] }) {
         Phanpy, Tusky, Ivory, …) it appears here.
       </p>
     );
+  // Cards rather than a table: the scope lists are long and must fit a phone.
   return (
-    <table>
-      <thead>
-        <tr>
-          <th>App</th>
-          <th>May</th>
-          <th>Authorized</th>
-          <th>Last used</th>
-          <th />
-        </tr>
-      </thead>
-      <tbody>
-        {props.apps.map((a) => (
-          <tr data-app-id={String(a.appId)}>
-            <td>
-              {a.name}
-              {a.website && (
-                <>
-                  <br />
-                  <a class="muted" href={a.website} rel="noopener noreferrer nofollow">
-                    {a.website}
-                  </a>
-                </>
-              )}
-            </td>
-            <td>
-              <ul>
-                {a.scopes.map((s) => (
-                  <li title={s}>{scopeWords(s)}</li>
-                ))}
-              </ul>
-            </td>
-            <td>{when(a.authorizedAt)}</td>
-            <td>{when(a.lastUsedAt)}</td>
-            <td>
-              <a href={`/settings/apps/${a.appId}/revoke`}>Revoke</a>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <div class="stack">
+      {props.apps.map((a) => (
+        <section class="card" data-app-id={String(a.appId)}>
+          <h2>{a.name}</h2>
+          {a.website && (
+            <p>
+              <a href={a.website} rel="noopener noreferrer nofollow">
+                {a.website}
+              </a>
+            </p>
+          )}
+          <ul>
+            {a.scopes.map((s) => (
+              <li title={s}>{scopeWords(s)}</li>
+            ))}
+          </ul>
+          <p class="muted">
+            Authorized {when(a.authorizedAt)} · last used {when(a.lastUsedAt)}
+          </p>
+          <p>
+            <a href={`/settings/apps/${a.appId}/revoke`}>Revoke</a>
+          </p>
+        </section>
+      ))}
+    </div>
   );
 }
 
