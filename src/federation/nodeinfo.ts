@@ -35,7 +35,6 @@ export function registerNodeInfo(federation: Federation<FederationData>): void {
         // Mastodon apps (megalodon's detector, Fedicat) pick the client API by this: ours is
         // Mastodon's (src/mastodon/).
         upstream: { name: "mastodon", version: MASTODON_API_VERSION },
-        nodeName: config.instance.title,
       },
     };
   });
