@@ -1,4 +1,5 @@
 import type { AccountErrorCode } from "../accounts/errors.ts";
+import type { OAuthErrorCode } from "../accounts/oauth/errors.ts";
 import type { Config } from "../config/config.ts";
 import type { FlattrErrorCode } from "../flattr/errors.ts";
 import type { DepositErrorCode } from "../ledger/index.ts";
@@ -11,7 +12,8 @@ export type DomainErrorCode =
   | AccountErrorCode
   | DepositErrorCode
   | CloseErrorCode
-  | FollowErrorCode;
+  | FollowErrorCode
+  | OAuthErrorCode;
 
 export type ClientErrorStatus = 400 | 403 | 404 | 409 | 422 | 429;
 
@@ -63,6 +65,14 @@ const STATUS: { readonly [C in DomainErrorCode]: ClientErrorStatus } = {
   actor_not_found: 404,
   no_inbox: 422,
   self_follow: 422,
+  // OAuth (RFC 6749 §5.2 answers 400; the token endpoint makes invalid_client a 401 itself)
+  invalid_request: 400,
+  invalid_client: 400,
+  invalid_grant: 400,
+  invalid_scope: 400,
+  unsupported_grant_type: 400,
+  unsupported_response_type: 400,
+  invalid_redirect_uri: 400,
 };
 
 /** The HTTP status of a domain refusal's code (422 for a code this table does not know). */

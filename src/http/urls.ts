@@ -16,6 +16,20 @@ export const paymentLinkPath = (username: string) => `${actorPath(username)}/fla
 export const paymentLinkUrl = (config: Config, username: string) =>
   absolute(config, paymentLinkPath(username));
 
+/** A user's generated default avatar (PNG; the web serves it), and the plain header image. */
+export const avatarPath = (username: string) => `/avatars/${name(username)}.png`;
+export const avatarUrl = (config: Config, username: string) =>
+  absolute(config, avatarPath(username));
+export const HEADER_IMAGE_PATH = "/avatars/header.png";
+export const headerImageUrl = (config: Config) => absolute(config, HEADER_IMAGE_PATH);
+
+/**
+ * The streaming API's base as Mastodon publishes it: the origin as ws:/wss:, without a path,
+ * because apps append `/api/v1/streaming` themselves (megalodon concatenates, masto.js resolves).
+ */
+export const streamingUrl = (config: Config) =>
+  absolute(config, "/").replace(/^http/, "ws").replace(/\/$/, "");
+
 /** A thing's page (`/things/42`). */
 export const thingPath = (thingId: number) => `/things/${thingId}`;
 export const thingUrl = (config: Config, thingId: number) => absolute(config, thingPath(thingId));

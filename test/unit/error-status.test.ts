@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ACCOUNT_ERROR_CODES } from "../../src/accounts/errors.ts";
+import { OAUTH_ERROR_CODES } from "../../src/accounts/oauth/errors.ts";
 import { testConfig } from "../../src/config/config.ts";
 import { FLATTR_ERROR_CODES } from "../../src/flattr/errors.ts";
 import { errorStatus, retryAfterSeconds } from "../../src/http/error-status.ts";
@@ -14,6 +15,7 @@ const ALL = {
   deposits: DEPOSIT_ERROR_CODES,
   close: CLOSE_ERROR_CODES,
   follows: FOLLOW_ERROR_CODES,
+  oauth: OAUTH_ERROR_CODES,
 };
 
 describe("domain error code → HTTP status", () => {
