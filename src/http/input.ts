@@ -174,15 +174,21 @@ export async function readLenientBody(c: Context): Promise<Record<string, unknow
 export const lenient = {
   /** true/false, also "true"/"false", "1"/"0", "on"/"off" (checkboxes). */
   boolean: () =>
-    v.pipe(
-      v.union([v.boolean(), v.picklist(["true", "false", "1", "0", "on", "off"])]),
-      v.transform((x) => x === true || x === "true" || x === "1" || x === "on"),
+    refusal(
+      v.pipe(
+        v.union([v.boolean(), v.picklist(["true", "false", "1", "0", "on", "off"])]),
+        v.transform((x) => x === true || x === "true" || x === "1" || x === "on"),
+      ),
+      { mustBe: "true or false" },
     ),
   /** A whole number ≥ 0, also as decimal digits ("20"). */
   count: () =>
-    v.pipe(
-      v.union([v.pipe(v.number(), v.integer()), v.pipe(v.string(), v.regex(/^[0-9]{1,15}$/))]),
-      v.transform(Number),
-      v.minValue(0),
+    refusal(
+      v.pipe(
+        v.union([v.pipe(v.number(), v.integer()), v.pipe(v.string(), v.regex(/^[0-9]{1,15}$/))]),
+        v.transform(Number),
+        v.minValue(0),
+      ),
+      { mustBe: "a whole number, 0 or more" },
     ),
 };
