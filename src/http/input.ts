@@ -81,19 +81,20 @@ export function inputError(
 ): ApiError {
   const issue = issues[0]!;
   const path = (issue.path ?? []).map((p) => p.key as PropertyKey);
-  const name = path
+  const dotted = path
     .map((k, i) => (typeof k === "number" ? `[${k}]` : i ? `.${String(k)}` : String(k)))
     .join("");
+  const name = dotted ? `"${dotted}"` : `The ${place}`;
   const how = refusalOf(schema, path);
   const missing =
     issue.kind === "schema" && issue.type === "object" && issue.received === "undefined";
   if (place === "path") return new ApiError(404, how.message ?? "Not found.", "not_found");
   const status = place === "body" ? 422 : 400;
   if (missing)
-    return new ApiError(status, how.message ?? `"${name}" is required.`, "invalid_request");
+    return new ApiError(status, how.message ?? `${name} is required.`, "invalid_request");
   const message =
     how.message ??
-    `"${name}" must be ${how.mustBe ?? expectedWords(issue)}, not ${describe(issue.input)}.`;
+    `${name} must be ${how.mustBe ?? expectedWords(issue)}, not ${describe(issue.input)}.`;
   return new ApiError(status, message, how.code ?? "invalid_request");
 }
 

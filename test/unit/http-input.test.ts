@@ -90,6 +90,14 @@ describe("schema failures become our errors", () => {
     ]);
   });
 
+  it("words a problem with the whole input without a field name", () => {
+    expect(attempt(v.array(v.string()), "x")).toEqual([
+      422,
+      "invalid_request",
+      'The body must be an array, not "x".',
+    ]);
+  });
+
   it("answers any JSON with the value or a 4xx ApiError, never anything else", () => {
     const schemas = [BudgetInput, ThingInput, StatementQuery, PeriodQuery, ThingPath];
     fc.assert(
