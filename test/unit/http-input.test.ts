@@ -1,5 +1,4 @@
 import fc from "fast-check";
-import { Hono } from "hono";
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import {
@@ -10,13 +9,7 @@ import {
   ThingPath,
 } from "../../src/api/schemas.ts";
 import { ApiError } from "../../src/http/errors.ts";
-import {
-  type InputPlace,
-  lenient,
-  parseInput,
-  readLenientBody,
-  refusal,
-} from "../../src/http/input.ts";
+import { type InputPlace, parseInput, refusal } from "../../src/http/input.ts";
 
 /** The error `parseInput` throws, as `[status, code, message]`, or the parsed value. */
 function attempt(schema: v.GenericSchema, value: unknown, place: InputPlace = "body") {
@@ -117,46 +110,5 @@ describe("schema failures become our errors", () => {
         },
       ),
     );
-  });
-});
-
-describe("lenient input (for clients that send forms or nothing)", () => {
-  const app = new Hono();
-  app.onError((e, c) =>
-    e instanceof ApiError ? c.json({ code: e.code }, e.status) : c.text(String(e), 500),
-  );
-  app.post("/", async (c) => c.json(await readLenientBody(c)));
-  const post = async (body: BodyInit | undefined, type?: string) => {
-    const res = await app.request("/", {
-      method: "POST",
-      body,
-      headers: type ? { "content-type": type } : {},
-    });
-    return [res.status, await res.json()];
-  };
-
-  it("reads JSON, forms, multipart and no body into one object", async () => {
-    expect(await post('{"a":1}', "application/json")).toEqual([200, { a: 1 }]);
-    expect(await post("", "application/json")).toEqual([200, {}]);
-    expect(
-      await post("a=1&b%5B%5D=x&b%5B%5D=y&c%5B%5D=z", "application/x-www-form-urlencoded"),
-    ).toEqual([200, { a: "1", b: ["x", "y"], c: ["z"] }]);
-    const form = new FormData();
-    form.set("a", "1");
-    expect(await post(form)).toEqual([200, { a: "1" }]);
-    expect(await post(undefined)).toEqual([200, {}]);
-    expect(await post("[1]", "application/json")).toEqual([422, { code: "invalid_request" }]);
-    expect(await post("{", "application/json")).toEqual([400, { code: "malformed_json" }]);
-    expect(await post("a", "text/plain")).toEqual([415, { code: "unsupported_media_type" }]);
-  });
-
-  it("takes booleans and counts as JSON or as text", () => {
-    const S = v.object({ on: lenient.boolean(), limit: lenient.count() });
-    expect(parseInput(S, { on: "true", limit: "20" }, "query")).toEqual({ on: true, limit: 20 });
-    expect(parseInput(S, { on: false, limit: 3 }, "body")).toEqual({ on: false, limit: 3 });
-    expect(parseInput(S, { on: "on", limit: "0" }, "body")).toEqual({ on: true, limit: 0 });
-    expect(refusedWith(S, { on: "yes", limit: "1" })).toEqual([422, "invalid_request"]);
-    expect(refusedWith(S, { on: "1", limit: "-1" })).toEqual([422, "invalid_request"]);
-    expect(refusedWith(S, { on: "1", limit: 1.5 })).toEqual([422, "invalid_request"]);
   });
 });
