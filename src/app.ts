@@ -4,7 +4,9 @@ import { secureHeaders } from "hono/secure-headers";
 import { apiRouter } from "./api/router.ts";
 import type { Deps } from "./deps.ts";
 import { buildFederation, type FederationData } from "./federation/federation.ts";
+import { fedifyLookup } from "./federation/lookup.ts";
 import { federationMiddleware } from "./federation/middleware.ts";
+import type { RemoteLookup } from "./flattr/remote-lookup.ts";
 import { BEARER_RESOLVERS, bearerResolvers } from "./http/bearer.ts";
 import type { AppEnv } from "./http/env.ts";
 import { onError, onNotFound } from "./http/errors.ts";
@@ -21,14 +23,16 @@ export interface App {
 }
 
 /** The composition root: the only place that wires the pieces together. */
-export function createApp(deps: Deps): App {
+export function createApp(deps: Deps, options: { remoteLookup?: RemoteLookup } = {}): App {
   const federation = buildFederation(deps);
+  const remoteLookup = options.remoteLookup ?? fedifyLookup(federation, deps);
   const hono = new Hono<AppEnv>();
   hono.onError(onError);
   hono.notFound(onNotFound);
   hono.use(requestLog());
   hono.use(async (c, next) => {
     c.set("deps", deps);
+    c.set("remoteLookup", remoteLookup);
     c.set("user", null);
     await next();
   });

@@ -1,4 +1,5 @@
 import type { Deps } from "../deps.ts";
+import type { RemoteLookup } from "../flattr/remote-lookup.ts";
 
 export interface SessionUser {
   id: number;
@@ -13,6 +14,8 @@ export interface SessionUser {
 export interface AppEnv {
   Variables: {
     deps: Deps;
+    /** How the resolver asks other servers (src/federation/lookup.ts; tests may pass a fake). */
+    remoteLookup: RemoteLookup;
     /**
      * The logged-in user of a page (the session cookie, src/web/session.ts), or null. Routes
      * that take bearer tokens use `bearerUser` instead: a cookie never authenticates them.

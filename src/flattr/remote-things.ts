@@ -1,0 +1,158 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { Clock } from "../config/clock.ts";
+import type { Db } from "../db/client.ts";
+import { statuses, things } from "../db/schema/index.ts";
+import { htmlToText } from "../social/sanitize.ts";
+import {
+  MAX_DESCRIPTION_LENGTH,
+  MAX_TITLE_LENGTH,
+  type Thing,
+  type ThingKind,
+  toThing,
+} from "./things.ts";
+import { normalizeThingUrl } from "./url.ts";
+
+/*
+ * Things whose owner is a remote actor: its profile, its posts, its pages. One thing per
+ * ActivityPub object (`object_uri` is unique), created the first time someone resolves or
+ * flattrs it; what people see of it (title, link, excerpt) follows the object as it is refetched.
+ * Who gets the money (a peer's clearing account or pledges) is the close's business, not stored.
+ */
+
+export interface RemoteThingInput {
+  /** remote_actors.id of the owner: the actor itself (profile) or the object's author. */
+  remoteOwnerId: bigint;
+  kind: ThingKind;
+  /** The ActivityPub id of what is flattred (for a profile: the actor's id). */
+  objectUri: string;
+  /** The HTML page people open (falls back to the object id). */
+  url: string | null;
+  title: string;
+  description: string;
+}
+
+function withoutControl(text: string): string {
+  let out = "";
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    out += (c < 0x20 && c !== 0x0a) || (c >= 0x7f && c <= 0x9f) ? " " : ch;
+  }
+  return out;
+}
+
+function clip(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max
+    ? text
+    : `${chars
+        .slice(0, max - 1)
+        .join("")
+        .trimEnd()}…`;
+}
+
+/** A remote title as a thing's title: one line, no control characters, at most 200 characters. */
+export function remoteTitle(...candidates: (string | null | undefined)[]): string {
+  for (const c of candidates) {
+    const line = withoutControl(c ?? "")
+      .replace(/\s+/g, " ")
+      .trim();
+    if (line !== "") return clip(line, MAX_TITLE_LENGTH);
+  }
+  return "Untitled";
+}
+
+/** Plain text of a remote object's HTML as a thing's description (at most 2000 characters). */
+export function remoteExcerpt(html: string): string {
+  return clip(withoutControl(htmlToText(html)).trim(), MAX_DESCRIPTION_LENGTH);
+}
+
+/** The start of a remote object's text, short enough for a title (about 80 characters). */
+export function remoteHeadline(html: string, max = 80): string {
+  return clip(withoutControl(htmlToText(html)).trim(), max);
+}
+
+function urlColumns(url: string | null, objectUri: string) {
+  const checked = normalizeThingUrl(url ?? "");
+  if (checked.ok) return { url: checked.url, urlNormalized: checked.normalized };
+  const id = normalizeThingUrl(objectUri);
+  return id.ok
+    ? { url: id.url, urlNormalized: id.normalized }
+    : { url: objectUri, urlNormalized: objectUri };
+}
+
+/**
+ * The thing of a remote actor or object, created on first use (`created`); a known one gets the
+ * object's current title, link and excerpt. A known object whose thing belongs to another owner
+ * is returned unchanged: an object never changes hands.
+ */
+export async function remoteThing(
+  db: Db,
+  clock: Clock,
+  input: RemoteThingInput,
+): Promise<{ thing: Thing; created: boolean }> {
+  const values = {
+    ...urlColumns(input.url, input.objectUri),
+    title: remoteTitle(input.title),
+    description: clip(withoutControl(input.description).trim(), MAX_DESCRIPTION_LENGTH),
+  };
+  const [inserted] = await db
+    .insert(things)
+    .values({
+      ownerKind: "remote",
+      remoteOwnerId: input.remoteOwnerId,
+      kind: input.kind,
+      objectUri: input.objectUri,
+      createdAt: clock.now(),
+      ...values,
+    })
+    // Any unique index: the object's own, or the owner's one profile.
+    .onConflictDoNothing()
+    .returning();
+  if (inserted) return { thing: toThing(inserted), created: true };
+  const [updated] = await db
+    .update(things)
+    .set(values)
+    .where(
+      and(
+        eq(things.objectUri, input.objectUri),
+        eq(things.remoteOwnerId, input.remoteOwnerId),
+        eq(things.kind, input.kind),
+      ),
+    )
+    .returning();
+  if (updated) return { thing: toThing(updated), created: false };
+  const [existing] = await db
+    .select()
+    .from(things)
+    .where(
+      input.kind === "profile"
+        ? sql`${things.objectUri} = ${input.objectUri} or (${things.remoteOwnerId} = ${input.remoteOwnerId} and ${things.kind} = 'profile')`
+        : eq(things.objectUri, input.objectUri),
+    )
+    .limit(1);
+  if (!existing) throw new Error("remote thing vanished after a conflicting insert");
+  return { thing: toThing(existing), created: false };
+}
+
+/** Links a cached remote status to its thing (once; a status has at most one thing). */
+export async function linkStatusThing(db: Db, statusId: bigint, thingId: number): Promise<void> {
+  await db
+    .update(statuses)
+    .set({ thingId })
+    .where(and(eq(statuses.id, statusId), sql`${statuses.thingId} is null`));
+}
+
+/** The thing of an ActivityPub object (a remote or local note, a remote page or profile). */
+export async function findThingByObjectUri(db: Db, objectUri: string): Promise<Thing | null> {
+  const [row] = await db.select().from(things).where(eq(things.objectUri, objectUri));
+  return row ? toThing(row) : null;
+}
+
+/** A remote actor's profile thing, if it has one. */
+export async function findRemoteProfileThing(db: Db, remoteOwnerId: bigint): Promise<Thing | null> {
+  const [row] = await db
+    .select()
+    .from(things)
+    .where(and(eq(things.remoteOwnerId, remoteOwnerId), eq(things.kind, "profile")));
+  return row ? toThing(row) : null;
+}
