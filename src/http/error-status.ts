@@ -2,6 +2,7 @@ import type { AccountErrorCode } from "../accounts/errors.ts";
 import type { Config } from "../config/config.ts";
 import type { FollowErrorCode } from "../federation/follows.ts";
 import type { FlattrErrorCode } from "../flattr/errors.ts";
+import type { ResolveErrorCode } from "../flattr/resolve-errors.ts";
 import type { DepositErrorCode } from "../ledger/deposits.ts";
 import type { CloseErrorCode } from "../settlement/close.ts";
 
@@ -11,9 +12,10 @@ export type DomainErrorCode =
   | AccountErrorCode
   | DepositErrorCode
   | CloseErrorCode
-  | FollowErrorCode;
+  | FollowErrorCode
+  | ResolveErrorCode;
 
-export type ClientErrorStatus = 400 | 403 | 404 | 409 | 422 | 429;
+export type ClientErrorStatus = 400 | 403 | 404 | 409 | 410 | 422 | 424 | 429;
 
 /**
  * The one table from domain refusal codes to HTTP statuses (ADR 0006). Domain errors carry no
@@ -63,6 +65,12 @@ const STATUS: { readonly [C in DomainErrorCode]: ClientErrorStatus } = {
   actor_not_found: 404,
   no_inbox: 422,
   self_follow: 422,
+  // resolving handles and addresses (ADR 0007: another server's failure is never our 5xx)
+  invalid_uri: 422,
+  remote_gone: 410,
+  not_flattrable: 422,
+  domain_blocked: 403,
+  remote_unreachable: 424,
 };
 
 /** The HTTP status of a domain refusal's code (422 for a code this table does not know). */
