@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Clock } from "../config/clock.ts";
 import type { Db } from "../db/client.ts";
-import { statuses, things } from "../db/schema/index.ts";
+import { remoteActors, statuses, things } from "../db/schema/index.ts";
 import { htmlToText } from "../social/sanitize.ts";
 import {
   MAX_DESCRIPTION_LENGTH,
@@ -90,10 +90,13 @@ export async function remoteThing(
   clock: Clock,
   input: RemoteThingInput,
 ): Promise<{ thing: Thing; created: boolean }> {
+  const title = remoteTitle(input.title);
+  const description = clip(withoutControl(input.description).trim(), MAX_DESCRIPTION_LENGTH);
   const values = {
     ...urlColumns(input.url, input.objectUri),
-    title: remoteTitle(input.title),
-    description: clip(withoutControl(input.description).trim(), MAX_DESCRIPTION_LENGTH),
+    title,
+    // A short post is all title: do not show it twice.
+    description: description === title ? "" : description,
   };
   const [inserted] = await db
     .insert(things)
@@ -155,4 +158,20 @@ export async function findRemoteProfileThing(db: Db, remoteOwnerId: bigint): Pro
     .from(things)
     .where(and(eq(things.remoteOwnerId, remoteOwnerId), eq(things.kind, "profile")));
   return row ? toThing(row) : null;
+}
+
+/** Whether a remote thing's object (or, for a profile, its actor) was deleted on its server. */
+export async function remoteObjectDeleted(db: Db, thing: Thing): Promise<boolean> {
+  if (thing.ownerKind !== "remote" || thing.objectUri === null) return false;
+  const rows =
+    thing.kind === "profile"
+      ? await db
+          .select({ gone: remoteActors.goneAt })
+          .from(remoteActors)
+          .where(eq(remoteActors.uri, thing.objectUri))
+      : await db
+          .select({ gone: statuses.deletedAt })
+          .from(statuses)
+          .where(eq(statuses.uri, thing.objectUri));
+  return rows[0]?.gone != null;
 }

@@ -29,6 +29,7 @@ import {
   linkStatusThing,
   remoteExcerpt,
   remoteHeadline,
+  remoteObjectDeleted,
   remoteThing,
   remoteTitle,
 } from "./remote-things.ts";
@@ -144,12 +145,10 @@ async function resolveLocalObject(deps: Deps, uri: string): Promise<Outcome> {
 }
 
 async function answer(db: Db, deps: Deps, thing: Thing, created: boolean): Promise<Outcome> {
-  const owner = await thingOwner(db, deps.config, thing);
-  let deleted = owner.gone && thing.kind === "profile";
-  if (thing.kind !== "profile" && thing.objectUri) {
-    const status = await findStatusByUri(db, thing.objectUri);
-    deleted = status?.deletedAt != null;
-  }
+  const [owner, deleted] = await Promise.all([
+    thingOwner(db, deps.config, thing),
+    remoteObjectDeleted(db, thing),
+  ]);
   return ok({ thing, owner, created, deleted });
 }
 
@@ -177,6 +176,8 @@ async function resolveHandle(
   const found = await lookup.webFinger(handle.split("@")[0]!, host);
   if (!found.found) {
     if (cached && found.reason === "unreachable") return answerActor(deps, lookup, cached, false);
+    if (found.reason === "not_found")
+      return refuse("not_found", `There is no account ${what} on ${host}.`);
     return failure(found, what);
   }
   return resolveActorUri(deps, lookup, found.actorUri, handle);

@@ -1,9 +1,12 @@
+import type { Deps } from "../../src/deps.ts";
 import type {
   Fetched,
   LookupFailure,
   RemoteLookup,
   RemoteObjectData,
 } from "../../src/flattr/remote-lookup.ts";
+import { recordPeerInfo } from "../../src/peers/peers.ts";
+import { FLATTR_PROTOCOL_VERSION } from "../../src/peers/protocol.ts";
 import type { RemoteActorData } from "../../src/social/remote-actors.ts";
 
 /**
@@ -13,6 +16,8 @@ import type { RemoteActorData } from "../../src/social/remote-actors.ts";
  * call throw, to prove a path uses no network.
  */
 export class FakeLookup implements RemoteLookup {
+  /** With `deps`, `peer()` records what it answers in the peers table, as the real adapter does. */
+  constructor(readonly deps?: Deps) {}
   readonly calls: string[] = [];
   readonly handles = new Map<string, string>();
   readonly documents = new Map<string, Fetched>();
@@ -63,7 +68,25 @@ export class FakeLookup implements RemoteLookup {
 
   async peer(host: string) {
     this.#call(`peer ${host}`);
-    return { speaksFlattr: this.peers.has(host) };
+    const speaksFlattr = this.peers.has(host);
+    if (this.deps) {
+      const { database, clock, config } = this.deps;
+      const flattr = speaksFlattr
+        ? {
+            protocolVersion: FLATTR_PROTOCOL_VERSION,
+            currency: config.currency,
+            feeBasisPoints: 0,
+            timeZone: null,
+            settlementDay: null,
+          }
+        : null;
+      await recordPeerInfo(database.db, clock, config, host, {
+        software: speaksFlattr ? "fediflattr" : "mastodon",
+        version: "1",
+        flattr,
+      });
+    }
+    return { speaksFlattr };
   }
 }
 
