@@ -4,6 +4,7 @@ import type { FollowErrorCode } from "../federation/follows.ts";
 import type { FlattrErrorCode } from "../flattr/errors.ts";
 import type { ResolveErrorCode } from "../flattr/resolve-errors.ts";
 import type { DepositErrorCode } from "../ledger/deposits.ts";
+import type { PeerAdminErrorCode } from "../peers/peers-errors.ts";
 import type { CloseErrorCode } from "../settlement/close.ts";
 
 /** Every code a domain refusal (src/errors.ts) can carry. */
@@ -13,7 +14,8 @@ export type DomainErrorCode =
   | DepositErrorCode
   | CloseErrorCode
   | FollowErrorCode
-  | ResolveErrorCode;
+  | ResolveErrorCode
+  | PeerAdminErrorCode;
 
 export type ClientErrorStatus = 400 | 403 | 404 | 409 | 410 | 422 | 424 | 429;
 
@@ -71,6 +73,9 @@ const STATUS: { readonly [C in DomainErrorCode]: ClientErrorStatus } = {
   not_flattrable: 422,
   domain_blocked: 403,
   remote_unreachable: 424,
+  // peers admin (domain_blocked above)
+  invalid_host: 422,
+  own_server: 422,
 };
 
 /** The HTTP status of a domain refusal's code (422 for a code this table does not know). */

@@ -6,6 +6,7 @@ import { FLATTR_ERROR_CODES } from "../../src/flattr/errors.ts";
 import { RESOLVE_ERROR_CODES } from "../../src/flattr/resolve-errors.ts";
 import { errorStatus, retryAfterSeconds } from "../../src/http/error-status.ts";
 import { DEPOSIT_ERROR_CODES } from "../../src/ledger/deposits.ts";
+import { PEER_ADMIN_ERROR_CODES } from "../../src/peers/peers-errors.ts";
 import { CLOSE_ERROR_CODES } from "../../src/settlement/close.ts";
 
 // Every refusal code of every domain module: the one table must answer each with a 4xx.
@@ -16,6 +17,7 @@ const ALL = {
   close: CLOSE_ERROR_CODES,
   follows: FOLLOW_ERROR_CODES,
   resolve: RESOLVE_ERROR_CODES,
+  peers: PEER_ADMIN_ERROR_CODES,
 };
 
 describe("domain error code → HTTP status", () => {
