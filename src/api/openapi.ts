@@ -68,7 +68,8 @@ const schemas: Record<string, Schema> = {
           "invalid_request, invalid_amount, invalid_period, or a flattr refusal: budget_too_low, " +
           "budget_too_high, invalid_url, invalid_title, invalid_description, thing_not_found, " +
           "own_thing, no_budget, already_flattred, not_flattred, period_closed, rate_limited, " +
-          "period_limit.",
+          "period_limit; or a resolve refusal: invalid_uri, not_found, remote_gone, " +
+          "not_flattrable, domain_blocked, remote_unreachable.",
       ),
     },
     required: ["error"],
@@ -253,6 +254,55 @@ const schemas: Record<string, Schema> = {
     }),
   }),
 };
+schemas.ResolveInput = {
+  type: "object",
+  properties: {
+    uri: str(
+      "A fediverse handle (`@alice@example.org`, `alice@example.org`, `acct:alice@example.org`) " +
+        "or the http(s) address of an actor or an object (a post, an article, a page), on this " +
+        "instance or any other; up to 2048 characters.",
+      { maxLength: 2048, examples: ["@alice@example.org", "https://example.org/@alice/1234"] },
+    ),
+  },
+  required: ["uri"],
+};
+schemas.ResolvedThing = object(
+  {
+    id: int("Thing id: flattr it with POST /things/{id}/flattr."),
+    kind: {
+      type: "string",
+      enum: ["page", "profile", "note"],
+      description: "profile for an actor, note for a post, page for a Page object.",
+    },
+    url: str("The HTML page people open (the post, the profile, the web page).", {
+      format: "uri",
+    }),
+    uri: str("The ActivityPub id of what is flattred.", { format: "uri" }),
+    title: str("Title (for a post: its first words)."),
+    description: str("Description or excerpt (may be empty)."),
+    owner: object({
+      kind: {
+        type: "string",
+        enum: ["local", "peer", "unclaimed"],
+        description:
+          "local: a user here; peer: on a server that speaks our protocol in our currency " +
+          "(paid through it); unclaimed: anywhere else (held until they claim it).",
+      },
+      actor: str("The owner's ActivityPub id.", { format: "uri" }),
+      handle: str("user@host."),
+      name: str("Display name."),
+      url: str("The owner's profile page (on their own server if remote).", { format: "uri" }),
+      host: str("The owner's server (host[:port])."),
+    }),
+    page: str("The thing's page on this instance, with its flattr button.", { format: "uri" }),
+    deleted: {
+      type: "boolean",
+      description: "Deleted on its server: the thing and its flattrs stay.",
+    },
+    created: { type: "boolean", description: "This call created the thing." },
+  },
+  "The thing for a handle or address, with its owner.",
+);
 // A registered thing is a Thing with `created`.
 schemas.RegisteredThing = {
   ...schemas.Thing,
@@ -403,6 +453,39 @@ export function openApiDocument(config: Config): OpenApiDocument {
             "200": json(ref("RegisteredThing"), "Already registered by you.", {
               headers: { Location: { $ref: "#/components/headers/Location" } },
             }),
+            ...errors.body,
+          },
+        }),
+      },
+      "/things/resolve": {
+        post: read({
+          operationId: "resolveThing",
+          summary: "Find the thing for a handle or the address of an actor or object",
+          description:
+            "Local handles and addresses are answered from this instance's database; remote ones " +
+            "are looked up (WebFinger, then the document, fetched signed by the instance actor) " +
+            "and cached, and fetched again once a day old. The thing is created on first use " +
+            "(201, else 200). A 403 is domain_blocked (the server is blocked here) or " +
+            "insufficient_scope. Another server's failure is never a 5xx: 424 remote_unreachable.",
+          tags: ["things"],
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: ref("ResolveInput") } },
+          },
+          responses: {
+            "200": json(ref("ResolvedThing"), "Found; the thing existed.", {
+              headers: { Location: { $ref: "#/components/headers/Location" } },
+            }),
+            "201": json(ref("ResolvedThing"), "Found; the thing was created now.", {
+              headers: { Location: { $ref: "#/components/headers/Location" } },
+            }),
+            "404": errorResponse("No such account or object (not_found)."),
+            "410": errorResponse(
+              "Deleted on its server before this instance knew it (remote_gone).",
+            ),
+            "424": errorResponse(
+              "Its server could not be reached or answered an error (remote_unreachable): try again later.",
+            ),
             ...errors.body,
           },
         }),

@@ -10,6 +10,7 @@ import { MAX_BODY_BYTES } from "./input.ts";
 import { openApiDocument } from "./openapi.ts";
 import { meRoutes } from "./routes-me.ts";
 import { reportRoutes } from "./routes-reports.ts";
+import { resolveRoutes } from "./routes-resolve.ts";
 import { thingRoutes } from "./routes-things.ts";
 
 /** The routes with their handlers (everything but the catch-all); the OpenAPI test reads these. */
@@ -20,6 +21,7 @@ export function apiEndpoints(): Hono<AppEnv> {
     return c.json(openApiDocument(c.var.deps.config));
   });
   api.route("/", meRoutes());
+  api.route("/", resolveRoutes());
   api.route("/", thingRoutes());
   api.route("/", reportRoutes());
   return api;
