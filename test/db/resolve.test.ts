@@ -5,7 +5,7 @@ import { testConfig } from "../../src/config/config.ts";
 import { type Database, queryRows } from "../../src/db/client.ts";
 import { blockedDomains, remoteActors, statuses, things } from "../../src/db/schema/index.ts";
 import type { Deps } from "../../src/deps.ts";
-import { resolveThing } from "../../src/flattr/resolve.ts";
+import { ensureRemoteActor, resolveThing } from "../../src/flattr/resolve.ts";
 import { thingOwner } from "../../src/flattr/resolve-owner.ts";
 import { createTestDatabase } from "../helpers/db.ts";
 import { actorData, FakeLookup, noteData } from "../helpers/fake-lookup.ts";
@@ -322,5 +322,23 @@ describe("blocked servers", () => {
       .from(things)
       .where(eq(things.objectUri, "https://hidden.example/users/h"));
     expect(rows).toEqual([]);
+  });
+});
+
+describe("ensureRemoteActor (for inbound activities and follows)", () => {
+  it("stores an actor without a thing, from the cache while fresh; refuses instance actors", async () => {
+    const uri = "https://inbound.example/users/ina";
+    const lookup = new FakeLookup()
+      .addActor(actorData(uri))
+      .addActor(actorData("https://inbound.example/actor", { type: "Application" }));
+    const before = await count("things");
+    const first = await ensureRemoteActor(deps, lookup, uri);
+    expect(first.ok && first.value).toMatchObject({ uri, handle: "ina@inbound.example" });
+    const again = await ensureRemoteActor(deps, lookup, uri);
+    expect(again.ok && again.value.id).toBe(first.ok && first.value.id);
+    expect(lookup.calls).toEqual([`fetch ${uri}`]);
+    expect(await count("things")).toBe(before);
+    const app = await ensureRemoteActor(deps, lookup, "https://inbound.example/actor");
+    expect(app.ok || app.error.code).toBe("not_flattrable");
   });
 });
