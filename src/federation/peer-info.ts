@@ -125,7 +125,11 @@ export async function refreshPeer(
     });
     return await recordPeerInfo(db, clock, config, host, info);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    // Node's fetch says only "fetch failed"; the cause (ECONNREFUSED, ENOTFOUND…) is what helps.
+    const cause = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+    const message =
+      (error instanceof Error ? error.message : String(error)) +
+      (typeof cause === "string" ? ` (${cause})` : "");
     logger.info("NodeInfo of {host} could not be read: {message}", { host, message });
     return recordPeerFailure(db, clock, host, message);
   }

@@ -19,11 +19,14 @@ import { requireAdmin, requireLogin } from "../session.ts";
  */
 
 const CSS = `
-table.peers td, table.peers th { vertical-align: top; font-size: 0.92rem; }
-table.peers td.host { overflow-wrap: anywhere; font-weight: 600; }
+main, footer { max-width: 72rem; }
+table.peers td, table.peers th { vertical-align: top; font-size: 0.92rem; white-space: nowrap; }
+table.peers td.host strong { display: block; }
 table.peers td.err { color: var(--err); overflow-wrap: anywhere; max-width: 16rem; }
 table.peers form { margin: 0; }
-.badge { display: inline-block; padding: 0 0.4rem; border-radius: 4px; font-size: 0.85rem; }
+.badge { display: inline-block; padding: 0 0.4rem; border-radius: 4px; font-size: 0.85rem;
+  white-space: nowrap; }
+table.peers td.err { white-space: normal; min-width: 10rem; }
 .badge.yes { background: var(--ok-bg); } .badge.no { border: 1px solid var(--line); }
 `;
 
@@ -37,15 +40,17 @@ function PeerRow(props: { peer: Peer; timeZone: string; csrfToken: string }) {
   const { peer: p, timeZone } = props;
   return (
     <tr data-host={p.host}>
-      <td class="host">{p.host}</td>
+      <td class="host">
+        <strong>{p.host}</strong>
+        <small class="muted">
+          {p.software ?? "unknown software"}
+          {p.version && ` ${p.version}`}
+        </small>
+      </td>
       <td>
         <span class={`badge ${p.speaksFlattr ? "yes" : "no"}`} data-testid="is-peer">
           {p.speaksFlattr ? "peer" : "not a peer"}
         </span>
-      </td>
-      <td>
-        {p.software ?? <span class="muted">?</span>}
-        {p.version && <small class="muted"> {p.version}</small>}
       </td>
       <td>{p.protocolVersion ?? <span class="muted">-</span>}</td>
       <td>{p.currency ?? <span class="muted">-</span>}</td>
@@ -119,9 +124,8 @@ async function peersPage(
             <table class="peers" data-testid="peers">
               <thead>
                 <tr>
-                  <th>Host</th>
+                  <th>Server</th>
                   <th>Peer</th>
-                  <th>Software</th>
                   <th>Protocol</th>
                   <th>Currency</th>
                   <th class="num">Fee</th>
