@@ -11,7 +11,7 @@ import { readJson, stringField } from "./input.ts";
 /*
  * POST /things/resolve {"uri": "…"}: a handle (`@alice@example.org`, `acct:alice@example.org`)
  * or the address of an actor or object, here or on any server, answered as its thing (created
- * on first use: 201, else 200). Refusals are the resolver's codes (ADR 0007): invalid_uri 422,
+ * on first use: 201, else 200). Refusals are the resolver's codes (ADR 0011): invalid_uri 422,
  * not_found 404, remote_gone 410, not_flattrable 422, domain_blocked 403, remote_unreachable 424.
  */
 

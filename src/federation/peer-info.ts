@@ -3,9 +3,6 @@ import { validatePublicUrl } from "@fedify/vocab-runtime";
 import { getLogger } from "@logtape/logtape";
 import pkg from "../../package.json" with { type: "json" };
 import type { Deps } from "../deps.ts";
-import { ok, type Result, refused } from "../errors.ts";
-import { isDomainBlocked } from "../peers/blocks.ts";
-import { parseHost } from "../peers/host.ts";
 import {
   findPeer,
   flattrMetadataOf,
@@ -15,7 +12,7 @@ import {
   recordPeerFailure,
   recordPeerInfo,
 } from "../peers/peers.ts";
-import { PeerAdminError } from "../peers/peers-errors.ts";
+import type { PeerReader } from "../peers/peers-admin.ts";
 
 /*
  * Reads other servers' NodeInfo to learn whether they are peers (src/peers/peers.ts). Fedify's
@@ -150,28 +147,9 @@ export async function ensurePeerKnown(
   return refreshPeer(deps, host, options.scheme ?? schemeFor(deps));
 }
 
-/**
- * An administrator re-reads one server's NodeInfo now (`fediflattr peers refresh`, /admin/peers),
- * given as typed (`example.org`, `https://example.org/`, `127.0.0.1:8081`). Our own origin and
- * blocked servers are refused; whether the read worked is in the peer's `lastError`.
- */
-export async function refreshPeerNow(
-  deps: Deps,
-  input: string,
-): Promise<Result<Peer, PeerAdminError>> {
-  const raw = input.trim();
-  const host = /[/?#@\s]/.test(raw) && !/^https?:\/\//i.test(raw) ? null : parseHost(raw);
-  if (host === null)
-    return refused(
-      new PeerAdminError("invalid_host", `Not a server name: "${raw.slice(0, 100)}".`),
-    );
-  if (host === deps.config.origin.host)
-    return refused(new PeerAdminError("own_server", `${host} is this instance itself.`));
-  if (await isDomainBlocked(deps.database.db, host))
-    return refused(
-      new PeerAdminError("domain_blocked", `${host} is blocked here; nothing is read from it.`),
-    );
-  return ok(await refreshPeer(deps, host, schemeFor(deps)));
+/** The peers admin's PeerReader (src/peers/peers-admin.ts): refreshPeer in this instance's scheme. */
+export function nodeInfoPeerReader(deps: Deps): PeerReader {
+  return { readNow: (host) => refreshPeer(deps, host, schemeFor(deps)) };
 }
 
 /** Test and dev setups federate over http on loopback; everything else is https. */

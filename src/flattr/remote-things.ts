@@ -1,177 +1,81 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Clock } from "../config/clock.ts";
 import type { Db } from "../db/client.ts";
-import { remoteActors, statuses, things } from "../db/schema/index.ts";
-import { htmlToText } from "../social/sanitize.ts";
-import {
-  MAX_DESCRIPTION_LENGTH,
-  MAX_TITLE_LENGTH,
-  type Thing,
-  type ThingKind,
-  toThing,
-} from "./things.ts";
+import { things } from "../db/schema/flattr.ts";
+import { MAX_TITLE_LENGTH, type Thing, type ThingKind, toThing } from "./things.ts";
 import { normalizeThingUrl } from "./url.ts";
 
-/*
- * Things whose owner is a remote actor: its profile, its posts, its pages. One thing per
- * ActivityPub object (`object_uri` is unique), created the first time someone resolves or
- * flattrs it; what people see of it (title, link, excerpt) follows the object as it is refetched.
- * Who gets the money (a peer's clearing account or pledges) is the close's business, not stored.
- */
-
-export interface RemoteThingInput {
-  /** remote_actors.id of the owner: the actor itself (profile) or the object's author. */
-  remoteOwnerId: bigint;
+/** What is flattred on another server: a remote note, page or actor (its profile). */
+export interface RemoteObject {
   kind: ThingKind;
-  /** The ActivityPub id of what is flattred (for a profile: the actor's id). */
+  /** The object's ActivityPub id (an actor's id for its profile). */
   objectUri: string;
-  /** The HTML page people open (falls back to the object id). */
-  url: string | null;
+  /** The HTML page people open, when the object names one; else its id. */
+  url?: string | null;
+  /** Shown to people; derived from the object (a note's first words, an actor's name). */
   title: string;
-  description: string;
 }
 
-function withoutControl(text: string): string {
-  let out = "";
-  for (const ch of text) {
-    const c = ch.codePointAt(0)!;
-    out += (c < 0x20 && c !== 0x0a) || (c >= 0x7f && c <= 0x9f) ? " " : ch;
-  }
-  return out;
-}
-
-function clip(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length <= max
-    ? text
-    : `${chars
-        .slice(0, max - 1)
-        .join("")
-        .trimEnd()}…`;
-}
-
-/** A remote title as a thing's title: one line, no control characters, at most 200 characters. */
-export function remoteTitle(...candidates: (string | null | undefined)[]): string {
-  for (const c of candidates) {
-    const line = withoutControl(c ?? "")
-      .replace(/\s+/g, " ")
-      .trim();
-    if (line !== "") return clip(line, MAX_TITLE_LENGTH);
-  }
-  return "Untitled";
-}
-
-/** Plain text of a remote object's HTML as a thing's description (at most 2000 characters). */
-export function remoteExcerpt(html: string): string {
-  return clip(withoutControl(htmlToText(html)).trim(), MAX_DESCRIPTION_LENGTH);
-}
-
-/** The start of a remote object's text, short enough for a title (about 80 characters). */
-export function remoteHeadline(html: string, max = 80): string {
-  return clip(withoutControl(htmlToText(html)).trim(), max);
-}
-
-function urlColumns(url: string | null, objectUri: string) {
-  const checked = normalizeThingUrl(url ?? "");
-  if (checked.ok) return { url: checked.url, urlNormalized: checked.normalized };
-  const id = normalizeThingUrl(objectUri);
-  return id.ok
-    ? { url: id.url, urlNormalized: id.normalized }
-    : { url: objectUri, urlNormalized: objectUri };
+/** Whitespace collapsed, control characters dropped, at most MAX_TITLE_LENGTH characters. */
+function remoteTitle(raw: string, fallback: string): string {
+  const cleaned = [...raw]
+    .filter((ch) => {
+      const c = ch.codePointAt(0)!;
+      return c >= 0x20 && c !== 0x7f && !(c >= 0x80 && c <= 0x9f);
+    })
+    .join("")
+    .replace(/\s+/g, " ")
+    .trim();
+  const title = cleaned === "" ? fallback : cleaned;
+  return [...title].slice(0, MAX_TITLE_LENGTH).join("");
 }
 
 /**
- * The thing of a remote actor or object, created on first use (`created`); a known one gets the
- * object's current title, link and excerpt. A known object whose thing belongs to another owner
- * is returned unchanged: an object never changes hands.
+ * The thing for a remote object owned by a remote actor (already cached in remote_actors),
+ * created on first use: one thing per object (things.object_uri is unique), one profile thing per
+ * actor. Title and URL are kept as first stored. Throws when the object's thing already belongs
+ * to another owner (an object id never changes hands).
  */
-export async function remoteThing(
+export async function remoteThingFor(
   db: Db,
   clock: Clock,
-  input: RemoteThingInput,
-): Promise<{ thing: Thing; created: boolean }> {
-  const title = remoteTitle(input.title);
-  const description = clip(withoutControl(input.description).trim(), MAX_DESCRIPTION_LENGTH);
-  const values = {
-    ...urlColumns(input.url, input.objectUri),
-    title,
-    // A short post is all title: do not show it twice.
-    description: description === title ? "" : description,
-  };
-  const [inserted] = await db
+  owner: { id: bigint },
+  object: RemoteObject,
+): Promise<Thing> {
+  const checkedUri = normalizeThingUrl(object.objectUri);
+  if (!checkedUri.ok) throw new RangeError(`not an object id: ${object.objectUri.slice(0, 100)}`);
+  const checkedUrl = object.url ? normalizeThingUrl(object.url) : null;
+  const url = checkedUrl?.ok ? checkedUrl : checkedUri;
+  await db
     .insert(things)
     .values({
       ownerKind: "remote",
-      remoteOwnerId: input.remoteOwnerId,
-      kind: input.kind,
-      objectUri: input.objectUri,
+      remoteOwnerId: owner.id,
+      kind: object.kind,
+      url: url.url,
+      urlNormalized: url.normalized,
+      objectUri: object.objectUri,
+      title: remoteTitle(object.title, url.url),
       createdAt: clock.now(),
-      ...values,
     })
-    // Any unique index: the object's own, or the owner's one profile.
-    .onConflictDoNothing()
-    .returning();
-  if (inserted) return { thing: toThing(inserted), created: true };
-  const [updated] = await db
-    .update(things)
-    .set(values)
-    .where(
-      and(
-        eq(things.objectUri, input.objectUri),
-        eq(things.remoteOwnerId, input.remoteOwnerId),
-        eq(things.kind, input.kind),
-      ),
-    )
-    .returning();
-  if (updated) return { thing: toThing(updated), created: false };
-  const [existing] = await db
-    .select()
-    .from(things)
-    .where(
-      input.kind === "profile"
-        ? sql`${things.objectUri} = ${input.objectUri} or (${things.remoteOwnerId} = ${input.remoteOwnerId} and ${things.kind} = 'profile')`
-        : eq(things.objectUri, input.objectUri),
-    )
-    .limit(1);
-  if (!existing) throw new Error("remote thing vanished after a conflicting insert");
-  return { thing: toThing(existing), created: false };
+    .onConflictDoNothing();
+  let [row] = await db.select().from(things).where(eq(things.objectUri, object.objectUri));
+  if (!row && object.kind === "profile") {
+    // The actor's profile thing exists under another object id (it cannot: a profile's object
+    // id is the actor's id), or the insert lost a race on the profile index: read it.
+    [row] = await db
+      .select()
+      .from(things)
+      .where(and(eq(things.remoteOwnerId, owner.id), eq(things.kind, "profile")));
+  }
+  if (!row) throw new Error("remote thing vanished after a conflicting insert");
+  if (row.ownerKind !== "remote" || row.remoteOwnerId !== owner.id)
+    throw new Error(`the thing of ${object.objectUri.slice(0, 100)} belongs to another owner`);
+  return toThing(row);
 }
 
-/** Links a cached remote status to its thing (once; a status has at most one thing). */
-export async function linkStatusThing(db: Db, statusId: bigint, thingId: number): Promise<void> {
-  await db
-    .update(statuses)
-    .set({ thingId })
-    .where(and(eq(statuses.id, statusId), sql`${statuses.thingId} is null`));
-}
-
-/** The thing of an ActivityPub object (a remote or local note, a remote page or profile). */
+/** The thing of a remote object, if it has one. */
 export async function findThingByObjectUri(db: Db, objectUri: string): Promise<Thing | null> {
-  const [row] = await db.select().from(things).where(eq(things.objectUri, objectUri));
+  const [row] = await db.select().from(things).where(sql`${things.objectUri} = ${objectUri}`);
   return row ? toThing(row) : null;
-}
-
-/** A remote actor's profile thing, if it has one. */
-export async function findRemoteProfileThing(db: Db, remoteOwnerId: bigint): Promise<Thing | null> {
-  const [row] = await db
-    .select()
-    .from(things)
-    .where(and(eq(things.remoteOwnerId, remoteOwnerId), eq(things.kind, "profile")));
-  return row ? toThing(row) : null;
-}
-
-/** Whether a remote thing's object (or, for a profile, its actor) was deleted on its server. */
-export async function remoteObjectDeleted(db: Db, thing: Thing): Promise<boolean> {
-  if (thing.ownerKind !== "remote" || thing.objectUri === null) return false;
-  const rows =
-    thing.kind === "profile"
-      ? await db
-          .select({ gone: remoteActors.goneAt })
-          .from(remoteActors)
-          .where(eq(remoteActors.uri, thing.objectUri))
-      : await db
-          .select({ gone: statuses.deletedAt })
-          .from(statuses)
-          .where(eq(statuses.uri, thing.objectUri));
-  return rows[0]?.gone != null;
 }

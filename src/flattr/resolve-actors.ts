@@ -12,21 +12,22 @@ import {
 } from "../social/remote-actors.ts";
 import type { LookupFailure, RemoteLookup } from "./remote-lookup.ts";
 import {
-  findRemoteProfileThing,
-  remoteExcerpt,
-  remoteThing,
-  remoteTitle,
-} from "./remote-things.ts";
-import {
   answer,
   blocked,
   blockedRefusal,
   failure,
+  notTheirs,
   type Outcome,
   refuse,
 } from "./resolve-common.ts";
 import type { ResolveError } from "./resolve-errors.ts";
 import { remoteOwner, type ThingOwner } from "./resolve-owner.ts";
+import {
+  findRemoteProfileThing,
+  remoteExcerpt,
+  remoteTitle,
+  resolvedThing,
+} from "./resolve-things.ts";
 
 /*
  * Remote actors for the resolver: by handle (WebFinger) or by id, cached in remote_actors and
@@ -134,7 +135,7 @@ async function answerActor(
   const owner = await ownerOf(lookup, actor);
   if (existing && !refreshed)
     return ok({ thing: existing, owner, created: false, deleted: owner.gone });
-  const { thing, created } = await remoteThing(db, deps.clock, {
+  const made = await resolvedThing(db, deps.clock, {
     remoteOwnerId: actor.id,
     kind: "profile",
     objectUri: actor.uri,
@@ -142,6 +143,8 @@ async function answerActor(
     title: remoteTitle(actor.name, actor.handle, actor.uri),
     description: remoteExcerpt(actor.summaryHtml),
   });
+  if (!made) return notTheirs();
+  const { thing, created } = made;
   return ok({ thing, owner, created, deleted: owner.gone });
 }
 

@@ -4,9 +4,9 @@ import { ok, type Result, refused } from "../errors.ts";
 import { isDomainBlocked } from "../peers/blocks.ts";
 import { hostOf } from "../peers/host.ts";
 import type { LookupFailure } from "./remote-lookup.ts";
-import { remoteObjectDeleted } from "./remote-things.ts";
 import { ResolveError } from "./resolve-errors.ts";
 import { type ThingOwner, thingOwner } from "./resolve-owner.ts";
+import { remoteObjectDeleted } from "./resolve-things.ts";
 import type { Thing } from "./things.ts";
 
 /* What the resolver's parts (resolve.ts, resolve-actors.ts, resolve-objects.ts) share. */
@@ -60,3 +60,10 @@ export async function answer(db: Db, deps: Deps, thing: Thing, created: boolean)
   ]);
   return ok({ thing, owner, created, deleted });
 }
+
+/** An object whose thing belongs to another owner here: ids never change hands. */
+export const notTheirs = () =>
+  refuse(
+    "not_flattrable",
+    "This is known here as someone else's: it cannot be flattred as theirs.",
+  );

@@ -12,23 +12,24 @@ import {
   upsertRemoteStatus,
 } from "../social/remote-statuses.ts";
 import type { RemoteLookup, RemoteObjectData } from "./remote-lookup.ts";
-import {
-  findThingByObjectUri,
-  linkStatusThing,
-  remoteExcerpt,
-  remoteHeadline,
-  remoteThing,
-  remoteTitle,
-} from "./remote-things.ts";
+import { findThingByObjectUri } from "./remote-things.ts";
 import { ensureRemoteActor, ownerOf, resolveActorUri, storeActor } from "./resolve-actors.ts";
 import {
   answer,
   blocked,
   blockedRefusal,
   failure,
+  notTheirs,
   type Outcome,
   refuse,
 } from "./resolve-common.ts";
+import {
+  linkStatusThing,
+  remoteExcerpt,
+  remoteHeadline,
+  remoteTitle,
+  resolvedThing,
+} from "./resolve-things.ts";
 import { type Thing, toThing } from "./things.ts";
 
 /*
@@ -94,7 +95,7 @@ async function storeObject(
   if (!author.ok) return author;
   const actor = author.value;
   if (object.kind === "page") {
-    const { thing, created } = await remoteThing(db, deps.clock, {
+    const made = await resolvedThing(db, deps.clock, {
       remoteOwnerId: actor.id,
       kind: "page",
       objectUri: object.uri,
@@ -107,6 +108,8 @@ async function storeObject(
       ),
       description: remoteExcerpt(object.contentHtml),
     });
+    if (!made) return notTheirs();
+    const { thing, created } = made;
     return ok({ thing, owner: await ownerOf(lookup, actor), created, deleted: false });
   }
   const status = await upsertRemoteStatus(db, deps.clock, {
@@ -147,7 +150,7 @@ async function answerStatus(
     if (thing) return ok({ thing, owner, created: false, deleted });
     return refuse("remote_gone", `${status.uri} was deleted on its server.`);
   }
-  const { thing, created } = await remoteThing(db, deps.clock, {
+  const made = await resolvedThing(db, deps.clock, {
     remoteOwnerId: author.id,
     kind: "note",
     objectUri: status.uri,
@@ -160,6 +163,8 @@ async function answerStatus(
     ),
     description: remoteExcerpt(status.contentHtml),
   });
+  if (!made) return notTheirs();
+  const { thing, created } = made;
   await linkStatusThing(db, status.id, thing.id);
   return ok({ thing, owner, created, deleted });
 }

@@ -75,7 +75,6 @@ export function cleanDescription(raw: string | undefined): string {
   return description;
 }
 
-/** A things row as the domain's Thing. */
 export function toThing(row: typeof things.$inferSelect): Thing {
   return {
     id: row.id,

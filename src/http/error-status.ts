@@ -67,7 +67,7 @@ const STATUS: { readonly [C in DomainErrorCode]: ClientErrorStatus } = {
   actor_not_found: 404,
   no_inbox: 422,
   self_follow: 422,
-  // resolving handles and addresses (ADR 0007: another server's failure is never our 5xx)
+  // resolving handles and addresses (ADR 0011: another server's failure is never our 5xx)
   invalid_uri: 422,
   remote_gone: 410,
   not_flattrable: 422,

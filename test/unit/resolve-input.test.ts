@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { remoteTitle } from "../../src/flattr/remote-things.ts";
 import { localTarget, parseResolveInput } from "../../src/flattr/resolve-input.ts";
+import { remoteTitle } from "../../src/flattr/resolve-things.ts";
 
 const handle = (username: string, host: string) => ({
   ok: true,

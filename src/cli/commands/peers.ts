@@ -1,7 +1,8 @@
 import type { Config } from "../../config/config.ts";
-import { refreshPeerNow } from "../../federation/peer-info.ts";
 import { formatFeeRate } from "../../money/fee.ts";
 import { listPeers, type Peer } from "../../peers/peers.ts";
+import { refreshPeerNow } from "../../peers/peers-admin.ts";
+import { peerReader } from "../../server.ts";
 import { command, parse, UsageError } from "../usage.ts";
 
 /*
@@ -90,7 +91,7 @@ export const peersRefreshCommand = command({
     return { host: positionals[0]! };
   },
   run: async (input, deps) => {
-    const r = await refreshPeerNow(deps, input.host);
+    const r = await refreshPeerNow(deps, peerReader(deps), input.host);
     if (!r.ok) {
       console.error(r.error.message);
       return 1;

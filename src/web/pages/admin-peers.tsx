@@ -1,10 +1,10 @@
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { refreshPeerNow } from "../../federation/peer-info.ts";
 import type { AppEnv } from "../../http/env.ts";
 import { errorStatus } from "../../http/error-status.ts";
 import { formatFeeRate } from "../../money/fee.ts";
 import { listPeers, type Peer } from "../../peers/peers.ts";
+import { refreshPeerNow } from "../../peers/peers-admin.ts";
 import { formGuard } from "../csrf.ts";
 import { readForm } from "../forms.ts";
 import { CsrfField, FormMessage } from "../layout.tsx";
@@ -154,7 +154,7 @@ export function adminPeersRoutes(): Hono<AppEnv> {
   app.post("/admin/peers/refresh", formGuard(), requireLogin(), requireAdmin(), async (c) => {
     const form = await readForm(c);
     const host = form.get("host").slice(0, 300);
-    const r = await refreshPeerNow(c.var.deps, host);
+    const r = await refreshPeerNow(c.var.deps, c.var.peerReader, host);
     if (!r.ok)
       return peersPage(c, { status: errorStatus(r.error.code), error: r.error.message, host });
     const p = r.value;
