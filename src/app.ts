@@ -4,13 +4,17 @@ import { secureHeaders } from "hono/secure-headers";
 import { apiRouter } from "./api/router.ts";
 import type { Deps } from "./deps.ts";
 import { buildFederation, type FederationData } from "./federation/federation.ts";
+import { fedifyLookup } from "./federation/lookup.ts";
 import { federationMiddleware } from "./federation/middleware.ts";
+import { nodeInfoPeerReader } from "./federation/peer-info.ts";
+import type { RemoteLookup } from "./flattr/remote-lookup.ts";
 import { BEARER_RESOLVERS, bearerResolvers } from "./http/bearer.ts";
 import type { AppEnv } from "./http/env.ts";
 import { onError, onNotFound } from "./http/errors.ts";
 import { requestLog } from "./http/request-log.ts";
 import { API_BASE } from "./http/urls.ts";
 import { isMastodonPath, mastodonApp } from "./mastodon/app.ts";
+import type { PeerReader } from "./peers/peers-admin.ts";
 import { widgetFraming } from "./web/button/framing.ts";
 import { webRoutes } from "./web/routes.tsx";
 
@@ -22,14 +26,22 @@ export interface App {
 }
 
 /** The composition root: the only place that wires the pieces together. */
-export function createApp(deps: Deps): App {
+export function createApp(
+  deps: Deps,
+  options: { remoteLookup?: RemoteLookup; peerReader?: PeerReader } = {},
+): App {
   const federation = buildFederation(deps);
+  // The domain's ports to other servers, on Fedify and our NodeInfo client (tests may pass fakes).
+  const remoteLookup = options.remoteLookup ?? fedifyLookup(federation, deps);
+  const peerReader = options.peerReader ?? nodeInfoPeerReader(deps);
   const hono = new Hono<AppEnv>();
   hono.onError(onError);
   hono.notFound(onNotFound);
   hono.use(requestLog());
   hono.use(async (c, next) => {
     c.set("deps", deps);
+    c.set("remoteLookup", remoteLookup);
+    c.set("peerReader", peerReader);
     c.set("user", null);
     await next();
   });

@@ -9,6 +9,8 @@ import { type Database, openDatabase } from "./db/client.ts";
 import { migrate } from "./db/migrate.ts";
 import type { Deps } from "./deps.ts";
 import type { FederationData } from "./federation/federation.ts";
+import { nodeInfoPeerReader } from "./federation/peer-info.ts";
+import type { PeerReader } from "./peers/peers-admin.ts";
 import { setupPath } from "./web/pages/setup.tsx";
 import { startWorker } from "./worker.ts";
 
@@ -16,6 +18,14 @@ const logger = getLogger(["fediflattr", "server"]);
 
 /** How long a shutdown waits for requests in flight before cutting their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * The peers admin's NodeInfo reader for code outside a server (the CLI's `peers refresh`): the
+ * composition root hands surfaces their adapters, so the CLI never imports federation code.
+ */
+export function peerReader(deps: Deps): PeerReader {
+  return nodeInfoPeerReader(deps);
+}
 
 export interface RunningServer {
   deps: Deps;

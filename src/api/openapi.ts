@@ -6,6 +6,7 @@ import { apiBaseUrl } from "../http/urls.ts";
 import { ERROR_RESPONSES, HEADERS } from "./responses.ts";
 import { meEndpoints } from "./routes-me.ts";
 import { reportEndpoints } from "./routes-reports.ts";
+import { resolveEndpoints } from "./routes-resolve.ts";
 import { thingEndpoints } from "./routes-things.ts";
 import { COMPONENTS } from "./schemas.ts";
 
@@ -39,6 +40,7 @@ export const API_ENDPOINTS: readonly Endpoint[] = [
   openApiEndpoint,
   ...meEndpoints,
   ...reportEndpoints,
+  ...resolveEndpoints,
   ...thingEndpoints,
 ];
 

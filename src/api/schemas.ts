@@ -303,6 +303,50 @@ export const Statement = v.strictObject({
   }),
 });
 
+export const ResolveInput = v.object({
+  uri: v.pipe(
+    v.string(),
+    v.maxLength(MAX_URL_LENGTH),
+    v.description(
+      "A handle (`@alice@example.org`, `acct:alice@example.org`) or the address of an actor, " +
+        "a post or a page, here or on any server.",
+    ),
+    v.examples(["@alice@example.org"]),
+  ),
+});
+
+export const ResolvedThing = v.pipe(
+  v.strictObject({
+    id: int("Thing id: flattr it with POST /things/{id}/flattr."),
+    kind: v.pipe(
+      Kind,
+      v.description("profile for an actor, note for a post, page for a Page object."),
+    ),
+    url: uri("The HTML page people open (the post, the profile, the web page)."),
+    uri: uri("The ActivityPub id of what is flattred."),
+    title: str("Title (for a post: its first words)."),
+    description: str("Description or excerpt (may be empty)."),
+    owner: v.strictObject({
+      kind: v.pipe(
+        v.picklist(["local", "peer", "unclaimed"]),
+        v.description(
+          "local: a user here; peer: on a server that speaks our protocol in our currency " +
+            "(paid through it); unclaimed: anywhere else (held until they claim it).",
+        ),
+      ),
+      actor: uri("The owner's ActivityPub id."),
+      handle: str("user@host."),
+      name: str("Display name."),
+      url: uri("The owner's profile page (on their own server if remote)."),
+      host: str("The owner's server (host[:port])."),
+    }),
+    page: uri("The thing's page on this instance, with its flattr button."),
+    deleted: bool("Deleted on its server: the thing and its flattrs stay."),
+    created: bool("This call created the thing."),
+  }),
+  v.description("The thing for a handle or address, with its owner."),
+);
+
 /** The schemas the document names (components/schemas), referenced wherever they are used. */
 export const COMPONENTS = {
   Error: ErrorBody,
@@ -326,6 +370,8 @@ export const COMPONENTS = {
   Earnings,
   Movement,
   Statement,
+  ResolveInput,
+  ResolvedThing,
 };
 
 export type Out<S extends v.GenericSchema> = v.InferOutput<S>;

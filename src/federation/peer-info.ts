@@ -12,6 +12,7 @@ import {
   recordPeerFailure,
   recordPeerInfo,
 } from "../peers/peers.ts";
+import type { PeerReader } from "../peers/peers-admin.ts";
 
 /*
  * Reads other servers' NodeInfo to learn whether they are peers (src/peers/peers.ts). Fedify's
@@ -121,7 +122,11 @@ export async function refreshPeer(
     });
     return await recordPeerInfo(db, clock, config, host, info);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    // Node's fetch says only "fetch failed"; the cause (ECONNREFUSED, ENOTFOUND…) is what helps.
+    const cause = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+    const message =
+      (error instanceof Error ? error.message : String(error)) +
+      (typeof cause === "string" ? ` (${cause})` : "");
     logger.info("NodeInfo of {host} could not be read: {message}", { host, message });
     return recordPeerFailure(db, clock, host, message);
   }
@@ -140,6 +145,11 @@ export async function ensurePeerKnown(
   const maxAge = options.maxAgeMs ?? PEER_MAX_AGE_MS;
   if (known && deps.clock.now().getTime() - known.checkedAt.getTime() <= maxAge) return known;
   return refreshPeer(deps, host, options.scheme ?? schemeFor(deps));
+}
+
+/** The peers admin's PeerReader (src/peers/peers-admin.ts): refreshPeer in this instance's scheme. */
+export function nodeInfoPeerReader(deps: Deps): PeerReader {
+  return { readNow: (host) => refreshPeer(deps, host, schemeFor(deps)) };
 }
 
 /** Test and dev setups federate over http on loopback; everything else is https. */

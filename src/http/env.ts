@@ -1,4 +1,6 @@
 import type { Deps } from "../deps.ts";
+import type { RemoteLookup } from "../flattr/remote-lookup.ts";
+import type { PeerReader } from "../peers/peers-admin.ts";
 
 export interface SessionUser {
   id: number;
@@ -16,6 +18,10 @@ export interface SessionUser {
 export interface AppEnv {
   Variables: {
     deps: Deps;
+    /** How the resolver asks other servers (src/federation/lookup.ts; tests may pass a fake). */
+    remoteLookup: RemoteLookup;
+    /** Reads a server's NodeInfo now, for the peers admin (src/federation/peer-info.ts). */
+    peerReader: PeerReader;
     /**
      * The logged-in user of a page (the session cookie, src/web/session.ts), or null. Routes
      * that take bearer tokens use `bearerUser` instead: a cookie never authenticates them.

@@ -2,7 +2,9 @@ import type { AccountErrorCode } from "../accounts/errors.ts";
 import type { OAuthErrorCode } from "../accounts/oauth/errors.ts";
 import type { Config } from "../config/config.ts";
 import type { FlattrErrorCode } from "../flattr/errors.ts";
+import type { ResolveErrorCode } from "../flattr/resolve-errors.ts";
 import type { DepositErrorCode } from "../ledger/index.ts";
+import type { PeerAdminErrorCode } from "../peers/peers-errors.ts";
 import type { CloseErrorCode } from "../settlement/close.ts";
 import type { FollowErrorCode } from "../social/errors.ts";
 
@@ -13,9 +15,11 @@ export type DomainErrorCode =
   | DepositErrorCode
   | CloseErrorCode
   | FollowErrorCode
-  | OAuthErrorCode;
+  | OAuthErrorCode
+  | ResolveErrorCode
+  | PeerAdminErrorCode;
 
-export type ClientErrorStatus = 400 | 403 | 404 | 409 | 422 | 429;
+export type ClientErrorStatus = 400 | 403 | 404 | 409 | 410 | 422 | 424 | 429;
 
 /**
  * The one table from domain refusal codes to HTTP statuses (ADR 0006). Domain errors carry no
@@ -73,6 +77,15 @@ const STATUS: { readonly [C in DomainErrorCode]: ClientErrorStatus } = {
   unsupported_grant_type: 400,
   unsupported_response_type: 400,
   invalid_redirect_uri: 400,
+  // resolving handles and addresses (ADR 0011: another server's failure is never our 5xx)
+  invalid_uri: 422,
+  remote_gone: 410,
+  not_flattrable: 422,
+  domain_blocked: 403,
+  remote_unreachable: 424,
+  // peers admin (domain_blocked above)
+  invalid_host: 422,
+  own_server: 422,
 };
 
 /** The HTTP status of a domain refusal's code (422 for a code this table does not know). */

@@ -56,6 +56,10 @@ export function submitUrl(
   return absolute(config, `/submit?${q}`);
 }
 
+/** The search box's page: find a profile or post by handle or address (`/search?q=`). */
+export const searchPath = (q?: string) =>
+  q === undefined ? "/search" : `/search?${new URLSearchParams({ q })}`;
+
 /** Where src/app.ts mounts the REST API. */
 export const API_BASE = "/api/flattr/v1";
 export const apiBaseUrl = (config: Config) => absolute(config, API_BASE);

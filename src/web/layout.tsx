@@ -2,8 +2,9 @@ import type { Context } from "hono";
 import { html, raw } from "hono/html";
 import type { Child, PropsWithChildren } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { MAX_RESOLVE_INPUT_LENGTH } from "../flattr/resolve-input.ts";
 import type { AppEnv, SessionUser } from "../http/env.ts";
-import { profilePath } from "../http/urls.ts";
+import { profilePath, searchPath } from "../http/urls.ts";
 import { CSRF_FIELD } from "./csrf.ts";
 
 const CSS = `
@@ -49,7 +50,32 @@ th, td { text-align: left; padding: 0.4rem 0.5rem; border-bottom: 1px solid var(
 code { font-family: ui-monospace, monospace; font-size: 0.95em; }
 .bio { white-space: pre-wrap; }
 footer { color: var(--muted); font-size: 0.85rem; }
+form.header-search { display: flex; gap: 0.3rem; margin: 0; flex: 1 1 12rem; max-width: 19rem; }
+form.header-search input { flex: 1; min-width: 0; font: inherit; font-size: 0.9rem;
+  padding: 0.35rem 0.5rem; border: 1px solid var(--line); border-radius: 6px;
+  background: transparent; color: inherit; }
+form.header-search button { font-size: 0.9rem; padding: 0.35rem 0.7rem; }
+@media (max-width: 40rem) { form.header-search { order: 3; flex-basis: 100%; max-width: none; } }
 `;
+
+/** The site header's search box: a handle or address to find and flattr (src/web/pages/search.tsx). */
+function HeaderSearch() {
+  return (
+    <form method="get" action={searchPath()} class="header-search">
+      <input
+        type="search"
+        name="q"
+        required
+        maxlength={MAX_RESOLVE_INPUT_LENGTH}
+        placeholder="@alice@example.org or https://…"
+        aria-label="Find a profile or post to flattr"
+        autocomplete="off"
+        spellcheck={false}
+      />
+      <button type="submit">Find</button>
+    </form>
+  );
+}
 
 /** The hidden CSRF field every form that POSTs must contain. */
 export function CsrfField(props: { token: string }) {
@@ -104,6 +130,7 @@ function Layout(props: PropsWithChildren<LayoutProps>) {
             <a class="brand" href="/">
               Fediflattr <span class="muted">{props.host}</span>
             </a>
+            {user && <HeaderSearch />}
             <nav aria-label="Account">
               {user ? (
                 <>

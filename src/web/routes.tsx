@@ -10,6 +10,7 @@ import { invitesRoutes } from "./pages/invites.tsx";
 import { loginRoutes } from "./pages/login.tsx";
 import { oauthAuthorizeRoutes } from "./pages/oauth-authorize.tsx";
 import { profileRoutes } from "./pages/profile.tsx";
+import { searchRoutes } from "./pages/search.tsx";
 import { settingsRoutes } from "./pages/settings.tsx";
 import { setupRoutes } from "./pages/setup.tsx";
 import { signupRoutes } from "./pages/signup.tsx";
@@ -35,6 +36,7 @@ export function webRoutes(_deps: Deps): Hono<AppEnv> {
   app.route("/", oauthAuthorizeRoutes());
   app.route("/", invitesRoutes());
   app.route("/", profileRoutes());
+  app.route("/", searchRoutes());
   app.route("/", buttonRoutes()); // before moneyRoutes: it owns POST /things/:id/flattr first
   app.route("/", moneyRoutes());
   return app;

@@ -7,6 +7,7 @@ import { createApp } from "../../src/app.ts";
 import type { Clock } from "../../src/config/clock.ts";
 import type { Config } from "../../src/config/config.ts";
 import { type Database, type Db, queryRows } from "../../src/db/client.ts";
+import type { RemoteLookup } from "../../src/flattr/remote-lookup.ts";
 import type { OpenApiDocument, Schema } from "../../src/http/openapi-types.ts";
 
 export const BASE = "/api/flattr/v1";
@@ -44,8 +45,13 @@ export class ApiClient {
   delete = (path: string) => this.request("DELETE", path);
 }
 
-export function makeApp(database: Database, config: Config, clock: Clock) {
-  const app = createApp({ config, database, clock });
+export function makeApp(
+  database: Database,
+  config: Config,
+  clock: Clock,
+  options: { remoteLookup?: RemoteLookup } = {},
+) {
+  const app = createApp({ config, database, clock }, options);
   const as = (token: string | null) => new ApiClient(app.fetch, config.origin.origin, token);
   return { app, as };
 }

@@ -4,12 +4,19 @@ import { createApp } from "../../src/app.ts";
 import type { Clock } from "../../src/config/clock.ts";
 import type { Config } from "../../src/config/config.ts";
 import type { Database } from "../../src/db/client.ts";
+import type { RemoteLookup } from "../../src/flattr/remote-lookup.ts";
+import { cookieNames } from "../../src/web/session.ts";
 import { makeUser } from "./flattr.ts";
 import { WebClient } from "./web-client.ts";
 
 /** An app over `database` and a way to get a logged-in page client for any user. */
-export function moneyApp(config: Config, database: Database, clock: Clock) {
-  const app = createApp({ config, database, clock });
+export function moneyApp(
+  config: Config,
+  database: Database,
+  clock: Clock,
+  options: { remoteLookup?: RemoteLookup } = {},
+) {
+  const app = createApp({ config, database, clock }, options);
   const origin = config.origin.origin;
   return {
     app,
@@ -17,7 +24,7 @@ export function moneyApp(config: Config, database: Database, clock: Clock) {
     async as(userId: number): Promise<WebClient> {
       const { token } = await createSession(database.db, clock, userId);
       const client = new WebClient(app.fetch, origin);
-      client.cookies.set("ff_session", token);
+      client.cookies.set(cookieNames(config).session, token);
       return client;
     },
     async user(name?: string, options: { admin?: boolean } = {}): Promise<number> {

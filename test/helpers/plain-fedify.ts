@@ -40,6 +40,8 @@ export interface PlainFedify {
   host: string;
   /** Activities received so far, oldest first. */
   received: ReceivedActivity[];
+  /** Every request served, `METHOD /path?query`, oldest first (to prove what was fetched). */
+  requests: string[];
   /** Adds a user (its keys are made on first use); returns its actor id. */
   addUser(username: string, options?: { name?: string; summary?: string }): string;
   actorUri(username: string): string;
@@ -47,6 +49,8 @@ export interface PlainFedify {
   addNote(username: string, content: string, options?: { inReplyTo?: string }): string;
   /** Makes a note's URL answer 410 Gone from now on (it was deleted). */
   deleteNote(uri: string): void;
+  /** Serves `json` as an ActivityPub document at `path` (e.g. one claiming another origin's id). */
+  addRawDocument(path: string, json: Json): string;
   /**
    * Sends an activity from `username` to one recipient, signed by `username`'s keys, at once
    * (no queue). The activity's actor must be that user.
@@ -66,7 +70,15 @@ interface StoredNote {
 
 /** Starts a plain Fedify server on a loopback port. */
 export async function startPlainFedify(
-  options: { software?: string; version?: string } = {},
+  options: {
+    software?: string;
+    version?: string;
+    /**
+     * Secure mode (Mastodon's AUTHORIZED_FETCH): actors and notes are served only to signed
+     * requests (Fedify's authorize predicates; unsigned ones get 401).
+     */
+    secure?: boolean;
+  } = {},
 ): Promise<PlainFedify> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
@@ -74,6 +86,10 @@ export async function startPlainFedify(
   const keys = new Map<string, Promise<CryptoKeyPair[]>>();
   const notes = new Map<string, StoredNote>();
   const received: ReceivedActivity[] = [];
+  const requests: string[] = [];
+  const raw = new Map<string, Json>();
+  const signedOnly = async (ctx: { getSignedKeyOwner(): Promise<unknown> }) =>
+    !options.secure || (await ctx.getSignedKeyOwner()) != null;
   let noteSeq = 0;
 
   const federation = createFederation<void>({
@@ -112,20 +128,19 @@ export async function startPlainFedify(
         assertionMethods: pairs.map((p) => p.multikey),
       });
     })
+    .authorize((ctx) => signedOnly(ctx))
     .mapHandle((_ctx, handle) => (users.has(handle) ? handle : null))
     .setKeyPairsDispatcher((_ctx, identifier) =>
       users.has(identifier) ? keyPairs(identifier) : [],
     );
 
-  federation.setObjectDispatcher(
-    Note,
-    "/users/{identifier}/statuses/{id}",
-    (ctx, { identifier, id }) => {
+  federation
+    .setObjectDispatcher(Note, "/users/{identifier}/statuses/{id}", (ctx, { identifier, id }) => {
       const note = notes.get(new URL(`/users/${identifier}/statuses/${id}`, origin).href);
       if (!note || note.gone) return null;
       return noteObject(ctx.getActorUri(identifier), note);
-    },
-  );
+    })
+    .authorize((ctx) => signedOnly(ctx));
 
   federation.setNodeInfoDispatcher("/nodeinfo/2.1", () => ({
     software: { name: options.software ?? "mastodon", version: options.version ?? "4.3.0" },
@@ -172,6 +187,10 @@ export async function startPlainFedify(
     hostname: "127.0.0.1",
     fetch: async (request) => {
       const url = new URL(request.url);
+      requests.push(`${request.method} ${url.pathname}${url.search}`);
+      const doc = raw.get(url.pathname);
+      if (doc !== undefined)
+        return Response.json(doc, { headers: { "Content-Type": "application/activity+json" } });
       const note = notes.get(`${origin}${url.pathname}`);
       if (note?.gone) return new Response("Gone", { status: 410 });
       return federation.fetch(request, { contextData: undefined });
@@ -186,6 +205,7 @@ export async function startPlainFedify(
     origin,
     host: new URL(origin).host,
     received,
+    requests,
     addUser(username, opts = {}) {
       users.set(username, { name: opts.name ?? username, summary: opts.summary ?? "" });
       return new URL(`/users/${username}`, origin).href;
@@ -207,6 +227,10 @@ export async function startPlainFedify(
     deleteNote(uri) {
       const note = notes.get(uri);
       if (note) note.gone = true;
+    },
+    addRawDocument(path, json) {
+      raw.set(path, json);
+      return new URL(path, origin).href;
     },
     async send(username, recipient, activity) {
       const ctx = federation.createContext(new URL(origin), undefined);

@@ -3,8 +3,10 @@ import { ACCOUNT_ERROR_CODES } from "../../src/accounts/errors.ts";
 import { OAUTH_ERROR_CODES } from "../../src/accounts/oauth/errors.ts";
 import { testConfig } from "../../src/config/config.ts";
 import { FLATTR_ERROR_CODES } from "../../src/flattr/errors.ts";
+import { RESOLVE_ERROR_CODES } from "../../src/flattr/resolve-errors.ts";
 import { errorStatus, retryAfterSeconds } from "../../src/http/error-status.ts";
 import { DEPOSIT_ERROR_CODES } from "../../src/ledger/index.ts";
+import { PEER_ADMIN_ERROR_CODES } from "../../src/peers/peers-errors.ts";
 import { CLOSE_ERROR_CODES } from "../../src/settlement/close.ts";
 import { FOLLOW_ERROR_CODES } from "../../src/social/errors.ts";
 
@@ -16,6 +18,8 @@ const ALL = {
   close: CLOSE_ERROR_CODES,
   follows: FOLLOW_ERROR_CODES,
   oauth: OAUTH_ERROR_CODES,
+  resolve: RESOLVE_ERROR_CODES,
+  peers: PEER_ADMIN_ERROR_CODES,
 };
 
 describe("domain error code → HTTP status", () => {
@@ -39,6 +43,10 @@ describe("domain error code → HTTP status", () => {
     expect(errorStatus("registration_closed")).toBe(403);
     expect(errorStatus("reference_conflict")).toBe(409);
     expect(errorStatus("confirmation_required")).toBe(422);
+    expect(errorStatus("not_found")).toBe(404);
+    expect(errorStatus("domain_blocked")).toBe(403);
+    expect(errorStatus("remote_gone")).toBe(410);
+    expect(errorStatus("remote_unreachable")).toBe(424);
   });
 
   it("answers an unknown code with 422, never a 5xx, and Retry-After only when due", () => {

@@ -4,6 +4,7 @@ import { depositCommand } from "./deposit.ts";
 import { inviteCreateCommand } from "./invite-create.ts";
 import { ledgerCheckCommand } from "./ledger-check.ts";
 import { migrateCommand } from "./migrate.ts";
+import { peersCommand, peersRefreshCommand } from "./peers.ts";
 import { serveCommand } from "./serve.ts";
 import { tokenCreateCommand } from "./token-create.ts";
 import { userCreateCommand } from "./user-create.ts";
@@ -17,4 +18,7 @@ export const commands: Command[] = [
   tokenCreateCommand,
   depositCommand,
   ledgerCheckCommand,
+  // "peers refresh" before "peers": the first command whose words match runs.
+  peersRefreshCommand,
+  peersCommand,
 ];

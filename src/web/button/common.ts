@@ -41,12 +41,18 @@ export function loginRedirect(c: Context<AppEnv>): Response {
   return c.redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
 }
 
-/** What the confirmation shows of a thing; a profile is shown as its page for people. */
+/**
+ * What the confirmation shows of a thing; a local profile is shown as its page for people (a
+ * remote one's url is already its server's profile page).
+ */
 export function targetOf(config: Config, thing: ThingView): Target & { thingId: number } {
   return {
     thingId: thing.id,
     title: thing.title,
-    url: thing.kind === "profile" ? profileUrl(config, thing.owner.username) : thing.url,
+    url:
+      thing.kind === "profile" && thing.ownerKind === "local"
+        ? profileUrl(config, thing.owner.username)
+        : thing.url,
     description: thing.description,
     owner: { username: thing.owner.username, displayName: thing.owner.displayName },
     flattrsThisPeriod: thing.flattrsThisPeriod,

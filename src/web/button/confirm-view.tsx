@@ -1,12 +1,14 @@
 import type { Context } from "hono";
 import { raw } from "hono/html";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ThingOwner } from "../../flattr/resolve-owner.ts";
 import type { AppEnv } from "../../http/env.ts";
 import { profilePath } from "../../http/urls.ts";
 import { formatFeeRate } from "../../money/fee.ts";
 import { formatMoney } from "../../money/format.ts";
 import { periodLabel } from "../../periods/period.ts";
 import { CsrfField, FormMessage, renderPage } from "../layout.tsx";
+import { OwnerLink, PayeeNote } from "../owner-view.tsx";
 import type { VisitorMoney } from "./visitor.ts";
 
 /** What is about to be flattred: a registered thing, or one the confirmation will register. */
@@ -17,6 +19,8 @@ export interface Target {
   url: string;
   description: string;
   owner: { username: string; displayName: string };
+  /** The owner as resolved (local, peer or unclaimed): says where the money goes. */
+  recipient?: ThingOwner;
   flattrsThisPeriod: number;
   flattrsAllTime: number;
 }
@@ -51,8 +55,20 @@ function Facts(props: { target: Target; period: string }) {
     <dl class="facts">
       <dt>By</dt>
       <dd data-testid="owner">
-        <a href={profilePath(t.owner.username)}>{ownerName(t.owner)}</a>
+        {t.recipient ? (
+          <OwnerLink owner={t.recipient} />
+        ) : (
+          <a href={profilePath(t.owner.username)}>{ownerName(t.owner)}</a>
+        )}
       </dd>
+      {t.recipient && t.recipient.kind !== "local" && (
+        <>
+          <dt>Money</dt>
+          <dd>
+            <PayeeNote owner={t.recipient} />
+          </dd>
+        </>
+      )}
       <dt>Link</dt>
       <dd>
         <a href={t.url} rel="nofollow noopener noreferrer ugc" data-testid="thing-url">

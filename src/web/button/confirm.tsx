@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { FlattrError } from "../../flattr/errors.ts";
 import { unflattr } from "../../flattr/flattr.ts";
+import { thingOwner } from "../../flattr/resolve-owner.ts";
 import type { ThingView } from "../../flattr/things.ts";
 import { ensureFlattred } from "../../flattr/use-cases/index.ts";
 import type { AppEnv } from "../../http/env.ts";
@@ -25,7 +26,10 @@ async function thingConfirmation(
   const { config, database } = c.var.deps;
   const user = requireUser(c);
   const money = await visitorMoney(database.db, config, user.id, thing.period);
-  const target = targetOf(config, thing);
+  const target = {
+    ...targetOf(config, thing),
+    recipient: await thingOwner(database.db, config, thing),
+  };
   const mine = money.flattrs.find((f) => f.thingId === thing.id);
   if (mine)
     return flattredPage(c, {

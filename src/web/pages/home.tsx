@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/env.ts";
-import { profilePath } from "../../http/urls.ts";
+import { profilePath, searchPath } from "../../http/urls.ts";
 import { renderPage } from "../layout.tsx";
 
 export function homeRoutes(): Hono<AppEnv> {
@@ -13,6 +13,10 @@ export function homeRoutes(): Hono<AppEnv> {
         c,
         { title: `Welcome, ${user.displayName || user.username}` },
         <ul>
+          <li>
+            <a href={searchPath()}>Find a profile or post to flattr</a>, here or on any fediverse
+            server
+          </li>
           <li>
             <a href={profilePath(user.username)}>Your public profile</a>
           </li>

@@ -3,14 +3,17 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { getBudget } from "../../flattr/budget.ts";
 import { FlattrError } from "../../flattr/errors.ts";
 import { flattr, unflattr } from "../../flattr/flattr.ts";
+import { thingOwner } from "../../flattr/resolve-owner.ts";
+import { remoteObjectDeleted } from "../../flattr/resolve-things.ts";
 import { getThing, type ThingView } from "../../flattr/things.ts";
 import type { AppEnv } from "../../http/env.ts";
 import { errorStatus } from "../../http/error-status.ts";
-import { profilePath, thingPath } from "../../http/urls.ts";
+import { thingPath } from "../../http/urls.ts";
 import { flattrValues } from "../../settlement/values.ts";
 import { formGuard } from "../csrf.ts";
 import { CsrfField, FormMessage } from "../layout.tsx";
 import { Amount, moneyPage, parseId, periodLabel, problemPage } from "../money-ui.tsx";
+import { OwnerLink, PayeeNote } from "../owner-view.tsx";
 import { requireLogin, requireUser } from "../session.ts";
 
 const NOTICES: Record<string, string> = {
@@ -86,20 +89,35 @@ async function thingPage(
   thing: ThingView,
   options: { status?: ContentfulStatusCode; error?: string; notice?: string } = {},
 ) {
-  const owner = thing.owner;
-  const viewer = await viewerOf(c, thing);
+  const { config, database } = c.var.deps;
+  const [viewer, owner, deleted] = await Promise.all([
+    viewerOf(c, thing),
+    thingOwner(database.db, config, thing),
+    remoteObjectDeleted(database.db, thing),
+  ]);
   return moneyPage(
     c,
     { title: thing.title, status: options.status },
     <>
       <FormMessage error={options.error} notice={options.notice} />
+      {deleted && (
+        <p class="muted" data-testid="deleted">
+          This was deleted on its server. Flattrs made before stay as they were.
+        </p>
+      )}
       <dl class="facts">
         <dt>By</dt>
-        <dd>
-          <a href={profilePath(owner.username)}>
-            {owner.displayName ? `${owner.displayName} (@${owner.username})` : `@${owner.username}`}
-          </a>
+        <dd data-testid="owner">
+          <OwnerLink owner={owner} />
         </dd>
+        {owner.kind !== "local" && (
+          <>
+            <dt>Money</dt>
+            <dd>
+              <PayeeNote owner={owner} />
+            </dd>
+          </>
+        )}
         <dt>Link</dt>
         <dd>
           <a class="url" href={thing.url} rel="nofollow noopener noreferrer ugc">
