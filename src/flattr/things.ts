@@ -75,7 +75,7 @@ export function cleanDescription(raw: string | undefined): string {
   return description;
 }
 
-function toThing(row: typeof things.$inferSelect): Thing {
+export function toThing(row: typeof things.$inferSelect): Thing {
   return {
     id: row.id,
     ownerKind: row.ownerKind === "remote" ? "remote" : "local",

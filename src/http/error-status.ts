@@ -2,6 +2,7 @@ import type { AccountErrorCode } from "../accounts/errors.ts";
 import type { Config } from "../config/config.ts";
 import type { FollowErrorCode } from "../federation/follows.ts";
 import type { FlattrErrorCode } from "../flattr/errors.ts";
+import type { LinkErrorCode } from "../flattr/linked-actors.ts";
 import type { DepositErrorCode } from "../ledger/deposits.ts";
 import type { CloseErrorCode } from "../settlement/close.ts";
 
@@ -11,7 +12,8 @@ export type DomainErrorCode =
   | AccountErrorCode
   | DepositErrorCode
   | CloseErrorCode
-  | FollowErrorCode;
+  | FollowErrorCode
+  | LinkErrorCode;
 
 export type ClientErrorStatus = 400 | 403 | 404 | 409 | 422 | 429;
 
@@ -63,6 +65,8 @@ const STATUS: { readonly [C in DomainErrorCode]: ClientErrorStatus } = {
   actor_not_found: 404,
   no_inbox: 422,
   self_follow: 422,
+  // linked remote accounts
+  actor_linked_elsewhere: 409,
 };
 
 /** The HTTP status of a domain refusal's code (422 for a code this table does not know). */

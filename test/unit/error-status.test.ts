@@ -3,6 +3,7 @@ import { ACCOUNT_ERROR_CODES } from "../../src/accounts/errors.ts";
 import { testConfig } from "../../src/config/config.ts";
 import { FOLLOW_ERROR_CODES } from "../../src/federation/follows.ts";
 import { FLATTR_ERROR_CODES } from "../../src/flattr/errors.ts";
+import { LINK_ERROR_CODES } from "../../src/flattr/linked-actors.ts";
 import { errorStatus, retryAfterSeconds } from "../../src/http/error-status.ts";
 import { DEPOSIT_ERROR_CODES } from "../../src/ledger/deposits.ts";
 import { CLOSE_ERROR_CODES } from "../../src/settlement/close.ts";
@@ -14,6 +15,7 @@ const ALL = {
   deposits: DEPOSIT_ERROR_CODES,
   close: CLOSE_ERROR_CODES,
   follows: FOLLOW_ERROR_CODES,
+  links: LINK_ERROR_CODES,
 };
 
 describe("domain error code → HTTP status", () => {
