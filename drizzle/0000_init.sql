@@ -162,10 +162,11 @@ CREATE TABLE "incoming_flattrs" (
 );
 --> statement-breakpoint
 CREATE TABLE "incoming_undos" (
-	"like_activity_id" text PRIMARY KEY NOT NULL,
-	"undo_activity_id" text NOT NULL,
+	"like_activity_id" text NOT NULL,
 	"actor_uri" text NOT NULL,
-	"received_at" timestamp with time zone NOT NULL
+	"undo_activity_id" text NOT NULL,
+	"received_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "incoming_undos_like_activity_id_actor_uri_pk" PRIMARY KEY("like_activity_id","actor_uri")
 );
 --> statement-breakpoint
 CREATE TABLE "ledger_accounts" (
@@ -286,6 +287,7 @@ CREATE TABLE "remote_shares" (
 	"remote_actor_id" bigint NOT NULL,
 	"payer_id" bigint NOT NULL,
 	"amount" bigint NOT NULL,
+	"currency" text NOT NULL,
 	"flattrs" integer NOT NULL,
 	"like_ids" text[] NOT NULL,
 	"route" text NOT NULL,
@@ -409,6 +411,7 @@ CREATE INDEX "ledger_entries_deposit_reference" ON "ledger_entries" USING btree 
 CREATE INDEX "ledger_postings_entry" ON "ledger_postings" USING btree ("entry_id");--> statement-breakpoint
 CREATE INDEX "ledger_postings_account" ON "ledger_postings" USING btree ("account","currency","entry_id");--> statement-breakpoint
 CREATE INDEX "outbox_events_available" ON "outbox_events" USING btree ("available_at","id");--> statement-breakpoint
+CREATE INDEX "outbox_events_flattr" ON "outbox_events" USING btree ("flattr_id","id");--> statement-breakpoint
 CREATE INDEX "linked_actors_user" ON "linked_actors" USING btree ("user_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "remote_actors_uri" ON "remote_actors" USING btree ("uri");--> statement-breakpoint
 CREATE INDEX "remote_actors_host" ON "remote_actors" USING btree ("host");--> statement-breakpoint

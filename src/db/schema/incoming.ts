@@ -1,5 +1,14 @@
 import { sql } from "drizzle-orm";
-import { bigint, check, index, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  check,
+  index,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 import { things } from "./flattr.ts";
 import { remoteActors } from "./remote.ts";
 
@@ -82,11 +91,15 @@ export const favourites = pgTable(
  * An `Undo` of a `Like` we have not received (yet): deliveries may arrive out of order. The `Like`
  * arriving later from the same actor is recorded withdrawn.
  */
-export const incomingUndos = pgTable("incoming_undos", {
-  /** The undone `Like`'s id. */
-  likeActivityId: text("like_activity_id").primaryKey(),
-  undoActivityId: text("undo_activity_id").notNull(),
-  /** Who undid it: only that actor's `Like` is withdrawn by it. */
-  actorUri: text("actor_uri").notNull(),
-  receivedAt: timestamp("received_at", { withTimezone: true }).notNull(),
-});
+export const incomingUndos = pgTable(
+  "incoming_undos",
+  {
+    /** The undone `Like`'s id. */
+    likeActivityId: text("like_activity_id").notNull(),
+    /** Who undid it: only that actor's `Like` is withdrawn by it. */
+    actorUri: text("actor_uri").notNull(),
+    undoActivityId: text("undo_activity_id").notNull(),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.likeActivityId, t.actorUri] })],
+);

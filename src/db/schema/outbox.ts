@@ -27,6 +27,8 @@ export const outboxEvents = pgTable(
   },
   (t) => [
     index("outbox_events_available").on(t.availableAt, t.id),
+    // The relay sends a flattr's events in order: an undo waits while its like is still here.
+    index("outbox_events_flattr").on(t.flattrId, t.id),
     check("outbox_events_kind", sql`${t.kind} in ('like', 'undo')`),
   ],
 );

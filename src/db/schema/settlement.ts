@@ -63,6 +63,7 @@ export const remoteShares = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: "restrict" }),
     amount: bigint("amount", { mode: "bigint" }).notNull(),
+    currency: text("currency").notNull(),
     flattrs: integer("flattrs").notNull(),
     /** The flattrs' `Like` ids (flattrs.like_id), in flattr order. */
     likeIds: text("like_ids").array().notNull(),
