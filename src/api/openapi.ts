@@ -178,13 +178,32 @@ const schemas: Record<string, Schema> = {
     title: str("Title."),
     url: str("URL.", { format: "uri" }),
     owner: object({
-      username: str("Owner's username."),
-      url: str("Owner's profile.", { format: "uri" }),
+      username: str("Owner's username here, or user@host of a creator on another server."),
+      url: str("Owner's profile (on their own server for a remote creator).", { format: "uri" }),
     }),
   }),
+  Creator: object(
+    {
+      kind: {
+        type: "string",
+        enum: ["local", "peer", "unclaimed"],
+        description:
+          "local: a creator here (earnings); peer: a creator on another Fediflattr server " +
+          "(paid through that server's settlement); unclaimed: anywhere else (held for the " +
+          "creator until they claim it).",
+      },
+      host: { oneOf: [str("The peer's host[:port]."), { type: "null" }] },
+      frozen: {
+        type: "boolean",
+        description: "The route was fixed by the period's close; until then it may change.",
+      },
+    },
+    "Where the flattr's share goes.",
+  ),
   FlattrValue: object({
     id: int("Flattr id."),
     thing: ref("ThingRef"),
+    creator: ref("Creator"),
     created_at: time("When it was made."),
     value: amount(
       "This flattr's share: projected while the period is open, final after the close.",
@@ -206,7 +225,12 @@ const schemas: Record<string, Schema> = {
       title: str("Title."),
       url: str("URL.", { format: "uri" }),
     }),
-    flattrs: int("Active flattrs of the thing in the period."),
+    flattrs: int(
+      "Active flattrs of the thing in the period, incoming flattrs from peers' users included.",
+    ),
+    remote_flattrs: int(
+      "Of `flattrs`, those from other servers: paid by the payer's server through its settlement, not part of `amount` yet.",
+    ),
     amount: amount("What they are worth to you."),
   }),
   Earnings: object({
@@ -215,7 +239,8 @@ const schemas: Record<string, Schema> = {
     final: { type: "boolean", description: "Every payer of the period has been processed." },
     currency: ref("Currency"),
     total: amount("Sum over the things."),
-    flattrs: int("Flattrs received in the period."),
+    flattrs: int("Flattrs received in the period, incoming flattrs from peers' users included."),
+    remote_flattrs: int("Of `flattrs`, those from users of other servers."),
     posted: amount("What the ledger credited to your earnings for this period so far."),
     things: { type: "array", items: ref("ThingEarnings") },
   }),
@@ -247,7 +272,8 @@ const schemas: Record<string, Schema> = {
     }),
     creator: object({
       total: amount("Earnings of the period."),
-      flattrs: int("Flattrs received."),
+      flattrs: int("Flattrs received, incoming ones from peers included."),
+      remote_flattrs: int("Of `flattrs`, those from other servers."),
       posted: amount("What the ledger credited so far."),
       things: { type: "array", items: ref("ThingEarnings") },
     }),

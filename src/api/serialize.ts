@@ -49,8 +49,16 @@ function thingRef(config: Config, f: MyFlattr) {
     kind: f.kind,
     title: f.title,
     url: thingUri(f.url),
-    owner: { username: f.owner.username, url: profileUrl(config, f.owner.username) },
+    owner: {
+      username: f.owner.username,
+      url: f.owner.url ?? profileUrl(config, f.owner.username),
+    },
   };
+}
+
+/** Where the flattr's share goes (creator kind, the peer's host), and whether that is final. */
+function creatorJson(f: MyFlattr) {
+  return { kind: f.creator.kind, host: f.creator.host, frozen: f.creator.frozen };
 }
 
 export function myFlattrsJson(config: Config, v: MyFlattrs) {
@@ -65,6 +73,7 @@ export function myFlattrsJson(config: Config, v: MyFlattrs) {
     flattrs: v.flattrs.map((f) => ({
       id: f.flattrId,
       thing: thingRef(config, f),
+      creator: creatorJson(f),
       created_at: f.createdAt.toISOString(),
       value: amt(f.value),
     })),
@@ -80,10 +89,12 @@ export function earningsJson(e: Earnings) {
     currency: e.currency,
     total: amt(e.total),
     flattrs: e.flattrs,
+    remote_flattrs: e.remoteFlattrs,
     posted: amt(e.posted),
     things: e.things.map((t) => ({
       thing: { id: t.thingId, kind: t.kind, title: t.title, url: thingUri(t.url) },
       flattrs: t.flattrs,
+      remote_flattrs: t.remoteFlattrs,
       amount: amt(t.amount),
     })),
   };
@@ -113,6 +124,7 @@ export function statementJson(config: Config, s: Statement) {
       flattrs: s.payer.flattrs.map((f) => ({
         id: f.flattrId,
         thing: thingRef(config, f),
+        creator: creatorJson(f),
         created_at: f.createdAt.toISOString(),
         value: amt(f.value),
       })),
@@ -120,6 +132,7 @@ export function statementJson(config: Config, s: Statement) {
     creator: {
       total: creator.total,
       flattrs: creator.flattrs,
+      remote_flattrs: creator.remote_flattrs,
       posted: creator.posted,
       things: creator.things,
     },

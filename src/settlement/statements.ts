@@ -3,11 +3,19 @@ export {
   type Earnings,
   earnings,
   earningsByMonth,
+  type IncomingFlattrer,
+  incomingFlattrers,
   type MonthEarnings,
   type PeriodStatus,
   type ThingEarnings,
 } from "./earnings.ts";
-export { type MyFlattr, type MyFlattrs, myFlattrs, periodFlattrs } from "./my-flattrs.ts";
+export {
+  type CreatorKind,
+  type MyFlattr,
+  type MyFlattrs,
+  myFlattrs,
+  periodFlattrs,
+} from "./my-flattrs.ts";
 export {
   type PayerStatement,
   type Statement,

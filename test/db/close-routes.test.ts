@@ -21,6 +21,7 @@ import {
 } from "../../src/ledger/index.ts";
 import { allocate } from "../../src/money/allocate.ts";
 import { closePeriod } from "../../src/settlement/close.ts";
+import { periodFlattrs } from "../../src/settlement/my-flattrs.ts";
 import { idKey } from "../helpers/close-oracle.ts";
 import { createTestDatabase } from "../helpers/db.ts";
 import { deposit, makeUser } from "../helpers/flattr.ts";
@@ -208,10 +209,20 @@ describe("routing shares at the close", () => {
     const after = await balanceOf(db, clearingAccount("flaky.example"), cur);
     expect(after - before).toBe(rows.reduce((s, r) => s + BigInt(r.amount), 0n));
     expect(await checkLedger(db)).toEqual([]);
+    // The payer sees the frozen route, not today's peers table.
+    const mine = await periodFlattrs(db, config, payers[0]!, P);
+    expect(mine.flattrs.map((f) => f.creator)).toEqual([
+      { kind: "peer", host: "flaky.example", frozen: true },
+    ]);
 
     // The next period sees today's peers table: now unclaimed.
     const next = fixedClock("2027-08-10T12:00:00Z");
     await flattr(db, next, config, payers[0]!, note.id);
+    expect((await periodFlattrs(db, config, payers[0]!, "2027-08")).flattrs[0]?.creator).toEqual({
+      kind: "unclaimed",
+      host: null,
+      frozen: false,
+    });
     await closePeriod(db, fixedClock("2027-09-02T12:00:00Z"), config, "2027-08");
     expect((await shares("2027-08")).map((r) => r.route)).toEqual(["unclaimed"]);
     expect(await checkLedger(db)).toEqual([]);

@@ -5,6 +5,7 @@
 // ids the peer holds as evidence.
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createToken } from "../../src/accounts/tokens.ts";
 import { fixedClock } from "../../src/config/clock.ts";
 import { type Db, queryRows } from "../../src/db/client.ts";
 import { INSTANCE_ACTOR } from "../../src/federation/actors.ts";
@@ -28,6 +29,9 @@ import {
   settled,
 } from "./money-support.ts";
 import { getJson, insertUser, waitFor } from "./support.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers.
+type Json = any;
 
 let one: TestInstance; // Alice pays here
 let two: TestInstance; // Bob creates here
@@ -107,6 +111,33 @@ describe("a flattr of a creator on another Fediflattr instance", () => {
         withdrawn: false,
       },
     ]);
+  });
+
+  it("counts for the creator (earnings API, remote flagged) and shows the payer where it goes", async () => {
+    const [first] = await incomingFlattrs(two);
+    const api = async (instance: TestInstance, userId: number, path: string) => {
+      const { token } = await createToken(instance.deps.database.db, instance.deps.clock, userId, {
+        name: "test",
+        scopes: ["read"],
+      });
+      const res = await fetch(`${instance.origin}/api/flattr/v1${path}`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      expect(res.status).toBe(200);
+      return (await res.json()) as Json;
+    };
+    const earnings = await api(two, bobId, `/me/earnings?period=${first!.period}`);
+    expect(earnings).toMatchObject({ flattrs: 2, remote_flattrs: 2, total: "0.00" });
+    expect(earnings.things.map((t: Json) => [t.flattrs, t.remote_flattrs])).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
+    const mine = await api(one, aliceId, `/me/flattrs?period=${first!.period}`);
+    expect(mine.flattrs.map((f: Json) => f.creator)).toEqual([
+      { kind: "peer", host: hostOf(two.origin), frozen: false },
+      { kind: "peer", host: hostOf(two.origin), frozen: false },
+    ]);
+    expect(mine.flattrs[0].thing.owner.username).toBe(`Bob@${hostOf(two.origin)}`);
   });
 
   it("answers its Like id as JSON-LD to unsigned and signed GETs", async () => {
