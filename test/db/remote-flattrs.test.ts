@@ -156,4 +156,35 @@ describe("linked remote accounts", () => {
     });
     expect(await checkLedger(db)).toEqual([]);
   });
+
+  it("never leaves an own flattr active when flattrs race the link (PostgreSQL: for real)", async () => {
+    for (let round = 0; round < 5; round++) {
+      const fay = await payer();
+      const alt = await remoteActor(db, clock, "race.example", `fay${fay}`);
+      const notes = await Promise.all(
+        [1, 2, 3, 4, 5, 6, 7, 8].map(() => remoteNote(db, clock, alt)),
+      );
+      const half = notes.length / 2;
+      // Some flattrs before the link, the rest racing it.
+      for (const n of notes.slice(0, half)) await flattr(db, clock, config, fay, n.id);
+      const racing = notes.slice(half).map((n) =>
+        flattr(db, clock, config, fay, n.id).then(
+          () => "ok",
+          (e: { code?: string }) => e.code ?? String(e),
+        ),
+      );
+      const [outcomes] = await Promise.all([
+        Promise.all(racing),
+        linkRemoteActor(db, clock, config, fay, alt.id),
+      ]);
+      for (const o of outcomes) expect(["ok", "own_thing"]).toContain(o);
+      const [active] = await queryRows<{ n: string }>(
+        db,
+        sql`select count(*)::text as n from flattrs f join things t on t.id = f.thing_id
+            where f.payer_id = ${fay}::int8 and t.remote_owner_id = ${alt.id}::int8
+              and f.withdrawn_at is null`,
+      );
+      expect(active?.n, `round ${round}`).toBe("0");
+    }
+  });
 });
