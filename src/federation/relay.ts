@@ -31,6 +31,7 @@ const retryDelayMs = (attempts: number) => Math.min(1000 * 2 ** (attempts - 1), 
 
 interface EventRow extends Record<string, unknown> {
   id: string;
+  flattr_id: string;
   kind: "like" | "undo";
   like_id: string;
   period: string;
@@ -42,12 +43,17 @@ interface EventRow extends Record<string, unknown> {
   shared_inbox_url: string | null;
 }
 
-/** Claims up to `limit` events (or the one `onlyId`), oldest first, a flattr's in order. */
-function claim(tx: Db, limit: number, onlyId: string | null): Promise<EventRow[]> {
-  return queryRows<EventRow>(
+/**
+ * Claims up to `limit` events (or the one `onlyId`), oldest first, and keeps those whose flattr
+ * has no older event outside the claim (another relay is sending it, or it waits for a retry):
+ * a flattr's events go in order. The ones set aside stay locked until this transaction ends and
+ * are claimed again later.
+ */
+async function claim(tx: Db, limit: number, onlyId: string | null): Promise<EventRow[]> {
+  const rows = await queryRows<EventRow>(
     tx,
-    sql`select e.id::text, e.kind, f.like_id, f.period, f.created_at, u.username, t.object_uri,
-               a.uri as author_uri, a.inbox_url, a.shared_inbox_url
+    sql`select e.id::text, e.flattr_id::text, e.kind, f.like_id, f.period, f.created_at,
+               u.username, t.object_uri, a.uri as author_uri, a.inbox_url, a.shared_inbox_url
         from outbox_events e
         join flattrs f on f.id = e.flattr_id
         join users u on u.id = f.payer_id
@@ -55,12 +61,25 @@ function claim(tx: Db, limit: number, onlyId: string | null): Promise<EventRow[]
         join remote_actors a on a.id = t.remote_owner_id
         where e.available_at <= now()
           and (${onlyId}::int8 is null or e.id = ${onlyId}::int8)
-          and not exists (select 1 from outbox_events o
-                          where o.flattr_id = e.flattr_id and o.id < e.id)
         order by e.id
         limit ${limit}::int4
         for update of e skip locked`,
   );
+  if (rows.length === 0) return rows;
+  const ids = JSON.stringify(rows.map((r) => r.id));
+  const flattrIds = JSON.stringify([...new Set(rows.map((r) => r.flattr_id))]);
+  const older = await queryRows<{ flattr_id: string; first: string }>(
+    tx,
+    sql`select flattr_id::text, min(id)::text as first from outbox_events
+        where flattr_id in (select json_array_elements_text(${flattrIds}::json)::int8)
+          and id not in (select json_array_elements_text(${ids}::json)::int8)
+        group by flattr_id`,
+  );
+  const firstElsewhere = new Map(older.map((o) => [o.flattr_id, BigInt(o.first)]));
+  return rows.filter((r) => {
+    const first = firstElsewhere.get(r.flattr_id);
+    return first === undefined || BigInt(r.id) < first;
+  });
 }
 
 /** Sends one event's activity (enqueued in the open transaction). False: nothing to send. */
@@ -98,6 +117,7 @@ async function send(ctx: Context<FederationData>, e: EventRow): Promise<boolean>
 /**
  * One relay transaction: claims events, queues their deliveries, deletes them, commits. Returns
  * how many events it handled. Throws when any of them could not be sent (nothing is then done).
+ * A flattr's like and undo claimed together are sent in that order.
  */
 export async function relayBatch(
   federation: Federation<FederationData>,
