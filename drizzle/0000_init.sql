@@ -134,6 +134,41 @@ CREATE TABLE "following" (
 	"created_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "favourites" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "favourites_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"activity_id" text NOT NULL,
+	"remote_actor_id" bigint NOT NULL,
+	"thing_id" bigint NOT NULL,
+	"created_at" timestamp with time zone NOT NULL,
+	"withdrawn_at" timestamp with time zone,
+	"undo_activity_id" text
+);
+--> statement-breakpoint
+CREATE TABLE "incoming_flattrs" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "incoming_flattrs_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"activity_id" text NOT NULL,
+	"peer_host" text NOT NULL,
+	"remote_actor_id" bigint NOT NULL,
+	"thing_id" bigint NOT NULL,
+	"period" text NOT NULL,
+	"currency" text NOT NULL,
+	"payer_instance" text NOT NULL,
+	"protocol_version" text NOT NULL,
+	"received_at" timestamp with time zone NOT NULL,
+	"withdrawn_at" timestamp with time zone,
+	"undo_activity_id" text,
+	CONSTRAINT "incoming_flattrs_period" CHECK ("incoming_flattrs"."period" ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'),
+	CONSTRAINT "incoming_flattrs_currency" CHECK ("incoming_flattrs"."currency" ~ '^[A-Z]{3}$')
+);
+--> statement-breakpoint
+CREATE TABLE "incoming_undos" (
+	"like_activity_id" text NOT NULL,
+	"actor_uri" text NOT NULL,
+	"undo_activity_id" text NOT NULL,
+	"received_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "incoming_undos_like_activity_id_actor_uri_pk" PRIMARY KEY("like_activity_id","actor_uri")
+);
+--> statement-breakpoint
 CREATE TABLE "ledger_accounts" (
 	"name" text NOT NULL,
 	"currency" text NOT NULL,
@@ -209,6 +244,17 @@ CREATE TABLE "oauth_codes" (
           and ("oauth_codes"."code_challenge_method" is null or "oauth_codes"."code_challenge_method" in ('S256', 'plain')))
 );
 --> statement-breakpoint
+CREATE TABLE "outbox_events" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "outbox_events_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"kind" text NOT NULL,
+	"flattr_id" bigint NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"available_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"last_error" text,
+	CONSTRAINT "outbox_events_kind" CHECK ("outbox_events"."kind" in ('like', 'undo'))
+);
+--> statement-breakpoint
 CREATE TABLE "blocked_domains" (
 	"host" text PRIMARY KEY NOT NULL,
 	"reason" text DEFAULT '' NOT NULL,
@@ -256,6 +302,34 @@ CREATE TABLE "remote_actors" (
 	"fetched_at" timestamp with time zone NOT NULL,
 	"gone_at" timestamp with time zone,
 	CONSTRAINT "remote_actors_host" CHECK ("remote_actors"."host" ~ '^[a-z0-9.:\[\]-]+$' and length("remote_actors"."host") <= 255)
+);
+--> statement-breakpoint
+CREATE TABLE "close_routes" (
+	"period" text NOT NULL,
+	"remote_actor_id" bigint NOT NULL,
+	"route" text NOT NULL,
+	"peer_host" text,
+	"frozen_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "close_routes_period_remote_actor_id_pk" PRIMARY KEY("period","remote_actor_id"),
+	CONSTRAINT "close_routes_route" CHECK (("close_routes"."route" = 'peer' and "close_routes"."peer_host" is not null) or ("close_routes"."route" = 'unclaimed' and "close_routes"."peer_host" is null))
+);
+--> statement-breakpoint
+CREATE TABLE "remote_shares" (
+	"period" text NOT NULL,
+	"remote_actor_id" bigint NOT NULL,
+	"payer_id" bigint NOT NULL,
+	"amount" bigint NOT NULL,
+	"currency" text NOT NULL,
+	"flattrs" integer NOT NULL,
+	"like_ids" text[] NOT NULL,
+	"route" text NOT NULL,
+	"peer_host" text,
+	"state" text DEFAULT 'open' NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "remote_shares_period_remote_actor_id_payer_id_pk" PRIMARY KEY("period","remote_actor_id","payer_id"),
+	CONSTRAINT "remote_shares_amount" CHECK ("remote_shares"."amount" > 0 and "remote_shares"."flattrs" > 0),
+	CONSTRAINT "remote_shares_route" CHECK (("remote_shares"."route" = 'peer' and "remote_shares"."peer_host" is not null) or ("remote_shares"."route" = 'unclaimed' and "remote_shares"."peer_host" is null)),
+	CONSTRAINT "remote_shares_state" CHECK ("remote_shares"."state" in ('open', 'settled', 'claimed', 'returned'))
 );
 --> statement-breakpoint
 CREATE TABLE "setup_tokens" (
@@ -319,12 +393,20 @@ ALTER TABLE "things" ADD CONSTRAINT "things_owner_id_users_id_fk" FOREIGN KEY ("
 ALTER TABLE "things" ADD CONSTRAINT "things_remote_owner_id_remote_actors_id_fk" FOREIGN KEY ("remote_owner_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "followers" ADD CONSTRAINT "followers_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "following" ADD CONSTRAINT "following_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "favourites" ADD CONSTRAINT "favourites_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "favourites" ADD CONSTRAINT "favourites_thing_id_things_id_fk" FOREIGN KEY ("thing_id") REFERENCES "public"."things"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "incoming_flattrs" ADD CONSTRAINT "incoming_flattrs_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "incoming_flattrs" ADD CONSTRAINT "incoming_flattrs_thing_id_things_id_fk" FOREIGN KEY ("thing_id") REFERENCES "public"."things"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "ledger_entries" ADD CONSTRAINT "ledger_entries_reverses_entry_id_ledger_entries_id_fk" FOREIGN KEY ("reverses_entry_id") REFERENCES "public"."ledger_entries"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "oauth_codes" ADD CONSTRAINT "oauth_codes_app_id_oauth_apps_id_fk" FOREIGN KEY ("app_id") REFERENCES "public"."oauth_apps"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "oauth_codes" ADD CONSTRAINT "oauth_codes_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "oauth_codes" ADD CONSTRAINT "oauth_codes_token_id_access_tokens_id_fk" FOREIGN KEY ("token_id") REFERENCES "public"."access_tokens"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "outbox_events" ADD CONSTRAINT "outbox_events_flattr_id_flattrs_id_fk" FOREIGN KEY ("flattr_id") REFERENCES "public"."flattrs"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "linked_actors" ADD CONSTRAINT "linked_actors_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "linked_actors" ADD CONSTRAINT "linked_actors_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "close_routes" ADD CONSTRAINT "close_routes_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "remote_shares" ADD CONSTRAINT "remote_shares_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "remote_shares" ADD CONSTRAINT "remote_shares_payer_id_users_id_fk" FOREIGN KEY ("payer_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "status_mentions" ADD CONSTRAINT "status_mentions_status_id_statuses_id_fk" FOREIGN KEY ("status_id") REFERENCES "public"."statuses"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "status_mentions" ADD CONSTRAINT "status_mentions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "statuses" ADD CONSTRAINT "statuses_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
@@ -356,6 +438,12 @@ CREATE UNIQUE INDEX "followers_user_actor" ON "followers" USING btree ("user_id"
 CREATE INDEX "followers_actor" ON "followers" USING btree ("actor_uri");--> statement-breakpoint
 CREATE UNIQUE INDEX "following_user_actor" ON "following" USING btree ("user_id","actor_uri");--> statement-breakpoint
 CREATE UNIQUE INDEX "following_follow_id" ON "following" USING btree ("follow_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "favourites_activity" ON "favourites" USING btree ("activity_id");--> statement-breakpoint
+CREATE INDEX "favourites_thing" ON "favourites" USING btree ("thing_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "incoming_flattrs_activity" ON "incoming_flattrs" USING btree ("activity_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "incoming_flattrs_active" ON "incoming_flattrs" USING btree ("remote_actor_id","thing_id","period") WHERE "incoming_flattrs"."withdrawn_at" is null;--> statement-breakpoint
+CREATE INDEX "incoming_flattrs_thing_period" ON "incoming_flattrs" USING btree ("thing_id","period");--> statement-breakpoint
+CREATE INDEX "incoming_flattrs_peer_period" ON "incoming_flattrs" USING btree ("peer_host","period");--> statement-breakpoint
 CREATE UNIQUE INDEX "ledger_entries_idempotency_key" ON "ledger_entries" USING btree ("idempotency_key");--> statement-breakpoint
 CREATE UNIQUE INDEX "ledger_entries_reverses" ON "ledger_entries" USING btree ("reverses_entry_id");--> statement-breakpoint
 CREATE INDEX "ledger_entries_period_kind" ON "ledger_entries" USING btree ("period","kind");--> statement-breakpoint
@@ -365,10 +453,14 @@ CREATE INDEX "ledger_postings_account" ON "ledger_postings" USING btree ("accoun
 CREATE UNIQUE INDEX "oauth_apps_client_id" ON "oauth_apps" USING btree ("client_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "oauth_codes_hash" ON "oauth_codes" USING btree ("code_hash");--> statement-breakpoint
 CREATE INDEX "oauth_codes_expires" ON "oauth_codes" USING btree ("expires_at");--> statement-breakpoint
+CREATE INDEX "outbox_events_available" ON "outbox_events" USING btree ("available_at","id");--> statement-breakpoint
+CREATE INDEX "outbox_events_flattr" ON "outbox_events" USING btree ("flattr_id","id");--> statement-breakpoint
 CREATE INDEX "linked_actors_user" ON "linked_actors" USING btree ("user_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "remote_actors_uri" ON "remote_actors" USING btree ("uri");--> statement-breakpoint
 CREATE INDEX "remote_actors_host" ON "remote_actors" USING btree ("host");--> statement-breakpoint
 CREATE UNIQUE INDEX "remote_actors_handle" ON "remote_actors" USING btree (lower("handle"));--> statement-breakpoint
+CREATE INDEX "remote_shares_route" ON "remote_shares" USING btree ("route","peer_host","state");--> statement-breakpoint
+CREATE INDEX "remote_shares_payer" ON "remote_shares" USING btree ("payer_id","period");--> statement-breakpoint
 CREATE UNIQUE INDEX "status_mentions_pk" ON "status_mentions" USING btree ("status_id","actor_uri");--> statement-breakpoint
 CREATE INDEX "status_mentions_user" ON "status_mentions" USING btree ("user_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "statuses_uri" ON "statuses" USING btree ("uri");--> statement-breakpoint

@@ -2,6 +2,7 @@ import type { Federation } from "@fedify/fedify";
 import type { Deps } from "./deps.ts";
 import type { FederationData } from "./federation/federation.ts";
 import { startPeerRefresh } from "./federation/peer-info.ts";
+import { startRelay } from "./federation/relay.ts";
 import { startHousekeeping } from "./housekeeping.ts";
 import { startAutoClose } from "./settlement/auto-close.ts";
 
@@ -12,6 +13,8 @@ export function startWorker(
 ): { stop(): Promise<void> } {
   const controller = new AbortController();
   const queue = federation.startQueue(deps, { signal: controller.signal });
+  // Flattrs of remote things become Likes and Undos: typed outbox events → the Fedify queue.
+  const relay = startRelay(federation, deps);
   // Closes each period once it has ended plus CLOSE_GRACE_SECONDS; idempotent across workers.
   const autoClose = startAutoClose(deps);
   const housekeeping = startHousekeeping(deps);
@@ -19,6 +22,7 @@ export function startWorker(
   const peerRefresh = startPeerRefresh(deps);
   return {
     stop: async () => {
+      await relay.stop();
       controller.abort();
       housekeeping.stop();
       peerRefresh.stop();

@@ -226,12 +226,32 @@ export const ThingRef = v.strictObject({
   kind: Kind,
   title: str("Title."),
   url: uri("URL."),
-  owner: v.strictObject({ username: str("Owner's username."), url: uri("Owner's profile.") }),
+  owner: v.strictObject({
+    username: str("Owner's username here, or user@host of a creator on another server."),
+    url: uri("Owner's profile (on their own server for a remote creator)."),
+  }),
 });
+
+export const Creator = v.pipe(
+  v.strictObject({
+    kind: v.pipe(
+      v.picklist(["local", "peer", "unclaimed"]),
+      v.description(
+        "local: a creator here (earnings); peer: a creator on another Fediflattr server " +
+          "(paid through that server's settlement); unclaimed: anywhere else (held for the " +
+          "creator until they claim it).",
+      ),
+    ),
+    host: v.pipe(v.nullable(v.string()), v.description("The peer's host[:port], or null.")),
+    frozen: bool("The route was fixed by the period's close; until then it may change."),
+  }),
+  v.description("Where the flattr's share goes."),
+);
 
 export const FlattrValue = v.strictObject({
   id: int("Flattr id."),
   thing: ThingRef,
+  creator: Creator,
   created_at: time("When it was made."),
   value: amount("This flattr's share: projected while the period is open, final after the close."),
 });
@@ -253,7 +273,12 @@ export const ThingEarnings = v.strictObject({
     title: str("Title."),
     url: uri("URL."),
   }),
-  flattrs: int("Active flattrs of the thing in the period."),
+  flattrs: int(
+    "Active flattrs of the thing in the period, incoming flattrs from peers' users included.",
+  ),
+  remote_flattrs: int(
+    "Of `flattrs`, those from other servers: paid by the payer's server through its settlement, not part of `amount` yet.",
+  ),
   amount: amount("What they are worth to you."),
 });
 
@@ -263,7 +288,8 @@ export const Earnings = v.strictObject({
   final: bool("Every payer of the period has been processed."),
   currency: Currency,
   total: amount("Sum over the things."),
-  flattrs: int("Flattrs received in the period."),
+  flattrs: int("Flattrs received in the period, incoming flattrs from peers' users included."),
+  remote_flattrs: int("Of `flattrs`, those from users of other servers."),
   posted: amount("What the ledger credited to your earnings for this period so far."),
   things: v.array(ThingEarnings),
 });
@@ -297,7 +323,8 @@ export const Statement = v.strictObject({
   }),
   creator: v.strictObject({
     total: amount("Earnings of the period."),
-    flattrs: int("Flattrs received."),
+    flattrs: int("Flattrs received, incoming ones from peers included."),
+    remote_flattrs: int("Of `flattrs`, those from other servers."),
     posted: amount("What the ledger credited so far."),
     things: v.array(ThingEarnings),
   }),
@@ -364,6 +391,7 @@ export const COMPONENTS = {
   Flattr,
   WithdrawnFlattr,
   ThingRef,
+  Creator,
   FlattrValue,
   MyFlattrs,
   ThingEarnings,

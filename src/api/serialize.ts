@@ -59,8 +59,16 @@ function thingRef(config: Config, f: MyFlattr): Out<typeof ThingRef> {
     kind: f.kind as ThingKind, // the column holds only these
     title: f.title,
     url: thingUri(f.url),
-    owner: { username: f.owner.username, url: profileUrl(config, f.owner.username) },
+    owner: {
+      username: f.owner.username,
+      url: f.owner.url ?? profileUrl(config, f.owner.username),
+    },
   };
+}
+
+/** Where the flattr's share goes (creator kind, the peer's host), and whether that is final. */
+function creatorJson(f: MyFlattr) {
+  return { kind: f.creator.kind, host: f.creator.host, frozen: f.creator.frozen };
 }
 
 export function myFlattrsJson(config: Config, v: MyFlattrs): Out<typeof MyFlattrsSchema> {
@@ -75,6 +83,7 @@ export function myFlattrsJson(config: Config, v: MyFlattrs): Out<typeof MyFlattr
     flattrs: v.flattrs.map((f) => ({
       id: f.flattrId,
       thing: thingRef(config, f),
+      creator: creatorJson(f),
       created_at: f.createdAt.toISOString(),
       value: amt(f.value),
     })),
@@ -90,10 +99,12 @@ export function earningsJson(e: Earnings): Out<typeof EarningsSchema> {
     currency: e.currency,
     total: amt(e.total),
     flattrs: e.flattrs,
+    remote_flattrs: e.remoteFlattrs,
     posted: amt(e.posted),
     things: e.things.map((t) => ({
       thing: { id: t.thingId, kind: t.kind as ThingKind, title: t.title, url: thingUri(t.url) },
       flattrs: t.flattrs,
+      remote_flattrs: t.remoteFlattrs,
       amount: amt(t.amount),
     })),
   };
@@ -123,6 +134,7 @@ export function statementJson(config: Config, s: Statement): Out<typeof Statemen
       flattrs: s.payer.flattrs.map((f) => ({
         id: f.flattrId,
         thing: thingRef(config, f),
+        creator: creatorJson(f),
         created_at: f.createdAt.toISOString(),
         value: amt(f.value),
       })),
@@ -130,6 +142,7 @@ export function statementJson(config: Config, s: Statement): Out<typeof Statemen
     creator: {
       total: creator.total,
       flattrs: creator.flattrs,
+      remote_flattrs: creator.remote_flattrs,
       posted: creator.posted,
       things: creator.things,
     },

@@ -6,6 +6,7 @@ import { registerCollections } from "./collections.ts";
 import { registerInbox } from "./inbox.ts";
 import { guardInbox } from "./inbox-guard.ts";
 import { DbKvStore } from "./kv-store.ts";
+import { likeDocument } from "./likes.ts";
 import { DbMessageQueue, TransactionScope } from "./message-queue.ts";
 import { registerNodeInfo } from "./nodeinfo.ts";
 import { attachTransactionScope } from "./outbox.ts";
@@ -45,6 +46,7 @@ export function buildFederation(deps: Deps): Federation<FederationData> {
   const fetch = federation.fetch.bind(federation);
   federation.fetch = async (request, options) =>
     webFingerBadRequest(request) ??
+    (await likeDocument(federation, request, options.contextData)) ??
     (await guardInbox(federation, request, options.contextData)) ??
     fetch(request, options);
   return federation;

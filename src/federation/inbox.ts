@@ -1,8 +1,9 @@
 import type { Federation, InboxContext } from "@fedify/fedify";
-import { Accept, type Activity, Follow, Reject, Undo } from "@fedify/vocab";
+import { Accept, type Activity, Follow, Like, Reject, Undo } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import type { FederationData } from "./federation.ts";
 import { onAcceptFollow, onFollow, onRejectFollow, onUndoFollow } from "./follows.ts";
+import { onLike, onUndoLike } from "./inbox/likes.ts";
 import { activityOrigin } from "./inbox-guard.ts";
 
 const logger = getLogger(["fediflattr", "federation", "inbox"]);
@@ -35,6 +36,7 @@ export function registerInbox(federation: Federation<FederationData>): void {
   federation
     .setInboxListeners("/users/{identifier}/inbox", "/inbox")
     .on(Follow, sameOrigin(onFollow))
+    .on(Like, sameOrigin(onLike))
     .on(
       Accept,
       sameOrigin(async (ctx, accept) => {
@@ -53,6 +55,7 @@ export function registerInbox(federation: Federation<FederationData>): void {
       Undo,
       sameOrigin(async (ctx, undo) => {
         if (await onUndoFollow(ctx, undo)) return;
+        if (await onUndoLike(ctx, undo)) return;
         logger.debug("Undo {id} matched nothing of ours", { id: undo.id?.href });
       }),
     )

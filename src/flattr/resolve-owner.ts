@@ -1,8 +1,8 @@
 import { eq, sql } from "drizzle-orm";
 import type { Config } from "../config/config.ts";
+import { actorUrl, profileUrl } from "../config/urls.ts";
 import { type Db, queryRows } from "../db/client.ts";
 import { peers, remoteActors } from "../db/schema/index.ts";
-import { actorUrl, profileUrl } from "../config/urls.ts";
 import type { RemoteActor } from "../social/remote-actors.ts";
 import type { Thing } from "./things.ts";
 

@@ -34,8 +34,12 @@ export interface ThingView extends Thing {
   owner: { id: number | null; username: string; displayName: string };
   /** The current period ("YYYY-MM") the count below refers to. */
   period: string;
+  /** Active flattrs, incoming ones from users of peers included. */
   flattrsThisPeriod: number;
   flattrsAllTime: number;
+  /** Of those, incoming flattrs from users of other servers. */
+  remoteFlattrsThisPeriod: number;
+  remoteFlattrsAllTime: number;
 }
 
 // Control characters other than tab/newline/carriage return have no business in a title or
@@ -209,11 +213,23 @@ export async function getThing(
     db,
     sql`select username, display_name from users where id = ${row.ownerId}`,
   );
-  const [counts] = await queryRows<{ this_period: string; all_time: string }>(
+  // Incoming flattrs count in the payer's period (src/flattr/incoming.ts).
+  const [counts] = await queryRows<{
+    this_period: string;
+    all_time: string;
+    remote_this_period: string;
+    remote_all_time: string;
+  }>(
     db,
     sql`select count(*) filter (where period = ${period})::text as this_period,
-               count(*)::text as all_time
-        from flattrs where thing_id = ${thingId} and withdrawn_at is null`,
+               count(*)::text as all_time,
+               count(*) filter (where remote and period = ${period})::text as remote_this_period,
+               count(*) filter (where remote)::text as remote_all_time
+        from (select period, false as remote from flattrs
+              where thing_id = ${thingId} and withdrawn_at is null
+              union all
+              select period, true from incoming_flattrs
+              where thing_id = ${thingId} and withdrawn_at is null) x`,
   );
   return {
     ...toThing(row),
@@ -225,5 +241,7 @@ export async function getThing(
     period,
     flattrsThisPeriod: Number(counts?.this_period ?? 0),
     flattrsAllTime: Number(counts?.all_time ?? 0),
+    remoteFlattrsThisPeriod: Number(counts?.remote_this_period ?? 0),
+    remoteFlattrsAllTime: Number(counts?.remote_all_time ?? 0),
   };
 }

@@ -2,6 +2,7 @@ import type { AccountErrorCode } from "../accounts/errors.ts";
 import type { OAuthErrorCode } from "../accounts/oauth/errors.ts";
 import type { Config } from "../config/config.ts";
 import type { FlattrErrorCode } from "../flattr/errors.ts";
+import type { LinkErrorCode } from "../flattr/linked-actors.ts";
 import type { ResolveErrorCode } from "../flattr/resolve-errors.ts";
 import type { DepositErrorCode } from "../ledger/index.ts";
 import type { PeerAdminErrorCode } from "../peers/peers-errors.ts";
@@ -17,7 +18,8 @@ export type DomainErrorCode =
   | FollowErrorCode
   | OAuthErrorCode
   | ResolveErrorCode
-  | PeerAdminErrorCode;
+  | PeerAdminErrorCode
+  | LinkErrorCode;
 
 export type ClientErrorStatus = 400 | 403 | 404 | 409 | 410 | 422 | 424 | 429;
 
@@ -86,6 +88,8 @@ const STATUS: { readonly [C in DomainErrorCode]: ClientErrorStatus } = {
   // peers admin (domain_blocked above)
   invalid_host: 422,
   own_server: 422,
+  // linked remote accounts
+  actor_linked_elsewhere: 409,
 };
 
 /** The HTTP status of a domain refusal's code (422 for a code this table does not know). */

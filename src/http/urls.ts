@@ -30,6 +30,10 @@ export const headerImageUrl = (config: Config) => absolute(config, HEADER_IMAGE_
 export const streamingUrl = (config: Config) =>
   absolute(config, "/").replace(/^http/, "ws").replace(/\/$/, "");
 
+/** A flattr's `Like` activity (`/flattrs/<like_id>`, the random flattrs.like_id). */
+export const likePath = (likeId: string) => `/flattrs/${encodeURIComponent(likeId)}`;
+export const likeUrl = (config: Config, likeId: string) => absolute(config, likePath(likeId));
+
 /** A thing's page (`/things/42`). */
 export const thingPath = (thingId: number) => `/things/${thingId}`;
 export const thingUrl = (config: Config, thingId: number) => absolute(config, thingPath(thingId));

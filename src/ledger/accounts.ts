@@ -99,12 +99,20 @@ export function mayGoNegativeSql(account: SQL): SQL {
   return sql`(${account} in (${literal(DEPOSITS)}, ${literal(PAYOUTS)}) or ${account} like ${literal(`${CLEARING_PREFIX}%`)})`;
 }
 
+/** clearingAccount() of a host expression (lowercase host[:port], as peers store it). */
+export function clearingAccountSql(host: SQL): SQL {
+  return sql`(${literal(CLEARING_PREFIX)} || (${host}))`;
+}
+
 /**
- * The account a flattr's share is credited to, by the kind of the thing's owner. Only local
- * creators exist today; remote creators (clearing:<peer>) and unclaimed ones (pledges) plug in
- * here. An unknown kind yields NULL, which the postings' NOT NULL refuses: the batch fails loudly
- * instead of paying the wrong account.
+ * The account a flattr's share is credited to: a local creator's earnings; for a remote creator,
+ * by the route the close froze for it (src/settlement/close.ts): `peer` → clearing:<peer host>,
+ * `unclaimed` → pledges. An unknown kind or a remote creator without a route yields NULL, which
+ * the postings' NOT NULL refuses: the batch fails loudly instead of paying the wrong account.
  */
-export function creatorAccountSql(ownerKind: SQL, ownerId: SQL): SQL {
-  return sql`(case ${ownerKind} when 'local' then ${earningsAccountSql(ownerId)} end)`;
+export function creatorAccountSql(ownerKind: SQL, ownerId: SQL, route: SQL, peerHost: SQL): SQL {
+  return sql`(case when ${ownerKind} = 'local' then ${earningsAccountSql(ownerId)}
+                   when ${ownerKind} = 'remote' and ${route} = 'peer' then ${clearingAccountSql(peerHost)}
+                   when ${ownerKind} = 'remote' and ${route} = 'unclaimed' then ${literal(PLEDGES)}
+              end)`;
 }

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { type Db, queryRows } from "../db/client.ts";
-import { mayGoNegativeSql } from "./accounts.ts";
+import { accountSql, clearingAccountSql, mayGoNegativeSql, PLEDGES } from "./accounts.ts";
 
 export interface LedgerViolation {
   rule:
@@ -13,9 +13,21 @@ export interface LedgerViolation {
     | "account_flag"
     | "reversal_mismatch"
     | "reversal_kind"
-    | "currency_total";
+    | "currency_total"
+    | "clearing_records"
+    | "pledges_records";
   message: string;
 }
+
+/**
+ * A remote share (remote_shares, written by the close) counts while its close entry
+ * close:<period>:<payer> stands: a reversal of that entry takes the money back out of
+ * clearing/pledges, and with it the share. (The settlement issue's own entries move shares out of
+ * `open` as they move the money.)
+ */
+const closeEntryStands = sql`not exists (
+  select 1 from ledger_entries e join ledger_entries r on r.reverses_entry_id = e.id
+  where e.idempotency_key = 'close:' || s.period || ':' || s.payer_id::text)`;
 
 /** Rows per rule at most, so a badly broken ledger still gives a readable report. */
 const LIMIT = 1000;
@@ -112,6 +124,40 @@ const RULES: { rule: LedgerViolation["rule"]; query: SQL; message: (r: Row) => s
       select currency, sum(balance)::text as s from ledger_balances
       group by currency having sum(balance) <> 0`,
     message: (r) => `stored balances in ${r.currency} sum to ${r.s}, not zero`,
+  },
+  {
+    rule: "clearing_records",
+    query: sql`
+      with recorded as (
+        select ${clearingAccountSql(sql`s.peer_host`)} as account, s.currency, sum(s.amount) as s
+        from remote_shares s
+        where s.route = 'peer' and s.state = 'open' and ${closeEntryStands}
+        group by 1, 2),
+      posted as (
+        select account, currency, balance as s from ledger_balances
+        where account like ${clearingAccountSql(sql`'%'`)})
+      select coalesce(p.account, r.account) as account, coalesce(p.currency, r.currency) as currency,
+             coalesce(p.s, 0)::text as balance, coalesce(r.s, 0)::text as recorded
+      from posted p full join recorded r on r.account = p.account and r.currency = p.currency
+      where coalesce(p.s, 0) <> coalesce(r.s, 0)`,
+    message: (r) =>
+      `${r.account} (${r.currency}): balance ${r.balance} but its open peer shares (remote_shares) sum to ${r.recorded}`,
+  },
+  {
+    rule: "pledges_records",
+    query: sql`
+      with recorded as (
+        select s.currency, sum(s.amount) as s from remote_shares s
+        where s.route = 'unclaimed' and s.state = 'open' and ${closeEntryStands}
+        group by 1),
+      posted as (
+        select currency, balance as s from ledger_balances where account = ${accountSql(PLEDGES)})
+      select coalesce(p.currency, r.currency) as currency,
+             coalesce(p.s, 0)::text as balance, coalesce(r.s, 0)::text as recorded
+      from posted p full join recorded r on r.currency = p.currency
+      where coalesce(p.s, 0) <> coalesce(r.s, 0)`,
+    message: (r) =>
+      `${PLEDGES} (${r.currency}): balance ${r.balance} but its open unclaimed shares (remote_shares) sum to ${r.recorded}`,
   },
 ];
 

@@ -193,17 +193,47 @@ export async function closePeriod(
 async function seal(db: Db, clock: Clock, period: Period): Promise<boolean> {
   return db.transaction(async (tx) => {
     await lockPeriodExclusive(tx, period);
-    await tx.execute(
+    const sealed = await queryRows(
+      tx,
       sql`insert into closed_periods (period, started_at)
           values (${period}::text, ${clock.now().toISOString()}::timestamptz)
-          on conflict (period) do nothing`,
+          on conflict (period) do nothing
+          returning period`,
     );
+    // Frozen with the seal, in its transaction: a rerun finds them (or the seal rolled back).
+    if (sealed.length > 0) await freezeRoutes(tx, clock, period);
     const [row] = await queryRows<{ closed: boolean }>(
       tx,
       sql`select closed_at is not null as closed from closed_periods where period = ${period}::text`,
     );
     return row?.closed === true;
   });
+}
+
+/**
+ * Freezes the route of every remote creator with active flattrs in P (docs/adr/0010): `peer`
+ * with its host when its server speaks our protocol in our currency (peers.speaks_flattr) now,
+ * else `unclaimed`. The batches read only close_routes, so the period's shares of one creator all
+ * take the same route, whatever the peers table says later. Runs under the exclusive period
+ * lock, after which no flattr of P changes.
+ */
+async function freezeRoutes(tx: Db, clock: Clock, period: Period): Promise<void> {
+  await tx.execute(
+    sql`insert into close_routes (period, remote_actor_id, route, peer_host, frozen_at)
+        select ${period}::text, a.id,
+               case when p.speaks_flattr then 'peer' else 'unclaimed' end,
+               case when p.speaks_flattr then a.host end,
+               ${clock.now().toISOString()}::timestamptz
+        from remote_actors a
+        left join peers p on p.host = a.host
+        where a.id in (
+          select t.remote_owner_id from things t
+          where t.remote_owner_id is not null
+            and exists (select 1 from flattrs f
+                        where f.thing_id = t.id and f.period = ${period}::text
+                          and f.withdrawn_at is null))
+        on conflict (period, remote_actor_id) do nothing`,
+  );
 }
 
 /** Totals over every payer processed for P so far. */
@@ -274,17 +304,24 @@ async function closeBatch(
           returning user_id, amount, fee, flattrs
         ),
         ranked as (
-          select f.payer_id, t.owner_kind, t.owner_id, c.amount - c.fee as net, c.flattrs as n,
+          select f.payer_id, f.id, f.like_id, t.owner_kind, t.owner_id, t.remote_owner_id,
+                 r.route, r.peer_host, c.amount - c.fee as net, c.flattrs as n,
                  row_number() over (partition by f.payer_id order by f.id) as rank
           from claimed c
           join flattrs f on f.payer_id = c.user_id and ${inBatch}
           join things t on t.id = f.thing_id
+          -- Remote creators' routes, frozen at the seal: never today's peers table.
+          left join close_routes r on r.period = ${P} and r.remote_actor_id = t.remote_owner_id
           where c.amount > 0
         ),
+        valued as (
+          select ranked.*, ${shareSql(sql`net`, sql`n`, sql`rank`)} as share from ranked
+        ),
         lines as (
-          select payer_id, ${creatorAccountSql(sql`owner_kind`, sql`owner_id`)} as account,
-                 sum(${shareSql(sql`net`, sql`n`, sql`rank`)})::int8 as amount
-          from ranked group by 1, 2
+          select payer_id,
+                 ${creatorAccountSql(sql`owner_kind`, sql`owner_id`, sql`route`, sql`peer_host`)} as account,
+                 sum(share)::int8 as amount
+          from valued group by 1, 2
           union all
           select user_id, ${accountSql(FEES)}, fee from claimed where fee > 0
           union all
@@ -318,6 +355,20 @@ async function closeBatch(
           from entries e join lines l on l.payer_id = e.payer_id
           where l.amount <> 0
           returning amount
+        ),
+        -- Each remote creator's share of each payer, with its Likes: what the settlement issue
+        -- summarises for peers and holds for unclaimed creators. Their sum per route is exactly
+        -- the clearing:<host> / pledges postings above (ledger check proves it).
+        shares as (
+          insert into remote_shares (period, remote_actor_id, payer_id, amount, currency, flattrs,
+                                     like_ids, route, peer_host)
+          select ${P}, v.remote_owner_id, v.payer_id, sum(v.share)::int8, ${cur}, count(*)::int4,
+                 array_agg(v.like_id order by v.id), v.route, v.peer_host
+          from valued v join entries e on e.payer_id = v.payer_id
+          where v.owner_kind = 'remote'
+          group by v.remote_owner_id, v.payer_id, v.route, v.peer_host
+          having sum(v.share) > 0
+          returning amount
         )
         select (select count(*) from claimed)::text as users,
                (select count(*) from claimed where amount > 0)::text as payers,
@@ -326,7 +377,8 @@ async function closeBatch(
                (select coalesce(sum(amount), 0) from claimed)::text as amount,
                (select coalesce(sum(fee), 0) from claimed)::text as fees,
                (select count(*) from entries)::text as entries,
-               (select count(*) from postings)::text as postings`,
+               (select count(*) from postings)::text as postings,
+               (select count(*) from shares)::text as shares`,
   );
   const stats = toStats(row);
   if (Number(row?.entries ?? 0) !== stats.payers) {

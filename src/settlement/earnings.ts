@@ -12,8 +12,13 @@ export interface ThingEarnings {
   kind: string;
   title: string;
   url: string;
-  /** Active flattrs of the thing in the period (every payer, also those who paid nothing). */
+  /**
+   * Active flattrs of the thing in the period (every payer, also those who paid nothing),
+   * incoming flattrs from users of peers (in their payer's period) included.
+   */
   flattrs: number;
+  /** Of `flattrs`, the incoming ones: their money comes with the peer's settlement, not here. */
+  remoteFlattrs: number;
   /** Minor units: final shares of processed payers, projected shares of the others. */
   amount: bigint;
 }
@@ -27,6 +32,8 @@ export interface Earnings {
   currency: string;
   total: bigint;
   flattrs: number;
+  /** Of `flattrs`, incoming flattrs from users of peers. */
+  remoteFlattrs: number;
   /** By amount (highest first), then thing id. */
   things: ThingEarnings[];
   /**
@@ -42,6 +49,7 @@ export interface MonthEarnings {
   final: boolean;
   total: bigint;
   flattrs: number;
+  remoteFlattrs: number;
   posted: bigint;
 }
 
@@ -111,6 +119,68 @@ async function earningsRows(db: Db, config: Config, userId: number, periods: rea
   );
 }
 
+/**
+ * Per (period, thing): the user's things' active incoming flattrs (src/flattr/incoming.ts), by
+ * the payer's period. Counted, not valued: the payer's instance values and pays them.
+ */
+async function incomingRows(db: Db, userId: number, periods: readonly Period[]) {
+  return queryRows<{
+    period: string;
+    thing_id: string;
+    kind: string;
+    title: string;
+    url: string;
+    flattrs: string;
+  }>(
+    db,
+    sql`select i.period, i.thing_id::text, t.kind, t.title, t.url, count(*)::text as flattrs
+        from incoming_flattrs i join things t on t.id = i.thing_id
+        where t.owner_kind = 'local' and t.owner_id = ${userId}::int8
+          and i.period in (${periodList(periods)}) and i.withdrawn_at is null
+        group by i.period, i.thing_id, t.kind, t.title, t.url`,
+  );
+}
+
+/** Local rows and incoming counts of the same (period, thing) as one. */
+async function thingRows(db: Db, config: Config, userId: number, periods: readonly Period[]) {
+  const [local, incoming] = await Promise.all([
+    earningsRows(db, config, userId, periods),
+    incomingRows(db, userId, periods),
+  ]);
+  const rows = new Map<string, { period: string } & ThingEarnings>();
+  const key = (period: string, thingId: string) => `${period} ${thingId}`;
+  for (const r of local)
+    rows.set(key(r.period, r.thing_id), {
+      period: r.period,
+      thingId: Number(r.thing_id),
+      kind: r.kind,
+      title: r.title,
+      url: r.url,
+      flattrs: Number(r.flattrs),
+      remoteFlattrs: 0,
+      amount: BigInt(r.amount),
+    });
+  for (const r of incoming) {
+    const n = Number(r.flattrs);
+    const row = rows.get(key(r.period, r.thing_id));
+    if (row) {
+      row.flattrs += n;
+      row.remoteFlattrs += n;
+    } else
+      rows.set(key(r.period, r.thing_id), {
+        period: r.period,
+        thingId: Number(r.thing_id),
+        kind: r.kind,
+        title: r.title,
+        url: r.url,
+        flattrs: n,
+        remoteFlattrs: n,
+        amount: 0n,
+      });
+  }
+  return [...rows.values()];
+}
+
 async function periodStates(db: Db, config: Config, userId: number, periods: readonly Period[]) {
   const rows = await queryRows<{ period: string; status: PeriodStatus; posted: string }>(
     db,
@@ -138,19 +208,12 @@ export async function earnings(
 ): Promise<Earnings> {
   checkPeriods([period]);
   const [rows, states] = await Promise.all([
-    earningsRows(db, config, userId, [period]),
+    thingRows(db, config, userId, [period]),
     periodStates(db, config, userId, [period]),
   ]);
   const state = states.get(period) ?? { status: "open" as const, posted: 0n };
   const things = rows
-    .map((r) => ({
-      thingId: Number(r.thing_id),
-      kind: r.kind,
-      title: r.title,
-      url: r.url,
-      flattrs: Number(r.flattrs),
-      amount: BigInt(r.amount),
-    }))
+    .map(({ period: _, ...t }) => t)
     .sort((a, b) => (a.amount === b.amount ? a.thingId - b.thingId : a.amount > b.amount ? -1 : 1));
   return {
     period,
@@ -159,6 +222,7 @@ export async function earnings(
     currency: config.currency,
     total: things.reduce((s, t) => s + t.amount, 0n),
     flattrs: things.reduce((s, t) => s + t.flattrs, 0),
+    remoteFlattrs: things.reduce((s, t) => s + t.remoteFlattrs, 0),
     things,
     posted: state.posted,
   };
@@ -174,29 +238,84 @@ export async function earningsByMonth(
   checkPeriods(months);
   if (months.length === 0) return { currency: config.currency, months: [] };
   const [rows, states] = await Promise.all([
-    earningsRows(db, config, userId, months),
+    thingRows(db, config, userId, months),
     periodStates(db, config, userId, months),
   ]);
-  const sums = new Map<string, { total: bigint; flattrs: number }>();
+  const sums = new Map<string, { total: bigint; flattrs: number; remoteFlattrs: number }>();
   for (const r of rows) {
-    const s = sums.get(r.period) ?? { total: 0n, flattrs: 0 };
-    s.total += BigInt(r.amount);
-    s.flattrs += Number(r.flattrs);
+    const s = sums.get(r.period) ?? { total: 0n, flattrs: 0, remoteFlattrs: 0 };
+    s.total += r.amount;
+    s.flattrs += r.flattrs;
+    s.remoteFlattrs += r.remoteFlattrs;
     sums.set(r.period, s);
   }
   return {
     currency: config.currency,
     months: months.map((period) => {
       const state = states.get(period) ?? { status: "open" as const, posted: 0n };
-      const s = sums.get(period) ?? { total: 0n, flattrs: 0 };
+      const s = sums.get(period) ?? { total: 0n, flattrs: 0, remoteFlattrs: 0 };
       return {
         period,
         status: state.status,
         final: state.status === "closed",
         total: s.total,
         flattrs: s.flattrs,
+        remoteFlattrs: s.remoteFlattrs,
         posted: state.posted,
       };
     }),
   };
+}
+
+/** An incoming flattr of one of a creator's things, for "who flattred" lists. */
+export interface IncomingFlattrer {
+  thingId: number;
+  title: string;
+  /** user@host, or the actor id when the handle is unknown. */
+  handle: string;
+  name: string;
+  /** Their profile on their own server. */
+  url: string;
+  /** Their server (a peer). */
+  host: string;
+  receivedAt: Date;
+}
+
+/** Who flattred the user's things from other servers in a period (active ones, newest first). */
+export async function incomingFlattrers(
+  db: Db,
+  userId: number,
+  period: Period,
+): Promise<IncomingFlattrer[]> {
+  checkPeriods([period]);
+  const rows = await queryRows<{
+    thing_id: string;
+    title: string;
+    handle: string | null;
+    name: string;
+    uri: string;
+    url: string | null;
+    host: string;
+    received_at: string | Date;
+  }>(
+    db,
+    sql`select i.thing_id::text, t.title, a.handle, a.name, a.uri, a.url, i.peer_host as host,
+               i.received_at
+        from incoming_flattrs i
+        join things t on t.id = i.thing_id
+        join remote_actors a on a.id = i.remote_actor_id
+        where t.owner_kind = 'local' and t.owner_id = ${userId}::int8
+          and i.period = ${period}::text and i.withdrawn_at is null
+        order by i.received_at desc, i.id desc
+        limit 500`,
+  );
+  return rows.map((r) => ({
+    thingId: Number(r.thing_id),
+    title: r.title,
+    handle: r.handle ?? r.uri,
+    name: r.name,
+    url: r.url ?? r.uri,
+    host: r.host,
+    receivedAt: new Date(r.received_at),
+  }));
 }

@@ -1,15 +1,26 @@
-import { eq, inArray } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Clock } from "../config/clock.ts";
 import type { Config } from "../config/config.ts";
-import type { Db } from "../db/client.ts";
-import { things, users } from "../db/schema/index.ts";
+import { type Db, queryRows } from "../db/client.ts";
 import { currentPeriod } from "../flattr/current-period.ts";
 import type { Period } from "../periods/period.ts";
 import { type FlattrValue, type FlattrValues, flattrValues } from "./values.ts";
 
+/**
+ * Where a flattr's share goes: a creator here (earnings), on a peer (clearing:<host>, paid through
+ * the peer's settlement) or elsewhere (unclaimed: held in pledges until the creator claims it).
+ */
+export type CreatorKind = "local" | "peer" | "unclaimed";
+
 export interface MyFlattr extends FlattrValue {
   kind: string;
-  owner: { id: number; username: string; displayName: string };
+  /** A local owner has an id and a username; a remote one a handle (user@host) as username. */
+  owner: { id: number | null; username: string; displayName: string; url: string | null };
+  /**
+   * The route of the share: frozen by the close's seal once the period is sealed, else as the
+   * peers table says now (it may still change until the seal).
+   */
+  creator: { kind: CreatorKind; host: string | null; frozen: boolean };
 }
 
 export interface MyFlattrs extends Omit<FlattrValues, "flattrs"> {
@@ -30,6 +41,23 @@ export function myFlattrs(
   return periodFlattrs(db, config, userId, period);
 }
 
+interface OwnerRow extends Record<string, unknown> {
+  id: string;
+  kind: string;
+  owner_kind: string;
+  owner_id: string | null;
+  username: string | null;
+  display_name: string | null;
+  remote_uri: string | null;
+  remote_handle: string | null;
+  remote_name: string | null;
+  remote_url: string | null;
+  route: string | null;
+  route_host: string | null;
+  peer_now: boolean | null;
+  remote_host: string | null;
+}
+
 /** myFlattrs for an explicit period (no clock needed). */
 export async function periodFlattrs(
   db: Db,
@@ -42,31 +70,54 @@ export async function periodFlattrs(
   const rows =
     ids.length === 0
       ? []
-      : await db
-          .select({
-            id: things.id,
-            kind: things.kind,
-            ownerId: users.id,
-            username: users.username,
-            displayName: users.displayName,
-          })
-          .from(things)
-          .innerJoin(users, eq(users.id, things.ownerId))
-          .where(inArray(things.id, ids));
-  const byId = new Map(rows.map((r) => [r.id, r]));
+      : await queryRows<OwnerRow>(
+          db,
+          sql`select t.id::text, t.kind, t.owner_kind, t.owner_id::text, u.username,
+                     u.display_name, a.uri as remote_uri, a.handle as remote_handle,
+                     a.name as remote_name, a.url as remote_url, a.host as remote_host,
+                     r.route, r.peer_host as route_host, p.speaks_flattr as peer_now
+              from things t
+              left join users u on u.id = t.owner_id
+              left join remote_actors a on a.id = t.remote_owner_id
+              left join close_routes r on r.period = ${period}::text and r.remote_actor_id = a.id
+              left join peers p on p.host = a.host
+              where t.id in (select json_array_elements_text(${JSON.stringify(ids)}::json)::int8)`,
+        );
+  const byId = new Map(rows.map((r) => [Number(r.id), r]));
   return {
     ...values,
     flattrs: values.flattrs.map((f) => {
       const t = byId.get(f.thingId);
-      return {
-        ...f,
-        kind: t?.kind ?? "page",
-        owner: {
-          id: t?.ownerId ?? 0,
-          username: t?.username ?? "",
-          displayName: t?.displayName ?? "",
-        },
-      };
+      return { ...f, kind: t?.kind ?? "page", owner: ownerOf(t), creator: creatorOf(t) };
     }),
   };
+}
+
+function ownerOf(t: OwnerRow | undefined): MyFlattr["owner"] {
+  if (t?.owner_kind === "remote")
+    return {
+      id: null,
+      username: t.remote_handle ?? t.remote_uri ?? "",
+      displayName: t.remote_name ?? "",
+      url: t.remote_url ?? t.remote_uri,
+    };
+  return {
+    id: t?.owner_id ? Number(t.owner_id) : 0,
+    username: t?.username ?? "",
+    displayName: t?.display_name ?? "",
+    url: null,
+  };
+}
+
+function creatorOf(t: OwnerRow | undefined): MyFlattr["creator"] {
+  if (t?.owner_kind !== "remote") return { kind: "local", host: null, frozen: false };
+  if (t.route !== null)
+    return {
+      kind: t.route === "peer" ? "peer" : "unclaimed",
+      host: t.route_host,
+      frozen: true,
+    };
+  return t.peer_now
+    ? { kind: "peer", host: t.remote_host, frozen: false }
+    : { kind: "unclaimed", host: null, frozen: false };
 }

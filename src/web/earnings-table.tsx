@@ -22,7 +22,15 @@ export function EarningsTable(props: { earnings: Earnings; testId: string }) {
               <td>
                 <a href={`/things/${t.thingId}`}>{t.title}</a>
               </td>
-              <td class="num">{t.flattrs}</td>
+              <td class="num">
+                {t.flattrs}
+                {t.remoteFlattrs > 0 && (
+                  <small class="muted" title="from users of other servers">
+                    {" "}
+                    ({t.remoteFlattrs} remote)
+                  </small>
+                )}
+              </td>
               <td class="num">
                 <Amount minor={t.amount} currency={e.currency} />
               </td>

@@ -287,15 +287,21 @@ describe("account names in SQL", () => {
           wallet: string;
           earnings: string;
           local: string;
+          peer: string;
+          unclaimed: string;
           other: string | null;
+          unrouted: string | null;
           user_id: string | null;
           is_wallet: boolean;
           negative: boolean;
         }>(
           database.db,
           sql`select ${walletAccountSql(i)} as wallet, ${earningsAccountSql(i)} as earnings,
-                     ${creatorAccountSql(sql`'local'`, i)} as local,
-                     ${creatorAccountSql(sql`'remote'`, i)} as other,
+                     ${creatorAccountSql(sql`'local'`, i, sql`null`, sql`null`)} as local,
+                     ${creatorAccountSql(sql`'remote'`, i, sql`'peer'`, sql`'b.example:8443'`)} as peer,
+                     ${creatorAccountSql(sql`'remote'`, i, sql`'unclaimed'`, sql`null`)} as unclaimed,
+                     ${creatorAccountSql(sql`'other'`, i, sql`'peer'`, sql`'b.example'`)} as other,
+                     ${creatorAccountSql(sql`'remote'`, i, sql`null`, sql`null`)} as unrouted,
                      ${accountUserIdSql(n)}::text as user_id,
                      ${isWalletAccountSql(n)} as is_wallet,
                      ${mayGoNegativeSql(n)} as negative`,
@@ -303,7 +309,10 @@ describe("account names in SQL", () => {
         expect(row!.wallet).toBe(walletAccount(id));
         expect(row!.earnings).toBe(earningsAccount(id));
         expect(row!.local).toBe(earningsAccount(id));
+        expect(row!.peer).toBe(clearingAccount("b.example:8443"));
+        expect(row!.unclaimed).toBe(PLEDGES);
         expect(row!.other).toBeNull();
+        expect(row!.unrouted).toBeNull();
         // accountUserId() answers a Number; compare the exact digits it accepted.
         const want = accountUserId(name) === null ? null : name.slice(name.indexOf(":") + 1);
         expect(row!.user_id).toBe(want);

@@ -3,6 +3,7 @@ import { ACCOUNT_ERROR_CODES } from "../../src/accounts/errors.ts";
 import { OAUTH_ERROR_CODES } from "../../src/accounts/oauth/errors.ts";
 import { testConfig } from "../../src/config/config.ts";
 import { FLATTR_ERROR_CODES } from "../../src/flattr/errors.ts";
+import { LINK_ERROR_CODES } from "../../src/flattr/linked-actors.ts";
 import { RESOLVE_ERROR_CODES } from "../../src/flattr/resolve-errors.ts";
 import { errorStatus, retryAfterSeconds } from "../../src/http/error-status.ts";
 import { DEPOSIT_ERROR_CODES } from "../../src/ledger/index.ts";
@@ -20,6 +21,7 @@ const ALL = {
   oauth: OAUTH_ERROR_CODES,
   resolve: RESOLVE_ERROR_CODES,
   peers: PEER_ADMIN_ERROR_CODES,
+  links: LINK_ERROR_CODES,
 };
 
 describe("domain error code → HTTP status", () => {

@@ -42,8 +42,31 @@ BEGIN
 END;
 $$;
 --> statement-breakpoint
+-- The link lock of a user: flattr_thing holds it SHARED while it checks linked_actors for a
+-- flattr of a remote thing, linkRemoteActor (src/flattr/linked-actors.ts) EXCLUSIVE while it
+-- links an account and withdraws the user's flattrs of it. Either the flattr commits first and
+-- the link's withdrawal (a later statement, fresh snapshot) sees it, or the flattr waits for the
+-- link and its check sees the link: an own flattr never slips between the two. One definition
+-- of the key for both sides; its class "flnk" never meets the period locks' "fper".
+CREATE FUNCTION flattr_link_lock(p_user int8, p_exclusive boolean)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+BEGIN
+  IF p_exclusive THEN
+    PERFORM pg_advisory_xact_lock(x'666c6e6b'::int4, (p_user % 2147483647)::int4);
+  ELSE
+    PERFORM pg_advisory_xact_lock_shared(x'666c6e6b'::int4, (p_user % 2147483647)::int4);
+  END IF;
+END;
+$$;
+--> statement-breakpoint
 -- Outcomes: ok, thing_not_found, own_thing, period_being_closed, period_closed, no_budget,
 -- already_flattred, rate_limited, period_limit. On ok the flattr_* columns are the new row.
+-- A flattr of a remote thing also writes its typed outbox event (outbox_events, kind like) in
+-- the same statement, so the relay sends its `Like` exactly if the flattr commits, and batched
+-- flattrs (flattr_request in a batch) keep their one commit (docs/adr/0009).
 CREATE FUNCTION flattr_thing(
   p_payer int8,
   p_thing int8,
@@ -69,6 +92,7 @@ AS $$
 DECLARE
   v_owner_kind text;
   v_owner_id int8;
+  v_remote_owner int8;
   v_currency text;
   v_same int8;
   v_recent int8;
@@ -80,7 +104,7 @@ BEGIN
       USING ERRCODE = 'invalid_transaction_state';
   END IF;
 
-  SELECT t.owner_kind, t.owner_id INTO v_owner_kind, v_owner_id
+  SELECT t.owner_kind, t.owner_id, t.remote_owner_id INTO v_owner_kind, v_owner_id, v_remote_owner
   FROM things t WHERE t.id = p_thing;
   IF NOT FOUND THEN
     outcome := 'thing_not_found';
@@ -89,6 +113,18 @@ BEGIN
   IF v_owner_kind = 'local' AND v_owner_id = p_payer THEN
     outcome := 'own_thing';
     RETURN;
+  END IF;
+  IF v_owner_kind = 'remote' THEN
+    -- A remote account the payer linked to themselves (a verified claim) is their own. The link
+    -- lock comes before the period lock here and in linkRemoteActor, so the two never wait for
+    -- each other in opposite orders behind a close queued on the period.
+    PERFORM flattr_link_lock(p_payer, false);
+    PERFORM 1 FROM linked_actors l
+    WHERE l.remote_actor_id = v_remote_owner AND l.user_id = p_payer;
+    IF FOUND THEN
+      outcome := 'own_thing';
+      RETURN;
+    END IF;
   END IF;
 
   outcome := flattr_period_gate(p_lock_class, p_period_key, p_period);
@@ -132,6 +168,11 @@ BEGIN
   RETURNING f.id, f.thing_id, f.payer_id, f.period, f.created_at
   INTO flattr_id, flattr_thing_id, flattr_payer_id, flattr_period, flattr_created_at;
   outcome := CASE WHEN FOUND THEN 'ok' ELSE 'already_flattred' END;
+  IF outcome = 'ok' AND v_owner_kind = 'remote' THEN
+    INSERT INTO outbox_events (kind, flattr_id) VALUES ('like', flattr_id);
+    -- Wakes the relay when this transaction commits (several in one transaction are one).
+    PERFORM pg_notify('fediflattr_outbox_events', '');
+  END IF;
 END;
 $$;
 --> statement-breakpoint
@@ -197,7 +238,8 @@ $$;
 --> statement-breakpoint
 
 -- Outcomes: ok, thing_not_found, period_being_closed, period_closed, not_flattred. On ok the
--- flattr_* columns are the withdrawn row.
+-- flattr_* columns are the withdrawn row. Withdrawing a flattr of a remote thing writes its
+-- outbox event (kind undo) in the same statement, as flattr_thing does for the `Like`.
 CREATE FUNCTION unflattr_thing(
   p_payer int8,
   p_thing int8,
@@ -216,6 +258,8 @@ LANGUAGE plpgsql
 VOLATILE
 SET enable_seqscan = off
 AS $$
+DECLARE
+  v_owner_kind text;
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'unflattr_thing must run in READ COMMITTED (ADR 0002), not %',
@@ -223,7 +267,7 @@ BEGIN
       USING ERRCODE = 'invalid_transaction_state';
   END IF;
 
-  PERFORM 1 FROM things t WHERE t.id = p_thing;
+  SELECT t.owner_kind INTO v_owner_kind FROM things t WHERE t.id = p_thing;
   IF NOT FOUND THEN
     outcome := 'thing_not_found';
     RETURN;
@@ -234,11 +278,15 @@ BEGIN
     RETURN;
   END IF;
 
-  UPDATE flattrs AS f SET withdrawn_at = p_now
+  UPDATE flattrs AS f SET withdrawn_at = p_now, withdrawn_reason = 'unflattr'
   WHERE f.thing_id = p_thing AND f.payer_id = p_payer AND f.period = p_period
     AND f.withdrawn_at IS NULL
   RETURNING f.id, f.thing_id, f.payer_id, f.period, f.created_at
   INTO flattr_id, flattr_thing_id, flattr_payer_id, flattr_period, flattr_created_at;
   outcome := CASE WHEN FOUND THEN 'ok' ELSE 'not_flattred' END;
+  IF outcome = 'ok' AND v_owner_kind = 'remote' THEN
+    INSERT INTO outbox_events (kind, flattr_id) VALUES ('undo', flattr_id);
+    PERFORM pg_notify('fediflattr_outbox_events', '');
+  END IF;
 END;
 $$;

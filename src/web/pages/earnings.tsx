@@ -6,6 +6,8 @@ import {
   type Earnings,
   earnings,
   earningsByMonth,
+  type IncomingFlattrer,
+  incomingFlattrers,
   type MonthEarnings,
 } from "../../settlement/earnings.ts";
 import { BarChart } from "../bar-chart.tsx";
@@ -71,6 +73,31 @@ function MonthTable(props: { months: MonthEarnings[]; currency: string; current:
   );
 }
 
+/** Who flattred the creator's things from other servers: their money comes with that server's settlement. */
+function RemoteFlattrers(props: { flattrers: IncomingFlattrer[]; period: Period }) {
+  if (props.flattrers.length === 0) return null;
+  return (
+    <>
+      <h3>From other servers</h3>
+      <p class="muted">
+        These people flattred your things from their own Fediflattr servers. They count above; what
+        they are worth arrives when their server settles {periodLabel(props.period)} with this one.
+      </p>
+      <ul data-testid="remote-flattrers">
+        {props.flattrers.map((f) => (
+          <li>
+            <a href={f.url} rel="nofollow noopener noreferrer ugc">
+              {f.name ? `${f.name} (@${f.handle})` : `@${f.handle}`}
+            </a>{" "}
+            <small class="muted">remote, via {f.host}</small> flattred{" "}
+            <a href={`/things/${f.thingId}`}>{f.title}</a>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
 export function earningsRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -80,9 +107,10 @@ export function earningsRoutes(): Hono<AppEnv> {
     const now = currentPeriod(clock, config);
     const { period, problem } = periodFromQuery(c, now, "Earnings", "earnings");
     if (problem) return problem;
-    const [byMonth, selected] = await Promise.all([
+    const [byMonth, selected, remote] = await Promise.all([
       earningsByMonth(database.db, config, user.id, periodsEnding(now, 12)),
       earnings(database.db, config, user.id, period),
+      incomingFlattrers(database.db, user.id, period),
     ]);
     const cur = byMonth.currency;
     const bars = byMonth.months.map((m) => ({
@@ -127,6 +155,7 @@ export function earningsRoutes(): Hono<AppEnv> {
           </p>
         )}
         <EarningsTable earnings={selected} testId="things" />
+        <RemoteFlattrers flattrers={remote} period={period} />
         <h2>By month</h2>
         <MonthTable months={byMonth.months} currency={cur} current={now} />
       </>,

@@ -2,7 +2,6 @@ import { Hono } from "hono";
 import { getBudget } from "../../flattr/budget.ts";
 import { currentPeriod } from "../../flattr/current-period.ts";
 import type { AppEnv } from "../../http/env.ts";
-import { profilePath } from "../../http/urls.ts";
 import { formatFeeRate } from "../../money/fee.ts";
 import { type MyFlattrs, myFlattrs } from "../../settlement/my-flattrs.ts";
 import {
@@ -15,6 +14,7 @@ import {
   recentPeriods,
 } from "../money-ui.tsx";
 import { requireLogin, requireUser } from "../session.ts";
+import { CreatorLink, ShareRoute } from "../share-route.tsx";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
@@ -103,6 +103,7 @@ export function flattrsRoutes(): Hono<AppEnv> {
                   <tr>
                     <th>Thing</th>
                     <th>By</th>
+                    <th>Share goes</th>
                     <th class="num">{values.final ? "Paid" : "Projected"}</th>
                   </tr>
                 </thead>
@@ -113,7 +114,10 @@ export function flattrsRoutes(): Hono<AppEnv> {
                         <a href={`/things/${f.thingId}`}>{f.title}</a>
                       </td>
                       <td>
-                        <a href={profilePath(f.owner.username)}>@{f.owner.username}</a>
+                        <CreatorLink flattr={f} />
+                      </td>
+                      <td>
+                        <ShareRoute flattr={f} />
                       </td>
                       <td class="num">
                         <Amount minor={f.value} currency={cur} />
@@ -123,7 +127,7 @@ export function flattrsRoutes(): Hono<AppEnv> {
                 </tbody>
                 <tfoot>
                   <tr>
-                    <th colspan={2}>To creators</th>
+                    <th colspan={3}>To creators</th>
                     <th class="num">
                       <Amount minor={values.amount - values.fee} currency={cur} />
                     </th>

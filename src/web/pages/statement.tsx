@@ -7,6 +7,7 @@ import { EarningsTable } from "../earnings-table.tsx";
 import { Amount, moneyPage, parsePeriodParam, periodLabel, problemPage } from "../money-ui.tsx";
 import { movementLabel } from "../movement-label.ts";
 import { requireLogin, requireUser } from "../session.ts";
+import { ShareRoute } from "../share-route.tsx";
 
 const day = (d: Date, timeZone: string) =>
   d.toLocaleDateString("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
@@ -58,6 +59,9 @@ function PayerSection(props: { s: Statement; timeZone: string }) {
                     <a href={`/things/${f.thingId}`}>{f.title}</a>
                   </td>
                   <td>{f.owner.username && `@${f.owner.username}`}</td>
+                  <td>
+                    <ShareRoute flattr={f} />
+                  </td>
                   <td class="num">
                     <Amount minor={f.value} currency={cur} />
                   </td>
@@ -66,19 +70,19 @@ function PayerSection(props: { s: Statement; timeZone: string }) {
             </tbody>
             <tfoot>
               <tr>
-                <td colspan={2}>Given (min of budget and wallet)</td>
+                <td colspan={3}>Given (min of budget and wallet)</td>
                 <td class="num">
                   <Amount minor={p.spent} currency={cur} />
                 </td>
               </tr>
               <tr>
-                <td colspan={2}>Instance fee</td>
+                <td colspan={3}>Instance fee</td>
                 <td class="num">
                   <Amount minor={p.fee} currency={cur} />
                 </td>
               </tr>
               <tr>
-                <th colspan={2}>To creators</th>
+                <th colspan={3}>To creators</th>
                 <th class="num">
                   <Amount minor={p.toCreators} currency={cur} />
                 </th>

@@ -84,6 +84,12 @@ function FlattrBox(props: { thing: ThingView; viewer: Viewer; csrfToken: string 
   }
 }
 
+/** How many of a count are incoming flattrs from users of other servers (remote flattrers). */
+function FromOtherServers(props: { n: number }) {
+  if (props.n === 0) return null;
+  return <small class="muted"> ({props.n} from other servers)</small>;
+}
+
 async function thingPage(
   c: Context<AppEnv>,
   thing: ThingView,
@@ -127,9 +133,13 @@ async function thingPage(
         <dt>This month</dt>
         <dd data-testid="flattrs-this-month">
           {plural(thing.flattrsThisPeriod, "flattr")} in {periodLabel(thing.period)}
+          <FromOtherServers n={thing.remoteFlattrsThisPeriod} />
         </dd>
         <dt>All time</dt>
-        <dd data-testid="flattrs-all-time">{plural(thing.flattrsAllTime, "flattr")}</dd>
+        <dd data-testid="flattrs-all-time">
+          {plural(thing.flattrsAllTime, "flattr")}
+          <FromOtherServers n={thing.remoteFlattrsAllTime} />
+        </dd>
       </dl>
       {thing.description && <p class="bio">{thing.description}</p>}
       <FlattrBox thing={thing} viewer={viewer} csrfToken={c.var.csrfToken} />

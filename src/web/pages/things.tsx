@@ -110,7 +110,15 @@ export function thingsRoutes(): Hono<AppEnv> {
                       <a href={thingPath(t.id)}>{t.title}</a>
                       {t.kind === "profile" && <span class="muted"> (your profile)</span>}
                     </td>
-                    <td class="num">{t.flattrsThisPeriod}</td>
+                    <td class="num">
+                      {t.flattrsThisPeriod}
+                      {t.remoteFlattrsThisPeriod > 0 && (
+                        <small class="muted" title="from users of other servers">
+                          {" "}
+                          ({t.remoteFlattrsThisPeriod} remote)
+                        </small>
+                      )}
+                    </td>
                     <td class="num">{t.flattrsAllTime}</td>
                   </tr>
                 ))}

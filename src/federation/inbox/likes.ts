@@ -1,0 +1,139 @@
+import type { DocumentLoader, InboxContext } from "@fedify/fedify";
+import { isActor, Like, type Undo } from "@fedify/vocab";
+import { getLogger } from "@logtape/logtape";
+import { receiveFlattr, recordFavourite, withdrawIncoming } from "../../flattr/incoming.ts";
+import { localThingForObject } from "../../flattr/local-objects.ts";
+import {
+  findRemoteActorByUri,
+  isStale,
+  type RemoteActor,
+  upsertRemoteActor,
+} from "../../social/remote-actors.ts";
+import { INSTANCE_ACTOR } from "../actors.ts";
+import type { FederationData } from "../federation.ts";
+import { dbOf } from "../outbox.ts";
+import { ensurePeerKnown } from "../peer-info.ts";
+import { remoteActorDataOf } from "../remote-actor-data.ts";
+import { readFlattrExtension } from "../vocab/flattr-extension.ts";
+
+/*
+ * Inbound `Like` and `Undo(Like)` (docs/PROTOCOL.md, "What a receiver must check"). The inbox
+ * guard has already checked the HTTP signature and that id, actor and signer share one origin.
+ * Thin: read, check the extension's schema, find our thing and the payer, then one domain door
+ * (src/flattr/incoming.ts) decides. A refusal is logged with its reason and stores nothing.
+ */
+
+const logger = getLogger(["fediflattr", "federation", "inbox", "likes"]);
+
+/** Embedded objects only: an `Undo` naming its `Like` by id alone is matched by id, not fetched. */
+const noFetch: DocumentLoader = (url) => Promise.reject(new Error(`not fetched: ${url}`));
+
+/** The cached actor, fetched (signed by the instance actor) when unknown or stale. */
+async function payerOf(ctx: InboxContext<FederationData>, like: Like): Promise<RemoteActor> {
+  const { clock } = ctx.data;
+  const db = dbOf(ctx);
+  const uri = like.actorId!.href;
+  const cached = await findRemoteActorByUri(db, uri);
+  if (cached && !isStale(cached, clock.now())) return cached;
+  const documentLoader = await ctx.getDocumentLoader({ identifier: INSTANCE_ACTOR });
+  const actor = await like.getActor({ documentLoader, contextLoader: ctx.contextLoader });
+  if (!isActor(actor) || actor.id?.href !== uri) {
+    if (cached) return cached;
+    // Thrown, so the inbox queue retries: the sender has its 202 already.
+    throw new Error(`the actor of ${like.id?.href} could not be fetched`);
+  }
+  return upsertRemoteActor(db, clock, remoteActorDataOf(actor));
+}
+
+/** Inbox: a `Like` of one of our things is an incoming flattr (with the extension, from a peer) or a favourite. */
+export async function onLike(ctx: InboxContext<FederationData>, like: Like): Promise<void> {
+  const { config, clock } = ctx.data;
+  const db = dbOf(ctx);
+  const id = like.id?.href;
+  if (!id || !like.actorId || !like.objectId) {
+    logger.info("Refused a Like without id, actor or object ({id})", { id });
+    return;
+  }
+  const thingId = await localThingForObject(db, clock, config, like.objectId.href);
+  if (thingId === null) {
+    logger.debug("Like {id} is of {object}, not one of our things", {
+      id,
+      object: like.objectId.href,
+    });
+    return;
+  }
+  const reading = await readFlattrExtension(await like.toJsonLd(), ctx.contextLoader);
+  if (reading.kind === "invalid") {
+    logger.warning("Refused Like {id}: malformed flattr extension: {reason}", {
+      id,
+      reason: reading.reason,
+    });
+    return;
+  }
+  const payer = await payerOf(ctx, like);
+  if (reading.kind === "ok") {
+    const peer = await ensurePeerKnown(ctx.data, payer.host);
+    if (peer.speaksFlattr) {
+      const e = reading.extension;
+      const result = await receiveFlattr(db, clock, config, {
+        activityId: id,
+        payer: { id: payer.id, uri: payer.uri, host: payer.host },
+        thingId,
+        period: e.period,
+        currency: e.currency,
+        payerInstance: e.payerInstance.href,
+        protocolVersion: e.protocolVersion,
+      });
+      if (!result.ok)
+        logger.warning("Refused flattr {id} from {actor}: {code}: {reason}", {
+          id,
+          actor: payer.uri,
+          code: result.error.code,
+          reason: result.error.message,
+        });
+      else
+        logger.info("Flattr {id} from {actor}: {result}", {
+          id,
+          actor: payer.uri,
+          result: result.value,
+        });
+      return;
+    }
+    logger.info("Like {id} carries a flattr extension but {host} is not a peer: a favourite", {
+      id,
+      host: payer.host,
+    });
+  }
+  const result = await recordFavourite(db, clock, { activityId: id, actor: payer, thingId });
+  logger.debug("Favourite {id} from {actor}: {result}", { id, actor: payer.uri, result });
+}
+
+/**
+ * Inbox: `Undo(Like)`. Returns whether it was ours: a `Like` we recorded (withdrawn now or
+ * before), or an embedded `Like` we have not received yet (remembered, so it arrives withdrawn).
+ */
+export async function onUndoLike(ctx: InboxContext<FederationData>, undo: Undo): Promise<boolean> {
+  if (!undo.id || !undo.actorId || !undo.objectId) return false;
+  let embedded: unknown = null;
+  try {
+    embedded = await undo.getObject({ documentLoader: noFetch, contextLoader: ctx.contextLoader });
+  } catch {}
+  const isLike = embedded instanceof Like;
+  if (embedded instanceof Like && embedded.actorId?.href !== undo.actorId.href) {
+    logger.warning("Refused Undo {id}: it undoes a Like of another actor", { id: undo.id.href });
+    return true;
+  }
+  const result = await withdrawIncoming(dbOf(ctx), ctx.data.clock, {
+    likeActivityId: undo.objectId.href,
+    undoActivityId: undo.id.href,
+    actorUri: undo.actorId.href,
+    remember: isLike,
+  });
+  if (result !== "unknown")
+    logger.info("Undo {id} of Like {like}: {result}", {
+      id: undo.id.href,
+      like: undo.objectId.href,
+      result,
+    });
+  return result !== "unknown";
+}

@@ -1,0 +1,247 @@
+import { sql } from "drizzle-orm";
+import type { Clock } from "../config/clock.ts";
+import type { Config } from "../config/config.ts";
+import { type Db, queryRows } from "../db/client.ts";
+import { DomainError, ok, type Result, refused } from "../errors.ts";
+import { SPOKEN_PROTOCOL_VERSIONS } from "../peers/protocol.ts";
+import { nextPeriod, periodOf, previousPeriod } from "../periods/period.ts";
+
+/*
+ * Flattrs and favourites other servers send us for our things (docs/PROTOCOL.md). Nothing here
+ * moves money: the payer's instance pays an incoming flattr in its own close and settles with us
+ * through its summary (issue 10), whose lines name these `Like` ids. Every door is idempotent by
+ * activity id, and an `Undo` may come before its `Like`.
+ */
+
+export const INCOMING_ERROR_CODES = [
+  "wrong_currency",
+  "unknown_protocol",
+  "payer_instance_mismatch",
+  "period_out_of_range",
+  "already_flattred",
+] as const;
+export type IncomingErrorCode = (typeof INCOMING_ERROR_CODES)[number];
+
+/** Why an incoming flattr was refused (nothing was stored); the inbox logs it. */
+export class IncomingError extends DomainError<IncomingErrorCode> {
+  constructor(code: IncomingErrorCode, message: string) {
+    super(code, message);
+    this.name = "IncomingError";
+  }
+}
+
+/** A `Like` with a valid payment extension from a user of a peer, for one of our things. */
+export interface IncomingFlattrInput {
+  /** The `Like`'s id. */
+  activityId: string;
+  /** The payer: a cached remote actor (its id and uri). */
+  payer: { id: bigint; uri: string; host: string };
+  thingId: number;
+  period: string;
+  currency: string;
+  payerInstance: string;
+  protocolVersion: string;
+}
+
+export type Received =
+  /** Stored as an active incoming flattr (or favourite). */
+  | "recorded"
+  /** Stored withdrawn: its `Undo` had arrived first. */
+  | "recorded_withdrawn"
+  /** Already stored under this activity id: nothing changed. */
+  | "duplicate";
+
+const sameOrigin = (a: string, b: string): boolean => {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+};
+
+/** An `Undo` of this `Like` by the same actor that came first, if any. */
+async function tombstone(db: Db, activityId: string, actorUri: string) {
+  const [row] = await queryRows<{ undo: string }>(
+    db,
+    sql`select undo_activity_id as undo from incoming_undos
+        where like_activity_id = ${activityId} and actor_uri = ${actorUri}`,
+  );
+  return row?.undo ?? null;
+}
+
+/**
+ * Records an incoming flattr, per (payer, thing, period): the period is the payer's, as sent,
+ * never recomputed here. Refused: another currency or protocol version, a payer instance on
+ * another origin than the payer, a period far from now (more than 3 months past or 1 ahead,
+ * whatever the time zones), or a second active flattr of the same thing in the same period
+ * under another id. A repeat of the same `Like` changes nothing.
+ */
+export async function receiveFlattr(
+  db: Db,
+  clock: Clock,
+  config: Config,
+  input: IncomingFlattrInput,
+): Promise<Result<Received, IncomingError>> {
+  if (input.currency !== config.currency)
+    return refused(
+      new IncomingError(
+        "wrong_currency",
+        `The flattr is in ${input.currency}; this instance settles in ${config.currency}.`,
+      ),
+    );
+  if (!SPOKEN_PROTOCOL_VERSIONS.includes(input.protocolVersion))
+    return refused(
+      new IncomingError(
+        "unknown_protocol",
+        `Protocol version ${input.protocolVersion} is not one this instance speaks.`,
+      ),
+    );
+  if (
+    !sameOrigin(input.payerInstance, input.payer.uri) ||
+    !sameOrigin(input.activityId, input.payer.uri)
+  )
+    return refused(
+      new IncomingError(
+        "payer_instance_mismatch",
+        "The payer instance, the payer and the Like must share one origin.",
+      ),
+    );
+  const now = clock.now();
+  const current = periodOf(now, "UTC");
+  const earliest = previousPeriod(previousPeriod(previousPeriod(current)));
+  if (input.period < earliest || input.period > nextPeriod(current))
+    return refused(
+      new IncomingError(
+        "period_out_of_range",
+        `The period ${input.period} is too far from now (${current}) to be flattred.`,
+      ),
+    );
+
+  return db.transaction(async (tx) => {
+    const undo = await tombstone(tx as Db, input.activityId, input.payer.uri);
+    const [inserted] = await queryRows<{ id: string }>(
+      tx,
+      sql`insert into incoming_flattrs (activity_id, peer_host, remote_actor_id, thing_id, period,
+                                        currency, payer_instance, protocol_version, received_at,
+                                        withdrawn_at, undo_activity_id)
+          values (${input.activityId}, ${input.payer.host}, ${input.payer.id}::int8,
+                  ${input.thingId}::int8, ${input.period}, ${input.currency}, ${input.payerInstance},
+                  ${input.protocolVersion}, ${now.toISOString()}::timestamptz,
+                  ${undo === null ? null : now.toISOString()}::timestamptz, ${undo})
+          on conflict do nothing
+          returning id::text`,
+    );
+    if (inserted) {
+      if (undo !== null)
+        await tx.execute(
+          sql`delete from incoming_undos
+              where like_activity_id = ${input.activityId} and actor_uri = ${input.payer.uri}`,
+        );
+      return ok(undo === null ? ("recorded" as const) : ("recorded_withdrawn" as const));
+    }
+    const [same] = await queryRows(
+      tx,
+      sql`select 1 as x from incoming_flattrs where activity_id = ${input.activityId}`,
+    );
+    if (same) return ok("duplicate" as const);
+    return refused(
+      new IncomingError(
+        "already_flattred",
+        `${input.payer.uri} already flattred this thing in ${input.period} with another Like.`,
+      ),
+    );
+  });
+}
+
+/**
+ * Records a plain `Like` of one of our things (a favourite from Mastodon, or a `Like` from a
+ * server that is not a peer): counted, never money. Idempotent by activity id.
+ */
+export async function recordFavourite(
+  db: Db,
+  clock: Clock,
+  input: { activityId: string; actor: { id: bigint; uri: string }; thingId: number },
+): Promise<Received> {
+  const now = clock.now();
+  return db.transaction(async (tx) => {
+    const undo = sameOrigin(input.activityId, input.actor.uri)
+      ? await tombstone(tx as Db, input.activityId, input.actor.uri)
+      : null;
+    const [inserted] = await queryRows<{ id: string }>(
+      tx,
+      sql`insert into favourites (activity_id, remote_actor_id, thing_id, created_at,
+                                  withdrawn_at, undo_activity_id)
+          values (${input.activityId}, ${input.actor.id}::int8, ${input.thingId}::int8,
+                  ${now.toISOString()}::timestamptz,
+                  ${undo === null ? null : now.toISOString()}::timestamptz, ${undo})
+          on conflict (activity_id) do nothing
+          returning id::text`,
+    );
+    if (!inserted) return "duplicate";
+    if (undo === null) return "recorded";
+    await tx.execute(
+      sql`delete from incoming_undos
+          where like_activity_id = ${input.activityId} and actor_uri = ${input.actor.uri}`,
+    );
+    return "recorded_withdrawn";
+  });
+}
+
+export type Withdrawn =
+  /** An incoming flattr or favourite of this actor is now withdrawn. */
+  | "withdrawn"
+  /** It was withdrawn already: nothing changed. */
+  | "already"
+  /** Not received (yet): remembered, so the `Like` arriving later is recorded withdrawn. */
+  | "remembered"
+  /** Nothing of ours (and not to be remembered). */
+  | "unknown";
+
+/**
+ * `Undo(Like)`: withdraws the incoming flattr or favourite the `Like`'s id names, if `actorUri`
+ * sent it. An `Undo` of a `Like` not received yet is remembered when `remember` (the `Undo`
+ * embeds a `Like` by that actor) and the `Like`'s id is on the actor's origin.
+ */
+export async function withdrawIncoming(
+  db: Db,
+  clock: Clock,
+  input: { likeActivityId: string; undoActivityId: string; actorUri: string; remember: boolean },
+): Promise<Withdrawn> {
+  const now = clock.now().toISOString();
+  const like = input.likeActivityId;
+  return db.transaction(async (tx) => {
+    const [row] = await queryRows<{ n: string; already: string }>(
+      tx,
+      sql`with f as (
+            update incoming_flattrs i set withdrawn_at = ${now}::timestamptz,
+                                          undo_activity_id = ${input.undoActivityId}
+            from remote_actors a
+            where i.activity_id = ${like} and a.id = i.remote_actor_id
+              and a.uri = ${input.actorUri} and i.withdrawn_at is null
+            returning i.id
+          ),
+          v as (
+            update favourites x set withdrawn_at = ${now}::timestamptz,
+                                    undo_activity_id = ${input.undoActivityId}
+            from remote_actors a
+            where x.activity_id = ${like} and a.id = x.remote_actor_id
+              and a.uri = ${input.actorUri} and x.withdrawn_at is null
+            returning x.id
+          )
+          select ((select count(*) from f) + (select count(*) from v))::text as n,
+                 ((select count(*) from incoming_flattrs i join remote_actors a on a.id = i.remote_actor_id
+                   where i.activity_id = ${like} and a.uri = ${input.actorUri})
+                  + (select count(*) from favourites x join remote_actors a on a.id = x.remote_actor_id
+                     where x.activity_id = ${like} and a.uri = ${input.actorUri}))::text as already`,
+    );
+    if (Number(row?.n ?? 0) > 0) return "withdrawn";
+    if (Number(row?.already ?? 0) > 0) return "already";
+    if (!input.remember || !sameOrigin(like, input.actorUri)) return "unknown";
+    await tx.execute(
+      sql`insert into incoming_undos (like_activity_id, undo_activity_id, actor_uri, received_at)
+          values (${like}, ${input.undoActivityId}, ${input.actorUri}, ${now}::timestamptz)
+          on conflict (like_activity_id, actor_uri) do nothing`,
+    );
+    return "remembered";
+  });
+}
