@@ -44,6 +44,8 @@ export interface Config {
   inboxRateLimit: { max: number; windowSeconds: number };
   /** Largest document federation fetches (actors, keys, contexts, objects). */
   fetchMaxBytes: number;
+  /** Federation queue messages (inbound activities, deliveries) one worker handles at once. */
+  queueConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -185,6 +187,7 @@ export function loadConfig(env: Env = process.env): Config {
     inboxIpRateLimit: rate(env, "INBOX_IP_RATE_LIMIT", "600/60"),
     inboxRateLimit: rate(env, "INBOX_RATE_LIMIT", "300/60"),
     fetchMaxBytes: int(env, "FETCH_MAX_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
+    queueConcurrency: int(env, "QUEUE_CONCURRENCY", 8, 1, 256),
   };
 }
 

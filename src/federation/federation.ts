@@ -15,6 +15,7 @@ import { createInboxGuard } from "./inbox-guard.ts";
 import { MemoryKeyCache } from "./key-cache.ts";
 import { DbKvStore } from "./kv-store.ts";
 import { cachedLoader, SignatureSpecMemory, signedLoader } from "./loaders.ts";
+import { MemoryRateLimiter } from "./memory-rate-limit.ts";
 import { DbMessageQueue, TransactionScope } from "./message-queue.ts";
 import { registerNodeInfo } from "./nodeinfo.ts";
 import { attachTransactionScope } from "./outbox.ts";
@@ -44,12 +45,18 @@ export function buildFederation(deps: Deps): Federation<FederationData> {
   };
   const documentLoader = cachedLoader(loaderOptions, kv);
   const specs = new SignatureSpecMemory();
+  const concurrency = config.queueConcurrency;
   const federation = createFederation<FederationData>({
     kv,
+    // Each message waits mostly on the database and the network, so a worker handles several
+    // at once (QUEUE_CONCURRENCY); one at a time, inbound activities were processed at ~30/s.
     queue: {
-      inbox: new DbMessageQueue(db, { channel: "inbox", scope }),
-      outbox: skipBlockedDeliveries(new DbMessageQueue(db, { channel: "outbox", scope }), db),
-      fanout: new DbMessageQueue(db, { channel: "fanout", scope }),
+      inbox: new DbMessageQueue(db, { channel: "inbox", scope, concurrency }),
+      outbox: skipBlockedDeliveries(
+        new DbMessageQueue(db, { channel: "outbox", scope, concurrency }),
+        db,
+      ),
+      fanout: new DbMessageQueue(db, { channel: "fanout", scope, concurrency }),
     },
     manuallyStartQueue: true,
     origin: config.origin.href,
@@ -75,6 +82,7 @@ export function buildFederation(deps: Deps): Federation<FederationData> {
     documentLoader,
     contextLoader: documentLoader,
     keyCache: new MemoryKeyCache(),
+    ipLimiter: new MemoryRateLimiter(config.inboxIpRateLimit, deps.clock),
   });
   const fetch = federation.fetch.bind(federation);
   federation.fetch = async (request, options) => {

@@ -16,6 +16,7 @@ import { hostOf } from "../peers/host.ts";
 import { readCapped } from "./capped-read.ts";
 import type { FederationData } from "./federation.ts";
 import { preloadedContextLoader } from "./loaders.ts";
+import type { MemoryRateLimiter } from "./memory-rate-limit.ts";
 
 const logger = getLogger(["fediflattr", "federation", "inbox"]);
 
@@ -40,6 +41,8 @@ export interface InboxGuardTools {
   documentLoader: DocumentLoader;
   contextLoader: DocumentLoader;
   keyCache: KeyCache;
+  /** INBOX_IP_RATE_LIMIT, counted in this process: it guards this process's verification work. */
+  ipLimiter: MemoryRateLimiter;
 }
 
 const JSON_TYPES = /^application\/(activity\+json|ld\+json|json)\s*(;|$)/i;
@@ -58,7 +61,8 @@ class Refusal {
  * (`skipSignatureVerification` in federation.ts), so each signature is verified once. In order,
  * and cheapest first:
  *
- * 1. at most INBOX_IP_RATE_LIMIT POSTs per client IP (nothing else is known yet);
+ * 1. at most INBOX_IP_RATE_LIMIT POSTs per client IP (nothing else is known yet), counted in
+ *    memory: a database round trip here cost as much as refusing the request;
  * 2. a JSON content type and an HTTP signature naming exactly one key (also when the body
  *    carries a proof or an LD signature: forwarded activities are not accepted), whose server is
  *    not blocked: all from the headers, before a byte of the body is read;
@@ -68,7 +72,8 @@ class Refusal {
  *    on another origin than the activity is refused before the key is fetched. A body needing a
  *    context we do not preload is read after verification instead;
  * 5. the signature, with the key its keyId names (the one fetch an unverified request causes);
- * 6. the verified signer's server: not blocked, at most INBOX_RATE_LIMIT activities;
+ * 6. the verified signer's server: not blocked, at most INBOX_RATE_LIMIT activities (counted
+ *    in the database, across all web processes);
  * 7. Fedify 2.3.6 trusts a key's self-declared owner (GHSA-q9f8-5hc7-898f), so we require the
  *    key on the activity's origin, owned by its actor, for an activity whose id shares it.
  *
@@ -115,7 +120,7 @@ async function check(
 ): Promise<Request> {
   const { config, clock } = deps;
   const db = deps.database.db;
-  const byIp = await hitRateLimit(db, clock, `inbox-ip:${seen.ip}`, config.inboxIpRateLimit);
+  const byIp = tools.ipLimiter.hit(seen.ip!);
   if (!byIp.allowed) {
     throw new Refusal(429, "Too many requests from this address.", byIp.retryAfterSeconds);
   }
@@ -154,12 +159,15 @@ async function check(
   if (claimed !== null && claimed !== signerKeyId.origin) {
     throw new Refusal(401, "The request is not signed by a key of the activity's origin.");
   }
+  // Verification reads a clone of this request's body, so Fedify can read the body after it.
+  const verified = new Request(request.url, {
+    method: "POST",
+    headers: request.headers,
+    body: bytes,
+  });
   let verification: Awaited<ReturnType<typeof verifyRequestDetailed>>;
   try {
-    verification = await verifyRequestDetailed(
-      new Request(request.url, { method: "POST", headers: request.headers, body: bytes }),
-      tools,
-    );
+    verification = await verifyRequestDetailed(verified, tools);
   } catch {
     throw new Refusal(401, "The HTTP signature could not be checked.");
   }
@@ -202,6 +210,7 @@ async function check(
   }
 
   logger.debug("Accepted {activity} from {keyId}", seen);
+  if (!("signature" in json) && !("proof" in json)) return verified;
   const headers = new Headers(request.headers);
   headers.delete("content-length");
   return new Request(request.url, {
