@@ -226,6 +226,12 @@ CREATE TABLE "remote_actors" (
 	CONSTRAINT "remote_actors_host" CHECK ("remote_actors"."host" ~ '^[a-z0-9.:\[\]-]+$' and length("remote_actors"."host") <= 255)
 );
 --> statement-breakpoint
+CREATE TABLE "setup_tokens" (
+	"token_hash" text PRIMARY KEY NOT NULL,
+	"created_at" timestamp with time zone NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "status_mentions" (
 	"status_id" bigint NOT NULL,
 	"actor_uri" text NOT NULL,
@@ -313,6 +319,7 @@ CREATE UNIQUE INDEX "following_follow_id" ON "following" USING btree ("follow_id
 CREATE UNIQUE INDEX "ledger_entries_idempotency_key" ON "ledger_entries" USING btree ("idempotency_key");--> statement-breakpoint
 CREATE UNIQUE INDEX "ledger_entries_reverses" ON "ledger_entries" USING btree ("reverses_entry_id");--> statement-breakpoint
 CREATE INDEX "ledger_entries_period_kind" ON "ledger_entries" USING btree ("period","kind");--> statement-breakpoint
+CREATE INDEX "ledger_entries_deposit_reference" ON "ledger_entries" USING btree (translate("metadata"->>'reference', ' -‐‑‒–—―−', '')) WHERE "ledger_entries"."kind" = 'deposit';--> statement-breakpoint
 CREATE INDEX "ledger_postings_entry" ON "ledger_postings" USING btree ("entry_id");--> statement-breakpoint
 CREATE INDEX "ledger_postings_account" ON "ledger_postings" USING btree ("account","currency","entry_id");--> statement-breakpoint
 CREATE INDEX "linked_actors_user" ON "linked_actors" USING btree ("user_id");--> statement-breakpoint

@@ -1,17 +1,17 @@
 import type { Federation } from "@fedify/fedify";
 import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
-import { API_BASE, apiRouter } from "./api/router.ts";
+import { apiRouter } from "./api/router.ts";
 import type { Deps } from "./deps.ts";
 import { buildFederation, type FederationData } from "./federation/federation.ts";
 import { federationMiddleware } from "./federation/middleware.ts";
-import { BEARER_RESOLVERS, bearerResolvers } from "./web/bearer.ts";
+import { BEARER_RESOLVERS, bearerResolvers } from "./http/bearer.ts";
+import type { AppEnv } from "./http/env.ts";
+import { onError, onNotFound } from "./http/errors.ts";
+import { requestLog } from "./http/request-log.ts";
+import { API_BASE } from "./http/urls.ts";
 import { widgetFraming } from "./web/button/framing.ts";
-import type { AppEnv } from "./web/env.ts";
-import { onError, onNotFound } from "./web/errors.ts";
-import { requestLog } from "./web/request-log.ts";
 import { webRoutes } from "./web/routes.tsx";
-import { sessionMiddleware } from "./web/session.ts";
 
 export interface App {
   hono: Hono<AppEnv>;
@@ -33,8 +33,6 @@ export function createApp(deps: Deps): App {
     await next();
   });
   hono.use("/button/*", widgetFraming()); // the only frameable route; outside the headers below
-  // Sets c.var.user (session cookie; bearer tokens plug in here) and c.var.csrfToken.
-  hono.use(sessionMiddleware({ bearer: bearerResolvers(BEARER_RESOLVERS) }));
   // Pages refuse to be framed (clickjacking); the counter widget overrides this on its route.
   hono.use(
     secureHeaders({
@@ -51,7 +49,9 @@ export function createApp(deps: Deps): App {
   hono.use((c, next) =>
     c.req.path === API_BASE || c.req.path.startsWith(`${API_BASE}/`) ? next() : fedify(c, next),
   );
-  hono.route(API_BASE, apiRouter());
+  // Each surface brings its own authentication: the API bearer tokens (resolved lazily, only
+  // when a route asks), the pages the session cookie and CSRF token (src/web/routes.tsx).
+  hono.route(API_BASE, apiRouter({ bearer: bearerResolvers(BEARER_RESOLVERS) }));
   hono.route("/", webRoutes(deps));
   return { hono, federation, fetch: async (request, env) => hono.fetch(request, env) };
 }

@@ -1,14 +1,15 @@
 import type { Federation } from "@fedify/fedify";
 import { serve as serveHttp } from "@hono/node-server";
 import { getLogger } from "@logtape/logtape";
-import { countUsers } from "./accounts/users.ts";
+import { issueSetupToken, SETUP_TOKEN_TTL_SECONDS } from "./accounts/setup.ts";
 import { createApp } from "./app.ts";
-import { systemClock } from "./config/clock.ts";
+import { type Clock, systemClock } from "./config/clock.ts";
 import type { Config, NodeType } from "./config/config.ts";
-import { openDatabase } from "./db/client.ts";
+import { type Database, openDatabase } from "./db/client.ts";
 import { migrate } from "./db/migrate.ts";
 import type { Deps } from "./deps.ts";
 import type { FederationData } from "./federation/federation.ts";
+import { setupPath } from "./web/pages/setup.tsx";
 import { startWorker } from "./worker.ts";
 
 const logger = getLogger(["fediflattr", "server"]);
@@ -30,21 +31,20 @@ export async function startServer(
   options: { role?: NodeType; hostname?: string; deps?: Partial<Deps> } = {},
 ): Promise<RunningServer> {
   const role = options.role ?? config.nodeType;
-  const database = options.deps?.database ?? (await openDatabase(config));
-  await migrate(database);
-  if ((await countUsers(database.db)) === 0) {
-    // The embedded database admits one process: the CLI can only run while the server is stopped.
-    const when =
-      database.kind === "pglite"
-        ? " (stop the server first: the embedded database allows one process)"
-        : "";
-    logger.warn(
-      "This instance has no users yet. Create the first administrator{when} with: " +
-        "npx fediflattr user create admin --email you@example.com --admin",
-      { when },
-    );
+  // A database given by the caller (the CLI's runner, tests) is already migrated and stays theirs.
+  const ownDatabase = options.deps?.database
+    ? undefined
+    : await openDatabase(config, { command: "serve", origin: config.origin.href });
+  const database = options.deps?.database ?? ownDatabase!;
+  const clock = options.deps?.clock ?? systemClock;
+  try {
+    if (ownDatabase) await migrate(ownDatabase);
+    if (role === "web" || role === "all") await announceSetup(database, clock, config);
+  } catch (e) {
+    await ownDatabase?.close();
+    throw e;
   }
-  const deps: Deps = { config, database, clock: options.deps?.clock ?? systemClock };
+  const deps: Deps = { config, database, clock };
   const app = createApp(deps);
   const stops: (() => Promise<void>)[] = [];
 
@@ -99,7 +99,24 @@ export async function startServer(
     federation: app.federation,
     stop: async () => {
       for (const stop of stops.reverse()) await stop();
-      if (!options.deps?.database) await database.close();
+      await ownDatabase?.close();
     },
   };
+}
+
+/**
+ * While no administrator exists, each start of a web process logs a new one-time link to the setup
+ * page (src/web/pages/setup.tsx), so a first run needs no CLI. Logged as a warning so that it shows
+ * at the default LOG_LEVEL and at "warning".
+ */
+async function announceSetup(database: Database, clock: Clock, config: Config): Promise<void> {
+  const token = await issueSetupToken(database.db, clock);
+  if (!token) return;
+  // The link goes into the text itself: as a property LogTape would print it in quotes.
+  const url = new URL(setupPath(token), config.origin).href;
+  const hours = SETUP_TOKEN_TTL_SECONDS / 3600;
+  logger.warn(
+    `This instance has no administrator yet. Open ${url} to create the first one. The link ` +
+      `works once, for ${hours} hours; each start prints a new one until an administrator exists.`,
+  );
 }

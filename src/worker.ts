@@ -1,6 +1,7 @@
 import type { Federation } from "@fedify/fedify";
 import type { Deps } from "./deps.ts";
 import type { FederationData } from "./federation/federation.ts";
+import { startPeerRefresh } from "./federation/peer-info.ts";
 import { startHousekeeping } from "./housekeeping.ts";
 import { startAutoClose } from "./settlement/auto-close.ts";
 
@@ -14,10 +15,13 @@ export function startWorker(
   // Closes each period once it has ended plus CLOSE_GRACE_SECONDS; idempotent across workers.
   const autoClose = startAutoClose(deps);
   const housekeeping = startHousekeeping(deps);
+  // Which servers are peers (NodeInfo metadata.flattr) is re-read daily.
+  const peerRefresh = startPeerRefresh(deps);
   return {
     stop: async () => {
       controller.abort();
       housekeeping.stop();
+      peerRefresh.stop();
       await autoClose.stop();
       await queue.catch(() => {});
     },

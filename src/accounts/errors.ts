@@ -1,25 +1,30 @@
+import { DomainError } from "../errors.ts";
+
 /** Why an account operation was refused; `code` is stable, `message` is for a person. */
-export type AccountErrorCode =
-  | "invalid"
-  | "taken"
-  | "registration_closed"
-  | "invite_required"
-  | "invite_invalid"
-  | "invite_used"
-  | "invite_quota"
-  | "not_found";
+export const ACCOUNT_ERROR_CODES = [
+  "invalid",
+  "taken",
+  "registration_closed",
+  "invite_required",
+  "invite_invalid",
+  "invite_used",
+  "invite_quota",
+  "not_found",
+] as const;
+export type AccountErrorCode = (typeof ACCOUNT_ERROR_CODES)[number];
 
 /**
- * A refusal the caller caused (bad input, taken name, used invite). The web maps it to a 4xx and
- * re-renders the form; the CLI prints it. `field` names the form field it is about, if any.
+ * A refusal the caller caused (bad input, taken name, used invite). The web maps its code to a
+ * 4xx (src/http/error-status.ts) and re-renders the form; the CLI prints it. `field` names the
+ * form field it is about, if any.
  */
-export class AccountError extends Error {
+export class AccountError extends DomainError<AccountErrorCode> {
   constructor(
-    readonly code: AccountErrorCode,
+    code: AccountErrorCode,
     message: string,
     readonly field?: string,
   ) {
-    super(message);
+    super(code, message);
     this.name = "AccountError";
   }
 }

@@ -2,9 +2,9 @@ import type { Context } from "hono";
 import type { Clock } from "../config/clock.ts";
 import type { Config } from "../config/config.ts";
 import { currentPeriod } from "../flattr/current-period.ts";
+import { ApiError } from "../http/errors.ts";
 import { parseAmount } from "../money/decimal.ts";
 import { isPeriod, type Period } from "../periods/period.ts";
-import { ApiError } from "./errors.ts";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 

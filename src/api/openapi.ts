@@ -1,4 +1,5 @@
 import type { Config } from "../config/config.ts";
+import { apiBaseUrl } from "../http/urls.ts";
 import { STATEMENT_CSV_COLUMNS } from "../settlement/statement-csv.ts";
 import type { OpenApiDocument, Operation, Ref, Response, Schema } from "./openapi-types.ts";
 
@@ -127,7 +128,11 @@ const schemas: Record<string, Schema> = {
   ThingInput: {
     type: "object",
     properties: {
-      url: str("The page's http(s) URL.", { maxLength: 2048 }),
+      url: str(
+        "The page's http(s) URL, without user name or password; control characters (NUL, " +
+          "line breaks) are refused (422 invalid_url).",
+        { maxLength: 2048 },
+      ),
       title: str("Title, up to 200 characters.", { maxLength: 200 }),
       description: str("Optional description, up to 2000 characters.", { maxLength: 2000 }),
     },
@@ -141,7 +146,11 @@ const schemas: Record<string, Schema> = {
   Thing: object({
     id: int("Thing id."),
     kind: { type: "string", enum: ["page", "profile", "note"] },
-    url: str("The thing's URL as registered.", { format: "uri" }),
+    url: str(
+      "The thing's URL in canonical form (percent-encoded, lowercase host, no fragment): " +
+        "registering any spelling of it finds this thing.",
+      { format: "uri" },
+    ),
     title: str("Title."),
     description: str("Description (may be empty)."),
     owner: ref("Owner"),
@@ -278,7 +287,7 @@ export function openApiDocument(config: Config): OpenApiDocument {
         '`{"error": "…", "code": "…"}`.',
       license: { name: "AGPL-3.0-only", identifier: "AGPL-3.0-only" },
     },
-    servers: [{ url: new URL("/api/flattr/v1", config.origin).href }],
+    servers: [{ url: apiBaseUrl(config) }],
     security: [{ bearer: [] }],
     tags: [
       { name: "me", description: "The token's user." },

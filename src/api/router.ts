@@ -2,16 +2,15 @@ import type { IncomingMessage } from "node:http";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
-import type { AppEnv } from "../web/env.ts";
-import { ApiError, apiOnError } from "./errors.ts";
+import { type BearerResolver, bearerAuth } from "../http/bearer.ts";
+import type { AppEnv } from "../http/env.ts";
+import { ApiError, onError } from "../http/errors.ts";
+import { API_BASE } from "../http/urls.ts";
 import { MAX_BODY_BYTES } from "./input.ts";
 import { openApiDocument } from "./openapi.ts";
 import { meRoutes } from "./routes-me.ts";
 import { reportRoutes } from "./routes-reports.ts";
 import { thingRoutes } from "./routes-things.ts";
-
-/** Where src/app.ts mounts the API. */
-export const API_BASE = "/api/flattr/v1";
 
 /** The routes with their handlers (everything but the catch-all); the OpenAPI test reads these. */
 export function apiEndpoints(): Hono<AppEnv> {
@@ -27,13 +26,14 @@ export function apiEndpoints(): Hono<AppEnv> {
 }
 
 /**
- * The REST API `/api/flattr/v1`: bearer tokens only (src/api/auth.ts), JSON errors with codes,
- * bodies up to 16 KiB, and CORS for any origin without credentials, so web apps elsewhere can
- * call it with a token while a cookie never authenticates anything here.
+ * The REST API `/api/flattr/v1` (mounted at API_BASE): bearer tokens only, resolved by `bearer`
+ * when a route asks (src/http/bearer.ts), JSON errors with codes, bodies up to 16 KiB, and CORS
+ * for any origin without credentials, so web apps elsewhere can call it with a token while a
+ * cookie never authenticates anything here (the session middleware is the pages' own).
  */
-export function apiRouter(): Hono<AppEnv> {
+export function apiRouter(options: { bearer: BearerResolver }): Hono<AppEnv> {
   const api = new Hono<AppEnv>();
-  api.onError(apiOnError);
+  api.onError(onError);
   api.use(
     "*",
     cors({
@@ -45,6 +45,7 @@ export function apiRouter(): Hono<AppEnv> {
       credentials: false,
     }),
   );
+  api.use("*", bearerAuth(options.bearer));
   api.use("*", async (c, next) => {
     await next();
     // Personal data: not for shared caches.

@@ -2,11 +2,11 @@ import { Hono } from "hono";
 import { getBudget, setBudget } from "../flattr/budget.ts";
 import { currentPeriod } from "../flattr/current-period.ts";
 import { walletBalance } from "../flattr/wallet.ts";
+import { apiUser } from "../http/bearer.ts";
+import type { AppEnv } from "../http/env.ts";
+import { profileUrl } from "../http/urls.ts";
 import { formatAmount } from "../money/decimal.ts";
-import type { AppEnv } from "../web/env.ts";
-import { apiUser } from "./auth.ts";
 import { amountField, readJson } from "./input.ts";
-import { profileUrl } from "./serialize.ts";
 
 export function meRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();

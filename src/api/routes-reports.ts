@@ -1,11 +1,11 @@
 import { Hono } from "hono";
+import { apiUser } from "../http/bearer.ts";
+import type { AppEnv } from "../http/env.ts";
+import { ApiError } from "../http/errors.ts";
 import { earnings } from "../settlement/earnings.ts";
 import { periodFlattrs } from "../settlement/my-flattrs.ts";
 import { statement } from "../settlement/statement.ts";
 import { formatStatementCsv } from "../settlement/statement-csv.ts";
-import type { AppEnv } from "../web/env.ts";
-import { apiUser } from "./auth.ts";
-import { ApiError } from "./errors.ts";
 import { periodQuery } from "./input.ts";
 import { earningsJson, myFlattrsJson, statementJson } from "./serialize.ts";
 

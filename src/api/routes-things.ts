@@ -3,8 +3,9 @@ import { tokenCredential } from "../accounts/tokens.ts";
 import { PayerTokenError } from "../flattr/errors.ts";
 import { flattr, unflattr } from "../flattr/flattr.ts";
 import { getThing, registerThing } from "../flattr/things.ts";
-import type { AppEnv } from "../web/env.ts";
-import { apiUser, insufficientScopeError, invalidTokenError } from "./auth.ts";
+import { apiUser, insufficientScopeError, invalidTokenError } from "../http/bearer.ts";
+import type { AppEnv } from "../http/env.ts";
+import { apiThingUrl } from "../http/urls.ts";
 import { idParam, readJson, stringField, wellFormedId } from "./input.ts";
 import { flattrJson, thingJson } from "./serialize.ts";
 
@@ -27,7 +28,7 @@ export function thingRoutes(): Hono<AppEnv> {
     };
     const { thing, created } = await registerThing(database.db, clock, config, user.id, input);
     const view = await getThing(database.db, clock, config, thing.id);
-    c.header("Location", new URL(`/api/flattr/v1/things/${thing.id}`, config.origin).href);
+    c.header("Location", apiThingUrl(config, thing.id));
     return c.json({ ...thingJson(config, view), created }, created ? 201 : 200);
   });
 

@@ -1,6 +1,8 @@
 import type { Config } from "../config/config.ts";
 import type { Flattr } from "../flattr/flattr.ts";
 import type { ThingView } from "../flattr/things.ts";
+import { thingUri } from "../flattr/url.ts";
+import { profileUrl } from "../http/urls.ts";
 import { formatAmount } from "../money/decimal.ts";
 import type { Earnings } from "../settlement/earnings.ts";
 import type { MyFlattr, MyFlattrs } from "../settlement/my-flattrs.ts";
@@ -9,17 +11,15 @@ import type { Statement } from "../settlement/statement.ts";
 /*
  * The API's JSON shapes (snake_case, like the Mastodon API this instance also speaks). Amounts
  * are decimal strings in the `currency` of the same object; ids are numbers; times ISO 8601.
- * src/api/openapi.ts describes each one; test/api checks answers against it.
+ * src/api/openapi.ts describes each one; test/api checks answers against it. Thing URLs are
+ * answered as the canonical URI (`format: uri`), not as typed.
  */
-
-export const profileUrl = (config: Config, username: string) =>
-  new URL(`/@${encodeURIComponent(username)}`, config.origin).href;
 
 export function thingJson(config: Config, t: ThingView) {
   return {
     id: t.id,
     kind: t.kind,
-    url: t.url,
+    url: thingUri(t.url),
     title: t.title,
     description: t.description,
     owner: {
@@ -48,7 +48,7 @@ function thingRef(config: Config, f: MyFlattr) {
     id: f.thingId,
     kind: f.kind,
     title: f.title,
-    url: f.url,
+    url: thingUri(f.url),
     owner: { username: f.owner.username, url: profileUrl(config, f.owner.username) },
   };
 }
@@ -82,7 +82,7 @@ export function earningsJson(e: Earnings) {
     flattrs: e.flattrs,
     posted: amt(e.posted),
     things: e.things.map((t) => ({
-      thing: { id: t.thingId, kind: t.kind, title: t.title, url: t.url },
+      thing: { id: t.thingId, kind: t.kind, title: t.title, url: thingUri(t.url) },
       flattrs: t.flattrs,
       amount: amt(t.amount),
     })),

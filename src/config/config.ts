@@ -46,6 +46,8 @@ export interface Config {
   fetchMaxBytes: number;
   /** Federation queue messages (inbound activities, deliveries) one worker handles at once. */
   queueConcurrency: number;
+  /** Deposits above this (minor units) are recorded only when the admin confirms the amount. */
+  depositConfirmAbove: bigint;
 }
 
 export class ConfigError extends Error {
@@ -150,6 +152,8 @@ export function loadConfig(env: Env = process.env): Config {
   const maxBudget = amount("MAX_BUDGET", "100.00");
   if (minBudget <= 0n) throw new ConfigError("MIN_BUDGET", "must be greater than zero");
   if (maxBudget < minBudget) throw new ConfigError("MAX_BUDGET", "must not be below MIN_BUDGET");
+  // Whole units, so the default parses in every currency (JPY has no minor unit).
+  const depositConfirmAbove = amount("DEPOSIT_CONFIRM_ABOVE", "1000");
 
   const databaseUrl = str(env, "DATABASE_URL", "") || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -188,6 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
     inboxRateLimit: rate(env, "INBOX_RATE_LIMIT", "300/60"),
     fetchMaxBytes: int(env, "FETCH_MAX_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
     queueConcurrency: int(env, "QUEUE_CONCURRENCY", 8, 1, 256),
+    depositConfirmAbove,
   };
 }
 

@@ -6,9 +6,9 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import { acquireDataDirLock } from "./lock.ts";
+import { acquireDataDirLock, type LockHolder } from "./lock.ts";
 
-export { DataDirLockedError } from "./lock.ts";
+export { DataDirLockedError, type LockHolder } from "./lock.ts";
 
 import * as schema from "./schema/index.ts";
 
@@ -38,15 +38,19 @@ export function openPostgres(url: string, options: { max?: number } = {}): Datab
 
 /**
  * Embedded PGlite. With a data directory it takes an exclusive lock file first: PGlite is one
- * session in one process, and two processes on the same directory corrupt it.
+ * session in one process, and two processes on the same directory corrupt it. `holder` is written
+ * into the lock, so a process refused later can say who holds the directory.
  */
-export async function openPglite(dataDir: string | undefined): Promise<Database> {
+export async function openPglite(
+  dataDir: string | undefined,
+  holder?: LockHolder,
+): Promise<Database> {
   let release = () => {};
   let client: PGlite;
   if (dataDir) {
     const dir = resolve(dataDir);
     mkdirSync(dir, { recursive: true });
-    release = acquireDataDirLock(dir);
+    release = acquireDataDirLock(dir, holder);
     try {
       client = await PGlite.create(resolve(dir, "pg"));
     } catch (e) {
@@ -67,11 +71,11 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
   };
 }
 
-export async function openDatabase(opts: {
-  databaseUrl: string | undefined;
-  dataDir: string;
-}): Promise<Database> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir);
+export async function openDatabase(
+  opts: { databaseUrl: string | undefined; dataDir: string },
+  holder?: LockHolder,
+): Promise<Database> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir, holder);
 }
 
 /** Rows of a raw query; PGlite answers `{rows}`, postgres.js an array. */

@@ -8,8 +8,11 @@ import type { Database } from "./client.ts";
 
 export const migrationsFolder = fileURLToPath(new URL("../../drizzle", import.meta.url));
 
-// Several web/worker processes may start at once on PostgreSQL: one migrates, the rest wait.
-const MIGRATION_LOCK = 0x66666c72; // "fflr"
+/**
+ * Several web/worker processes may start at once on PostgreSQL: one migrates, the rest wait for
+ * this session-level advisory lock (a bigint key: pg_locks shows it as classid 0, objid this).
+ */
+export const MIGRATION_LOCK = 0x66666c72; // "fflr"
 
 export async function migrate(database: Database): Promise<void> {
   if (database.kind === "pglite") {

@@ -2,6 +2,7 @@ import type { Context, Federation, RequestContext } from "@fedify/fedify";
 import { Application, Endpoints, Link, Person } from "@fedify/vocab";
 import { findUserByUsername, type User } from "../accounts/users.ts";
 import type { Db } from "../db/client.ts";
+import { ACTOR_PATH_TEMPLATE, paymentLinkUrl, profileUrl } from "../http/urls.ts";
 import type { FederationData } from "./federation.ts";
 import { INSTANCE_KEY_OWNER, loadOrCreateKeyPairs } from "./keys.ts";
 import { dbOf } from "./outbox.ts";
@@ -25,11 +26,6 @@ export async function localUser(
   return user && user.username === identifier ? user : null;
 }
 
-/** FEP-0ea0 payment link of a local user: where a remote server sends people to flattr them. */
-export function flattrUrl(ctx: Context<FederationData>, username: string): URL {
-  return new URL(`${ctx.getActorUri(username).href}/flattr`);
-}
-
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
@@ -50,7 +46,7 @@ async function personFor(ctx: RequestContext<FederationData>, user: User): Promi
     id: ctx.getActorUri(user.username),
     preferredUsername: user.username,
     // The HTML profile, where a person (or a Mastodon "open in browser") lands.
-    url: new URL(`/@${user.username}`, ctx.canonicalOrigin),
+    url: new URL(profileUrl(ctx.data.config, user.username)),
     name: user.displayName || user.username,
     summary: bioHtml(user.bio),
     inbox: ctx.getInboxUri(user.username),
@@ -62,7 +58,12 @@ async function personFor(ctx: RequestContext<FederationData>, user: User): Promi
     assertionMethods: keys.map((k) => k.multikey),
     manuallyApprovesFollowers: false,
     attachments: [
-      new Link({ rel: "payment", href: flattrUrl(ctx, user.username), mediaType: "text/html" }),
+      // FEP-0ea0 payment link: where a remote server sends people to flattr this user.
+      new Link({
+        rel: "payment",
+        href: new URL(paymentLinkUrl(ctx.data.config, user.username)),
+        mediaType: "text/html",
+      }),
     ],
   });
 }
@@ -101,7 +102,7 @@ export function registerActors(federation: Federation<FederationData>): void {
   };
 
   federation
-    .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
+    .setActorDispatcher(ACTOR_PATH_TEMPLATE, async (ctx, identifier) => {
       if (identifier === INSTANCE_ACTOR) {
         // Only under its alias: `/users/~instance` is not a second address of it.
         return ctx.url.pathname.startsWith("/users/") ? null : instanceActor(ctx);

@@ -4,12 +4,28 @@ import { getLogger } from "@logtape/logtape";
 import { and, eq } from "drizzle-orm";
 import { findUserByUsername } from "../accounts/users.ts";
 import { followers, following } from "../db/schema/index.ts";
-import { ClientError } from "../web/errors.ts";
+import { DomainError } from "../errors.ts";
 import { localUser } from "./actors.ts";
 import type { FederationData } from "./federation.ts";
 import { dbOf, withOutbox } from "./outbox.ts";
 
 const logger = getLogger(["fediflattr", "federation", "follows"]);
+
+export const FOLLOW_ERROR_CODES = [
+  "user_not_found",
+  "actor_not_found",
+  "no_inbox",
+  "self_follow",
+] as const;
+export type FollowErrorCode = (typeof FOLLOW_ERROR_CODES)[number];
+
+/** Why a follow or unfollow was refused (nothing was recorded or sent). */
+export class FollowError extends DomainError<FollowErrorCode> {
+  constructor(code: FollowErrorCode, message: string) {
+    super(code, message);
+    this.name = "FollowError";
+  }
+}
 
 /** A fresh activity id under a local actor: the same (actor, object) may recur, ids must not. */
 function activityId(ctx: Context<FederationData>, username: string, kind: string): URL {
@@ -35,7 +51,7 @@ export interface FollowResult {
  * A local user follows an actor given by handle (`user@host`, `@user@host`; https only) or by
  * URI: records a pending `following` row and sends a `Follow`, in one transaction; the row is
  * marked accepted when the `Accept` arrives. Following an accepted actor again changes nothing;
- * following a pending one sends a fresh Follow. Throws ClientError (404, 422) for bad targets.
+ * following a pending one sends a fresh Follow. Throws FollowError for bad targets.
  */
 export async function followRemote(
   ctx: Context<FederationData>,
@@ -43,7 +59,7 @@ export async function followRemote(
   handleOrUri: string,
 ): Promise<FollowResult> {
   const user = await findUserByUsername(dbOf(ctx), username);
-  if (!user) throw new ClientError(404, `No local user "${username}".`);
+  if (!user) throw new FollowError("user_not_found", `No local user "${username}".`);
   const target = handleOrUri.trim();
   let actor: unknown = null;
   if (target !== "" && target.length <= 2048) {
@@ -53,11 +69,14 @@ export async function followRemote(
       logger.info("Lookup of {target} failed: {error}", { target, error });
     }
   }
-  if (!isActor(actor) || !actor.id) throw new ClientError(404, `Could not find "${target}".`);
+  if (!isActor(actor) || !actor.id)
+    throw new FollowError("actor_not_found", `Could not find "${target}".`);
   const inboxes = inboxesOf(actor);
-  if (!inboxes) throw new ClientError(422, `"${target}" has no inbox; it cannot be followed.`);
+  if (!inboxes)
+    throw new FollowError("no_inbox", `"${target}" has no inbox; it cannot be followed.`);
   const self = ctx.getActorUri(user.username);
-  if (actor.id.href === self.href) throw new ClientError(422, "You cannot follow yourself.");
+  if (actor.id.href === self.href)
+    throw new FollowError("self_follow", "You cannot follow yourself.");
   const actorUri = actor.id.href;
 
   return withOutbox(ctx, async (tx) => {
@@ -99,7 +118,7 @@ export async function unfollowRemote(
   actorUri: string,
 ): Promise<boolean> {
   const user = await findUserByUsername(dbOf(ctx), username);
-  if (!user) throw new ClientError(404, `No local user "${username}".`);
+  if (!user) throw new FollowError("user_not_found", `No local user "${username}".`);
   return withOutbox(ctx, async (tx) => {
     const [row] = await tx
       .delete(following)

@@ -25,6 +25,7 @@ const INSERT_CHUNK = 1000;
 export class TransactionScope {
   readonly #storage = new AsyncLocalStorage<Db>();
 
+  /** On PGlite, `fn` must not use the base database while `tx` is open: it would wait forever. */
   run<T>(tx: Db, fn: () => Promise<T>): Promise<T> {
     return this.#storage.run(tx, fn);
   }
@@ -89,16 +90,16 @@ interface ClaimedRow extends Record<string, unknown> {
  *   For those the row is offered again after `retryDelayMs`, up to `maxAttempts` claims, then
  *   dropped with an error log. The same limit drops a message whose handler crashed the process
  *   `maxAttempts` times.
- * - Transactions: `enqueueIn(tx, …)`, `withTransaction(tx)`, or `runInTransaction(tx, fn)` (for
- *   code such as `ctx.sendActivity()` that calls `enqueue()` itself) insert the row in the
- *   caller's transaction: it commits or rolls back with the domain write. NOTIFY is
- *   transactional too, so listeners wake only on commit.
+ * - Transactions: inside `scope.run(tx, fn)` (what `withOutbox` in outbox.ts does around
+ *   `ctx.sendActivity()`, which only ever calls `enqueue()`), the row is inserted in `tx`: it
+ *   commits or rolls back with the domain write. NOTIFY is transactional too, so listeners wake
+ *   only on commit.
  * - Times (delays, leases) are the database server's, so processes on different hosts agree.
  */
 export class DbMessageQueue implements MessageQueue {
   readonly nativeRetrial = false;
   readonly channel: string;
-  readonly scope: TransactionScope;
+  readonly #scope: TransactionScope;
   readonly #db: Db;
   readonly #pollIntervalMs: number;
   readonly #leaseMs: number;
@@ -112,7 +113,7 @@ export class DbMessageQueue implements MessageQueue {
   constructor(db: Db, options: DbMessageQueueOptions = {}) {
     this.#db = db;
     this.channel = options.channel ?? "default";
-    this.scope = options.scope ?? new TransactionScope();
+    this.#scope = options.scope ?? new TransactionScope();
     this.#pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.#leaseMs = options.leaseMs ?? 60_000;
     this.#concurrency = Math.max(1, options.concurrency ?? 1);
@@ -121,56 +122,18 @@ export class DbMessageQueue implements MessageQueue {
     this.#notify = options.notify ?? true;
   }
 
-  /** Enqueues through the transaction of `runInTransaction` if there is one. */
+  /** Enqueues in the scope's open transaction if there is one (see `withOutbox`), else at once. */
   enqueue(message: unknown, options?: MessageQueueEnqueueOptions): Promise<void> {
-    return this.#insert(this.scope.current(), [message], options);
+    return this.#insert([message], options);
   }
 
   enqueueMany(messages: readonly unknown[], options?: MessageQueueEnqueueOptions): Promise<void> {
-    return this.#insert(this.scope.current(), messages, options);
-  }
-
-  /** Enqueues in `tx`: the message exists only if `tx` commits. */
-  enqueueIn(tx: Db, message: unknown, options?: MessageQueueEnqueueOptions): Promise<void> {
-    return this.#insert(tx, [message], options);
-  }
-
-  enqueueManyIn(
-    tx: Db,
-    messages: readonly unknown[],
-    options?: MessageQueueEnqueueOptions,
-  ): Promise<void> {
-    return this.#insert(tx, messages, options);
-  }
-
-  /** A MessageQueue whose enqueues go into `tx` (listen and getDepth are this queue's). */
-  withTransaction(tx: Db): MessageQueue {
-    return {
-      nativeRetrial: this.nativeRetrial,
-      enqueue: (message, options) => this.#insert(tx, [message], options),
-      enqueueMany: (messages, options) => this.#insert(tx, messages, options),
-      listen: (handler, options) => this.listen(handler, options),
-      getDepth: () => this.getDepth(),
-    };
-  }
-
-  /**
-   * Runs `fn` so that every `enqueue()` on a queue (and KV call on a store) sharing this queue's
-   * scope goes through `tx`, e.g.
-   * `db.transaction((tx) => queue.runInTransaction(tx, () => ctx.sendActivity(…)))`.
-   * On PGlite, `fn` must not use the base database while `tx` is open: it would wait forever.
-   */
-  runInTransaction<T>(tx: Db, fn: () => Promise<T>): Promise<T> {
-    return this.scope.run(tx, fn);
-  }
-
-  currentTransaction(): Db | undefined {
-    return this.scope.current();
+    return this.#insert(messages, options);
   }
 
   async getDepth(): Promise<MessageQueueDepth> {
     const rows = await queryRows<{ ready: string; delayed: string }>(
-      this.scope.current() ?? this.#db,
+      this.#scope.current() ?? this.#db,
       sql`select count(*) filter (where available_at <= now())::text as ready,
                  count(*) filter (where available_at > now())::text as delayed
           from fedify_queue
@@ -189,8 +152,8 @@ export class DbMessageQueue implements MessageQueue {
     handler: (message: unknown) => Promise<void> | void,
     options: MessageQueueListenOptions = {},
   ): Promise<void> {
-    // A listener started from inside runInTransaction must not enqueue retries into that tx.
-    return this.scope.exit(() => this.#listen(handler, options.signal));
+    // A listener started inside an open transaction's scope must not enqueue retries into it.
+    return this.#scope.exit(() => this.#listen(handler, options.signal));
   }
 
   async #listen(
@@ -228,6 +191,9 @@ export class DbMessageQueue implements MessageQueue {
         }
         // A full batch suggests more is waiting; otherwise sleep until something happens.
         if ((free > 0 && claimed.length === free) || pending) continue;
+        // An abort during the claim has fired its event already: waiting for it would sleep a
+        // whole poll interval before shutting down.
+        if (signal?.aborted) break;
         await new Promise<void>((resolve) => {
           const done = () => {
             clearTimeout(timer);
@@ -248,11 +214,11 @@ export class DbMessageQueue implements MessageQueue {
   }
 
   async #insert(
-    exec: Db | undefined,
     messages: readonly unknown[],
     options: MessageQueueEnqueueOptions | undefined,
   ): Promise<void> {
     if (messages.length === 0) return;
+    const exec = this.#scope.current();
     const delayMs = Math.max(0, options?.delay?.total({ unit: "millisecond" }) ?? 0);
     // clock_timestamp(), not now(): inside a long transaction now() is its start.
     const availableAt = sql`clock_timestamp() + ${delayMs} * interval '1 millisecond'`;

@@ -1,7 +1,7 @@
 import type { Federation } from "@fedify/fedify";
 import type { MiddlewareHandler } from "hono";
-import { clientIp } from "../web/client-ip.ts";
-import type { AppEnv } from "../web/env.ts";
+import { clientIp } from "../http/client-ip.ts";
+import type { AppEnv } from "../http/env.ts";
 import type { FederationData } from "./federation.ts";
 import { rememberClientIp } from "./inbox-guard.ts";
 

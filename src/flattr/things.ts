@@ -3,6 +3,7 @@ import type { Clock } from "../config/clock.ts";
 import type { Config } from "../config/config.ts";
 import { type Db, queryRows } from "../db/client.ts";
 import { things } from "../db/schema/flattr.ts";
+import { actorUrl } from "../http/urls.ts";
 import { currentPeriod } from "./current-period.ts";
 import { FlattrError } from "./errors.ts";
 import { normalizeThingUrl } from "./url.ts";
@@ -47,7 +48,8 @@ function hasControl(text: string): boolean {
   return false;
 }
 
-function cleanTitle(raw: string): string {
+/** A title as stored (whitespace collapsed), or a FlattrError invalid_title. */
+export function cleanTitle(raw: string): string {
   const title = raw.trim().replace(/\s+/g, " ");
   if (title === "") throw new FlattrError("invalid_title", "A title is required.");
   if ([...title].length > MAX_TITLE_LENGTH)
@@ -60,7 +62,8 @@ function cleanTitle(raw: string): string {
   return title;
 }
 
-function cleanDescription(raw: string | undefined): string {
+/** A description as stored (trimmed), or a FlattrError invalid_description. */
+export function cleanDescription(raw: string | undefined): string {
   const description = (raw ?? "").trim();
   if ([...description].length > MAX_DESCRIPTION_LENGTH)
     throw new FlattrError(
@@ -142,6 +145,15 @@ export async function findThingByUrl(db: Db, ownerId: number, url: string): Prom
   return row ? toThing(row) : null;
 }
 
+/** The id of a user's profile thing if it was ever flattred; never creates it. */
+export async function findProfileThingId(db: Db, userId: number): Promise<number | null> {
+  const [row] = await db
+    .select({ id: things.id })
+    .from(things)
+    .where(and(eq(things.ownerId, userId), eq(things.kind, "profile")));
+  return row?.id ?? null;
+}
+
 /** A local user's profile as a flattrable thing, created on first use. */
 export async function profileThing(
   db: Db,
@@ -159,7 +171,8 @@ export async function profileThing(
     sql`select username, display_name from users where id = ${userId}`,
   );
   if (!user) throw new FlattrError("user_not_found", "No such user.");
-  const url = new URL(`/users/${encodeURIComponent(user.username)}`, config.origin).href;
+  // The profile is flattred as the actor: its URL is the actor's id.
+  const url = actorUrl(config, user.username);
   await db
     .insert(things)
     .values({

@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { type Db, queryRows } from "../db/client.ts";
+import { mayGoNegativeSql } from "./accounts.ts";
 
 export interface LedgerViolation {
   rule:
@@ -18,9 +19,6 @@ export interface LedgerViolation {
 
 /** Rows per rule at most, so a badly broken ledger still gives a readable report. */
 const LIMIT = 1000;
-
-const NEGATIVE_OK = (col: SQL) =>
-  sql`(${col} in ('deposits', 'payouts') or ${col} like 'clearing:%')`;
 
 type Row = Record<string, string | null>;
 
@@ -41,7 +39,7 @@ const RULES: { rule: LedgerViolation["rule"]; query: SQL; message: (r: Row) => s
     rule: "negative_balance",
     query: sql`
       select account, currency, sum(amount)::text as s from ledger_postings
-      group by account, currency having sum(amount) < 0 and not ${NEGATIVE_OK(sql`account`)}`,
+      group by account, currency having sum(amount) < 0 and not ${mayGoNegativeSql(sql`account`)}`,
     message: (r) =>
       `${r.account} (${r.currency}) may not go negative but its postings sum to ${r.s}`,
   },
@@ -79,7 +77,7 @@ const RULES: { rule: LedgerViolation["rule"]; query: SQL; message: (r: Row) => s
     rule: "account_flag",
     query: sql`
       select name, currency, may_go_negative::text as flag from ledger_accounts
-      where may_go_negative <> ${NEGATIVE_OK(sql`name`)}`,
+      where may_go_negative <> ${mayGoNegativeSql(sql`name`)}`,
     message: (r) =>
       `account ${r.name} (${r.currency}) has may_go_negative=${r.flag}, against its kind`,
   },

@@ -3,13 +3,20 @@ export * from "./accounts.ts";
 export { balanceOf } from "./balance.ts";
 export { checkLedger, type LedgerSummary, type LedgerViolation, ledgerSummary } from "./check.ts";
 export {
+  DEPOSIT_ERROR_CODES,
   DepositError,
+  type DepositErrorCode,
   type DepositInput,
   depositKey,
+  depositReferenceKey,
+  MAX_REFERENCE_LENGTH,
   normalizeDepositReference,
   recordDeposit,
+  recordedBankDeposit,
 } from "./deposits.ts";
+export { describeDeposit } from "./describe.ts";
 export * from "./errors.ts";
+export { canonicalJson, payloadHash } from "./payload.ts";
 export {
   type EntryInput,
   type Posting,

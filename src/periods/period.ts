@@ -12,6 +12,10 @@ export class PeriodError extends Error {
 
 const PATTERN = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
+/** The first and last periods a "YYYY-MM" string can name. */
+export const FIRST_PERIOD: Period = "0001-01";
+export const LAST_PERIOD: Period = "9999-12";
+
 /** Strict: exactly "YYYY-MM" with a month 01–12 and a year 0001–9999. */
 export function parsePeriod(text: string): { year: number; month: number } {
   const m = PATTERN.exec(text);
@@ -41,7 +45,6 @@ export function periodOf(instant: Date, timeZone: string): Period {
   const c = lastPeriod;
   if (c && c.timeZone === timeZone && ms >= c.start && ms < c.end) return c.period;
   const period = periodOfUncached(ms, timeZone);
-  if (period === "9999-12") return period; // no next period to bound it: not memoised
   const { start, end } = periodBounds(period, timeZone);
   lastPeriod = { timeZone, period, start: start.getTime(), end: end.getTime() };
   return period;
@@ -64,8 +67,9 @@ function startOf(year: number, month: number, timeZone: string): Date {
 /** The half-open interval [start, end) of instants that belong to the period. */
 export function periodBounds(period: Period, timeZone: string): { start: Date; end: Date } {
   const { year, month } = parsePeriod(period);
-  const next = parsePeriod(nextPeriod(period));
-  return { start: startOf(year, month, timeZone), end: startOf(next.year, next.month, timeZone) };
+  // Not through nextPeriod(): LAST_PERIOD ends at the start of year 10000, which no period names.
+  const end = month === 12 ? startOf(year + 1, 1, timeZone) : startOf(year, month + 1, timeZone);
+  return { start: startOf(year, month, timeZone), end };
 }
 
 export function nextPeriod(period: Period): Period {
@@ -81,4 +85,37 @@ export function previousPeriod(period: Period): Period {
 /** True once every instant of the period lies in the past (now ≥ end). */
 export function hasEnded(period: Period, now: Date, timeZone: string): boolean {
   return now.getTime() >= periodBounds(period, timeZone).end.getTime();
+}
+
+/** The period after, or null for the last one. */
+export function periodAfter(period: Period): Period | null {
+  return period === LAST_PERIOD ? null : nextPeriod(period);
+}
+
+/**
+ * The period before, or null for the first one. For callers that look back from any period a
+ * user may name (statements of 0001-01 exist; its previous month does not).
+ */
+export function periodBefore(period: Period): Period | null {
+  return period === FIRST_PERIOD ? null : previousPeriod(period);
+}
+
+/** The `n` periods ending with `last`, oldest first, never before FIRST_PERIOD (chart axes). */
+export function periodsEnding(last: Period, n: number): Period[] {
+  parsePeriod(last);
+  if (n <= 0) return [];
+  const out: Period[] = [last];
+  for (let p = periodBefore(last); p !== null && out.length < n; p = periodBefore(p)) {
+    out.unshift(p);
+  }
+  return out;
+}
+
+/** "2026-03" → "March 2026": how every page names a period. */
+export function periodLabel(period: Period): string {
+  const { year, month } = parsePeriod(period);
+  // Date.UTC maps years 0–99 to 1900–1999; setUTCFullYear does not.
+  const d = new Date(Date.UTC(2000, month - 1, 1));
+  d.setUTCFullYear(year);
+  return d.toLocaleString("en", { month: "long", year: "numeric", timeZone: "UTC" });
 }

@@ -2,9 +2,11 @@ import { sql } from "drizzle-orm";
 import type { Clock } from "../config/clock.ts";
 import type { Config } from "../config/config.ts";
 import { type Db, queryRows } from "../db/client.ts";
+import { DomainError } from "../errors.ts";
 import { lockPeriodExclusive } from "../flattr/period-lock.ts";
+import { accountSql, creatorAccountSql, FEES, walletAccountSql } from "../ledger/index.ts";
 import { hasEnded, isPeriod, type Period, periodBounds } from "../periods/period.ts";
-import { creatorAccountSql, feeSql, shareSql } from "./shares.ts";
+import { feeSql, shareSql } from "./shares.ts";
 
 /*
  * The month close (DESIGN.md, Money; ADR 0002). For every payer with active flattrs in P:
@@ -20,12 +22,17 @@ import { creatorAccountSql, feeSql, shareSql } from "./shares.ts";
  * entirely and is simply done again.
  */
 
-export class CloseError extends Error {
-  constructor(
-    readonly code: "invalid_period" | "period_not_ended",
-    message: string,
-  ) {
-    super(message);
+/** The idempotency key of a payer's close entry (the batch statement builds the same in SQL). */
+export function closeKey(period: Period, userId: number): string {
+  return `close:${period}:${userId}`;
+}
+
+export const CLOSE_ERROR_CODES = ["invalid_period", "period_not_ended"] as const;
+export type CloseErrorCode = (typeof CLOSE_ERROR_CODES)[number];
+
+export class CloseError extends DomainError<CloseErrorCode> {
+  constructor(code: CloseErrorCode, message: string) {
+    super(code, message);
     this.name = "CloseError";
   }
 }
@@ -239,7 +246,7 @@ async function closeBatch(
   await tx.execute(
     sql`select 1 from ledger_balances w
         where w.currency = ${cur}
-          and w.account in (select distinct 'wallet:' || f.payer_id::text from flattrs f where ${inBatch})
+          and w.account in (select distinct ${walletAccountSql(sql`f.payer_id`)} from flattrs f where ${inBatch})
         order by w.account, w.currency
         for update`,
   );
@@ -258,7 +265,7 @@ async function closeBatch(
                  least(coalesce(b.amount, 0), greatest(coalesce(w.balance, 0), 0))::int8 as amount
           from payers p
           left join budgets b on b.user_id = p.payer_id and b.currency = ${cur}
-          left join ledger_balances w on w.account = 'wallet:' || p.payer_id::text and w.currency = ${cur}
+          left join ledger_balances w on w.account = ${walletAccountSql(sql`p.payer_id`)} and w.currency = ${cur}
         ),
         claimed as (
           insert into close_payers (period, user_id, budget, amount, fee, flattrs)
@@ -279,9 +286,9 @@ async function closeBatch(
                  sum(${shareSql(sql`net`, sql`n`, sql`rank`)})::int8 as amount
           from ranked group by 1, 2
           union all
-          select user_id, 'fees', fee from claimed where fee > 0
+          select user_id, ${accountSql(FEES)}, fee from claimed where fee > 0
           union all
-          select user_id, 'wallet:' || user_id::text, -amount from claimed where amount > 0
+          select user_id, ${walletAccountSql(sql`user_id`)}, -amount from claimed where amount > 0
         ),
         hashes as (
           -- ledger/payload.ts's payloadHash, in SQL: sha256 of the canonical JSON of the entry.

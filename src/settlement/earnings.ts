@@ -1,8 +1,8 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Config } from "../config/config.ts";
 import { type Db, queryRows } from "../db/client.ts";
-import { earningsAccount } from "../ledger/index.ts";
-import { isPeriod, type Period, previousPeriod } from "../periods/period.ts";
+import { earningsAccount, walletAccountSql } from "../ledger/index.ts";
+import { isPeriod, type Period } from "../periods/period.ts";
 import { feeSql, shareSql } from "./shares.ts";
 
 export type PeriodStatus = "open" | "closing" | "closed";
@@ -99,7 +99,7 @@ async function earningsRows(db: Db, config: Config, userId: number, periods: rea
           left join closed_periods cp on cp.period = m.period
           left join budgets b on b.user_id = m.payer_id and b.currency = ${cur}
           left join ledger_balances w
-            on w.account = 'wallet:' || m.payer_id::text and w.currency = ${cur}
+            on w.account = ${walletAccountSql(sql`m.payer_id`)} and w.currency = ${cur}
         )
         select r.period, r.thing_id::text, t.kind, t.title, t.url, count(*)::text as flattrs,
                sum(${shareSql(sql`a.net`, sql`r.n`, sql`r.rank`)})::text as amount
@@ -199,12 +199,4 @@ export async function earningsByMonth(
       };
     }),
   };
-}
-
-/** The `n` periods ending with `last`, oldest first (e.g. the last 12 months for a chart). */
-export function periodsEnding(last: Period, n: number): Period[] {
-  checkPeriods([last]);
-  const out: Period[] = [last];
-  while (out.length < n && !out[0]!.startsWith("0001-01")) out.unshift(previousPeriod(out[0]!));
-  return n > 0 ? out : [];
 }

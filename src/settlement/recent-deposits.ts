@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Config } from "../config/config.ts";
 import { type Db, queryRows } from "../db/client.ts";
+import { accountUserIdSql, isWalletAccountSql } from "../ledger/index.ts";
 
 export interface RecordedDeposit {
   entryId: number;
@@ -36,14 +37,14 @@ export async function recentDeposits(
     reversed: boolean;
   }>(
     db,
-    sql`select e.id::text, e.created_at, substring(p.account from 8) as user_id, u.username,
+    sql`select e.id::text, e.created_at, ${accountUserIdSql(sql`p.account`)}::text as user_id, u.username,
                p.amount::text, e.metadata->>'reference' as reference,
                e.metadata->>'source' as source,
                exists (select 1 from ledger_entries r where r.reverses_entry_id = e.id) as reversed
         from ledger_entries e
-        join ledger_postings p on p.entry_id = e.id and p.account like 'wallet:%'
+        join ledger_postings p on p.entry_id = e.id and ${isWalletAccountSql(sql`p.account`)}
              and p.currency = ${config.currency}::text
-        left join users u on u.id = substring(p.account from 8)::int8
+        left join users u on u.id = ${accountUserIdSql(sql`p.account`)}
         where e.kind = 'deposit' and e.period is null
         order by e.id desc
         limit ${limit}::int4`,

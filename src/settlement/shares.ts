@@ -27,13 +27,3 @@ export function feeSql(amount: SQL, feeBp: number): SQL {
 export function shareSql(net: SQL, n: SQL, rank: SQL): SQL {
   return sql`((${net})::int8 / (${n})::int8 + case when (${rank})::int8 <= (${net})::int8 % (${n})::int8 then 1 else 0 end)::int8`;
 }
-
-/**
- * The ledger account a share is credited to, by the kind of the thing's owner. Only local
- * creators exist today; remote creators (clearing:<peer>) and unclaimed ones (pledges) plug in
- * here. An unknown kind yields NULL, which the postings' NOT NULL refuses: the batch fails loudly
- * instead of paying the wrong account.
- */
-export function creatorAccountSql(ownerKind: SQL, ownerId: SQL): SQL {
-  return sql`(case ${ownerKind} when 'local' then 'earnings:' || (${ownerId})::text end)`;
-}

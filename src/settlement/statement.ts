@@ -3,7 +3,14 @@ import type { Config } from "../config/config.ts";
 import { type Db, queryRows } from "../db/client.ts";
 import { getBudget } from "../flattr/budget.ts";
 import { walletAccount } from "../ledger/index.ts";
-import { isPeriod, type Period } from "../periods/period.ts";
+import {
+  isPeriod,
+  type Period,
+  periodAfter,
+  periodBefore,
+  periodBounds,
+} from "../periods/period.ts";
+import { closeKey } from "./close.ts";
 import { type Earnings, earnings, type PeriodStatus } from "./earnings.ts";
 import { type MyFlattr, periodFlattrs } from "./my-flattrs.ts";
 
@@ -57,15 +64,30 @@ export async function statement(
   period: Period,
 ): Promise<Statement> {
   if (!isPeriod(period)) throw new RangeError(`not a period: ${period}`);
-  // A deposit made after P ended but before this user's close of P was posted could fund that
-  // close, so it belongs to P; otherwise an entry without a period belongs to the month of its time.
-  const local = sql`(e.created_at at time zone ${config.timeZone}::text)`;
-  const ofTime = sql`to_char(${local}, 'YYYY-MM')`;
-  const monthBefore = sql`to_char(date_trunc('month', ${local}) - interval '1 month', 'YYYY-MM')`;
-  const attributed = sql`coalesce(e.period, case when exists (
-      select 1 from ledger_entries c
-      where c.idempotency_key = 'close:' || ${monthBefore} || ':' || ${String(userId)}::text
-        and c.id > e.id) then ${monthBefore} else ${ofTime} end)`;
+  // An entry without a period (a deposit) belongs to the month of its time, except one made
+  // before the user's close of the month before was posted: that close could spend it, so it
+  // belongs to the month before. The months' instants come from periods/ (the time zone rules
+  // the close and the flattrs use), passed as bounds.
+  const P = sql`${period}::text`;
+  // The last period ends in year 10000, which PostgreSQL does not read in ISO form: no end.
+  const at = (d: Date) =>
+    d.getUTCFullYear() > 9999 ? sql`'infinity'::timestamptz` : sql`${d.toISOString()}::timestamptz`;
+  const { start, end } = periodBounds(period, config.timeZone);
+  const after = periodAfter(period);
+  const inP = sql`(e.created_at >= ${at(start)} and e.created_at < ${at(end)})`;
+  const inNext = after
+    ? sql`(e.created_at >= ${at(end)} and e.created_at < ${at(periodBounds(after, config.timeZone).end)})`
+    : sql`false`;
+  const closedLater = (p: Period | null) =>
+    p === null
+      ? sql`false`
+      : sql`exists (select 1 from ledger_entries c
+                    where c.idempotency_key = ${closeKey(p, userId)}::text and c.id > e.id)`;
+  const before = periodBefore(period);
+  const earlier = sql`(case when e.period is not null then e.period < ${P}
+      else e.created_at < ${at(start)} or (${inP} and ${closedLater(before)}) end)`;
+  const during = sql`(case when e.period is not null then e.period = ${P}
+      else (${inP} and not ${closedLater(before)}) or (${inNext} and ${closedLater(period)}) end)`;
   const rows = await queryRows<{
     entry_id: string | null;
     kind: string | null;
@@ -78,12 +100,12 @@ export async function statement(
                coalesce(sum(p.amount), 0)::text as amount
         from ledger_postings p join ledger_entries e on e.id = p.entry_id
         where p.account = ${walletAccount(userId)} and p.currency = ${config.currency}::text
-          and ${attributed} < ${period}::text
+          and ${earlier}
         union all
         (select e.id::text, e.kind, e.created_at, e.metadata, p.amount::text
          from ledger_postings p join ledger_entries e on e.id = p.entry_id
          where p.account = ${walletAccount(userId)} and p.currency = ${config.currency}::text
-           and ${attributed} = ${period}::text
+           and ${during}
          order by p.id)`,
   );
   const [openingRow, ...moves] = rows;

@@ -5,7 +5,6 @@ export {
   earningsByMonth,
   type MonthEarnings,
   type PeriodStatus,
-  periodsEnding,
   type ThingEarnings,
 } from "./earnings.ts";
 export { type MyFlattr, type MyFlattrs, myFlattrs, periodFlattrs } from "./my-flattrs.ts";

@@ -2,8 +2,10 @@ import { sql } from "drizzle-orm";
 import type { Config } from "../config/config.ts";
 import { type Db, queryRows } from "../db/client.ts";
 import { walletBalance } from "../flattr/wallet.ts";
+import { fee as feeOf } from "../money/fee.ts";
+import { type PerFlattr, perFlattr } from "../money/split.ts";
 import { isPeriod, type Period } from "../periods/period.ts";
-import { feeSql, shareSql } from "./shares.ts";
+import { shareSql } from "./shares.ts";
 
 export interface FlattrValue {
   flattrId: number;
@@ -26,6 +28,10 @@ export interface FlattrValues {
   amount: bigint;
   fee: bigint;
   flattrs: FlattrValue[];
+  /** "About X each" over these flattrs (money/split.ts); null without any. */
+  each: PerFlattr | null;
+  /** The same with one more flattr: `oneMore.each` is exactly what a new flattr would get. */
+  oneMore: PerFlattr;
 }
 
 /**
@@ -69,14 +75,11 @@ export async function flattrValues(
     const balance = await walletBalance(db, config, payerId);
     const b = budget ? BigInt(budget.amount) : 0n;
     amount = b < balance ? b : balance;
-    const [f] = await queryRows<{ fee: string }>(
-      db,
-      sql`select ${feeSql(sql`${amount.toString()}::int8`, config.feeBp)}::text as fee`,
-    );
-    fee = BigInt(f!.fee);
+    // The twin of the close's feeSql (held equal by test/db/shares.test.ts): no round trip.
+    fee = feeOf(amount, config.feeBp);
   }
 
-  const net = sql`${(amount - fee).toString()}::int8`;
+  const netSql = sql`${(amount - fee).toString()}::int8`;
   const rows = await queryRows<{
     id: string;
     thing_id: string;
@@ -87,7 +90,7 @@ export async function flattrValues(
   }>(
     db,
     sql`select id::text, thing_id::text, title, url, created_at,
-               ${shareSql(net, sql`n`, sql`rank`)}::text as value
+               ${shareSql(netSql, sql`n`, sql`rank`)}::text as value
         from (select f.id, f.thing_id, t.title, t.url, f.created_at,
                      row_number() over (order by f.id) as rank, count(*) over () as n
               from flattrs f join things t on t.id = f.thing_id
@@ -95,6 +98,7 @@ export async function flattrValues(
                 and f.withdrawn_at is null) x
         order by x.id`,
   );
+  const net = amount - fee;
   return {
     period,
     status,
@@ -102,6 +106,8 @@ export async function flattrValues(
     currency: config.currency,
     amount,
     fee,
+    each: rows.length === 0 ? null : perFlattr(net, rows.length),
+    oneMore: perFlattr(net, rows.length + 1),
     flattrs: rows.map((r) => ({
       flattrId: Number(r.id),
       thingId: Number(r.thing_id),

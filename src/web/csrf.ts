@@ -1,8 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { AppEnv } from "./env.ts";
-import { ClientError } from "./errors.ts";
+import type { AppEnv } from "../http/env.ts";
+import { ClientError } from "../http/errors.ts";
 import { readForm } from "./forms.ts";
 
 /** The hidden form field (or the X-CSRF-Token header, for scripts) carrying the token. */

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { ClientError } from "./errors.ts";
+import { ClientError } from "../http/errors.ts";
 
 /** A submitted form: `get` answers "" for missing fields and ignores uploaded files. */
 export interface Form {
@@ -45,19 +45,4 @@ export function safeNext(raw: string | undefined): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters
   if (/[\u0000-\u001f\u007f]/.test(raw) || raw.length > 2000) return "/";
   return raw;
-}
-
-/** The HTTP status for a refused account operation. */
-export function accountErrorStatus(code: string): 403 | 404 | 409 | 422 {
-  switch (code) {
-    case "registration_closed":
-    case "invite_quota":
-      return 403;
-    case "not_found":
-      return 404;
-    case "taken":
-      return 409;
-    default:
-      return 422;
-  }
 }

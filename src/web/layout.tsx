@@ -2,8 +2,9 @@ import type { Context } from "hono";
 import { html, raw } from "hono/html";
 import type { Child, PropsWithChildren } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv, SessionUser } from "../http/env.ts";
+import { profilePath } from "../http/urls.ts";
 import { CSRF_FIELD } from "./csrf.ts";
-import type { AppEnv, SessionUser } from "./env.ts";
 
 const CSS = `
 :root { color-scheme: light dark; --fg: #1d1d1f; --bg: #fafaf8; --muted: #6b6b70; --line: #dcdcd6;
@@ -99,7 +100,7 @@ export function Layout(props: PropsWithChildren<LayoutProps>) {
               {user ? (
                 <>
                   <span data-testid="current-user">
-                    Logged in as <a href={`/@${user.username}`}>@{user.username}</a>
+                    Logged in as <a href={profilePath(user.username)}>@{user.username}</a>
                   </span>
                   <a href="/flattrs">Flattrs</a>
                   <a href="/settings">Settings</a>

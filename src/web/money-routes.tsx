@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { AppEnv } from "./env.ts";
+import type { AppEnv } from "../http/env.ts";
 import { adminDepositsRoutes } from "./pages/admin-deposits.tsx";
 import { budgetRoutes } from "./pages/budget.tsx";
 import { earningsRoutes } from "./pages/earnings.tsx";

@@ -2,10 +2,10 @@ import type { Context } from "hono";
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "../http/env.ts";
 import { formatAmount } from "../money/decimal.ts";
 import { formatMoney } from "../money/format.ts";
-import { isPeriod, type Period, periodOf, previousPeriod } from "../periods/period.ts";
-import type { AppEnv } from "./env.ts";
+import { isPeriod, type Period, periodLabel, periodOf, periodsEnding } from "../periods/period.ts";
 import { FormMessage, renderPage } from "./layout.tsx";
 
 /*
@@ -64,30 +64,12 @@ export function Amount(props: { minor: bigint; currency: string }) {
 
 export const money = (minor: bigint, currency: string): string => formatMoney(minor, currency);
 
-/** Basis points as a percentage without floats: 1000 → "10", 250 → "2.5", 5 → "0.05". */
-export function percentOfBp(bp: number): string {
-  const whole = Math.trunc(bp / 100);
-  const frac = String(bp % 100)
-    .padStart(2, "0")
-    .replace(/0+$/, "");
-  return frac ? `${whole}.${frac}` : String(whole);
-}
+// Pages import it from here with the other money helpers.
+export { periodLabel };
 
-/** "2026-03" → "March 2026". */
-export function periodLabel(period: Period): string {
-  const [y, m] = period.split("-").map(Number);
-  return new Date(Date.UTC(y!, m! - 1, 1)).toLocaleString("en", {
-    month: "long",
-    year: "numeric",
-    timeZone: "UTC",
-  });
-}
-
-/** The last `count` periods ending with the current one, newest first. */
+/** The last `count` periods ending with the current one, newest first (a month picker). */
 export function recentPeriods(now: Date, timeZone: string, count: number): Period[] {
-  const out: Period[] = [periodOf(now, timeZone)];
-  while (out.length < count) out.push(previousPeriod(out[out.length - 1]!));
-  return out;
+  return periodsEnding(periodOf(now, timeZone), count).reverse();
 }
 
 /** A positive integer id from a URL segment, or null ("abc", "0", "1e3", too large). */

@@ -1,24 +1,29 @@
 import { Hono } from "hono";
 import type { Deps } from "../deps.ts";
+import type { AppEnv } from "../http/env.ts";
 import { buttonRoutes } from "./button/routes.ts";
-import type { AppEnv } from "./env.ts";
 import { moneyRoutes } from "./money-routes.tsx";
 import { homeRoutes } from "./pages/home.tsx";
 import { invitesRoutes } from "./pages/invites.tsx";
 import { loginRoutes } from "./pages/login.tsx";
 import { profileRoutes } from "./pages/profile.tsx";
 import { settingsRoutes } from "./pages/settings.tsx";
+import { setupRoutes } from "./pages/setup.tsx";
 import { signupRoutes } from "./pages/signup.tsx";
 import { tokensRoutes } from "./pages/tokens.tsx";
+import { sessionMiddleware } from "./session.ts";
 
 /**
- * The server-rendered pages. `c.var.user` and `c.var.csrfToken` come from `sessionMiddleware`
- * (src/web/session.ts), registered in src/app.ts before everything else.
+ * The server-rendered pages. They register their own `sessionMiddleware` (src/web/session.ts),
+ * which sets `c.var.user` and `c.var.csrfToken`; mounted last in src/app.ts, after the API and
+ * Fedify, it runs for whatever those did not answer.
  */
 export function webRoutes(_deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  app.use(sessionMiddleware());
   app.route("/", homeRoutes());
   app.route("/", signupRoutes());
+  app.route("/", setupRoutes());
   app.route("/", loginRoutes());
   app.route("/", settingsRoutes());
   app.route("/", tokensRoutes());

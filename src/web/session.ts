@@ -7,10 +7,9 @@ import {
   SESSION_TTL_SECONDS,
 } from "../accounts/sessions.ts";
 import type { Config } from "../config/config.ts";
-import type { Deps } from "../deps.ts";
+import type { AppEnv, SessionUser } from "../http/env.ts";
+import { ClientError } from "../http/errors.ts";
 import { csrfTokenForSession, isToken, newVisitorToken } from "./csrf.ts";
-import type { AppEnv, SessionUser } from "./env.ts";
-import { ClientError } from "./errors.ts";
 
 /**
  * Cookie names. On https the `__Host-` prefix makes the browser refuse the cookie unless it is
@@ -33,19 +32,11 @@ function cookieOptions(config: Config, maxAge: number) {
 }
 
 /**
- * Resolves a bearer token to a user. The Mastodon API's OAuth tokens plug in here (pass one to
- * `sessionMiddleware`); without it a bearer token authenticates nobody.
+ * Sets `c.var.user` (from the session cookie) and `c.var.csrfToken` for forms. The pages
+ * register it for themselves (src/web/routes.tsx); surfaces that take bearer tokens register
+ * `bearerAuth()` (src/http/bearer.ts) instead, so a cookie never authenticates them.
  */
-export type BearerResolver = (deps: Deps, token: string) => Promise<SessionUser | null>;
-
-/**
- * Sets `c.var.user` (from the session cookie), `c.var.bearerUser` (API calls with
- * `Authorization: Bearer`, through `options.bearer`) and `c.var.csrfToken` for forms (empty on
- * /api/, which has none). Register once, before all routes.
- */
-export function sessionMiddleware(
-  options: { bearer?: BearerResolver } = {},
-): MiddlewareHandler<AppEnv> {
+export function sessionMiddleware(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const deps = c.var.deps;
     const names = cookieNames(deps.config);
@@ -53,31 +44,12 @@ export function sessionMiddleware(
     let csrfToken: string;
     let freshVisitorToken: string | null = null;
 
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
-    const api = c.req.path.startsWith("/api/");
-    // A cookie never authenticates an API call (src/api/auth.ts: bearer tokens only, any origin),
-    // so on /api/ the session is not even looked up: no database round trip for it.
-    const sessionToken = bearer || api ? undefined : getCookie(c, names.session);
-    if (bearer) {
-      // Bearer requests carry no ambient credentials: CSRF does not apply, and no forms are served.
-      // Tokens authenticate API calls (/api/…) only: a read-only token must never reach a page's
-      // forms, nor an OAuth consent page. The API looks the token up when it needs the user.
-      const resolve = options.bearer;
-      if (resolve && api) {
-        let found: Promise<SessionUser | null> | undefined;
-        c.set("bearerToken", bearer);
-        c.set("bearerUser", () => {
-          found ??= resolve(deps, bearer);
-          return found;
-        });
-      }
-    } else if (sessionToken) {
-      user = await findSessionUser(deps.database.db, deps.clock, sessionToken);
-    }
-    if (api) {
-      // The API serves no forms (and answers JSON, so no visitor cookie would be set anyway).
-      csrfToken = "";
-    } else if (user && sessionToken) {
+    // A request with a bearer token carries no ambient credentials and gets no session: a token
+    // (even a read-only one) must never reach a page's forms, nor an OAuth consent page.
+    const bearer = /^Bearer\s/i.test(c.req.header("authorization") ?? "");
+    const sessionToken = bearer ? undefined : getCookie(c, names.session);
+    if (sessionToken) user = await findSessionUser(deps.database.db, deps.clock, sessionToken);
+    if (user && sessionToken) {
       csrfToken = csrfTokenForSession(sessionToken);
     } else {
       const visitor = getCookie(c, names.csrf);
@@ -87,7 +59,7 @@ export function sessionMiddleware(
     c.set("user", user);
     c.set("csrfToken", csrfToken);
     await next();
-    // Only pages need the visitor cookie; API, federation and redirects go without.
+    // Only pages need the visitor cookie; federation and redirects go without.
     if (freshVisitorToken && c.res.headers.get("content-type")?.startsWith("text/html")) {
       const cookie = generateCookie(
         names.csrf,

@@ -115,6 +115,14 @@ export function schemaErrors(
     errors.push(`${at}: "${value}" does not match ${s.pattern}`);
   if (s.format === "date-time" && typeof value === "string" && Number.isNaN(Date.parse(value)))
     errors.push(`${at}: not a date-time`);
+  // RFC 3986: a scheme, then only the characters a URI may hold (no spaces, quotes, controls or
+  // non-ASCII; those must be percent-encoded).
+  if (
+    s.format === "uri" &&
+    typeof value === "string" &&
+    !/^[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]*$/.test(value)
+  )
+    errors.push(`${at}: "${value}" is not a URI`);
   if (s.minimum !== undefined && typeof value === "number" && value < s.minimum)
     errors.push(`${at}: below ${s.minimum}`);
   if (typeOf(value) === "object") {

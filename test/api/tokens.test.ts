@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSession } from "../../src/accounts/sessions.ts";
@@ -8,16 +5,10 @@ import { listTokens, verifyToken } from "../../src/accounts/tokens.ts";
 import { createApp } from "../../src/app.ts";
 import { fixedClock } from "../../src/config/clock.ts";
 import { testConfig } from "../../src/config/config.ts";
-import {
-  type Database,
-  type Db,
-  openPglite,
-  openPostgres,
-  queryRows,
-} from "../../src/db/client.ts";
+import { type Database, type Db, queryRows } from "../../src/db/client.ts";
 import { cookieNames } from "../../src/web/session.ts";
-import { runCliInProcess } from "../helpers/cli.ts";
-import { createPostgresDatabaseUrl, createTestDatabase, usingPostgres } from "../helpers/db.ts";
+import { runCliWith } from "../helpers/cli.ts";
+import { createTestDatabase } from "../helpers/db.ts";
 import { makeUser } from "../helpers/flattr.ts";
 import { csrfTokenOf, WebClient } from "../helpers/web-client.ts";
 import { ApiClient } from "./support.ts";
@@ -172,47 +163,30 @@ describe("/settings/tokens", () => {
 
 describe("fediflattr token create", () => {
   it("prints a working token on stdout; refuses unknown users", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "ff-token-"));
-    const pg = usingPostgres ? await createPostgresDatabaseUrl() : undefined;
-    const env = {
-      DATA_DIR: dataDir,
-      ORIGIN: "https://flattr.example",
-      LOG_LEVEL: "warning",
-      ...(pg ? { DATABASE_URL: pg.url } : {}),
-    };
-    const run = (...args: string[]) => runCliInProcess(args, { DATABASE_URL: undefined, ...env });
-    try {
-      const made = await run(
-        "user",
-        "create",
-        "tokie",
-        "--email",
-        "t@example.org",
-        "--password",
-        "password123",
-      );
-      expect(made.code).toBe(0);
-      const ok = await run("token", "create", "tokie", "--name", "deploy bot");
-      expect(ok.code).toBe(0);
-      expect(ok.stdout).toMatch(/^ffpat_[A-Za-z0-9_-]{43}\n$/);
-      expect(ok.stderr).toContain('"deploy bot" (read, write) for @tokie');
-      const ro = await run("token", "create", "TOKIE", "--read-only");
-      expect(ro.code).toBe(0);
-      expect((await run("token", "create", "nobody")).code).toBe(1);
-      expect((await run("token", "create")).code).toBe(2);
-      expect((await run("token", "create", "tokie", "--name", "")).code).toBe(1);
+    // The runner gives the command this file's database and clock: no data directory, no env.
+    const run = (...args: string[]) => runCliWith(args, { deps: { config, database, clock } });
+    const made = await run(
+      "user",
+      "create",
+      "tokie",
+      "--email",
+      "t@example.org",
+      "--password",
+      "password123",
+    );
+    expect(made.code).toBe(0);
+    const ok = await run("token", "create", "tokie", "--name", "deploy bot");
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^ffpat_[A-Za-z0-9_-]{43}\n$/);
+    expect(ok.stderr).toContain('"deploy bot" (read, write) for @tokie');
+    const ro = await run("token", "create", "TOKIE", "--read-only");
+    expect(ro.code).toBe(0);
+    expect((await run("token", "create", "nobody")).code).toBe(1);
+    expect((await run("token", "create")).code).toBe(2);
+    expect((await run("token", "create", "tokie", "--name", "")).code).toBe(1);
 
-      const cliDb = pg ? openPostgres(pg.url, { max: 1 }) : await openPglite(dataDir);
-      try {
-        const user = await verifyToken(cliDb.db, clock, ok.stdout.trim());
-        expect(user).toMatchObject({ username: "tokie", scopes: ["read", "write"] });
-        expect((await verifyToken(cliDb.db, clock, ro.stdout.trim()))?.scopes).toEqual(["read"]);
-      } finally {
-        await cliDb.close();
-      }
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-      await pg?.drop();
-    }
+    const user = await verifyToken(db, clock, ok.stdout.trim());
+    expect(user).toMatchObject({ username: "tokie", scopes: ["read", "write"] });
+    expect((await verifyToken(db, clock, ro.stdout.trim()))?.scopes).toEqual(["read"]);
   });
 });

@@ -16,6 +16,7 @@ import { closePeriod } from "../../src/settlement/close.ts";
 import { assertClosePosted, expectedClose } from "../helpers/close-oracle.ts";
 import { createTestDatabase, usingPostgres } from "../helpers/db.ts";
 import { deposit, makeUser, makeUsers, seedPeriod } from "../helpers/flattr.ts";
+import { until } from "../helpers/wait.ts";
 
 const config = testConfig({
   TIME_ZONE: "Europe/Berlin",
@@ -250,7 +251,9 @@ describe.skipIf(!usingPostgres)("concurrency on PostgreSQL", () => {
       }
     };
     const workers = payers.map((p, i) => worker(i, p));
-    await new Promise((r) => setTimeout(r, 40));
+    // Start the close once the flattrs are landing (not after a guessed pause: on a slow machine
+    // none might have landed yet, on a fast one all), so that some land and some are refused.
+    await until(() => landed > 0, { what: "the first flattr to land", intervalMs: 1 });
     const close = closePeriod(db, after, config, "2025-03", { batchSize: 7 });
     await Promise.all([...workers, close]);
     expect(refused).toBeGreaterThan(0); // the close really overtook some of them

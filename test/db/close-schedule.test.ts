@@ -1,14 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { closeCommand } from "../../src/cli/commands/close.ts";
-import { UsageError } from "../../src/cli/usage.ts";
 import { fixedClock } from "../../src/config/clock.ts";
 import { testConfig } from "../../src/config/config.ts";
-import { type Database, type Db, openPglite, queryRows } from "../../src/db/client.ts";
-import { migrate } from "../../src/db/migrate.ts";
+import { type Database, type Db, queryRows } from "../../src/db/client.ts";
 import { setBudget } from "../../src/flattr/budget.ts";
 import { flattr } from "../../src/flattr/flattr.ts";
 import { registerThing } from "../../src/flattr/things.ts";
@@ -19,6 +13,7 @@ import {
   lastEndedPeriod,
   startAutoClose,
 } from "../../src/settlement/auto-close.ts";
+import { runCliWith } from "../helpers/cli.ts";
 import { createTestDatabase } from "../helpers/db.ts";
 import { deposit, makeUser } from "../helpers/flattr.ts";
 
@@ -90,45 +85,39 @@ describe("automatic close", () => {
 });
 
 describe("fediflattr close", () => {
-  const dir = mkdtempSync(join(tmpdir(), "ff-close-cli-"));
-  const cliConfig = testConfig({ TIME_ZONE: "Europe/Berlin", DATA_DIR: dir });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const cliConfig = testConfig({ TIME_ZONE: "Europe/Berlin" });
+  const clock = fixedClock("2026-02-10T12:00:00Z");
+  let cliDatabase: Database;
+  beforeAll(async () => {
+    cliDatabase = await createTestDatabase();
+  });
+  afterAll(() => cliDatabase?.close());
 
+  /** The CLI's runner in this process, given the test database, config and clock. */
   async function run(args: string[]) {
-    const out: string[] = [];
-    const log = vi.spyOn(console, "log").mockImplementation((...a) => void out.push(a.join(" ")));
-    const err = vi.spyOn(console, "error").mockImplementation((...a) => void out.push(a.join(" ")));
-    try {
-      const code = await closeCommand.run(args, cliConfig);
-      return { code, out: out.join("\n") };
-    } finally {
-      log.mockRestore();
-      err.mockRestore();
-    }
+    const r = await runCliWith(["close", ...args], {
+      deps: { config: cliConfig, clock, database: cliDatabase },
+    });
+    return { code: r.code, out: r.stdout + r.stderr };
   }
 
   it("closes a period, refuses one that has not ended and reports what it posted", async () => {
-    // Prepare a flattr in January 2026 in the CLI's data directory.
-    const database = await openPglite(dir);
-    try {
-      await migrate(database);
-      await flattrIn(database.db, "2026-01-15T12:00:00Z");
-    } finally {
-      await database.close();
-    }
-    await expect(run(["--period", "2026-1"])).rejects.toThrow(UsageError);
+    await flattrIn(cliDatabase.db, "2026-01-15T12:00:00Z");
+    const typo = await run(["--period", "2026-1"]);
+    expect(typo.code).toBe(2);
+    expect(typo.out).toContain('--period must look like 2026-03, got "2026-1"');
     const future = await run(["--period", "2999-01"]);
     expect(future.code).toBe(1);
     expect(future.out).toContain("has not ended");
-    const first = await run(["--period", "2026-01"]);
+    // Without --period: the last ended period by the clock the runner gave the command.
+    const first = await run([]);
     expect(first.code).toBe(0);
+    expect(first.out).toContain("Closing 2026-01 (Europe/Berlin)");
     expect(first.out).toContain("1 payers processed, 1 paid for 1 flattrs");
     expect(first.out).toContain("total 3.00 EUR, fees 0.00 EUR");
     const again = await run(["--period", "2026-01"]);
     expect(again.code).toBe(0);
     expect(again.out).toContain("already closed");
-    // Without --period: the last ended period (whatever month the test runs in), nothing to pay.
-    const latest = await run([]);
-    expect(latest.code).toBe(0);
+    expect(await checkLedger(cliDatabase.db)).toEqual([]);
   });
 });

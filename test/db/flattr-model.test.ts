@@ -16,8 +16,12 @@ import { registerThing } from "../../src/flattr/things.ts";
 import {
   AlreadyReversedError,
   checkLedger,
+  DEPOSITS,
+  earningsAccount,
+  FEES,
   InsufficientFundsError,
   reverseEntry,
+  walletAccount,
 } from "../../src/ledger/index.ts";
 import { allocate } from "../../src/money/allocate.ts";
 import { fee as feeOf } from "../../src/money/fee.ts";
@@ -136,17 +140,15 @@ async function runHistory(steps: Step[], feeBp: number) {
     });
     things.push(th.id);
   }
-  const accounts = [
-    ...users.map((u) => `wallet:${u}`),
-    ...users.map((u) => `earnings:${u}`),
-    "fees",
-  ];
+  const wallets = users.map((u) => walletAccount(u));
+  const earnings = users.map((u) => earningsAccount(u));
+  const accounts = [...wallets, ...earnings, FEES];
   const start = await balances(accounts, cur);
   const m = {
     month: 1,
     wallet: users.map(() => 0n),
     earnings: users.map(() => 0n),
-    fees: start.get("fees") ?? 0n,
+    fees: start.get(FEES) ?? 0n,
     budget: users.map(() => null as bigint | null),
     /** Active flattrs per period: [flattr id, payer index, thing index]. */
     flattrs: new Map<string, { id: number; u: number; thing: number }[]>(),
@@ -155,18 +157,16 @@ async function runHistory(steps: Step[], feeBp: number) {
     reversed: new Set<number>(),
   };
   const bal = (account: string): bigint => {
-    if (account === "fees") return m.fees;
-    const [kind, id] = account.split(":");
-    const i = users.indexOf(Number(id));
-    return kind === "wallet" ? m.wallet[i]! : m.earnings[i]!;
+    if (account === FEES) return m.fees;
+    const w = wallets.indexOf(account);
+    return w >= 0 ? m.wallet[w]! : m.earnings[earnings.indexOf(account)]!;
   };
   const add = (account: string, delta: bigint) => {
-    if (account === "fees") m.fees += delta;
-    else if (account !== "deposits") {
-      const [kind, id] = account.split(":");
-      const i = users.indexOf(Number(id));
-      if (kind === "wallet") m.wallet[i]! += delta;
-      else m.earnings[i]! += delta;
+    if (account === FEES) m.fees += delta;
+    else if (account !== DEPOSITS) {
+      const w = wallets.indexOf(account);
+      if (w >= 0) m.wallet[w]! += delta;
+      else m.earnings[earnings.indexOf(account)]! += delta;
     }
   };
 
@@ -215,8 +215,8 @@ async function runHistory(steps: Step[], feeBp: number) {
         m.entries.push({
           id: r.entryId,
           postings: new Map([
-            [`wallet:${users[s.u]}`, BigInt(s.amount)],
-            ["deposits", -BigInt(s.amount)],
+            [wallets[s.u]!, BigInt(s.amount)],
+            [DEPOSITS, -BigInt(s.amount)],
           ]),
         });
         break;
@@ -281,10 +281,10 @@ async function runHistory(steps: Step[], feeBp: number) {
             amount - fee,
             mine.map((f) => idKey(f.id)),
           );
-          const postings = new Map<string, bigint>([[`wallet:${users[u]}`, -amount]]);
-          if (fee > 0n) postings.set("fees", fee);
+          const postings = new Map<string, bigint>([[wallets[u]!, -amount]]);
+          if (fee > 0n) postings.set(FEES, fee);
           for (const f of mine) {
-            const acct = `earnings:${users[f.thing >> 1]}`;
+            const acct = earnings[f.thing >> 1]!;
             postings.set(acct, (postings.get(acct) ?? 0n) + shares.get(idKey(f.id))!);
           }
           for (const [a, v] of postings) {
@@ -310,7 +310,7 @@ async function runHistory(steps: Step[], feeBp: number) {
           await p;
           break;
         }
-        const overdraws = [...e.postings].some(([a, v]) => a !== "deposits" && bal(a) - v < 0n);
+        const overdraws = [...e.postings].some(([a, v]) => a !== DEPOSITS && bal(a) - v < 0n);
         if (overdraws) {
           await expect(p).rejects.toBeInstanceOf(InsufficientFundsError);
           seen.overdraftRefused++;

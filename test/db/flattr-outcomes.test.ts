@@ -1,6 +1,7 @@
 // flattr()/unflattr() run their rules in the database (flattr_thing / unflattr_thing) and map the
-// outcome codes back to FlattrErrors. Every refusal must keep the code, status and message it had
-// when the rules ran in TypeScript (clients and people read them), and must write nothing.
+// outcome codes back to FlattrErrors. Every refusal must keep the code, status (through the HTTP
+// table, src/http/error-status.ts) and message it had when the rules ran in TypeScript (clients
+// and people read them), and must write nothing.
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { fixedClock } from "../../src/config/clock.ts";
@@ -10,6 +11,7 @@ import { setBudget } from "../../src/flattr/budget.ts";
 import { FlattrError } from "../../src/flattr/errors.ts";
 import { flattr, unflattr } from "../../src/flattr/flattr.ts";
 import { registerThing } from "../../src/flattr/things.ts";
+import { errorStatus } from "../../src/http/error-status.ts";
 import { createTestDatabase } from "../helpers/db.ts";
 import { makeUser } from "../helpers/flattr.ts";
 
@@ -51,7 +53,7 @@ async function refusedWith(
     (err: unknown) => err,
   );
   expect(e).toBeInstanceOf(FlattrError);
-  expect({ code: (e as FlattrError).code, status: (e as FlattrError).status }).toEqual({
+  expect({ code: (e as FlattrError).code, status: errorStatus((e as FlattrError).code) }).toEqual({
     code,
     status,
   });

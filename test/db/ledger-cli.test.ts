@@ -1,27 +1,18 @@
-// `fediflattr deposit` and `fediflattr ledger check`, through the CLI's main() in this process.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// `fediflattr deposit` and `fediflattr ledger check`, through the CLI's runner in this process,
+// given a test database (PGlite in memory, or PostgreSQL with TEST_DATABASE_URL).
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.ts";
-import { type Database, openDatabase } from "../../src/db/client.ts";
+import { testConfig } from "../../src/config/config.ts";
+import type { Database } from "../../src/db/client.ts";
 import { transferReference } from "../../src/ledger/index.ts";
-import { captureConsole } from "../helpers/cli.ts";
-import { createPostgresDatabaseUrl, usingPostgres } from "../helpers/db.ts";
+import { runCliInProcess, runCliWith } from "../helpers/cli.ts";
+import { createTestDatabase } from "../helpers/db.ts";
 
-let dataDir: string;
-let pg: { url: string; drop(): Promise<void> } | undefined;
+let database: Database;
+const config = testConfig({ CURRENCY: "EUR" });
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), "ff-ledger-cli-"));
-  if (usingPostgres) pg = await createPostgresDatabaseUrl();
-  Object.assign(process.env, {
-    DATA_DIR: dataDir,
-    DATABASE_URL: pg?.url ?? "",
-    CURRENCY: "EUR",
-    LOG_LEVEL: "warning",
-  });
+  database = await createTestDatabase();
   await cli(
     "user",
     "create",
@@ -32,23 +23,19 @@ beforeAll(async () => {
     "correct horse battery staple",
   );
 });
-afterAll(async () => {
-  rmSync(dataDir, { recursive: true, force: true });
-  await pg?.drop();
-});
+afterAll(() => database?.close());
 
-async function cli(...argv: string[]) {
-  const { result: code, stdout, stderr } = await captureConsole(() => main(argv));
+/** With a config of its own: `env` on top of the test config. */
+async function cliWith(env: Record<string, string>, ...argv: string[]) {
+  const { code, stdout, stderr } = await runCliWith(argv, {
+    deps: { config: testConfig({ CURRENCY: "EUR", ...env }), database },
+  });
   return { code, stdout: stdout.trimEnd(), stderr: stderr.trimEnd() };
 }
 
-async function withDb<T>(f: (db: Database) => Promise<T>): Promise<T> {
-  const database = await openDatabase({ databaseUrl: pg?.url, dataDir });
-  try {
-    return await f(database);
-  } finally {
-    await database.close();
-  }
+async function cli(...argv: string[]) {
+  const { code, stdout, stderr } = await runCliWith(argv, { deps: { config, database } });
+  return { code, stdout: stdout.trimEnd(), stderr: stderr.trimEnd() };
 }
 
 describe("fediflattr deposit", () => {
@@ -72,16 +59,16 @@ describe("fediflattr deposit", () => {
     const r = await cli("deposit", "alice", "30.00", "--reference", "TX-1001");
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /^Reference TX-1001 was already recorded for €25\.00 to @alice \(entry #\d+\)\. Nothing was recorded\./,
+      /^The bank reference TX-1001 was already recorded for €25\.00 to @alice \(entry #\d+\)\. Nothing was recorded/,
     );
   });
 
   it("explains bad input", async () => {
     const unknown = await cli("deposit", "bob", "5", "--reference", "TX-2000");
-    expect(unknown).toMatchObject({
-      code: 1,
-      stderr: 'No user named "bob". Nothing was recorded.',
-    });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe(
+      'There is no user with the username or transfer reference "bob": check the reference on the bank statement. Nothing was recorded.',
+    );
     for (const amount of ["5.001", "0", "5,00", "abc", "1e3", "0x10"]) {
       const r = await cli("deposit", "alice", amount, "--reference", "TX-2001");
       expect(r.code).toBe(2);
@@ -110,13 +97,11 @@ describe("fediflattr ledger check", () => {
   });
 
   it("exits 1 naming each violation", async () => {
-    await withDb(async (database) => {
-      await database.db.transaction(async (tx) => {
-        await tx.execute(sql`set local session_replication_role = replica`);
-        await tx.execute(
-          sql`update ledger_balances set balance = balance + 7 where account like 'wallet:%'`,
-        );
-      });
+    await database.db.transaction(async (tx) => {
+      await tx.execute(sql`set local session_replication_role = replica`);
+      await tx.execute(
+        sql`update ledger_balances set balance = balance + 7 where account like 'wallet:%'`,
+      );
     });
     const r = await cli("ledger", "check");
     expect(r.code).toBe(1);
@@ -125,5 +110,42 @@ describe("fediflattr ledger check", () => {
       "  balance_mismatch: wallet:1 (EUR): stored balance 2578 but postings sum to 2571",
       "  currency_total: stored balances in EUR sum to 7, not zero",
     ]);
+  });
+});
+
+// After the ledger check's tests: these add entries the check's exact counts do not expect.
+describe("fediflattr deposit, like the admin page", () => {
+  it("takes a transfer reference as well as a username, and compares references normalised", async () => {
+    const reference = transferReference(1); // alice, the first user
+    const r = await cli("deposit", reference.toLowerCase(), "1.00", "--reference", "NORM-1");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Recorded €1\.00 to @alice with reference NORM-1 /);
+    const replay = await cli("deposit", "alice", "1", "--reference", "norm - 1");
+    expect(replay.stdout).toMatch(
+      /^Already recorded: €1\.00 to @alice with reference NORM-1 .*Nothing changed;/,
+    );
+  });
+
+  it("needs --confirm-large above DEPOSIT_CONFIRM_ABOVE, and writes nothing without it", async () => {
+    const env = { DEPOSIT_CONFIRM_ABOVE: "100.00" };
+    const args = ["deposit", "alice", "100.01", "--reference", "LARGE-1"];
+    const refused = await cliWith(env, ...args);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trimEnd()).toBe(
+      "€100.01 is more than €100.00, above which a deposit must be confirmed: check the amount " +
+        "on the bank statement and confirm it. Nothing was recorded. Add --confirm-large to record it.",
+    );
+    expect(refused.stdout).toBe("");
+    // Recorded now, not before: the refusal wrote nothing.
+    const confirmed = await cliWith(env, ...args, "--confirm-large");
+    expect(confirmed.code).toBe(0);
+    expect(confirmed.stdout).toMatch(/^Recorded €100\.01 to @alice with reference LARGE-1 /);
+    // At the cap, no confirmation is needed.
+    const atCap = await cliWith(env, "deposit", "alice", "100", "--reference", "LARGE-2");
+    expect(atCap.code).toBe(0);
+    // A bad DEPOSIT_CONFIRM_ABOVE is a configuration error naming the variable.
+    const bad = await runCliInProcess(args, { DEPOSIT_CONFIRM_ABOVE: "lots" });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("DEPOSIT_CONFIRM_ABOVE");
   });
 });

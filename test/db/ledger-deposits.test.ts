@@ -70,7 +70,9 @@ describe("recordDeposit", () => {
       recordDeposit(database.db, { userId: 3, amount, reference, currency: EUR });
     await expect(bad(0n, "TX-9")).rejects.toThrow(DepositError);
     await expect(bad(-5n, "TX-9")).rejects.toThrow(DepositError);
-    await expect(bad(5n, "  ")).rejects.toThrow(/3–140/);
+    await expect(bad(5n, "  ")).rejects.toThrow(/required/);
+    await expect(bad(5n, "ab")).rejects.toThrow(/3–140/);
+    await expect(bad(5n, " - -- ")).rejects.toThrow(/not only spaces and dashes/);
     await expect(bad(5n, "TX\u0000")).rejects.toThrow(/printable/);
     // The user's personal reference is on every transfer of theirs: not a payment's reference.
     await expect(bad(5n, transferReference(3))).rejects.toThrow(/personal transfer reference/);

@@ -1,20 +1,33 @@
 import { sql } from "drizzle-orm";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Database, queryRows } from "../../src/db/client.ts";
 import {
   AlreadyReversedError,
+  accountSql,
+  accountUserId,
+  accountUserIdSql,
   balanceOf,
   checkLedger,
+  clearingAccount,
+  creatorAccountSql,
   DEPOSITS,
   EntryNotFoundError,
+  earningsAccount,
+  earningsAccountSql,
   FEES,
   IdempotencyConflictError,
   InsufficientFundsError,
   InvalidEntryError,
+  isWalletAccountSql,
+  mayGoNegative,
+  mayGoNegativeSql,
   PAYOUTS,
+  PLEDGES,
   postEntry,
   reverseEntry,
   walletAccount,
+  walletAccountSql,
 } from "../../src/ledger/index.ts";
 import { createTestDatabase } from "../helpers/db.ts";
 
@@ -254,5 +267,55 @@ describe("reverseEntry", () => {
     );
     expect(await balanceOf(database.db, walletAccount(11), EUR)).toBe(40n);
     await expectLedgerOk();
+  });
+});
+
+describe("account names in SQL", () => {
+  it("build and parse exactly the names the TypeScript helpers do", async () => {
+    const names = fc.oneof(
+      fc.bigInt({ min: 1n, max: 2n ** 63n - 1n }).map((id) => walletAccount(id)),
+      fc.bigInt({ min: 1n, max: 2n ** 63n - 1n }).map((id) => earningsAccount(id)),
+      fc.constantFrom(FEES, PLEDGES, DEPOSITS, PAYOUTS, "wallet:0", "wallet:01", "wallet:", "x"),
+      fc.stringMatching(/^[a-z0-9.-]{1,20}$/).map((h) => clearingAccount(h)),
+      fc.string({ maxLength: 12 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.bigInt({ min: 1n, max: 2n ** 63n - 1n }), names, async (id, name) => {
+        const i = sql`${id.toString()}::int8`;
+        const n = sql`${name}::text`;
+        const [row] = await queryRows<{
+          wallet: string;
+          earnings: string;
+          local: string;
+          other: string | null;
+          user_id: string | null;
+          is_wallet: boolean;
+          negative: boolean;
+        }>(
+          database.db,
+          sql`select ${walletAccountSql(i)} as wallet, ${earningsAccountSql(i)} as earnings,
+                     ${creatorAccountSql(sql`'local'`, i)} as local,
+                     ${creatorAccountSql(sql`'remote'`, i)} as other,
+                     ${accountUserIdSql(n)}::text as user_id,
+                     ${isWalletAccountSql(n)} as is_wallet,
+                     ${mayGoNegativeSql(n)} as negative`,
+        );
+        expect(row!.wallet).toBe(walletAccount(id));
+        expect(row!.earnings).toBe(earningsAccount(id));
+        expect(row!.local).toBe(earningsAccount(id));
+        expect(row!.other).toBeNull();
+        // accountUserId() answers a Number; compare the exact digits it accepted.
+        const want = accountUserId(name) === null ? null : name.slice(name.indexOf(":") + 1);
+        expect(row!.user_id).toBe(want);
+        expect(row!.is_wallet).toBe(name.startsWith("wallet:"));
+        expect(row!.negative).toBe(mayGoNegative(name));
+      }),
+      { numRuns: 150 },
+    );
+    const [fixed] = await queryRows<{ fees: string; pledges: string }>(
+      database.db,
+      sql`select ${accountSql(FEES)} as fees, ${accountSql(PLEDGES)} as pledges`,
+    );
+    expect(fixed).toEqual({ fees: FEES, pledges: PLEDGES });
   });
 });

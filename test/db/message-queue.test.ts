@@ -9,6 +9,8 @@ import { type Database, openPostgres, queryRows } from "../../src/db/client.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { DbMessageQueue, type DbMessageQueueOptions } from "../../src/federation/message-queue.ts";
 import { createPostgresDatabaseUrl, createTestDatabase, usingPostgres } from "../helpers/db.ts";
+import { queueRows, tapStatements } from "../helpers/queue.ts";
+import { until, within } from "../helpers/wait.ts";
 
 let database: Database;
 beforeAll(async () => {
@@ -29,27 +31,6 @@ const seconds = (s: number) =>
     MessageQueueEnqueueOptions["delay"]
   >;
 
-async function until(predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
-  const start = Date.now();
-  while (!(await predicate())) {
-    if (Date.now() - start > timeoutMs) throw new Error("timed out waiting");
-    await sleep(20);
-  }
-}
-
-/** `promise`, or a failure naming `step` once `ms` have passed. */
-async function within<T>(ms: number, step: string, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${step} did not finish within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 async function rows(channel: string) {
   return queryRows<{ attempts: number; locked: boolean }>(
     database.db,
@@ -58,11 +39,12 @@ async function rows(channel: string) {
   );
 }
 
-describe.each([
-  { notify: true, label: "with LISTEN/NOTIFY" },
-  { notify: false, label: "polling only" },
-])("Fedify's testMessageQueue conformance suite, $label", ({ notify }) => {
-  it("passes, ordering keys included", async () => {
+// The suite waits out fixed delays of its own (about 10 s per run): run both variants at once.
+describe("Fedify's testMessageQueue conformance suite", () => {
+  it.concurrent.each([
+    { notify: true, label: "with LISTEN/NOTIFY" },
+    { notify: false, label: "polling only" },
+  ])("passes $label, ordering keys included", async ({ notify }) => {
     const channel = randomUUID();
     await testMessageQueue(
       () => new DbMessageQueue(database.db, { channel, notify, pollIntervalMs: 100 }),
@@ -74,18 +56,36 @@ describe.each([
 
 describe("DbMessageQueue", () => {
   it("wakes on NOTIFY without waiting for the poll interval", async () => {
-    const q = queue({ pollIntervalMs: 60_000 });
+    let statements = 0;
+    // It polls only every 10 minutes: a message handled within the bound below was woken by NOTIFY.
+    const q = queue(
+      { pollIntervalMs: 600_000 },
+      tapStatements(database.db, { after: () => void statements++ }),
+    );
     const got: unknown[] = [];
     const ac = new AbortController();
     const listening = q.listen((m) => void got.push(m), { signal: ac.signal });
-    await sleep(200); // LISTEN is in place
-    const start = Date.now();
-    // This test once hung for 60 s in a loaded full run (not reproduced since): name the step.
+    // LISTEN comes before the first claim; once that claim is done, the listener is idle.
+    await until(() => statements >= 1, { what: "the listener's first claim" });
     await within(10_000, "enqueue", q.enqueue("now"));
-    await until(() => got.length === 1, 5000);
-    expect(Date.now() - start).toBeLessThan(5000);
+    await until(() => got.length === 1, { what: "NOTIFY to wake the listener", timeoutMs: 30_000 });
     ac.abort();
     await within(10_000, "the listener's shutdown", listening);
+  });
+
+  it("stops at once when aborted while claiming (an abort is never slept through)", async () => {
+    // The abort lands while the claim's statement runs: before the fix the listener then slept
+    // for the whole poll interval (10 minutes here; the 60 s hang of the NOTIFY test above).
+    const ac = new AbortController();
+    const q = queue(
+      { pollIntervalMs: 600_000, notify: false },
+      tapStatements(database.db, { before: () => ac.abort() }),
+    );
+    await within(
+      10_000,
+      "the listener's shutdown",
+      q.listen(() => {}, { signal: ac.signal }),
+    );
   });
 
   it("honours delays and reports depth (ready, delayed, not counting messages in flight)", async () => {
@@ -153,8 +153,8 @@ describe("DbMessageQueue", () => {
       { signal: ac.signal },
     );
     await until(() => calls.flaky === 2 && calls.poison === 3);
-    await until(async () => (await rows(q.channel)).length === 0);
-    await sleep(300);
+    // A row is deleted only after its last handling: with none left, nothing can call again.
+    await until(async () => (await queueRows(database.db, q.channel)) === 0);
     ac.abort();
     await listening;
     expect(calls).toEqual({ flaky: 2, poison: 3 });
@@ -164,17 +164,30 @@ describe("DbMessageQueue", () => {
     const q = queue();
     await q.enqueue("orphan");
     // What a claim by a process that then died leaves behind.
-    await database.db.execute(sql`
-      update fedify_queue set attempts = 1, locked_until = clock_timestamp() + interval '700 ms'
-      where channel = ${q.channel}`);
-    const got: number[] = [];
+    const [{ lease }] = (await queryRows<{ lease: string }>(
+      database.db,
+      sql`update fedify_queue set attempts = 1, locked_until = clock_timestamp() + interval '700 ms'
+          where channel = ${q.channel} returning locked_until::text as lease`,
+    )) as [{ lease: string }];
+    const lapsed: boolean[] = [];
     const ac = new AbortController();
-    const start = Date.now();
-    const listening = q.listen(() => void got.push(Date.now() - start), { signal: ac.signal });
-    await until(() => got.length === 1);
+    const listening = q.listen(
+      async () => {
+        // Judged by the database's clock, which is the one leases are made of.
+        const [row] = await queryRows<{ lapsed: boolean }>(
+          database.db,
+          sql`select clock_timestamp() >= ${lease}::timestamptz as lapsed`,
+        );
+        lapsed.push(row!.lapsed);
+      },
+      { signal: ac.signal },
+    );
+    await until(() => lapsed.length === 1, {
+      what: "the lease to lapse and the message to be taken",
+    });
     ac.abort();
     await listening;
-    expect(got[0]).toBeGreaterThanOrEqual(500);
+    expect(lapsed).toEqual([true]);
     expect(await rows(q.channel)).toEqual([]);
   });
 
@@ -195,24 +208,47 @@ describe("DbMessageQueue", () => {
 
   it("renews the lease while a slow handler runs, so no other listener takes the message", async () => {
     const channel = randomUUID();
-    const opts = { channel, pollIntervalMs: 50, leaseMs: 300 };
+    const opts = { channel, pollIntervalMs: 50, leaseMs: 600 };
+    let otherClaims = 0;
     const q1 = new DbMessageQueue(database.db, opts);
-    const q2 = new DbMessageQueue(database.db, opts);
+    const q2 = new DbMessageQueue(
+      tapStatements(database.db, { after: () => void otherClaims++ }),
+      opts,
+    );
     await q1.enqueue("slow");
     let calls = 0;
-    const handler = async () => {
+    let stolen = 0;
+    // The handler outlasts the lease it was claimed with: it returns only once that lease has run
+    // out on the database's clock and the other listener has looked for work twice since.
+    const slow = async () => {
       calls++;
-      await sleep(1200);
+      const [{ lease }] = (await queryRows<{ lease: string }>(
+        database.db,
+        sql`select locked_until::text as lease from fedify_queue where channel = ${channel}`,
+      )) as [{ lease: string }];
+      await until(
+        async () =>
+          (
+            await queryRows<{ over: boolean }>(
+              database.db,
+              sql`select clock_timestamp() > ${lease}::timestamptz as over`,
+            )
+          )[0]!.over,
+        { what: "the first lease to run out" },
+      );
+      const seen = otherClaims;
+      await until(() => otherClaims >= seen + 2, { what: "two claims by the other listener" });
     };
     const ac = new AbortController();
-    const listening = [
-      q1.listen(handler, { signal: ac.signal }),
-      q2.listen(handler, { signal: ac.signal }),
-    ];
-    await until(async () => calls === 1 && (await rows(channel)).length === 0, 5000);
+    const listening = [q1.listen(slow, { signal: ac.signal })];
+    await until(() => calls === 1, { what: "the first listener to take the message" });
+    listening.push(q2.listen(() => void stolen++, { signal: ac.signal }));
+    await until(async () => (await queueRows(database.db, channel)) === 0, {
+      what: "the slow message to be done",
+    });
     ac.abort();
     await Promise.all(listening);
-    expect(calls).toBe(1);
+    expect({ calls, stolen }).toEqual({ calls: 1, stolen: 0 });
   });
 
   it("listen resolves on abort only after the handlers in flight have finished", async () => {
@@ -296,12 +332,14 @@ describe("DbMessageQueue", () => {
 
   it("channels are separate queues", async () => {
     const a = queue();
-    const b = queue();
+    let claims = 0;
+    const b = queue({}, tapStatements(database.db, { after: () => void claims++ }));
     await a.enqueue("for a");
     const got: unknown[] = [];
     const ac = new AbortController();
     const listening = b.listen((m) => void got.push(m), { signal: ac.signal });
-    await sleep(300);
+    // a's message was committed before b's first claim, which would have taken it if it could.
+    await until(() => claims >= 1, { what: "b's first claim" });
     ac.abort();
     await listening;
     expect(got).toEqual([]);
@@ -342,8 +380,9 @@ describe.runIf(usingPostgres)("two processes on PostgreSQL", () => {
     ];
     await q1.enqueueMany(Array.from({ length: n / 2 }, (_, i) => i));
     for (let i = n / 2; i < n; i++) await q2.enqueue(i);
-    await until(() => handled.size === n, 30_000);
-    await sleep(300); // room for a duplicate to show up
+    await until(() => handled.size === n, { timeoutMs: 30_000 });
+    // Rows are deleted only after their handler: with none left, no duplicate can still come.
+    await until(async () => (await queueRows(conns[0]!.db, channel)) === 0);
     ac.abort();
     await Promise.all(listening);
     expect([...handled.values()].filter((w) => w.length !== 1)).toEqual([]);

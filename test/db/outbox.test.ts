@@ -3,7 +3,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
 import { createFederation, generateCryptoKeyPair } from "@fedify/fedify";
 import { Create, Note } from "@fedify/vocab";
 import { sql } from "drizzle-orm";
@@ -12,6 +11,8 @@ import { type Database, type Db, queryRows } from "../../src/db/client.ts";
 import { DbKvStore } from "../../src/federation/kv-store.ts";
 import { DbMessageQueue, TransactionScope } from "../../src/federation/message-queue.ts";
 import { createTestDatabase } from "../helpers/db.ts";
+import { queueRows } from "../helpers/queue.ts";
+import { until } from "../helpers/wait.ts";
 
 let database: Database;
 beforeAll(async () => {
@@ -21,14 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await database?.close();
 });
-
-async function until(predicate: () => boolean | Promise<boolean>, timeoutMs = 15_000) {
-  const start = Date.now();
-  while (!(await predicate())) {
-    if (Date.now() - start > timeoutMs) throw new Error("timed out waiting");
-    await sleep(20);
-  }
-}
 
 const noteExists = async (id: string) =>
   (await queryRows(database.db, sql`select 1 as x from outbox_test_notes where id = ${id}`))
@@ -55,51 +48,41 @@ async function domainWrite(
   });
 }
 
-describe.each([
-  {
-    how: "enqueueIn(tx)",
-    enqueue: (q: DbMessageQueue, tx: Db, m: unknown) => q.enqueueIn(tx, m),
-  },
-  {
-    how: "withTransaction(tx).enqueue",
-    enqueue: (q: DbMessageQueue, tx: Db, m: unknown) => q.withTransaction(tx).enqueue(m),
-  },
-  {
-    how: "enqueue inside runInTransaction(tx)",
-    enqueue: (q: DbMessageQueue, tx: Db, m: unknown) => q.runInTransaction(tx, () => q.enqueue(m)),
-  },
-])("$how", ({ enqueue }) => {
-  it("a rolled-back transaction leaves no message; a committed one is delivered", async () => {
-    const q = new DbMessageQueue(database.db, { channel: randomUUID(), pollIntervalMs: 50 });
-    await expect(domainWrite("rolled-back", true, (tx) => enqueue(q, tx, "lost"))).rejects.toThrow(
-      "domain rule violated",
-    );
-    await database.db.execute(sql`delete from outbox_test_notes`);
-    expect(await queued(q.channel)).toEqual([]);
+// `scope.run(tx, …)` is what withOutbox (src/federation/outbox.ts) wraps around the domain write.
+it("an enqueue inside scope.run(tx): rolled back with tx leaves no message; committed, it is delivered", async () => {
+  const scope = new TransactionScope();
+  const q = new DbMessageQueue(database.db, { channel: randomUUID(), scope, pollIntervalMs: 50 });
+  const enqueue = (tx: Db, m: unknown) => scope.run(tx, () => q.enqueue(m));
+  await expect(domainWrite("rolled-back", true, (tx) => enqueue(tx, "lost"))).rejects.toThrow(
+    "domain rule violated",
+  );
+  expect(await noteExists("rolled-back")).toBe(false);
+  expect(await queued(q.channel)).toEqual([]);
 
-    await domainWrite("committed", false, (tx) => enqueue(q, tx, "kept"));
-    const got: unknown[] = [];
-    const ac = new AbortController();
-    const listening = q.listen((m) => void got.push(m), { signal: ac.signal });
-    await until(() => got.length === 1);
-    await sleep(200);
-    ac.abort();
-    await listening;
-    expect(got).toEqual(["kept"]);
-    expect(await noteExists("committed")).toBe(true);
-    await database.db.execute(sql`delete from outbox_test_notes`);
-  });
+  await domainWrite("committed", false, (tx) => enqueue(tx, "kept"));
+  expect(await queued(q.channel)).toEqual(["kept"]);
+  const got: unknown[] = [];
+  const ac = new AbortController();
+  const listening = q.listen((m) => void got.push(m), { signal: ac.signal });
+  // Drained: every message there was has been handled, so `got` is final.
+  await until(async () => (await queueRows(database.db, q.channel)) === 0);
+  ac.abort();
+  await listening;
+  expect(got).toEqual(["kept"]);
+  expect(await noteExists("committed")).toBe(true);
+  await database.db.execute(sql`delete from outbox_test_notes`);
 });
 
-it("an enqueue outside runInTransaction does not join a transaction running concurrently", async () => {
-  const q = new DbMessageQueue(database.db, { channel: randomUUID() });
+it("an enqueue outside scope.run does not join a transaction running concurrently", async () => {
+  const scope = new TransactionScope();
+  const q = new DbMessageQueue(database.db, { channel: randomUUID(), scope });
   let release!: () => void;
   const gate = new Promise<void>((r) => {
     release = r;
   });
   const inTx = database.db
     .transaction(async (tx) =>
-      q.runInTransaction(tx as Db, async () => {
+      scope.run(tx as Db, async () => {
         await q.enqueue("in tx");
         await gate;
         throw new Error("roll back");
@@ -171,7 +154,7 @@ describe("ctx.sendActivity() through a real Federation", () => {
       });
     const send = (n: string, fail: boolean, fanout: "skip" | "force") =>
       database.db.transaction(async (tx) =>
-        queue.runInTransaction(tx as Db, async () => {
+        scope.run(tx as Db, async () => {
           await tx.execute(sql`insert into outbox_test_notes (id) values (${n})`);
           await ctx.sendActivity(sender, recipient, create(n), { fanout });
           if (fail) throw new Error("domain rule violated");
@@ -188,9 +171,8 @@ describe("ctx.sendActivity() through a real Federation", () => {
 
     const ac = new AbortController();
     const worker = federation.startQueue(undefined, { signal: ac.signal });
-    await until(() => received.length === 2);
-    await until(async () => (await queued(queue.channel)).length === 0);
-    await sleep(300);
+    // Drained (a row goes only after its delivery or fan-out finished): `received` is final.
+    await until(async () => (await queueRows(database.db, queue.channel)) === 0);
     ac.abort();
     await worker;
 

@@ -153,6 +153,46 @@ describe("wallet and admin deposits", () => {
     expect(await walletBalance(database.db, config, user)).toBe(500n);
   });
 
+  it("deposits: references compare without case, spaces and dashes; large amounts need the box", async () => {
+    const capped = testConfig({ TIME_ZONE: "Europe/Berlin", DEPOSIT_CONFIRM_ABOVE: "100.00" });
+    const clock = fixedClock("2026-05-10T12:00:00Z");
+    const m = moneyApp(capped, database, clock);
+    const user = await m.user("bigdepositee");
+    const admin = await m.as(await m.user(undefined, { admin: true }));
+    const post = (fields: Record<string, string>) =>
+      admin.submit("/admin/deposits", "/admin/deposits", fields);
+    const form = await (await admin.get("/admin/deposits")).text();
+    expect(form).toContain('name="confirmLarge"');
+    expect(textOf(form)).toContain("The amount is right, even though it is above €100.00");
+
+    const big = { who: transferReference(user), amount: "150.00", bankReference: "WEB-BIG-1" };
+    const unconfirmed = await post(big);
+    expect(unconfirmed.status).toBe(422);
+    const html = await unconfirmed.text();
+    expect(textOf(html)).toContain(
+      "€150.00 is more than €100.00, above which a deposit must be confirmed",
+    );
+    expect(html).toContain('value="WEB-BIG-1"'); // the form is refilled, the box is not ticked
+    expect(html).not.toMatch(/name="confirmLarge"[^>]*checked/);
+    expect(await walletBalance(database.db, capped, user)).toBe(0n);
+
+    const confirmed = await post({ ...big, confirmLarge: "1" });
+    expect(confirmed.status).toBe(303);
+    // The same transfer typed another way is a replay, under any spelling, box or not.
+    const replay = await post({ ...big, who: "bigdepositee", bankReference: "web - big - 1" });
+    expect(replay.status).toBe(200);
+    expect(textOf(await replay.text())).toContain(
+      "Already recorded: €150.00 to @bigdepositee with bank reference WEB-BIG-1. Nothing changed.",
+    );
+    const conflict = await post({ ...big, amount: "15.00", bankReference: "Web Big 1" });
+    expect(conflict.status).toBe(409);
+    expect(textOf(await conflict.text())).toContain(
+      "The bank reference WEB BIG 1 is the same as WEB-BIG-1 (case, spaces and dashes do not count), which was already recorded for €150.00 to @bigdepositee",
+    );
+    expect(await walletBalance(database.db, capped, user)).toBe(15000n);
+    expect(await checkLedger(database.db)).toEqual([]);
+  });
+
   it("only admins; forms need the CSRF token", async () => {
     const clock = fixedClock("2026-05-10T12:00:00Z");
     const m = moneyApp(config, database, clock);

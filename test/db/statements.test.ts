@@ -6,15 +6,22 @@ import { type Database, type Db, queryRows } from "../../src/db/client.ts";
 import { setBudget } from "../../src/flattr/budget.ts";
 import { flattr, unflattr } from "../../src/flattr/flattr.ts";
 import { registerThing } from "../../src/flattr/things.ts";
-import { checkLedger } from "../../src/ledger/index.ts";
-import { nextPeriod, periodBounds, periodOf, previousPeriod } from "../../src/periods/period.ts";
+import { checkLedger, DEPOSITS, FEES, walletAccount } from "../../src/ledger/index.ts";
+import {
+  FIRST_PERIOD,
+  LAST_PERIOD,
+  nextPeriod,
+  periodBounds,
+  periodOf,
+  periodsEnding,
+  previousPeriod,
+} from "../../src/periods/period.ts";
 import { closePeriod } from "../../src/settlement/close.ts";
 import {
   earnings,
   earningsByMonth,
   formatStatementCsv,
   myFlattrs,
-  periodsEnding,
   statement,
   statementCsv,
   walletHistory,
@@ -229,5 +236,42 @@ describe("read models", () => {
     await expect(statement(db, config, c, "x")).rejects.toThrow(RangeError);
     expect((await earningsByMonth(db, config, c, [])).months).toEqual([]);
     expect(periodsEnding("2026-02", 3)).toEqual(["2025-12", "2026-01", "2026-02"]);
+  });
+
+  it("puts deposits in months by the instance time zone, the first and last months too", async () => {
+    // Entries with chosen times (deposits are otherwise stamped by the database's clock).
+    const tz = "America/New_York";
+    const ny = testConfig({ TIME_ZONE: tz });
+    const u = await makeUser(db);
+    let n = 0;
+    const post = async (kind: string, period: string | null, at: Date, amount: bigint) => {
+      const key = kind === "close" ? `close:${period}:${u}` : `test-deposit:${u}:${++n}`;
+      await db.execute(sql`with e as (
+          insert into ledger_entries (idempotency_key, kind, period, payload_hash, created_at)
+          values (${key}, ${kind}, ${period}, 'test', ${at.toISOString()}::timestamptz) returning id)
+        insert into ledger_postings (entry_id, account, currency, amount)
+        select e.id, v.account, ${ny.currency}, v.amount from e,
+          (values (${kind === "close" ? FEES : DEPOSITS}::text, ${(-amount).toString()}::int8),
+                  (${walletAccount(u)}::text, ${amount.toString()}::int8)) v(account, amount)`);
+    };
+    const march = periodBounds("2026-03", tz).start; // 2026-03-01T05:00Z
+    const minute = 60_000;
+    await post("deposit", null, new Date(march.getTime() - minute), 100n); // 04:59Z: February in New York
+    await post("deposit", null, new Date(march.getTime() + minute), 20n); // March...
+    await post("close", "2026-02", new Date(march.getTime() + 2 * minute), -5n); // ...before Feb's close: February
+    await post("deposit", null, new Date(march.getTime() + 3 * minute), 3n); // after it: March
+    const moves = async (p: string) =>
+      (await statement(db, ny, u, p)).payer.movements.map((m) => [m.kind, m.amount]);
+    expect(await moves("2026-02")).toEqual([
+      ["deposit", 100n],
+      ["deposit", 20n],
+      ["close", -5n],
+    ]);
+    expect(await moves("2026-03")).toEqual([["deposit", 3n]]);
+    expect((await statement(db, ny, u, "2026-03")).payer.opening).toBe(115n);
+    // The first and last months a period can name have statements too (nothing before or after).
+    expect((await statement(db, ny, u, FIRST_PERIOD)).payer.movements).toEqual([]);
+    expect((await statement(db, ny, u, LAST_PERIOD)).payer.opening).toBe(118n);
+    expect(await checkLedger(db)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { users } from "../../src/db/schema/index.ts";
 import type { TestInstance } from "../helpers/instance.ts";
+import { until } from "../helpers/wait.ts";
 
 /** A user row straight into the database (accounts' createUser is not needed for federation). */
 export async function insertUser(instance: TestInstance, username: string): Promise<number> {
@@ -32,15 +33,6 @@ export async function getJson(url: string, accept = AP): Promise<{ status: numbe
 }
 
 /** Polls until `check` returns a truthy value (queued deliveries are asynchronous). */
-export async function waitFor<T>(
-  check: () => Promise<T>,
-  timeoutMs = 20_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error("Timed out waiting for a condition");
-    await new Promise((r) => setTimeout(r, 100));
-  }
+export function waitFor<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<NonNullable<T>> {
+  return until(check, { timeoutMs, intervalMs: 100 });
 }

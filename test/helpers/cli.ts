@@ -1,5 +1,5 @@
 import { vi } from "vitest";
-import { main } from "../../src/cli/main.ts";
+import { type RunOptions, runCli } from "../../src/cli/runner.ts";
 
 /** Runs `fn` with console.log/error captured (the CLI prints through them). */
 export async function captureConsole<T>(
@@ -22,23 +22,34 @@ export async function captureConsole<T>(
   }
 }
 
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
 /**
- * `fediflattr <args>` through `main()` in this process, with `env` laid over the environment
- * (an undefined value removes the variable): a new process costs seconds (tsx, the import graph).
+ * `fediflattr <args>` through the CLI's runner in this process (a new process costs seconds: tsx,
+ * the import graph). Pass `deps` to hand the command a test database, a fixed clock or a config
+ * (`testConfig`): the runner then opens, migrates and closes nothing of its own.
+ */
+export async function runCliWith(args: string[], options: RunOptions = {}): Promise<CliRun> {
+  const { result, stdout, stderr } = await captureConsole(() => runCli(args, options));
+  return { code: result, stdout, stderr };
+}
+
+/**
+ * The same with the configuration read from the environment plus `env` (an undefined value
+ * removes a variable), for tests that share a data directory with a real CLI process.
  */
 export async function runCliInProcess(
   args: string[],
   env: Record<string, string | undefined> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const saved = { ...process.env };
+): Promise<CliRun> {
+  const merged: Record<string, string | undefined> = { ...process.env };
   for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
+    if (v === undefined) delete merged[k];
+    else merged[k] = v;
   }
-  try {
-    const { result, stdout, stderr } = await captureConsole(() => main(args));
-    return { code: result, stdout, stderr };
-  } finally {
-    process.env = saved;
-  }
+  return runCliWith(args, { env: merged });
 }

@@ -2,7 +2,13 @@ import { sql } from "drizzle-orm";
 import { expect } from "vitest";
 import type { Config } from "../../src/config/config.ts";
 import { type Db, queryRows } from "../../src/db/client.ts";
-import { payloadHash } from "../../src/ledger/payload.ts";
+import {
+  earningsAccount,
+  FEES,
+  payloadHash,
+  walletAccount,
+  walletAccountSql,
+} from "../../src/ledger/index.ts";
 import { allocate } from "../../src/money/allocate.ts";
 import { fee as feeOf } from "../../src/money/fee.ts";
 
@@ -30,7 +36,7 @@ export async function expectedClose(db: Db, config: Config, period: string) {
                w.balance::text as balance
         from flattrs f join things t on t.id = f.thing_id
         left join budgets b on b.user_id = f.payer_id and b.currency = ${config.currency}
-        left join ledger_balances w on w.account = 'wallet:' || f.payer_id and w.currency = ${config.currency}
+        left join ledger_balances w on w.account = ${walletAccountSql(sql`f.payer_id`)} and w.currency = ${config.currency}
         where f.period = ${period} and f.withdrawn_at is null order by f.id`,
   );
   const payers = new Map<number, ExpectedPayer>();
@@ -93,10 +99,10 @@ export async function assertClosePosted(
     const entry = byKey.get(`close:${period}:${p.userId}`);
     expect(entry, `entry for payer ${p.userId}`).toBeDefined();
     const want = new Map<string, bigint>();
-    want.set(`wallet:${p.userId}`, -p.amount);
-    if (p.fee > 0n) want.set("fees", p.fee);
+    want.set(walletAccount(p.userId), -p.amount);
+    if (p.fee > 0n) want.set(FEES, p.fee);
     for (const f of p.flattrs) {
-      const acct = `earnings:${f.owner}`;
+      const acct = earningsAccount(f.owner);
       want.set(acct, (want.get(acct) ?? 0n) + f.share);
     }
     for (const [k, v] of want) if (v === 0n) want.delete(k);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { hashPassword, needsRehash, verifyPassword } from "../../src/accounts/passwords.ts";
 import { validateUsername } from "../../src/accounts/validation.ts";
-import { rateLimitAddress } from "../../src/web/client-ip.ts";
+import { rateLimitAddress } from "../../src/http/client-ip.ts";
 import { safeNext } from "../../src/web/forms.ts";
 
 const fast = { logN: 10, r: 8, p: 1 };

@@ -47,6 +47,9 @@ describe("loadConfig", () => {
     ["INBOX_IP_RATE_LIMIT", "0/60"],
     ["FETCH_MAX_BYTES", "999999999999"],
     ["QUEUE_CONCURRENCY", "0"],
+    ["DEPOSIT_CONFIRM_ABOVE", "lots"],
+    ["DEPOSIT_CONFIRM_ABOVE", "-1"],
+    ["DEPOSIT_CONFIRM_ABOVE", "1000.001"],
   ])("rejects %s=%s naming the variable", (name, value) => {
     let err: unknown;
     try {
@@ -64,6 +67,15 @@ describe("loadConfig", () => {
       200n,
     );
     expect(() => loadConfig({ CURRENCY: "JPY", MIN_BUDGET: "2.00" })).toThrow(/MIN_BUDGET/);
+  });
+
+  it("asks to confirm deposits above 1000 units of the currency unless told otherwise", () => {
+    expect(loadConfig({}).depositConfirmAbove).toBe(100000n);
+    expect(
+      loadConfig({ CURRENCY: "JPY", MIN_BUDGET: "200", MAX_BUDGET: "10000" }).depositConfirmAbove,
+    ).toBe(1000n);
+    expect(loadConfig({ DEPOSIT_CONFIRM_ABOVE: "250.50" }).depositConfirmAbove).toBe(25050n);
+    expect(loadConfig({ DEPOSIT_CONFIRM_ABOVE: "0" }).depositConfirmAbove).toBe(0n);
   });
 
   it("accepts a valid IBAN with spaces and keeps it compact", () => {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { canonicalJson, payloadHash } from "../../src/ledger/payload.ts";
+import { canonicalJson, payloadHash } from "../../src/ledger/index.ts";
 
 describe("payloadHash", () => {
   it("is stable: the month close computes the same hash in SQL (settlement/close.ts)", () => {

@@ -2,8 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { allocate, compareKeys } from "../../src/money/allocate.ts";
 import { parseAmount } from "../../src/money/decimal.ts";
-import { fee, formatFeeRate } from "../../src/money/fee.ts";
+import { fee, formatFeeRate, MAX_FEE_BP } from "../../src/money/fee.ts";
 import { formatMoney } from "../../src/money/format.ts";
+import { perFlattr, shareAt, shares } from "../../src/money/split.ts";
 
 const amount = fc.bigInt({ min: 0n, max: 10n ** 15n });
 const keys = fc.uniqueArray(fc.string({ unit: "binary", maxLength: 6 }), {
@@ -110,6 +111,16 @@ describe("fee", () => {
     expect(formatFeeRate(250)).toBe("2.5%");
     expect(formatFeeRate(5)).toBe("0.05%");
     expect(formatFeeRate(0)).toBe("0%");
+    expect(formatFeeRate(10)).toBe("0.1%");
+    expect(formatFeeRate(10000)).toBe("100%");
+    // Exact for every rate: the percentage read back as hundredths is the basis points.
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: MAX_FEE_BP }), (bp) => {
+        const text = formatFeeRate(bp);
+        expect(text).toMatch(/^(0|[1-9]\d*)(\.\d?[1-9])?%$/);
+        expect(parseAmount(text.slice(0, -1), "EUR")).toBe(BigInt(bp));
+      }),
+    );
   });
 });
 
@@ -130,5 +141,45 @@ describe("formatMoney", () => {
         expect(parseAmount(text, "EUR")).toBe(minor);
       }),
     );
+  });
+});
+
+describe("split", () => {
+  it("gives the net mod n extra units to the oldest flattrs and sums exactly", () => {
+    expect(shares(500n, 7)).toEqual([72n, 72n, 72n, 71n, 71n, 71n, 71n]);
+    expect(shares(2n, 3)).toEqual([1n, 1n, 0n]);
+    expect(shares(0n, 2)).toEqual([0n, 0n]);
+    fc.assert(
+      fc.property(amount, fc.integer({ min: 1, max: 60 }), (net, n) => {
+        const all = shares(net, n);
+        expect(all.reduce((a, b) => a + b, 0n)).toBe(net);
+        const { each, exact } = perFlattr(net, n);
+        for (const s of all) expect(s === each || s === each + 1n).toBe(true);
+        expect(all[n - 1]).toBe(each);
+        expect(exact).toBe(all.every((s) => s === each));
+      }),
+    );
+  });
+
+  it("'about X each' is the newest flattr's share, the floor: what one more flattr gets", () => {
+    // €5.00 over 3: 1.67, 1.67, 1.66. The figure is 1.66 (not 1.67, the rounded mean).
+    expect(perFlattr(500n, 3)).toEqual({ each: 166n, exact: false });
+    expect(perFlattr(360n, 2)).toEqual({ each: 180n, exact: true });
+    expect(perFlattr(500n, 7)).toEqual({ each: 71n, exact: false });
+    expect(perFlattr(3n, 5)).toEqual({ each: 0n, exact: false });
+    fc.assert(
+      fc.property(amount, fc.integer({ min: 0, max: 60 }), (net, n) => {
+        expect(perFlattr(net, n + 1).each).toBe(shareAt(net, n + 1, n + 1));
+      }),
+    );
+  });
+
+  it("refuses what it cannot split", () => {
+    expect(() => shareAt(10n, 0, 1)).toThrow(RangeError);
+    expect(() => shareAt(10n, 3, 0)).toThrow(RangeError);
+    expect(() => shareAt(10n, 3, 4)).toThrow(RangeError);
+    expect(() => shareAt(-1n, 3, 1)).toThrow(RangeError);
+    expect(() => perFlattr(10n, 0)).toThrow(RangeError);
+    expect(() => shares(10n, 1.5)).toThrow(RangeError);
   });
 });

@@ -1,14 +1,20 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  FIRST_PERIOD,
   hasEnded,
   isPeriod,
+  LAST_PERIOD,
   nextPeriod,
   PeriodError,
   parsePeriod,
+  periodAfter,
+  periodBefore,
   periodBounds,
+  periodLabel,
   periodOf,
   periodOfUncached,
+  periodsEnding,
   previousPeriod,
 } from "../../src/periods/period.ts";
 
@@ -179,5 +185,55 @@ describe("periodOf's memo of the last period", () => {
     );
     expect(periodOf(new Date("9999-12-31T12:00:00Z"), "UTC")).toBe("9999-12");
     expect(periodOf(new Date("9999-12-31T13:00:00Z"), "UTC")).toBe("9999-12");
+  });
+});
+
+describe("ranges of periods", () => {
+  it("periodsEnding: the n months up to one, oldest first, never before the first", () => {
+    expect(periodsEnding("2026-02", 3)).toEqual(["2025-12", "2026-01", "2026-02"]);
+    expect(periodsEnding("2026-02", 1)).toEqual(["2026-02"]);
+    expect(periodsEnding("2026-02", 0)).toEqual([]);
+    expect(periodsEnding("0001-02", 5)).toEqual(["0001-01", "0001-02"]);
+    expect(() => periodsEnding("2026-13", 2)).toThrow(PeriodError);
+  });
+
+  it("periodBefore and periodAfter stop at the first and last periods", () => {
+    expect(periodBefore("2026-01")).toBe("2025-12");
+    expect(periodBefore(FIRST_PERIOD)).toBeNull();
+    expect(periodAfter("2025-12")).toBe("2026-01");
+    expect(periodAfter(LAST_PERIOD)).toBeNull();
+  });
+
+  it("the last period has bounds too (it ends where year 10000 would start)", () => {
+    const { start, end } = periodBounds(LAST_PERIOD, "UTC");
+    expect(iso(start)).toBe("9999-12-01T00:00:00.000Z");
+    expect(end.getTime()).toBe(Date.UTC(9999, 11, 32));
+    expect(periodOf(new Date(end.getTime() - 1), "UTC")).toBe(LAST_PERIOD);
+  });
+
+  it("every period of a range is the one after the one before it", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 9999 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 0, max: 40 }),
+        (y, m, n) => {
+          const last = `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}`;
+          const range = periodsEnding(last, n);
+          expect(range.length).toBe(Math.min(n, (y - 1) * 12 + m));
+          if (n > 0) expect(range[range.length - 1]).toBe(last);
+          for (let i = 1; i < range.length; i++) expect(periodAfter(range[i - 1]!)).toBe(range[i]);
+        },
+      ),
+    );
+  });
+});
+
+describe("periodLabel", () => {
+  it("names a month in English, also years below 100", () => {
+    expect(periodLabel("2026-03")).toBe("March 2026");
+    expect(periodLabel("1999-12")).toBe("December 1999");
+    expect(periodLabel("0042-01")).toBe("January 42");
+    expect(() => periodLabel("2026-3")).toThrow(PeriodError);
   });
 });

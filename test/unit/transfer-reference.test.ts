@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseTransferReference, transferReference } from "../../src/ledger/transfer-reference.ts";
+import { parseTransferReference, transferReference } from "../../src/ledger/index.ts";
 
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const id = fc.integer({ min: 1, max: 2 ** 35 - 1 });

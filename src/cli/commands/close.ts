@@ -1,7 +1,4 @@
-import { systemClock } from "../../config/clock.ts";
 import type { Config } from "../../config/config.ts";
-import { openDatabase } from "../../db/client.ts";
-import { migrate } from "../../db/migrate.ts";
 import { formatAmount } from "../../money/decimal.ts";
 import { isPeriod } from "../../periods/period.ts";
 import { lastEndedPeriod } from "../../settlement/auto-close.ts";
@@ -13,21 +10,23 @@ import {
 } from "../../settlement/close.ts";
 import { command, parse, UsageError } from "../usage.ts";
 
-export const closeCommand = command(
-  "close",
-  "[--period YYYY-MM]",
-  "Close a settlement period: pay every payer's budget to the things they flattred",
-  async (args, config) => {
+export const closeCommand = command({
+  name: "close",
+  usage: "[--period YYYY-MM]",
+  summary: "Close a settlement period: pay every payer's budget to the things they flattred",
+  needs: "database",
+  parse: (args) => {
     const { values } = parse(args, { period: { type: "string" } }, false);
-    const period = values.period ?? lastEndedPeriod(systemClock.now(), config.timeZone);
-    if (!isPeriod(period)) throw new UsageError(`--period must look like 2026-03, got "${period}"`);
-
-    const database = await openDatabase(config);
+    if (values.period !== undefined && !isPeriod(values.period))
+      throw new UsageError(`--period must look like 2026-03, got "${values.period}"`);
+    return { period: values.period };
+  },
+  run: async (input, { config, database, clock }) => {
+    const period = input.period ?? lastEndedPeriod(clock.now(), config.timeZone);
     const progress = progressReporter(process.stderr);
     try {
-      await migrate(database);
       console.log(`Closing ${period} (${config.timeZone}) on ${database.kind}…`);
-      const result = await closePeriod(database.db, systemClock, config, period, {
+      const result = await closePeriod(database.db, clock, config, period, {
         onProgress: progress.update,
       });
       progress.done();
@@ -46,11 +45,12 @@ export const closeCommand = command(
         return 1;
       }
       throw e;
-    } finally {
-      await database.close();
     }
   },
-);
+  whileServing: (_input, _origin, config) =>
+    `The server's worker closes each month by itself ${config.closeGraceSeconds} seconds ` +
+    "(CLOSE_GRACE_SECONDS) after it ends: there may be nothing to do.",
+});
 
 function describe(s: CloseStats, config: Config): string {
   const money = (v: bigint) => `${formatAmount(v, config.currency)} ${config.currency}`;
@@ -63,7 +63,8 @@ function describe(s: CloseStats, config: Config): string {
 /** A bar redrawn in place on a terminal; on a pipe or log, a line at most every few seconds. */
 function progressReporter(out: NodeJS.WriteStream) {
   const tty = Boolean(out.isTTY);
-  let lastLine = 0;
+  // Pacing the display is about elapsed time on this terminal, not the instance's clock.
+  let lastLine = Number.NEGATIVE_INFINITY;
   let drawn = false;
   return {
     update: (p: CloseProgress) => {
@@ -76,7 +77,7 @@ function progressReporter(out: NodeJS.WriteStream) {
         drawn = true;
         return;
       }
-      const now = Date.now();
+      const now = performance.now();
       if (now - lastLine >= 2000 || p.usersDone >= p.usersTotal) {
         out.write(`close ${p.period}: ${text}\n`);
         lastLine = now;

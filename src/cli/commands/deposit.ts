@@ -1,23 +1,21 @@
-import { findUserById, findUserByUsername } from "../../accounts/users.ts";
-import { openDatabase } from "../../db/client.ts";
-import { migrate } from "../../db/migrate.ts";
-import { walletAccount } from "../../ledger/accounts.ts";
-import { balanceOf } from "../../ledger/balance.ts";
-import { DepositError, normalizeDepositReference, recordDeposit } from "../../ledger/deposits.ts";
-import { describeDeposit } from "../../ledger/describe.ts";
-import { IdempotencyConflictError } from "../../ledger/errors.ts";
 import { parseAmount } from "../../money/decimal.ts";
 import { formatMoney } from "../../money/format.ts";
+import { recordBankDeposit } from "../../settlement/deposits.ts";
 import { command, parse, UsageError } from "../usage.ts";
 
-export const depositCommand = command(
-  "deposit",
-  "<username> <amount> --reference <bank transaction id>",
-  "Record a received bank transfer: credit the user's wallet (once per reference)",
-  async (args, config) => {
-    const { values, positionals } = parse(args, { reference: { type: "string" } });
-    if (positionals.length !== 2) throw new UsageError("Give a username and an amount.");
-    const [username, amountText] = positionals as [string, string];
+export const depositCommand = command({
+  name: "deposit",
+  usage: "<username | FF-reference> <amount> --reference <bank transaction id> [--confirm-large]",
+  summary: "Record a received bank transfer: credit the user's wallet (once per reference)",
+  needs: "database",
+  parse: (args, config) => {
+    const { values, positionals } = parse(args, {
+      reference: { type: "string" },
+      "confirm-large": { type: "boolean" },
+    });
+    if (positionals.length !== 2)
+      throw new UsageError("Give a username (or transfer reference) and an amount.");
+    const [payee, amountText] = positionals as [string, string];
     const amount = parseAmount(amountText, config.currency);
     if (amount === null || amount <= 0n) {
       throw new UsageError(
@@ -26,59 +24,37 @@ export const depositCommand = command(
     }
     if (!values.reference)
       throw new UsageError("--reference is required (the bank's transaction id).");
-    let reference: string;
-    try {
-      reference = normalizeDepositReference(values.reference);
-    } catch (e) {
-      if (e instanceof DepositError) throw new UsageError(`--reference: ${e.message}.`);
-      throw e;
-    }
-    const money = (m: bigint) => formatMoney(m, config.currency);
-
-    const database = await openDatabase(config);
-    try {
-      await migrate(database);
-      const user = await findUserByUsername(database.db, username);
-      if (!user) {
-        console.error(`No user named "${username}". Nothing was recorded.`);
-        return 1;
-      }
-      try {
-        const result = await recordDeposit(database.db, {
-          userId: user.id,
-          amount,
-          reference,
-          currency: config.currency,
-        });
-        const balance = await balanceOf(database.db, walletAccount(user.id), config.currency);
-        if (result.replayed) {
-          console.log(
-            `Already recorded: ${money(amount)} to @${user.username} with reference ${reference} ` +
-              `(entry #${result.entryId}). Nothing changed; wallet balance ${money(balance)}.`,
-          );
-        } else {
-          console.log(
-            `Recorded ${money(amount)} to @${user.username} with reference ${reference} ` +
-              `(entry #${result.entryId}). Wallet balance now ${money(balance)}.`,
-          );
-        }
-        return 0;
-      } catch (e) {
-        if (!(e instanceof IdempotencyConflictError)) throw e;
-        const earlier = await describeDeposit(database.db, e.existingEntryId);
-        const who = earlier?.userId ? await findUserById(database.db, earlier.userId) : null;
-        const what = earlier
-          ? `${formatMoney(earlier.amount, earlier.currency)} to ${who ? `@${who.username}` : `wallet of user ${earlier.userId}`}`
-          : "a different entry";
-        console.error(
-          `Reference ${reference} was already recorded for ${what} (entry #${e.existingEntryId}). ` +
-            "Nothing was recorded. If that was a mistake, reverse that entry; if this is another " +
-            "payment, use its own reference.",
-        );
-        return 1;
-      }
-    } finally {
-      await database.close();
-    }
+    return {
+      payee,
+      amount,
+      reference: values.reference,
+      confirmLarge: values["confirm-large"] === true,
+    };
   },
-);
+  run: async (input, { config, database }) => {
+    const money = (m: bigint) => formatMoney(m, config.currency);
+    // The same door as the admin page (/admin/deposits): same inputs, same words.
+    const r = await recordBankDeposit(database.db, config, input);
+    if (!r.ok) {
+      const { code, message } = r.error;
+      if (code === "invalid_reference" || code === "personal_reference")
+        throw new UsageError(`--reference: ${message}`);
+      console.error(
+        code === "confirmation_required" ? `${message} Add --confirm-large to record it.` : message,
+      );
+      return 1;
+    }
+    const d = r.value;
+    console.log(
+      d.replayed
+        ? `Already recorded: ${money(d.amount)} to @${d.user.username} with reference ${d.reference} ` +
+            `(entry #${d.entryId}). Nothing changed; wallet balance ${money(d.walletBalance)}.`
+        : `Recorded ${money(d.amount)} to @${d.user.username} with reference ${d.reference} ` +
+            `(entry #${d.entryId}). Wallet balance now ${money(d.walletBalance)}.`,
+    );
+    return 0;
+  },
+  whileServing: (_input, origin) =>
+    `Record the transfer on the server's page instead: ${new URL("/admin/deposits", origin).href} ` +
+    "(logged in as an administrator).",
+});

@@ -1,36 +1,35 @@
 import { AccountError } from "../../accounts/errors.ts";
 import { createInvites } from "../../accounts/invites.ts";
 import { findUserByUsername } from "../../accounts/users.ts";
-import { systemClock } from "../../config/clock.ts";
-import { openDatabase } from "../../db/client.ts";
-import { migrate } from "../../db/migrate.ts";
 import { command, parse, UsageError } from "../usage.ts";
 
-export const inviteCreateCommand = command(
-  "invite create",
-  "[--count N] [--for <username>]",
-  "Create single-use invite codes, printed one per line",
-  async (args, config) => {
+export const inviteCreateCommand = command({
+  name: "invite create",
+  usage: "[--count N] [--for <username>]",
+  summary: "Create single-use invite codes, printed one per line",
+  needs: "database",
+  parse: (args) => {
     const { values } = parse(args, { count: { type: "string" }, for: { type: "string" } }, false);
     const count = values.count === undefined ? 1 : Number(values.count);
     if (!/^\d+$/.test(values.count ?? "1") || count < 1 || count > 1000) {
       throw new UsageError("--count must be a whole number from 1 to 1000.");
     }
-    const database = await openDatabase(config);
-    try {
-      await migrate(database);
-      let creator = null;
-      if (values.for !== undefined) {
-        creator = await findUserByUsername(database.db, values.for);
-        if (!creator) {
-          console.error(`There is no user "${values.for}".`);
-          return 1;
-        }
+    return { count, for: values.for };
+  },
+  run: async (input, { config, database, clock }) => {
+    let creator = null;
+    if (input.for !== undefined) {
+      creator = await findUserByUsername(database.db, input.for);
+      if (!creator) {
+        console.error(`There is no user "${input.for}".`);
+        return 1;
       }
+    }
+    try {
       // The operator is not bound by the per-user quota, also when creating codes for a user.
-      const codes = await createInvites(database.db, systemClock, config, {
+      const codes = await createInvites(database.db, clock, config, {
         creator,
-        count,
+        count: input.count,
         unlimited: true,
       });
       // Codes alone on stdout, so `fediflattr invite create --count 5 > codes.txt` works.
@@ -48,8 +47,9 @@ export const inviteCreateCommand = command(
         return 1;
       }
       throw e;
-    } finally {
-      await database.close();
     }
   },
-);
+  whileServing: (_input, origin) =>
+    `Create invite codes on the server's page instead: ${new URL("/invites", origin).href} ` +
+    "(administrators have no quota there).",
+});

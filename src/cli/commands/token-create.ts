@@ -1,32 +1,35 @@
 import { AccountError } from "../../accounts/errors.ts";
 import { createToken } from "../../accounts/tokens.ts";
 import { findUserByUsername } from "../../accounts/users.ts";
-import { systemClock } from "../../config/clock.ts";
-import { openDatabase } from "../../db/client.ts";
-import { migrate } from "../../db/migrate.ts";
 import { command, parse, UsageError } from "../usage.ts";
 
-export const tokenCreateCommand = command(
-  "token create",
-  "<username> [--name <name>] [--read-only]",
-  "Create a personal access token for the REST API and print it (shown only once)",
-  async (args, config) => {
+export const tokenCreateCommand = command({
+  name: "token create",
+  usage: "<username> [--name <name>] [--read-only]",
+  summary: "Create a personal access token for the REST API and print it (shown only once)",
+  needs: "database",
+  parse: (args) => {
     const { values, positionals } = parse(args, {
       name: { type: "string" },
       "read-only": { type: "boolean" },
     });
     if (positionals.length !== 1) throw new UsageError("Give exactly one username.");
-    const database = await openDatabase(config);
+    return {
+      username: positionals[0]!,
+      name: values.name ?? "cli",
+      readOnly: values["read-only"] ?? false,
+    };
+  },
+  run: async (input, { database, clock }) => {
+    const user = await findUserByUsername(database.db, input.username);
+    if (!user) {
+      console.error(`No user @${input.username}.`);
+      return 1;
+    }
     try {
-      await migrate(database);
-      const user = await findUserByUsername(database.db, positionals[0]!);
-      if (!user) {
-        console.error(`No user @${positionals[0]}.`);
-        return 1;
-      }
-      const { token, accessToken } = await createToken(database.db, systemClock, user.id, {
-        name: values.name ?? "cli",
-        scopes: values["read-only"] ? ["read"] : ["read", "write"],
+      const { token, accessToken } = await createToken(database.db, clock, user.id, {
+        name: input.name,
+        scopes: input.readOnly ? ["read"] : ["read", "write"],
       });
       console.error(
         `Created token ${accessToken.id} "${accessToken.name}" (${accessToken.scopes.join(", ")}) for @${user.username}; it is shown only this once:`,
@@ -40,8 +43,9 @@ export const tokenCreateCommand = command(
         return 1;
       }
       throw e;
-    } finally {
-      await database.close();
     }
   },
-);
+  whileServing: (input, origin) =>
+    `Create the token on the server's page instead: ${new URL("/settings/tokens", origin).href} ` +
+    `(logged in as @${input.username}).`,
+});

@@ -3,16 +3,14 @@ import { Writable } from "node:stream";
 import { AccountError } from "../../accounts/errors.ts";
 import { createUser } from "../../accounts/users.ts";
 import { validateEmail, validatePassword, validateUsername } from "../../accounts/validation.ts";
-import { systemClock } from "../../config/clock.ts";
-import { openDatabase } from "../../db/client.ts";
-import { migrate } from "../../db/migrate.ts";
 import { command, parse, UsageError } from "../usage.ts";
 
-export const userCreateCommand = command(
-  "user create",
-  "<username> --email <e> [--admin] [--password <p>]",
-  "Create a user; asks for the password when --password is missing",
-  async (args, config) => {
+export const userCreateCommand = command({
+  name: "user create",
+  usage: "<username> --email <e> [--admin] [--password <p>]",
+  summary: "Create a user; asks for the password when --password is missing",
+  needs: "database",
+  parse: (args) => {
     const { values, positionals } = parse(args, {
       email: { type: "string" },
       admin: { type: "boolean" },
@@ -20,40 +18,37 @@ export const userCreateCommand = command(
     });
     if (positionals.length !== 1) throw new UsageError("Give exactly one username.");
     if (!values.email) throw new UsageError("--email is required.");
+    if (values.password === undefined && !process.stdin.isTTY) {
+      throw new UsageError(
+        "No --password given, and stdin is not a terminal to ask for one. " +
+          "Run it in a terminal or pass --password.",
+      );
+    }
+    return {
+      username: positionals[0]!,
+      email: values.email,
+      admin: values.admin ?? false,
+      password: values.password,
+    };
+  },
+  run: async (input, { database, clock }) => {
     try {
       // Check what we can before asking for a password that would then be thrown away.
-      const username = validateUsername(positionals[0]!, { allowReserved: true });
-      const email = validateEmail(values.email);
-      let password = values.password;
-      if (password === undefined) {
-        if (!process.stdin.isTTY) {
-          throw new UsageError(
-            "No --password given, and stdin is not a terminal to ask for one. " +
-              "Run it in a terminal or pass --password.",
-          );
-        }
-        password = await promptNewPassword();
-      }
+      const username = validateUsername(input.username, { allowReserved: true });
+      const email = validateEmail(input.email);
+      const password = input.password ?? (await promptNewPassword());
       validatePassword(password);
-
-      const database = await openDatabase(config);
-      try {
-        // A fresh instance: the operator may create the first admin before ever starting it.
-        await migrate(database);
-        const user = await createUser(database.db, systemClock, {
-          username,
-          email,
-          password,
-          isAdmin: values.admin ?? false,
-          allowReserved: true,
-        });
-        console.log(
-          `Created ${user.isAdmin ? "administrator" : "user"} @${user.username} (id ${user.id}).`,
-        );
-        return 0;
-      } finally {
-        await database.close();
-      }
+      const user = await createUser(database.db, clock, {
+        username,
+        email,
+        password,
+        isAdmin: input.admin,
+        allowReserved: true,
+      });
+      console.log(
+        `Created ${user.isAdmin ? "administrator" : "user"} @${user.username} (id ${user.id}).`,
+      );
+      return 0;
     } catch (e) {
       if (e instanceof AccountError) {
         console.error(e.message);
@@ -62,7 +57,14 @@ export const userCreateCommand = command(
       throw e;
     }
   },
-);
+  whileServing: (input, origin) =>
+    input.admin
+      ? "If this instance has no administrator yet, open the setup URL the server printed when " +
+        `it started (${new URL("/setup/", origin).href}…; a new one is printed at each start ` +
+        "while there is no administrator)."
+      : `People sign up on the server's page instead: ${new URL("/signup", origin).href} ` +
+        `(invite codes: ${new URL("/invites", origin).href}).`,
+});
 
 /** Asks twice on the terminal without echoing what is typed. */
 async function promptNewPassword(): Promise<string> {

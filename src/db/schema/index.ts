@@ -5,5 +5,6 @@ export * from "./flattr.ts";
 export * from "./follows.ts";
 export * from "./ledger.ts";
 export * from "./remote.ts";
+export * from "./setup.ts";
 export * from "./statuses.ts";
 export * from "./tokens.ts";

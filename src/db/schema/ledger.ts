@@ -24,6 +24,21 @@ import {
 const mayGoNegative = (name: AnyPgColumn): SQL =>
   sql`(${name} in ('deposits', 'payouts') or ${name} like 'clearing:%')`;
 
+/**
+ * What two spellings of one bank reference may differ in besides case: spaces and dashes
+ * (hyphen-minus, the Unicode hyphens and dashes, the minus sign), which people add, drop or
+ * retype when they copy a reference from a statement (src/ledger/deposits.ts).
+ */
+export const DEPOSIT_REFERENCE_SEPARATORS = " -\u2010\u2011\u2012\u2013\u2014\u2015\u2212";
+
+/**
+ * A deposit's recorded reference in the form references are compared in: without separators.
+ * Recorded references are already trimmed and upper-cased (bank) by the code that wrote them.
+ * The separators are a literal, not a parameter, so a query's expression matches the index's.
+ */
+export const depositReferenceKeySql = (metadata: SQL | AnyPgColumn): SQL =>
+  sql`translate(${metadata}->>'reference', ${sql.raw(`'${DEPOSIT_REFERENCE_SEPARATORS}'`)}, '')`;
+
 /** Created on first use by the postings trigger (or beforehand); never updated or deleted. */
 export const ledgerAccounts = pgTable(
   "ledger_accounts",
@@ -76,6 +91,11 @@ export const ledgerEntries = pgTable(
     uniqueIndex("ledger_entries_idempotency_key").on(t.idempotencyKey),
     uniqueIndex("ledger_entries_reverses").on(t.reversesEntryId),
     index("ledger_entries_period_kind").on(t.period, t.kind),
+    // Finds a bank deposit by its reference in any spelling, also deposits whose key was made
+    // from the reference as typed (before references were compared normalised).
+    index("ledger_entries_deposit_reference")
+      .on(depositReferenceKeySql(t.metadata))
+      .where(sql`${t.kind} = 'deposit'`),
     check("ledger_entries_kind", sql`${t.kind} ~ '^[a-z][a-z0-9_]*$'`),
     check("ledger_entries_period", sql`${t.period} ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'`),
     check("ledger_entries_key", sql`length(${t.idempotencyKey}) between 1 and 500`),

@@ -1,4 +1,4 @@
-import { transferReference } from "../../ledger/transfer-reference.ts";
+import { transferReference } from "../../ledger/index.ts";
 import type { PaymentProvider } from "./provider.ts";
 
 /**

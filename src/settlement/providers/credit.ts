@@ -1,6 +1,5 @@
 import type { Db } from "../../db/client.ts";
-import { recordDeposit } from "../../ledger/deposits.ts";
-import type { PostResult } from "../../ledger/post.ts";
+import { type PostResult, recordDeposit } from "../../ledger/index.ts";
 import type { ConfirmedPayment } from "./provider.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../env.ts";
-import { ClientError } from "../errors.ts";
+import type { AppEnv } from "../../http/env.ts";
+import { ClientError } from "../../http/errors.ts";
 import { loadThingById } from "./common.ts";
 import { shortCount } from "./widget.tsx";
 

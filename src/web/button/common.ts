@@ -1,12 +1,10 @@
-import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import type { Config } from "../../config/config.ts";
-import type { Db } from "../../db/client.ts";
-import { things } from "../../db/schema/flattr.ts";
 import { FlattrError } from "../../flattr/errors.ts";
 import { getThing, type ThingView } from "../../flattr/things.ts";
-import type { AppEnv } from "../env.ts";
-import { ClientError } from "../errors.ts";
+import type { AppEnv } from "../../http/env.ts";
+import { ClientError } from "../../http/errors.ts";
+import { profileUrl } from "../../http/urls.ts";
 import type { Target } from "./confirm-view.tsx";
 
 /** A positive integer id from a path segment, or null ("abc", "0", "01", too large). */
@@ -43,33 +41,15 @@ export function loginRedirect(c: Context<AppEnv>): Response {
   return c.redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
 }
 
-/** A profile's public page: the actor URL is for servers, people get `/@name`. */
-export function profilePageUrl(config: Config, username: string): string {
-  return new URL(`/@${username}`, config.origin).href;
-}
-
+/** What the confirmation shows of a thing; a profile is shown as its page for people. */
 export function targetOf(config: Config, thing: ThingView): Target & { thingId: number } {
   return {
     thingId: thing.id,
     title: thing.title,
-    url: thing.kind === "profile" ? profilePageUrl(config, thing.owner.username) : thing.url,
+    url: thing.kind === "profile" ? profileUrl(config, thing.owner.username) : thing.url,
     description: thing.description,
     owner: { username: thing.owner.username, displayName: thing.owner.displayName },
     flattrsThisPeriod: thing.flattrsThisPeriod,
     flattrsAllTime: thing.flattrsAllTime,
   };
-}
-
-/** The id of a user's profile thing if it was ever flattred; never creates it (GET is read-only). */
-export async function findProfileThingId(db: Db, userId: number): Promise<number | null> {
-  const [row] = await db
-    .select({ id: things.id })
-    .from(things)
-    .where(and(eq(things.ownerId, userId), eq(things.kind, "profile")));
-  return row?.id ?? null;
-}
-
-/** Absolute URL on this instance. */
-export function abs(config: Config, path: string): string {
-  return new URL(path, config.origin).href;
 }

@@ -1,11 +1,13 @@
 import type { Context } from "hono";
 import { raw } from "hono/html";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "../../http/env.ts";
+import { profilePath } from "../../http/urls.ts";
 import { formatFeeRate } from "../../money/fee.ts";
 import { formatMoney } from "../../money/format.ts";
-import type { AppEnv } from "../env.ts";
+import { periodLabel } from "../../periods/period.ts";
 import { CsrfField, FormMessage, renderPage } from "../layout.tsx";
-import { shareEach, type VisitorMoney } from "./visitor.ts";
+import type { VisitorMoney } from "./visitor.ts";
 
 /** What is about to be flattred: a registered thing, or one the confirmation will register. */
 export interface Target {
@@ -33,15 +35,6 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
-export function periodLabel(period: string): string {
-  const [y, m] = period.split("-").map(Number);
-  return new Date(Date.UTC(y!, m! - 1, 1)).toLocaleString("en", {
-    month: "long",
-    year: "numeric",
-    timeZone: "UTC",
-  });
-}
-
 function Money(props: { minor: bigint; currency: string }) {
   return <span class="amount">{formatMoney(props.minor, props.currency)}</span>;
 }
@@ -58,7 +51,7 @@ function Facts(props: { target: Target; period: string }) {
     <dl class="facts">
       <dt>By</dt>
       <dd data-testid="owner">
-        <a href={`/@${t.owner.username}`}>{ownerName(t.owner)}</a>
+        <a href={profilePath(t.owner.username)}>{ownerName(t.owner)}</a>
       </dd>
       <dt>Link</dt>
       <dd>
@@ -93,7 +86,7 @@ function FeeLine(props: { feeBp: number; fee: bigint; currency: string }) {
 }
 
 /** The visitor's budget, wallet and what one flattr would be worth with this one added. */
-function MoneyFacts(props: { money: VisitorMoney; feeBp: number; extra: number }) {
+function MoneyFacts(props: { money: VisitorMoney; feeBp: number }) {
   const { money } = props;
   const cur = money.currency;
   if (!money.budget) {
@@ -104,7 +97,8 @@ function MoneyFacts(props: { money: VisitorMoney; feeBp: number; extra: number }
       </p>
     );
   }
-  const count = money.flattrs.length + props.extra;
+  const count = money.flattrs.length + 1;
+  const { each, exact } = money.oneMore;
   return (
     <>
       <p data-testid="budget">
@@ -113,8 +107,8 @@ function MoneyFacts(props: { money: VisitorMoney; feeBp: number; extra: number }
         {count > 0 && (
           <>
             With this one you have {plural(count, "flattr")} in {periodLabel(money.period)}: each
-            would get about <Money minor={shareEach(money, count, props.feeBp)} currency={cur} /> if
-            the month ended now.
+            would get {exact ? "" : "about "}
+            <Money minor={each} currency={cur} /> if the month ended now.
           </>
         )}
       </p>
@@ -173,7 +167,7 @@ export function confirmPage(c: Context<AppEnv>, o: ConfirmOptions) {
             )}
           </p>
         ) : (
-          <MoneyFacts money={money} feeBp={config.feeBp} extra={1} />
+          <MoneyFacts money={money} feeBp={config.feeBp} />
         )}
         {canConfirm && (
           <form method="post" action={o.action}>

@@ -1,9 +1,12 @@
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { FlattrError } from "../../flattr/errors.ts";
-import { flattr, unflattr } from "../../flattr/flattr.ts";
+import { unflattr } from "../../flattr/flattr.ts";
 import type { ThingView } from "../../flattr/things.ts";
-import type { AppEnv } from "../env.ts";
+import { ensureFlattred } from "../../flattr/use-cases/index.ts";
+import type { AppEnv } from "../../http/env.ts";
+import { errorStatus } from "../../http/error-status.ts";
+import { flattrPath } from "../../http/urls.ts";
 import { requireUser } from "../session.ts";
 import { loadThing, loginRedirect, targetOf } from "./common.ts";
 import { confirmPage, flattredPage } from "./confirm-view.tsx";
@@ -36,7 +39,7 @@ async function thingConfirmation(
   return confirmPage(c, {
     target,
     money,
-    action: `/things/${thing.id}/flattr?confirm`,
+    action: `${flattrPath(thing.id)}?confirm`,
     own,
     status: options.status ?? (own ? 422 : 200),
     error: options.error,
@@ -48,15 +51,14 @@ async function confirmFlattr(c: Context<AppEnv>): Promise<Response> {
   const { config, database, clock } = c.var.deps;
   const user = requireUser(c);
   const thing = await loadThing(c);
-  try {
-    await flattr(database.db, clock, config, user.id, thing.id);
-  } catch (e) {
-    if (!(e instanceof FlattrError)) throw e;
-    // A second click of the same button: the result page says it is done.
-    if (e.code === "already_flattred") return c.redirect(`/things/${thing.id}/flattr`, 303);
-    return thingConfirmation(c, await loadThing(c), { status: e.status, error: e.message });
-  }
-  return c.redirect(`/things/${thing.id}/flattr`, 303);
+  // A second click of the same button is "done" too: the result page says so.
+  const r = await ensureFlattred(database.db, clock, config, user.id, thing.id);
+  if (!r.ok)
+    return thingConfirmation(c, await loadThing(c), {
+      status: errorStatus(r.error.code),
+      error: r.error.message,
+    });
+  return c.redirect(flattrPath(thing.id), 303);
 }
 
 /**
@@ -94,9 +96,12 @@ export function confirmRoutes(): Hono<AppEnv> {
       await unflattr(database.db, clock, config, user.id, thing.id);
     } catch (e) {
       if (!(e instanceof FlattrError)) throw e;
-      return thingConfirmation(c, await loadThing(c), { status: e.status, error: e.message });
+      return thingConfirmation(c, await loadThing(c), {
+        status: errorStatus(e.code),
+        error: e.message,
+      });
     }
-    return c.redirect(`/things/${thing.id}/flattr?undone`, 303);
+    return c.redirect(`${flattrPath(thing.id)}?undone`, 303);
   });
 
   return app;

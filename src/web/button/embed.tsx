@@ -1,9 +1,11 @@
 import { Hono } from "hono";
 import { raw } from "hono/html";
+import type { Config } from "../../config/config.ts";
 import type { ThingView } from "../../flattr/things.ts";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv } from "../../http/env.ts";
+import { badgeUrl, flattrUrl, submitUrl, thingPath, widgetUrl } from "../../http/urls.ts";
 import { renderPage } from "../layout.tsx";
-import { abs, loadThing } from "./common.ts";
+import { loadThing } from "./common.ts";
 import { WIDGET_SIZE } from "./widget.tsx";
 
 const CSS = `
@@ -44,8 +46,9 @@ function iframeHtml(src: string, size: { width: number; height: number }): strin
 
 const attr = (s: string) => s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
 
-function snippets(origin: string, thing: ThingView) {
-  const confirm = `${origin}/things/${thing.id}/flattr`;
+function snippets(config: Config, thing: ThingView) {
+  const origin = config.origin.origin;
+  const confirm = flattrUrl(config, thing.id);
   const linkText = `Flattr “${thing.title}”`.replace(/[<&]/g, (ch) =>
     ch === "<" ? "&lt;" : "&amp;",
   );
@@ -54,13 +57,13 @@ function snippets(origin: string, thing: ThingView) {
       `<script async src="${origin}/button.js"></script>\n` +
       `<a class="fediflattr-button" href="${confirm}">${linkText}</a>`,
     compact: `<a class="fediflattr-button" data-compact href="${confirm}">${linkText}</a>`,
-    iframe: iframeHtml(`${origin}/button/${thing.id}`, WIDGET_SIZE.normal),
-    iframeCompact: iframeHtml(`${origin}/button/${thing.id}?compact=1`, WIDGET_SIZE.compact),
+    iframe: iframeHtml(widgetUrl(config, thing.id), WIDGET_SIZE.normal),
+    iframeCompact: iframeHtml(widgetUrl(config, thing.id, true), WIDGET_SIZE.compact),
     badge:
-      `<a href="${confirm}"><img src="${origin}/badge/${thing.id}.svg" ` +
+      `<a href="${confirm}"><img src="${badgeUrl(config, thing.id)}" ` +
       `alt="${attr(`Flattr “${thing.title}”`)}"></a>`,
     badgePlain:
-      `<a href="${confirm}"><img src="${origin}/badge/${thing.id}.svg?plain=1" ` +
+      `<a href="${confirm}"><img src="${badgeUrl(config, thing.id, true)}" ` +
       `alt="${attr(`Flattr “${thing.title}”`)}"></a>`,
     link: `<a href="${confirm}">${linkText}</a>`,
     head: `<link rel="payment" href="${confirm}" title="${attr(`Flattr “${thing.title}”`)}">`,
@@ -76,13 +79,14 @@ export function embedRoutes(): Hono<AppEnv> {
   app.get("/things/:id/embed", async (c) => {
     const { config } = c.var.deps;
     const thing = await loadThing(c);
-    const origin = config.origin.origin;
-    const s = snippets(origin, thing);
-    const confirm = abs(config, `/things/${thing.id}/flattr`);
+    const s = snippets(config, thing);
+    const confirm = flattrUrl(config, thing.id);
     const own = c.var.user?.id === thing.owner.id;
-    const submitExample =
-      `${origin}/submit?user=${encodeURIComponent(thing.owner.username)}` +
-      "&url=https%3A%2F%2Fexample.com%2Fmy-post&title=My%20post";
+    const submitExample = submitUrl(config, {
+      username: thing.owner.username,
+      url: "https://example.com/my-post",
+      title: "My post",
+    });
     return renderPage(
       c,
       {
@@ -99,7 +103,7 @@ export function embedRoutes(): Hono<AppEnv> {
           Put one of these on your website. Every one of them leads to{" "}
           <a href={confirm}>the confirmation page</a> here: a click on your site never moves money
           by itself, the visitor confirms on {config.origin.host}.{" "}
-          <a href={`/things/${thing.id}`}>Back to the thing</a>
+          <a href={thingPath(thing.id)}>Back to the thing</a>
         </p>
         <Snippet id="script" title="Button with counter (script)" codes={[s.script, s.compact]}>
           <p class="muted">

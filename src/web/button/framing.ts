@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv } from "../../http/env.ts";
 
 /**
  * The counter widget's policy: the one document any site may frame. It shows a count and a link

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../../http/env.ts";
+import { ClientError } from "../../http/errors.ts";
 import { formGuard } from "../csrf.ts";
-import type { AppEnv } from "../env.ts";
-import { ClientError } from "../errors.ts";
 
 function originOf(url: string): string | null {
   try {

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv } from "../../http/env.ts";
 import { badgeRoutes } from "./badge.ts";
 import { confirmRoutes } from "./confirm.tsx";
 import { embedRoutes } from "./embed.tsx";

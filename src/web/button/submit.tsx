@@ -1,16 +1,22 @@
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { unwrap } from "../../errors.ts";
 import { currentPeriod } from "../../flattr/current-period.ts";
-import { FlattrError } from "../../flattr/errors.ts";
-import { flattr } from "../../flattr/flattr.ts";
-import { findThingByUrl, registerThing } from "../../flattr/things.ts";
-import type { AppEnv } from "../env.ts";
+import { findThingByUrl } from "../../flattr/things.ts";
+import {
+  checkSubmission,
+  type Submission,
+  type SubmitLink,
+  submitAndFlattr,
+} from "../../flattr/use-cases/index.ts";
+import type { AppEnv } from "../../http/env.ts";
+import { errorStatus } from "../../http/error-status.ts";
+import { flattrPath } from "../../http/urls.ts";
 import { readForm } from "../forms.ts";
 import { requireUser } from "../session.ts";
 import { loginRedirect } from "./common.ts";
 import { confirmPage } from "./confirm-view.tsx";
 import { confirmGuard } from "./guard.ts";
-import { parseSubmission, type Submission } from "./submission.ts";
 import { visitorMoney } from "./visitor.ts";
 
 async function submitConfirmation(
@@ -43,20 +49,36 @@ async function submitConfirmation(
   });
 }
 
+/** The link's parameters from the query string or the confirmation form. */
+function linkOf(get: (name: string) => string | undefined): SubmitLink {
+  return {
+    user: get("user"),
+    url: get("url"),
+    title: get("title"),
+    description: get("description"),
+  };
+}
+
 /**
  * The auto-submit link: a website names its owner, the page URL and a title, and the first
- * confirmed flattr registers the page as the owner's thing. GET validates and shows the
- * confirmation (or goes to the existing thing's); only the POST of that page writes, and it
- * registers and flattrs in one transaction, so a refused flattr leaves no thing behind.
+ * confirmed flattr registers the page as the owner's thing (src/flattr/use-cases/submit.ts).
+ * GET checks the link and shows the confirmation (or goes to the existing thing's); only the
+ * POST of that page writes. A broken link is a 400 (404 for an unknown owner) on both.
  */
 export function submitRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get("/submit", async (c) => {
     const { config, database } = c.var.deps;
-    const s = await parseSubmission(database.db, config, (name) => c.req.query(name));
+    const s = unwrap(
+      await checkSubmission(
+        database.db,
+        config,
+        linkOf((n) => c.req.query(n)),
+      ),
+    );
     const existing = await findThingByUrl(database.db, s.owner.id, s.url);
-    if (existing) return c.redirect(`/things/${existing.id}/flattr`, 303);
+    if (existing) return c.redirect(flattrPath(existing.id), 303);
     if (!c.var.user) return loginRedirect(c);
     return submitConfirmation(c, s);
   });
@@ -65,24 +87,22 @@ export function submitRoutes(): Hono<AppEnv> {
     const { config, database, clock } = c.var.deps;
     const user = requireUser(c);
     const form = await readForm(c);
-    const s = await parseSubmission(database.db, config, (name) => form.get(name));
+    const s = unwrap(
+      await checkSubmission(
+        database.db,
+        config,
+        linkOf((n) => form.get(n)),
+      ),
+    );
+    // Your own page: the confirmation says so (and has no button).
     if (s.owner.id === user.id) return submitConfirmation(c, s);
-    let thingId: number;
-    try {
-      thingId = await database.db.transaction(async (tx) => {
-        const { thing } = await registerThing(tx, clock, config, s.owner.id, s);
-        await flattr(tx, clock, config, user.id, thing.id);
-        return thing.id;
+    const r = await submitAndFlattr(database.db, clock, config, user.id, s);
+    if (!r.ok)
+      return submitConfirmation(c, s, {
+        status: errorStatus(r.error.code),
+        error: r.error.message,
       });
-    } catch (e) {
-      if (!(e instanceof FlattrError)) throw e;
-      if (e.code === "already_flattred") {
-        const existing = await findThingByUrl(database.db, s.owner.id, s.url);
-        if (existing) return c.redirect(`/things/${existing.id}/flattr`, 303);
-      }
-      return submitConfirmation(c, s, { status: e.status, error: e.message });
-    }
-    return c.redirect(`/things/${thingId}/flattr`, 303);
+    return c.redirect(flattrPath(r.value.thingId), 303);
   });
 
   return app;

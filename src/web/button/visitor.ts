@@ -2,7 +2,7 @@ import type { Config } from "../../config/config.ts";
 import type { Db } from "../../db/client.ts";
 import { type Budget, getBudget } from "../../flattr/budget.ts";
 import { walletBalance } from "../../flattr/wallet.ts";
-import { fee } from "../../money/fee.ts";
+import type { PerFlattr } from "../../money/split.ts";
 import type { Period } from "../../periods/period.ts";
 import { type FlattrValue, flattrValues } from "../../settlement/values.ts";
 
@@ -18,6 +18,8 @@ export interface VisitorMoney {
   fee: bigint;
   /** The visitor's active flattrs this period. */
   flattrs: FlattrValue[];
+  /** "About X each" with one more flattr; `oneMore.each` is exactly what that flattr would get. */
+  oneMore: PerFlattr;
 }
 
 export async function visitorMoney(
@@ -39,15 +41,6 @@ export async function visitorMoney(
     amount: values.amount,
     fee: values.fee,
     flattrs: values.flattrs,
+    oneMore: values.oneMore,
   };
-}
-
-/**
- * Roughly what each flattr would get if the month ended now with `count` flattrs: the smallest
- * share of the largest-remainder split (some get one minor unit more).
- */
-export function shareEach(money: VisitorMoney, count: number, feeBp: number): bigint {
-  if (count < 1) return 0n;
-  const net = money.amount - fee(money.amount, feeBp);
-  return net / BigInt(count);
 }

@@ -1,13 +1,14 @@
 import { type Context, Hono } from "hono";
 import { html, raw } from "hono/html";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { findUserByUsername } from "../../accounts/users.ts";
-import { USERNAME_PATTERN } from "../../accounts/validation.ts";
-import { findThingByUrl, getThing } from "../../flattr/things.ts";
-import type { AppEnv } from "../env.ts";
-import { ClientError } from "../errors.ts";
-import { abs, findProfileThingId, loadThing } from "./common.ts";
-import { parseSubmission, submitQuery } from "./submission.ts";
+import { DomainError, unwrap } from "../../errors.ts";
+import { findProfileThingId, findThingByUrl, getThing } from "../../flattr/things.ts";
+import { checkSubmission, profileOwner } from "../../flattr/use-cases/index.ts";
+import type { AppEnv } from "../../http/env.ts";
+import { errorStatus } from "../../http/error-status.ts";
+import { ClientError } from "../../http/errors.ts";
+import { flattrUrl, paymentLinkUrl, submitUrl } from "../../http/urls.ts";
+import { loadThing } from "./common.ts";
 
 /** Frame sizes of the two widget styles, in CSS pixels (button.js and the embed page use them). */
 export const WIDGET_SIZE = {
@@ -116,12 +117,15 @@ async function orBroken(c: Context<AppEnv>, render: () => Promise<Response>): Pr
   try {
     return await render();
   } catch (e) {
-    if (!(e instanceof ClientError)) throw e;
+    let status: ContentfulStatusCode;
+    if (e instanceof ClientError) status = e.status;
+    else if (e instanceof DomainError) status = errorStatus(e.code);
+    else throw e;
     c.header("Cache-Control", "no-cache");
     const style = isCompact(c) ? "compact" : "normal";
     return c.html(
-      html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Flattr</title><style>${raw(CSS[style])} .label{background:#8a8a8a}</style></head><body><a class="${style}" title="${e.message}" href="${abs(c.var.deps.config, "/")}" target="_blank" rel="noopener"><span class="label">Flattr</span><span class="count">?</span></a></body></html>`,
-      e.status,
+      html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Flattr</title><style>${raw(CSS[style])} .label{background:#8a8a8a}</style></head><body><a class="${style}" title="${e.message}" href="${new URL("/", c.var.deps.config.origin).href}" target="_blank" rel="noopener"><span class="label">Flattr</span><span class="count">?</span></a></body></html>`,
+      status,
     );
   }
 }
@@ -138,7 +142,7 @@ export function widgetRoutes(): Hono<AppEnv> {
     orBroken(c, async () => {
       const thing = await loadThing(c);
       return widgetResponse(c, {
-        href: abs(c.var.deps.config, `/things/${thing.id}/flattr`),
+        href: flattrUrl(c.var.deps.config, thing.id),
         title: thing.title,
         count: thing.flattrsAllTime,
         compact: isCompact(c),
@@ -149,13 +153,19 @@ export function widgetRoutes(): Hono<AppEnv> {
   app.get("/button/submit", (c) =>
     orBroken(c, async () => {
       const { config, database, clock } = c.var.deps;
-      const s = await parseSubmission(database.db, config, (name) => c.req.query(name));
+      const link = {
+        user: c.req.query("user"),
+        url: c.req.query("url"),
+        title: c.req.query("title"),
+        description: c.req.query("description"),
+      };
+      const s = unwrap(await checkSubmission(database.db, config, link));
       const existing = await findThingByUrl(database.db, s.owner.id, s.url);
       const view = existing ? await getThing(database.db, clock, config, existing.id) : null;
       return widgetResponse(c, {
         href: view
-          ? abs(config, `/things/${view.id}/flattr`)
-          : abs(config, `/submit?${submitQuery(s)}`),
+          ? flattrUrl(config, view.id)
+          : submitUrl(config, { ...s, username: s.owner.username }),
         title: view?.title ?? s.title,
         count: view?.flattrsAllTime ?? 0,
         compact: isCompact(c),
@@ -166,15 +176,11 @@ export function widgetRoutes(): Hono<AppEnv> {
   app.get("/button/users/:username", (c) =>
     orBroken(c, async () => {
       const { config, database, clock } = c.var.deps;
-      const name = c.req.param("username");
-      const owner = USERNAME_PATTERN.test(name)
-        ? await findUserByUsername(database.db, name)
-        : null;
-      if (!owner) throw new ClientError(404, `There is no user @${name.slice(0, 60)} here.`);
+      const owner = unwrap(await profileOwner(database.db, c.req.param("username")));
       const thingId = await findProfileThingId(database.db, owner.id);
       const view = thingId ? await getThing(database.db, clock, config, thingId) : null;
       return widgetResponse(c, {
-        href: abs(config, `/users/${owner.username}/flattr`),
+        href: paymentLinkUrl(config, owner.username),
         title: owner.displayName || owner.username,
         count: view?.flattrsAllTime ?? 0,
         compact: isCompact(c),

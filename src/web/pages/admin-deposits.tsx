@@ -1,19 +1,18 @@
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { findUserById, findUserByUsername } from "../../accounts/users.ts";
-import { DepositError, normalizeDepositReference, recordDeposit } from "../../ledger/deposits.ts";
-import { describeDeposit } from "../../ledger/describe.ts";
-import { IdempotencyConflictError, parseTransferReference } from "../../ledger/index.ts";
+import { findUserById } from "../../accounts/users.ts";
+import type { AppEnv } from "../../http/env.ts";
+import { errorStatus } from "../../http/error-status.ts";
+import { profilePath } from "../../http/urls.ts";
+import { describeDeposit, MAX_REFERENCE_LENGTH } from "../../ledger/index.ts";
 import { parseAmount } from "../../money/decimal.ts";
+import { recordBankDeposit } from "../../settlement/deposits.ts";
 import { type RecordedDeposit, recentDeposits } from "../../settlement/recent-deposits.ts";
 import { formGuard } from "../csrf.ts";
-import type { AppEnv } from "../env.ts";
 import { readForm } from "../forms.ts";
 import { CsrfField, FormMessage } from "../layout.tsx";
 import { Amount, money, moneyPage, parseId } from "../money-ui.tsx";
 import { requireAdmin, requireLogin } from "../session.ts";
-
-const MAX_BANK_REFERENCE = 140;
 
 interface DepositInput {
   who: string;
@@ -49,7 +48,7 @@ function DepositTable(props: { deposits: RecordedDeposit[]; currency: string; ti
                 <small class="muted">{time(d.createdAt, props.timeZone)}</small>
               </td>
               <td>
-                <a href={`/@${d.username}`}>@{d.username}</a>
+                <a href={profilePath(d.username)}>@{d.username}</a>
               </td>
               <td class="ref">
                 <code>{d.reference}</code>
@@ -86,7 +85,8 @@ async function depositsPage(
       <p>
         When a bank transfer has arrived, record it here: the money goes to the wallet of the user
         whose transfer reference (or username) it carries. Recording the same bank reference twice
-        changes nothing.
+        changes nothing. Amounts above {money(config.depositConfirmAbove, config.currency)} need the
+        confirmation box ticked.
       </p>
       <form method="post" action="/admin/deposits" class="stack">
         <FormMessage error={options.error} notice={options.notice} />
@@ -121,12 +121,21 @@ async function depositsPage(
             name="bankReference"
             value={input.bankReference}
             required
-            maxlength={MAX_BANK_REFERENCE}
+            maxlength={MAX_REFERENCE_LENGTH}
             autocomplete="off"
           />
           <small>
-            The bank's own id of the transfer, from the statement: it makes this idempotent.
+            The bank's own id of the transfer, from the statement: it makes this idempotent. Spaces,
+            dashes and case do not count: <code>TX-1</code> and <code>tx 1</code> are the same
+            transfer.
           </small>
+        </label>
+        <label>
+          <span>
+            {/* Never ticked for the admin, also not after a refusal: a confirmation is given anew. */}
+            <input type="checkbox" name="confirmLarge" value="1" /> The amount is right, even though
+            it is above {money(config.depositConfirmAbove, config.currency)}
+          </span>
         </label>
         <button type="submit">Record deposit</button>
       </form>
@@ -134,15 +143,6 @@ async function depositsPage(
       <DepositTable deposits={deposits} currency={config.currency} timeZone={config.timeZone} />
     </>,
   );
-}
-
-/** The user a transfer names: a personal FF- reference, or a username (with or without @). */
-async function resolveUser(c: Context<AppEnv>, who: string) {
-  const db = c.var.deps.database.db;
-  const byReference = parseTransferReference(who);
-  if (byReference !== null) return findUserById(db, byReference);
-  if (/^ff[\s-]/i.test(who)) return null; // a mistyped reference is not a username
-  return findUserByUsername(db, who.replace(/^@/, ""));
 }
 
 /** "€10.00 to @alice" for a recorded deposit entry. */
@@ -175,7 +175,7 @@ export function adminDepositsRoutes(): Hono<AppEnv> {
       depositsPage(c, {
         status,
         error,
-        input: { ...input, bankReference: input.bankReference.slice(0, MAX_BANK_REFERENCE) },
+        input: { ...input, bankReference: input.bankReference.slice(0, MAX_REFERENCE_LENGTH) },
       });
 
     const amount = parseAmount(input.amount, config.currency);
@@ -184,41 +184,19 @@ export function adminDepositsRoutes(): Hono<AppEnv> {
         422,
         `"${input.amount}" is not an amount in ${config.currency}: write it like 10.00.`,
       );
-    if (input.bankReference === "") return refuse(422, "The bank reference is required.");
-    if (input.bankReference.length > MAX_BANK_REFERENCE)
-      return refuse(422, `The bank reference is longer than ${MAX_BANK_REFERENCE} characters.`);
-    const user = input.who === "" ? null : await resolveUser(c, input.who);
-    if (!user)
-      return refuse(
-        422,
-        `There is no user with the transfer reference or username "${input.who}". Check the reference on the bank statement.`,
-      );
-
-    let result: { entryId: number; replayed: boolean };
-    try {
-      result = await recordDeposit(database.db, {
-        userId: user.id,
-        amount,
-        reference: input.bankReference,
-        currency: config.currency,
-      });
-    } catch (e) {
-      if (e instanceof DepositError) return refuse(422, `Bank reference: ${e.message}.`);
-      if (!(e instanceof IdempotencyConflictError)) throw e;
-      const earlier = await describe(c, e.existingEntryId);
-      return refuse(
-        409,
-        `The bank reference ${input.bankReference} was already recorded for ${earlier ?? "another entry"}. ` +
-          "Nothing was recorded: if this is another payment, use its own reference.",
-      );
-    }
-    if (result.replayed) {
-      const what = await describe(c, result.entryId);
+    const r = await recordBankDeposit(database.db, config, {
+      payee: input.who,
+      amount,
+      reference: input.bankReference,
+      confirmLarge: form.get("confirmLarge") !== "",
+    });
+    if (!r.ok) return refuse(errorStatus(r.error.code), r.error.message);
+    const d = r.value;
+    if (d.replayed)
       return depositsPage(c, {
-        notice: `Already recorded: ${what} with bank reference ${normalizeDepositReference(input.bankReference)}. Nothing changed.`,
+        notice: `Already recorded: ${money(d.amount, d.currency)} to @${d.user.username} with bank reference ${d.reference}. Nothing changed.`,
       });
-    }
-    return c.redirect(`/admin/deposits?recorded=${result.entryId}`, 303);
+    return c.redirect(`/admin/deposits?recorded=${d.entryId}`, 303);
   });
 
   return app;

@@ -3,12 +3,14 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { getBudget, setBudget } from "../../flattr/budget.ts";
 import { FlattrError } from "../../flattr/errors.ts";
 import { walletBalance } from "../../flattr/wallet.ts";
+import type { AppEnv } from "../../http/env.ts";
+import { errorStatus } from "../../http/error-status.ts";
 import { formatAmount, parseAmount } from "../../money/decimal.ts";
+import { formatFeeRate } from "../../money/fee.ts";
 import { formGuard } from "../csrf.ts";
-import type { AppEnv } from "../env.ts";
 import { readForm } from "../forms.ts";
 import { CsrfField, FormMessage } from "../layout.tsx";
-import { Amount, money, moneyPage, percentOfBp } from "../money-ui.tsx";
+import { Amount, money, moneyPage } from "../money-ui.tsx";
 import { requireLogin, requireUser } from "../session.ts";
 
 function FeeNote(props: { feeBp: number }) {
@@ -20,7 +22,7 @@ function FeeNote(props: { feeBp: number }) {
     );
   return (
     <p data-testid="fee-note">
-      The instance keeps <strong>{percentOfBp(props.feeBp)}%</strong> of what you give; the rest
+      The instance keeps <strong>{formatFeeRate(props.feeBp)}</strong> of what you give; the rest
       goes to the people you flattr.
     </p>
   );
@@ -124,7 +126,7 @@ export function budgetRoutes(): Hono<AppEnv> {
       await setBudget(database.db, clock, config, user.id, amount);
     } catch (e) {
       if (!(e instanceof FlattrError)) throw e;
-      return budgetPage(c, { status: e.status, entered: shown, error: e.message });
+      return budgetPage(c, { status: errorStatus(e.code), entered: shown, error: e.message });
     }
     return c.redirect("/budget?saved", 303);
   });

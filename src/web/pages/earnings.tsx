@@ -1,16 +1,15 @@
 import { Hono } from "hono";
 import { currentPeriod } from "../../flattr/current-period.ts";
-import type { Period } from "../../periods/period.ts";
+import type { AppEnv } from "../../http/env.ts";
+import { type Period, periodsEnding } from "../../periods/period.ts";
 import {
   type Earnings,
   earnings,
   earningsByMonth,
   type MonthEarnings,
-  periodsEnding,
 } from "../../settlement/statements.ts";
 import { BarChart } from "../bar-chart.tsx";
 import { EarningsTable } from "../earnings-table.tsx";
-import type { AppEnv } from "../env.ts";
 import {
   Amount,
   moneyPage,

@@ -1,14 +1,15 @@
 import { Hono } from "hono";
 import { getBudget } from "../../flattr/budget.ts";
 import { currentPeriod } from "../../flattr/current-period.ts";
+import type { AppEnv } from "../../http/env.ts";
+import { profilePath } from "../../http/urls.ts";
+import { formatFeeRate } from "../../money/fee.ts";
 import { type MyFlattrs, myFlattrs } from "../../settlement/statements.ts";
-import type { AppEnv } from "../env.ts";
 import {
   Amount,
   money,
   moneyPage,
   PeriodSelect,
-  percentOfBp,
   periodFromQuery,
   periodLabel,
   recentPeriods,
@@ -17,32 +18,27 @@ import { requireLogin, requireUser } from "../session.ts";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
-/** net / n rounded half up to a minor unit: the "about" figure of the headline. */
-function roundedShare(net: bigint, n: bigint): bigint {
-  return (net * 2n + n) / (2n * n);
-}
-
 /** "€5.00 over 7 flattrs = about €0.71 each", with the fee spelled out when there is one. */
 function Headline(props: { values: MyFlattrs; feeBp: number }) {
   const { values } = props;
   const cur = values.currency;
   const n = values.flattrs.length;
   const net = values.amount - values.fee;
-  const all = values.flattrs.map((f) => f.value);
-  const even = all.every((v) => v === all[0]);
+  const each = values.each;
+  if (!each) return null;
   return (
     <p class="big-line" data-testid="headline">
       {values.fee > 0n && (
         <>
           <Amount minor={values.amount} currency={cur} /> −{" "}
-          <Amount minor={values.fee} currency={cur} /> instance fee ({percentOfBp(props.feeBp)}%) ={" "}
+          <Amount minor={values.fee} currency={cur} /> instance fee ({formatFeeRate(props.feeBp)}) ={" "}
         </>
       )}
       <strong>
         <Amount minor={net} currency={cur} />
       </strong>{" "}
-      over {plural(n, "flattr")} = {even ? "" : "about "}
-      <strong>{money(roundedShare(net, BigInt(n)), cur)}</strong> each
+      over {plural(n, "flattr")} = {each.exact ? "" : "about "}
+      <strong>{money(each.each, cur)}</strong> each
     </p>
   );
 }
@@ -117,7 +113,7 @@ export function flattrsRoutes(): Hono<AppEnv> {
                         <a href={`/things/${f.thingId}`}>{f.title}</a>
                       </td>
                       <td>
-                        <a href={`/@${f.owner.username}`}>@{f.owner.username}</a>
+                        <a href={profilePath(f.owner.username)}>@{f.owner.username}</a>
                       </td>
                       <td class="num">
                         <Amount minor={f.value} currency={cur} />

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv } from "../../http/env.ts";
+import { profilePath } from "../../http/urls.ts";
 import { renderPage } from "../layout.tsx";
 
 export function homeRoutes(): Hono<AppEnv> {
@@ -13,7 +14,7 @@ export function homeRoutes(): Hono<AppEnv> {
         { title: `Welcome, ${user.displayName || user.username}` },
         <ul>
           <li>
-            <a href={`/@${user.username}`}>Your public profile</a>
+            <a href={profilePath(user.username)}>Your public profile</a>
           </li>
           <li>
             <a href="/settings">Profile settings</a>

@@ -6,9 +6,10 @@ import {
   invitesRemaining,
   listInvites,
 } from "../../accounts/invites.ts";
+import type { AppEnv } from "../../http/env.ts";
+import { errorStatus } from "../../http/error-status.ts";
+import { profilePath } from "../../http/urls.ts";
 import { formGuard } from "../csrf.ts";
-import type { AppEnv } from "../env.ts";
-import { accountErrorStatus } from "../forms.ts";
 import { CsrfField, FormMessage, renderPage } from "../layout.tsx";
 import { requireLogin, requireUser } from "../session.ts";
 
@@ -47,7 +48,7 @@ function InviteTable(props: { invites: Invite[]; origin: URL }) {
                   {invite.usedByUsername && (
                     <>
                       {" by "}
-                      <a href={`/@${invite.usedByUsername}`}>@{invite.usedByUsername}</a>
+                      <a href={profilePath(invite.usedByUsername)}>@{invite.usedByUsername}</a>
                     </>
                   )}
                 </>
@@ -109,7 +110,7 @@ export function invitesRoutes(): Hono<AppEnv> {
       await createInvites(database.db, clock, config, { creator: requireUser(c), count: 1 });
     } catch (e) {
       if (!(e instanceof AccountError)) throw e;
-      const status = accountErrorStatus(e.code);
+      const status = errorStatus(e.code);
       return page(c, status === 403 ? 403 : 422, e.message);
     }
     return c.redirect("/invites", 303);

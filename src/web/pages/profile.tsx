@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { findUserByUsername } from "../../accounts/users.ts";
-import type { AppEnv } from "../env.ts";
-import { ClientError } from "../errors.ts";
+import type { AppEnv } from "../../http/env.ts";
+import { ClientError } from "../../http/errors.ts";
+import { actorUrl, paymentLinkPath, paymentLinkUrl, profilePath } from "../../http/urls.ts";
 import { renderPage } from "../layout.tsx";
 
 /**
@@ -15,8 +16,8 @@ export function profileRoutes(): Hono<AppEnv> {
     const username = c.req.param("handle").slice(1);
     const user = await findUserByUsername(database.db, username);
     if (!user) throw new ClientError(404, `There is no user @${username} here.`);
-    if (user.username !== username) return c.redirect(`/@${user.username}`, 301);
-    const actor = new URL(`/users/${user.username}`, config.origin).href;
+    if (user.username !== username) return c.redirect(profilePath(user.username), 301);
+    const actor = actorUrl(config, user.username);
     return renderPage(
       c,
       {
@@ -24,7 +25,7 @@ export function profileRoutes(): Hono<AppEnv> {
         head: (
           <>
             <link rel="alternate" type="application/activity+json" href={actor} />
-            <link rel="payment" href={`${actor}/flattr`} type="text/html" />
+            <link rel="payment" href={paymentLinkUrl(config, user.username)} type="text/html" />
           </>
         ),
       },
@@ -33,7 +34,7 @@ export function profileRoutes(): Hono<AppEnv> {
           @{user.username}@{config.origin.host}
         </p>
         <p>
-          <a class="button" href={`/users/${user.username}/flattr`}>
+          <a class="button" href={paymentLinkPath(user.username)}>
             Flattr @{user.username}
           </a>
         </p>
@@ -50,7 +51,7 @@ export function profileRoutes(): Hono<AppEnv> {
     if (!user || user.username !== username || !c.req.header("accept")?.includes("text/html")) {
       return next();
     }
-    return c.redirect(`/@${username}`, 302);
+    return c.redirect(profilePath(username), 302);
   });
   return app;
 }

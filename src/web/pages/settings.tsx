@@ -2,10 +2,11 @@ import { Hono } from "hono";
 import { AccountError } from "../../accounts/errors.ts";
 import { findUserById, updateProfile } from "../../accounts/users.ts";
 import { BIO_MAX, DISPLAY_NAME_MAX } from "../../accounts/validation.ts";
+import type { AppEnv } from "../../http/env.ts";
+import { errorStatus } from "../../http/error-status.ts";
+import { ClientError } from "../../http/errors.ts";
 import { formGuard } from "../csrf.ts";
-import type { AppEnv } from "../env.ts";
-import { ClientError } from "../errors.ts";
-import { accountErrorStatus, readForm } from "../forms.ts";
+import { readForm } from "../forms.ts";
 import { CsrfField, FormMessage, renderPage } from "../layout.tsx";
 import { requireLogin, requireUser } from "../session.ts";
 
@@ -71,7 +72,7 @@ export function settingsRoutes(): Hono<AppEnv> {
       if (!(e instanceof AccountError)) throw e;
       return renderPage(
         c,
-        { title: "Profile settings", status: accountErrorStatus(e.code) },
+        { title: "Profile settings", status: errorStatus(e.code) },
         <ProfileForm
           csrfToken={c.var.csrfToken}
           displayName={displayName.slice(0, 1000)}

@@ -1,14 +1,16 @@
 import { Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { AccountError } from "../../accounts/errors.ts";
 import { hitRateLimit, signupRateKey } from "../../accounts/rate-limit.ts";
 import { signUp } from "../../accounts/signup.ts";
 import { validateNewUser } from "../../accounts/users.ts";
 import { PASSWORD_MIN, USERNAME_MAX } from "../../accounts/validation.ts";
 import type { Registration } from "../../config/config.ts";
-import { clientIp } from "../client-ip.ts";
+import { clientIp } from "../../http/client-ip.ts";
+import type { AppEnv } from "../../http/env.ts";
+import { errorStatus } from "../../http/error-status.ts";
 import { formGuard } from "../csrf.ts";
-import type { AppEnv } from "../env.ts";
-import { accountErrorStatus, readForm } from "../forms.ts";
+import { readForm } from "../forms.ts";
 import { CsrfField, FormMessage, renderPage } from "../layout.tsx";
 import { startSession } from "../session.ts";
 
@@ -112,7 +114,7 @@ export function signupRoutes(): Hono<AppEnv> {
       invite: form.get("invite").slice(0, 100),
     };
     const password = form.get("password");
-    const fail = (status: 403 | 404 | 409 | 422 | 429, error: string) =>
+    const fail = (status: ContentfulStatusCode, error: string) =>
       renderPage(
         c,
         { title: "Sign up", status },
@@ -151,7 +153,7 @@ export function signupRoutes(): Hono<AppEnv> {
       await startSession(c, user.id);
       return c.redirect("/", 303);
     } catch (e) {
-      if (e instanceof AccountError) return fail(accountErrorStatus(e.code), e.message);
+      if (e instanceof AccountError) return fail(errorStatus(e.code), e.message);
       throw e;
     }
   });

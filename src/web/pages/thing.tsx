@@ -4,9 +4,11 @@ import { getBudget } from "../../flattr/budget.ts";
 import { FlattrError } from "../../flattr/errors.ts";
 import { flattr, unflattr } from "../../flattr/flattr.ts";
 import { getThing, type ThingView } from "../../flattr/things.ts";
+import type { AppEnv } from "../../http/env.ts";
+import { errorStatus } from "../../http/error-status.ts";
+import { profilePath, thingPath } from "../../http/urls.ts";
 import { flattrValues } from "../../settlement/values.ts";
 import { formGuard } from "../csrf.ts";
-import type { AppEnv } from "../env.ts";
 import { CsrfField, FormMessage } from "../layout.tsx";
 import { Amount, moneyPage, parseId, periodLabel, problemPage } from "../money-ui.tsx";
 import { requireLogin, requireUser } from "../session.ts";
@@ -47,7 +49,7 @@ function FlattrBox(props: { thing: ThingView; viewer: Viewer; csrfToken: string 
     case "visitor":
       return (
         <p>
-          <a href={`/login?next=${encodeURIComponent(`/things/${thing.id}`)}`}>Log in</a> to flattr
+          <a href={`/login?next=${encodeURIComponent(thingPath(thing.id))}`}>Log in</a> to flattr
           this.
         </p>
       );
@@ -94,7 +96,7 @@ async function thingPage(
       <dl class="facts">
         <dt>By</dt>
         <dd>
-          <a href={`/@${owner.username}`}>
+          <a href={profilePath(owner.username)}>
             {owner.displayName ? `${owner.displayName} (@${owner.username})` : `@${owner.username}`}
           </a>
         </dd>
@@ -159,9 +161,9 @@ export function thingRoutes(): Hono<AppEnv> {
         if (!(e instanceof FlattrError)) throw e;
         // Reload: the counts may have changed since the thing was read.
         const fresh = await getThing(database.db, clock, config, thing.id);
-        return thingPage(c, fresh, { status: e.status, error: e.message });
+        return thingPage(c, fresh, { status: errorStatus(e.code), error: e.message });
       }
-      return c.redirect(`/things/${thing.id}?done=${action}ed`, 303);
+      return c.redirect(`${thingPath(thing.id)}?done=${action}ed`, 303);
     });
   }
 

@@ -4,8 +4,10 @@ import { FlattrError } from "../../flattr/errors.ts";
 import { listOwnedThings } from "../../flattr/owner-things.ts";
 import { MAX_DESCRIPTION_LENGTH, MAX_TITLE_LENGTH, registerThing } from "../../flattr/things.ts";
 import { MAX_URL_LENGTH } from "../../flattr/url.ts";
+import type { AppEnv } from "../../http/env.ts";
+import { errorStatus } from "../../http/error-status.ts";
+import { thingPath } from "../../http/urls.ts";
 import { formGuard } from "../csrf.ts";
-import type { AppEnv } from "../env.ts";
 import { readForm } from "../forms.ts";
 import { CsrfField, FormMessage } from "../layout.tsx";
 import { moneyPage, periodLabel } from "../money-ui.tsx";
@@ -105,7 +107,7 @@ export function thingsRoutes(): Hono<AppEnv> {
                 {things.map((t) => (
                   <tr data-thing-id={t.id}>
                     <td>
-                      <a href={`/things/${t.id}`}>{t.title}</a>
+                      <a href={thingPath(t.id)}>{t.title}</a>
                       {t.kind === "profile" && <span class="muted"> (your profile)</span>}
                     </td>
                     <td class="num">{t.flattrsThisPeriod}</td>
@@ -140,7 +142,7 @@ export function thingsRoutes(): Hono<AppEnv> {
     };
     try {
       const { thing, created } = await registerThing(database.db, clock, config, user.id, input);
-      return c.redirect(`/things/${thing.id}?done=${created ? "registered" : "existing"}`, 303);
+      return c.redirect(`${thingPath(thing.id)}?done=${created ? "registered" : "existing"}`, 303);
     } catch (e) {
       if (!(e instanceof FlattrError)) throw e;
       // Refill the form, but never echo back more than a form field can hold.
@@ -152,7 +154,7 @@ export function thingsRoutes(): Hono<AppEnv> {
           title: clip(input.title, MAX_TITLE_LENGTH * 2),
           description: clip(input.description, MAX_DESCRIPTION_LENGTH * 2),
         },
-        e.status,
+        errorStatus(e.code),
         e.message,
       );
     }

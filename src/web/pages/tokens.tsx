@@ -7,10 +7,11 @@ import {
   MAX_TOKEN_NAME_LENGTH,
   revokeToken,
 } from "../../accounts/tokens.ts";
+import type { AppEnv, SessionUser } from "../../http/env.ts";
+import { errorStatus } from "../../http/error-status.ts";
+import { ClientError } from "../../http/errors.ts";
 import { formGuard } from "../csrf.ts";
-import type { AppEnv, SessionUser } from "../env.ts";
-import { ClientError } from "../errors.ts";
-import { accountErrorStatus, readForm } from "../forms.ts";
+import { readForm } from "../forms.ts";
 import { CsrfField, FormMessage, renderPage } from "../layout.tsx";
 import { requireLogin, requireUser } from "../session.ts";
 
@@ -133,7 +134,7 @@ export function tokensRoutes(): Hono<AppEnv> {
       return page(c, { status: 201, created: token });
     } catch (e) {
       if (!(e instanceof AccountError)) throw e;
-      const status = accountErrorStatus(e.code);
+      const status = errorStatus(e.code);
       return page(c, { status: status === 404 ? 404 : 422, error: e.message });
     }
   });

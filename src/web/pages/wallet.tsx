@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import { getBudget } from "../../flattr/budget.ts";
 import { walletBalance } from "../../flattr/wallet.ts";
+import type { AppEnv } from "../../http/env.ts";
 import { transferReference } from "../../ledger/index.ts";
 import { type WalletMovement, walletHistory } from "../../settlement/statements.ts";
-import type { AppEnv } from "../env.ts";
 import { Amount, moneyPage, parseId, problemPage } from "../money-ui.tsx";
 import { movementLabel } from "../movement-label.ts";
 import { requireLogin, requireUser } from "../session.ts";

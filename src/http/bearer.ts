@@ -1,0 +1,106 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { TOKEN_PREFIX, verifyToken } from "../accounts/tokens.ts";
+import type { Deps } from "../deps.ts";
+import type { AppEnv, SessionUser } from "./env.ts";
+import { ApiError } from "./errors.ts";
+
+/*
+ * Bearer tokens, for the surfaces that take them (the REST API now; the Mastodon API under
+ * /api/v1 and /oauth later): a middleware a router registers for itself, never decided by a path
+ * prefix, and separate from the session cookie (src/web/session.ts), which never authenticates
+ * these routes. Every kind of token (personal access tokens now, OAuth tokens later) is one
+ * resolver in BEARER_RESOLVERS; the first that knows the token wins.
+ */
+
+/** Who a bearer token belongs to, or null for tokens that are not this resolver's kind. */
+export type BearerResolver = (deps: Deps, token: string) => Promise<SessionUser | null>;
+
+/**
+ * Puts the request's bearer token on `c.var.bearerToken` and a lookup of its user on
+ * `c.var.bearerUser`, which asks the database on its first call only, and only then: a route
+ * that checks the token inside its own statement (the API flattr, ADR 0005) never triggers it.
+ */
+export function bearerAuth(resolve: BearerResolver): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
+    if (token) {
+      const deps = c.var.deps;
+      let found: Promise<SessionUser | null> | undefined;
+      c.set("bearerToken", token);
+      c.set("bearerUser", () => {
+        found ??= resolve(deps, token);
+        return found;
+      });
+    }
+    await next();
+  };
+}
+
+/**
+ * Personal access tokens (src/accounts/tokens.ts). The user it returns carries `scopes`: that is
+ * how a route tells a bearer caller from a cookie.
+ */
+export const personalTokenResolver: BearerResolver = async (deps, token) => {
+  if (!token.startsWith(TOKEN_PREFIX)) return null;
+  const user = await verifyToken(deps.database.db, deps.clock, token);
+  if (!user) return null;
+  return {
+    id: user.id,
+    username: user.username,
+    displayName: user.displayName,
+    isAdmin: user.isAdmin,
+    scopes: user.scopes,
+  };
+};
+
+/** Add new kinds of tokens here. */
+export const BEARER_RESOLVERS: readonly BearerResolver[] = [personalTokenResolver];
+
+/** One resolver trying each of `resolvers` in turn. */
+export function bearerResolvers(resolvers: readonly BearerResolver[]): BearerResolver {
+  return async (deps, token) => {
+    for (const resolve of resolvers) {
+      const user = await resolve(deps, token);
+      if (user) return user;
+    }
+    return null;
+  };
+}
+
+export type Scope = "read" | "write";
+
+const REALM = 'Bearer realm="fediflattr"';
+
+/**
+ * The caller of a bearer route: a token (never a cookie: the API allows any origin, so ambient
+ * credentials must not count) with `scope`. Missing or unknown token → 401 with
+ * WWW-Authenticate; a token without the scope → 403 (RFC 6750). The token is looked up here, on
+ * first use, through the resolver the route's `bearerAuth()` was given.
+ */
+export async function apiUser(c: Context<AppEnv>, scope: Scope): Promise<SessionUser> {
+  const user = (await c.var.bearerUser?.()) ?? null;
+  if (!user?.scopes) throw c.var.bearerToken ? invalidTokenError() : missingTokenError();
+  if (!user.scopes.includes(scope)) throw insufficientScopeError(scope);
+  return user;
+}
+
+export function missingTokenError(): ApiError {
+  return new ApiError(
+    401,
+    'This API needs an access token: send "Authorization: Bearer <token>" (create one at /settings/tokens).',
+    "unauthorized",
+    { "WWW-Authenticate": REALM },
+  );
+}
+
+export function invalidTokenError(): ApiError {
+  return new ApiError(401, "The access token is invalid or has been revoked.", "invalid_token", {
+    "WWW-Authenticate": `${REALM}, error="invalid_token"`,
+  });
+}
+
+export function insufficientScopeError(scope: Scope): ApiError {
+  return new ApiError(403, `This access token lacks the "${scope}" scope.`, "insufficient_scope", {
+    "WWW-Authenticate": `${REALM}, error="insufficient_scope", scope="${scope}"`,
+  });
+}

@@ -1,0 +1,32 @@
+import type { Deps } from "../deps.ts";
+
+export interface SessionUser {
+  id: number;
+  username: string;
+  displayName: string;
+  isAdmin: boolean;
+  /** Set only when a bearer token authenticated the request: what the token may do. */
+  scopes?: readonly string[];
+}
+
+/** Hono environment of every HTTP surface: what middleware puts on the context for handlers. */
+export interface AppEnv {
+  Variables: {
+    deps: Deps;
+    /**
+     * The logged-in user of a page (the session cookie, src/web/session.ts), or null. Routes
+     * that take bearer tokens use `bearerUser` instead: a cookie never authenticates them.
+     */
+    user: SessionUser | null;
+    /**
+     * With `Authorization: Bearer` on a route that opted into `bearerAuth()` (src/http/bearer.ts):
+     * the token, and its user looked up on first call, so that a route which checks the token
+     * in its own statement (an API flattr) does not pay a round trip for it. Unset elsewhere.
+     */
+    bearerToken: string | undefined;
+    bearerUser: (() => Promise<SessionUser | null>) | undefined;
+    /** Per-request CSRF token to embed in forms (pages only). */
+    csrfToken: string;
+    requestId: string;
+  };
+}

@@ -1,0 +1,81 @@
+import type { AccountErrorCode } from "../accounts/errors.ts";
+import type { Config } from "../config/config.ts";
+import type { FollowErrorCode } from "../federation/follows.ts";
+import type { FlattrErrorCode } from "../flattr/errors.ts";
+import type { DepositErrorCode } from "../ledger/deposits.ts";
+import type { PeerErrorCode } from "../peers/errors.ts";
+import type { CloseErrorCode } from "../settlement/close.ts";
+
+/** Every code a domain refusal (src/errors.ts) can carry. */
+export type DomainErrorCode =
+  | FlattrErrorCode
+  | AccountErrorCode
+  | DepositErrorCode
+  | CloseErrorCode
+  | FollowErrorCode
+  | PeerErrorCode;
+
+export type ClientErrorStatus = 400 | 403 | 404 | 409 | 422 | 429;
+
+/**
+ * The one table from domain refusal codes to HTTP statuses (ADR 0006). Domain errors carry no
+ * status: every HTTP surface (pages, REST API, and the Mastodon API to come) answers a code the
+ * same way. Codes shared by two domains mean the same thing and have one status. The type
+ * makes a new code without a status a compile error; test/unit/error-status.test.ts checks that
+ * every code is a 4xx.
+ */
+const STATUS: { readonly [C in DomainErrorCode]: ClientErrorStatus } = {
+  // flattr
+  user_not_found: 404,
+  thing_not_found: 404,
+  budget_too_low: 422,
+  budget_too_high: 422,
+  invalid_url: 422,
+  invalid_title: 422,
+  invalid_description: 422,
+  invalid_link: 400,
+  own_thing: 422,
+  no_budget: 422,
+  already_flattred: 422,
+  not_flattred: 422,
+  period_closed: 422,
+  rate_limited: 429,
+  period_limit: 422,
+  // accounts
+  invalid: 422,
+  taken: 409,
+  registration_closed: 403,
+  invite_required: 422,
+  invite_invalid: 422,
+  invite_used: 422,
+  invite_quota: 403,
+  not_found: 404,
+  // deposits
+  invalid_amount: 422,
+  invalid_currency: 422,
+  invalid_reference: 422,
+  personal_reference: 422,
+  payee_not_found: 422,
+  reference_conflict: 409,
+  confirmation_required: 422,
+  // the month close
+  invalid_period: 400,
+  period_not_ended: 409,
+  // follows
+  actor_not_found: 404,
+  no_inbox: 422,
+  self_follow: 422,
+  // peers and blocked domains
+  invalid_host: 422,
+  own_server: 422,
+};
+
+/** The HTTP status of a domain refusal's code (422 for a code this table does not know). */
+export function errorStatus(code: string): ClientErrorStatus {
+  return Object.hasOwn(STATUS, code) ? STATUS[code as DomainErrorCode] : 422;
+}
+
+/** Seconds for `Retry-After` when a refusal passes with time, else null. */
+export function retryAfterSeconds(code: string, config: Config): number | null {
+  return code === "rate_limited" ? config.flattrRateLimit.windowSeconds : null;
+}
