@@ -198,6 +198,26 @@ const schemas: Record<string, Schema> = {
     amount: amount("min(budget, wallet balance): what the close takes (or took)."),
     fee: amount("The instance fee out of `amount`."),
     flattrs: { type: "array", items: ref("FlattrValue") },
+    withdrawn: {
+      type: "array",
+      items: ref("WithdrawnByInstance"),
+      description:
+        "Flattrs of the period that this instance withdrew, not you (they are not in the split).",
+    },
+  }),
+  WithdrawnByInstance: object({
+    id: int("Flattr id."),
+    thing: object({
+      id: int("Thing id."),
+      title: str("Title."),
+      url: str("URL.", { format: "uri" }),
+    }),
+    created_at: time("When it was made."),
+    withdrawn_at: time("When it was withdrawn."),
+    withdrawn_reason: str(
+      "Why: `domain_blocked` (the creator's server was blocked here), `own_thing` (the thing " +
+        "turned out to be the payer's own), or another code.",
+    ),
   }),
   ThingEarnings: object({
     thing: object({

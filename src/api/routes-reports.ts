@@ -6,6 +6,7 @@ import { earnings } from "../settlement/earnings.ts";
 import { periodFlattrs } from "../settlement/my-flattrs.ts";
 import { statement } from "../settlement/statement.ts";
 import { formatStatementCsv } from "../settlement/statement-csv.ts";
+import { withdrawnFlattrs } from "../settlement/withdrawn-flattrs.ts";
 import { periodQuery } from "./input.ts";
 import { earningsJson, myFlattrsJson, statementJson } from "./serialize.ts";
 
@@ -30,7 +31,11 @@ export function reportRoutes(): Hono<AppEnv> {
     const user = await apiUser(c, "read");
     const { config, database, clock } = c.var.deps;
     const period = periodQuery(c, clock, config);
-    return c.json(myFlattrsJson(config, await periodFlattrs(database.db, config, user.id, period)));
+    const [values, withdrawn] = await Promise.all([
+      periodFlattrs(database.db, config, user.id, period),
+      withdrawnFlattrs(database.db, user.id, period),
+    ]);
+    return c.json(myFlattrsJson(config, values, withdrawn));
   });
 
   app.get("/me/earnings", async (c) => {

@@ -7,6 +7,7 @@ import { formatAmount } from "../money/decimal.ts";
 import type { Earnings } from "../settlement/earnings.ts";
 import type { MyFlattr, MyFlattrs } from "../settlement/my-flattrs.ts";
 import type { Statement } from "../settlement/statement.ts";
+import type { WithdrawnFlattr } from "../settlement/withdrawn-flattrs.ts";
 
 /*
  * The API's JSON shapes (snake_case, like the Mastodon API this instance also speaks). Amounts
@@ -53,7 +54,7 @@ function thingRef(config: Config, f: MyFlattr) {
   };
 }
 
-export function myFlattrsJson(config: Config, v: MyFlattrs) {
+export function myFlattrsJson(config: Config, v: MyFlattrs, withdrawn: WithdrawnFlattr[] = []) {
   const amt = (x: bigint) => formatAmount(x, v.currency);
   return {
     period: v.period,
@@ -67,6 +68,13 @@ export function myFlattrsJson(config: Config, v: MyFlattrs) {
       thing: thingRef(config, f),
       created_at: f.createdAt.toISOString(),
       value: amt(f.value),
+    })),
+    withdrawn: withdrawn.map((w) => ({
+      id: w.flattrId,
+      thing: { id: w.thingId, title: w.title, url: thingUri(w.url) },
+      created_at: w.createdAt.toISOString(),
+      withdrawn_at: w.withdrawnAt.toISOString(),
+      withdrawn_reason: w.withdrawnReason,
     })),
   };
 }

@@ -3,6 +3,7 @@ import { asc, eq, sql } from "drizzle-orm";
 import type { Clock } from "../config/clock.ts";
 import { type Db, queryRows } from "../db/client.ts";
 import { blockedDomains } from "../db/schema/index.ts";
+import { ok, type Result, refused } from "../errors.ts";
 import { withdrawFlattrsOnBlockedHost } from "../flattr/withdraw-blocked.ts";
 import { PeerError } from "./errors.ts";
 import { hostMatches, hostname, parseHost } from "./host.ts";
@@ -70,8 +71,8 @@ function normalise(input: string, ownOrigin: URL): string {
 }
 
 /**
- * Blocks a server (and its subdomains, on every port): from now on its activities, look-ups and
- * deliveries are refused, and in the same transaction the open periods' flattrs of its creators'
+ * The door for blocking a server (admin page, CLI): it and its subdomains, on every port. From
+ * now on its activities, look-ups and deliveries are refused, and in the same transaction the open periods' flattrs of its creators'
  * things are withdrawn (`withdrawn_reason` domain_blocked; the payers see why). Blocking again
  * updates the reason and withdraws what was flattred there since. `ownOrigin`: this instance's
  * origin, which cannot be blocked.
@@ -82,8 +83,14 @@ export async function blockDomain(
   ownOrigin: URL,
   input: string,
   reason = "",
-): Promise<BlockResult> {
-  const host = normalise(input, ownOrigin);
+): Promise<Result<BlockResult, PeerError>> {
+  let host: string;
+  try {
+    host = normalise(input, ownOrigin);
+  } catch (e) {
+    if (e instanceof PeerError) return refused(e);
+    throw e;
+  }
   const now = clock.now();
   const result = await db.transaction(async (tx) => {
     const inserted = await tx
@@ -101,21 +108,31 @@ export async function blockDomain(
     return { host, created: inserted.length > 0, withdrawn };
   });
   logger.info("Blocked {host} ({withdrawn} flattrs withdrawn)", { ...result });
-  return result;
+  return ok(result);
 }
 
 /**
- * Lifts a block. Withdrawn flattrs stay withdrawn (their payers may flattr again). False when the
- * host was not blocked (a parent domain's block is not lifted by naming a subdomain).
+ * Lifts a block. Withdrawn flattrs stay withdrawn (their payers may flattr again). `removed` is
+ * false when the host was not blocked (a parent domain's block is not lifted by naming a
+ * subdomain).
  */
-export async function unblockDomain(db: Db, input: string): Promise<boolean> {
-  const host = blockHost(input);
+export async function unblockDomain(
+  db: Db,
+  input: string,
+): Promise<Result<{ host: string; removed: boolean }, PeerError>> {
+  let host: string;
+  try {
+    host = blockHost(input);
+  } catch (e) {
+    if (e instanceof PeerError) return refused(e);
+    throw e;
+  }
   const deleted = await db
     .delete(blockedDomains)
     .where(eq(blockedDomains.host, host))
     .returning({ host: blockedDomains.host });
   if (deleted.length > 0) logger.info("Unblocked {host}", { host });
-  return deleted.length > 0;
+  return ok({ host, removed: deleted.length > 0 });
 }
 
 export async function listBlockedDomains(db: Db): Promise<BlockedDomain[]> {

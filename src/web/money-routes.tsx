@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../http/env.ts";
 import { adminDepositsRoutes } from "./pages/admin-deposits.tsx";
+import { adminDomainsRoutes } from "./pages/admin-domains.tsx";
 import { budgetRoutes } from "./pages/budget.tsx";
 import { earningsRoutes } from "./pages/earnings.tsx";
 import { flattrsRoutes } from "./pages/flattrs.tsx";
@@ -21,5 +22,6 @@ export function moneyRoutes(): Hono<AppEnv> {
   app.route("/", thingsRoutes());
   app.route("/", thingRoutes());
   app.route("/", adminDepositsRoutes());
+  app.route("/", adminDomainsRoutes());
   return app;
 }

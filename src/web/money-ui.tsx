@@ -132,7 +132,14 @@ export function PeriodSelect(props: { action: string; selected: Period; periods:
   );
 }
 
-type Section = "wallet" | "budget" | "flattrs" | "things" | "earnings" | "admin-deposits";
+type Section =
+  | "wallet"
+  | "budget"
+  | "flattrs"
+  | "things"
+  | "earnings"
+  | "admin-deposits"
+  | "admin-domains";
 
 const SECTIONS: { id: Section; href: string; label: string; admin?: boolean }[] = [
   { id: "flattrs", href: "/flattrs", label: "This month" },
@@ -141,6 +148,7 @@ const SECTIONS: { id: Section; href: string; label: string; admin?: boolean }[] 
   { id: "things", href: "/things", label: "My things" },
   { id: "earnings", href: "/earnings", label: "Earnings" },
   { id: "admin-deposits", href: "/admin/deposits", label: "Deposits (admin)", admin: true },
+  { id: "admin-domains", href: "/admin/domains", label: "Blocked servers (admin)", admin: true },
 ];
 
 function MoneyNav(props: { active: Section | undefined; isAdmin: boolean }) {

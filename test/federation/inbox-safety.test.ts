@@ -275,13 +275,14 @@ describe("a blocked server", () => {
   it("is refused inbound before anything is fetched, not looked up, and not delivered to", async () => {
     // 127.0.0.2 is loopback too, and a different host than this instance's 127.0.0.1.
     const blocked = await remote("127.0.0.2");
-    await blockDomain(
+    const blocking = await blockDomain(
       instance.deps.database.db,
       instance.deps.clock,
       instance.deps.config.origin,
       "127.0.0.2",
       "test",
     );
+    expect(blocking.ok).toBe(true);
 
     const res = await fetch(await blocked.signed(inbox, likeJson(blocked), { headers: freshIp() }));
     expect(res.status).toBe(403);

@@ -1,6 +1,7 @@
 import type { Command } from "../usage.ts";
 import { closeCommand } from "./close.ts";
 import { depositCommand } from "./deposit.ts";
+import { domainBlockCommand, domainListCommand, domainUnblockCommand } from "./domain.ts";
 import { inviteCreateCommand } from "./invite-create.ts";
 import { ledgerCheckCommand } from "./ledger-check.ts";
 import { migrateCommand } from "./migrate.ts";
@@ -17,4 +18,7 @@ export const commands: Command[] = [
   tokenCreateCommand,
   depositCommand,
   ledgerCheckCommand,
+  domainBlockCommand,
+  domainUnblockCommand,
+  domainListCommand,
 ];
