@@ -134,7 +134,7 @@ async function processedBy(child: Child, target: number): Promise<{ n: number; a
       lastChange = now;
     }
     if (n >= target || now - lastChange > 15_000) return { n, at: lastChange };
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
