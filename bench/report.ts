@@ -1,5 +1,6 @@
 import { type ApiBenchResult, rowsMatch } from "./api/index.ts";
 import type { CloseBenchResult } from "./close/index.ts";
+import type { InboxBenchResult } from "./inbox/index.ts";
 import { int, ratio, secs, table } from "./lib/format.ts";
 
 const dbName = (d: string) => (d === "pg" ? "PostgreSQL" : "PGlite");
@@ -111,5 +112,64 @@ export function apiTable(results: ApiBenchResult[]): string {
     ),
     "CPU columns: ms per request of the server process, of PostgreSQL's processes, and of the whole machine (all cores, load generator included); busy: share of all cores in use during the run.",
     ...medians,
+  ].join("\n");
+}
+
+export function inboxTable(results: InboxBenchResult[]): string {
+  const rows: string[][] = [];
+  for (const r of results) {
+    r.runs.forEach((run, i) => {
+      for (const [name, f] of [
+        ["fediflattr (stored)", run.ours],
+        ["bare Fedify (counted)", run.baseline],
+      ] as const) {
+        rows.push([
+          `${dbName(r.db)} ${r.activity}${r.runs.length > 1 ? ` run ${i + 1}` : ""}`,
+          name,
+          `${int(f.processed)}/${int(r.deliveries)}`,
+          int(f.processedPerSec),
+          int(f.answeredPerSec),
+          `${f.latencyMs.p50} ms`,
+          `${f.latencyMs.p99} ms`,
+          f.serverCpuMsPerActivity.toFixed(2),
+          f.dbCpuMsPerActivity?.toFixed(2) ?? "—",
+          f.machineCpuMsPerActivity?.toFixed(2) ?? "—",
+          name.startsWith("fediflattr") ? ratio(run.ratio) : "",
+        ]);
+      }
+    });
+    if (r.runs.length > 1)
+      rows.push([
+        `${dbName(r.db)} ${r.activity}`,
+        "median",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        ratio(r.ratio),
+      ]);
+  }
+  return [
+    "Inbound signed activities processed per second: the instance (stored) vs a bare Fedify inbox whose listener counts (goal ≥ 0.5×)",
+    table(
+      [
+        "database",
+        "server",
+        "processed",
+        "processed/s",
+        "answered/s",
+        "p50",
+        "p99",
+        "CPU ms/act server",
+        "db",
+        "machine",
+        "ratio",
+      ],
+      rows,
+    ),
   ].join("\n");
 }

@@ -5,10 +5,11 @@ import { dirname } from "node:path";
 import postgres from "postgres";
 import { type ApiBenchResult, rowsMatch, runApiBench } from "./api/index.ts";
 import { type CloseBenchResult, runCloseBench } from "./close/index.ts";
+import { type InboxBenchResult, inboxComplete, runInboxBench } from "./inbox/index.ts";
 import { parseBenchArgs, USAGE } from "./lib/args.ts";
 import { log } from "./lib/format.ts";
 import { dropAllScratch } from "./lib/scratch.ts";
-import { apiTable, closeTable } from "./report.ts";
+import { apiTable, closeTable, inboxTable } from "./report.ts";
 
 /*
  * `npm run bench` — the benchmarks behind README's Performance goals, each against a baseline measured in the
@@ -71,9 +72,11 @@ async function main(): Promise<number> {
 
   let close: CloseBenchResult[] = [];
   let api: ApiBenchResult[] = [];
+  let inbox: InboxBenchResult[] = [];
   try {
     if (opts.only.includes("close")) close = await runCloseBench(opts);
     if (opts.only.includes("api")) api = await runApiBench(opts);
+    if (opts.only.includes("inbox")) inbox = await runInboxBench(opts);
   } finally {
     if (!opts.keep) await dropAllScratch(opts.url).catch(() => {});
   }
@@ -86,6 +89,7 @@ async function main(): Promise<number> {
     machine: { ...machine, loadAverageAtEnd: loadavg().map((l) => Number(l.toFixed(2))) },
     close,
     api,
+    inbox,
   };
   mkdirSync(dirname(opts.out), { recursive: true });
   writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
@@ -93,10 +97,12 @@ async function main(): Promise<number> {
   console.log("");
   if (close.length) console.log(`${closeTable(close)}\n`);
   if (api.length) console.log(`${apiTable(api)}\n`);
+  if (inbox.length) console.log(`${inboxTable(inbox)}\n`);
   console.log(`\nResults written to ${opts.out} (${results.seconds} s in all).`);
   const wrong =
     close.some((c) => !c.verify.ok) ||
-    api.some((a) => [a.ours, a.baseline].some((f) => !rowsMatch(f, a.connections)));
+    api.some((a) => [a.ours, a.baseline].some((f) => !rowsMatch(f, a.connections))) ||
+    inbox.some((i) => !inboxComplete(i));
   return wrong ? 1 : 0;
 }
 

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 
-export type Part = "close" | "api";
+export type Part = "close" | "api" | "inbox";
 export type DbChoice = "pg" | "pglite";
 
 export interface BenchOptions {
@@ -29,11 +29,15 @@ export interface BenchOptions {
   out: string;
   /** API: write a V8 CPU profile of each server process into this directory. */
   serverCpuProf: string | undefined;
+  /** Inbox: signed deliveries sent to each inbox under test. */
+  inboxDeliveries: number;
+  /** Inbox: which activities (each measured separately). */
+  inboxActivities: ("undo" | "follow")[];
 }
 
 const USAGE = `npm run bench -- [options]
 
-  --only close|api      run one part (default: both)
+  --only close|api|inbox  run some parts, comma-separated (default: all three)
   --db pg|pglite|both   database(s) (default: both; PGlite at --pglite-scale)
   --scale N             PostgreSQL size factor, 1 = 100,000 payers / 1,000,000 flattrs (default 1)
   --pglite-scale N      PGlite size factor (default 0.1)
@@ -47,7 +51,10 @@ const USAGE = `npm run bench -- [options]
   --connections N       API: concurrent connections (default 16)
   --url URL             PostgreSQL server for scratch databases
                         (default BENCH_DATABASE_URL, TEST_DATABASE_URL or postgres://root@127.0.0.1:5432/test)
-  --server-cpu-prof DIR API: V8 CPU profile of each server process (open in Chrome DevTools)
+  --server-cpu-prof DIR API, inbox: V8 CPU profile of each server process (Chrome DevTools)
+  --inbox-deliveries N  inbox: signed deliveries per server under test (default 3000)
+  --inbox-activity A    inbox: undo (Undo(Follow): a stored row removed, nothing sent back),
+                        follow (a row stored and an Accept sent), or both (default undo)
   --keep                keep the scratch databases
   --out FILE            JSON results (default bench/results/latest.json)`;
 
@@ -71,6 +78,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
       keep: { type: "boolean" },
       out: { type: "string" },
       "server-cpu-prof": { type: "string" },
+      "inbox-deliveries": { type: "string" },
+      "inbox-activity": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -81,12 +90,16 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
     if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number ≥ ${min}`);
     return n;
   };
-  const only = (values.only ?? "close,api").split(",").map((s) => s.trim());
+  const only = (values.only ?? "close,api,inbox").split(",").map((s) => s.trim());
   for (const p of only)
-    if (p !== "close" && p !== "api") throw new Error(`--only must be close or api, got "${p}"`);
+    if (p !== "close" && p !== "api" && p !== "inbox")
+      throw new Error(`--only must be close, api or inbox, got "${p}"`);
   const db = values.db ?? "both";
   if (!["pg", "pglite", "both"].includes(db))
     throw new Error(`--db must be pg, pglite or both, got "${db}"`);
+  const activity = values["inbox-activity"] ?? "undo";
+  if (!["undo", "follow", "both"].includes(activity))
+    throw new Error(`--inbox-activity must be undo, follow or both, got "${activity}"`);
   const batch = values["batch-size"];
   return {
     only: only as Part[],
@@ -108,6 +121,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
     keep: values.keep ?? false,
     out: values.out ?? "bench/results/latest.json",
     serverCpuProf: values["server-cpu-prof"],
+    inboxDeliveries: Math.round(num("inbox-deliveries", values["inbox-deliveries"], 3000, 1)),
+    inboxActivities: activity === "both" ? ["undo", "follow"] : [activity as "undo" | "follow"],
   };
 }
 

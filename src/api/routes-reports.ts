@@ -3,6 +3,7 @@ import { earnings } from "../settlement/earnings.ts";
 import { periodFlattrs } from "../settlement/my-flattrs.ts";
 import { statement } from "../settlement/statement.ts";
 import { formatStatementCsv, STATEMENT_CSV_COLUMNS } from "../settlement/statement-csv.ts";
+import { withdrawnFlattrs } from "../settlement/withdrawn-flattrs.ts";
 import { periodOrCurrent } from "./input.ts";
 import { Earnings, MyFlattrs, PeriodQuery, Statement, StatementQuery } from "./schemas.ts";
 import { earningsJson, myFlattrsJson, statementJson } from "./serialize.ts";
@@ -27,7 +28,11 @@ const listMyFlattrs = endpoint(
   async (c, { user, query }) => {
     const { config, database, clock } = c.var.deps;
     const period = periodOrCurrent(query.period, clock, config);
-    return c.json(myFlattrsJson(config, await periodFlattrs(database.db, config, user.id, period)));
+    const [values, withdrawn] = await Promise.all([
+      periodFlattrs(database.db, config, user.id, period),
+      withdrawnFlattrs(database.db, user.id, period),
+    ]);
+    return c.json(myFlattrsJson(config, values, withdrawn));
   },
 );
 

@@ -256,6 +256,17 @@ export const FlattrValue = v.strictObject({
   value: amount("This flattr's share: projected while the period is open, final after the close."),
 });
 
+export const WithdrawnByInstance = v.strictObject({
+  id: int("Flattr id."),
+  thing: v.strictObject({ id: int("Thing id."), title: str("Title."), url: uri("URL.") }),
+  created_at: time("When it was made."),
+  withdrawn_at: time("When it was withdrawn."),
+  withdrawn_reason: str(
+    "Why: `domain_blocked` (the creator's server was blocked here), `own_thing` (the thing " +
+      "turned out to be the payer's own), or another code.",
+  ),
+});
+
 export const MyFlattrs = v.strictObject({
   period: Period,
   status: PeriodStatusSchema,
@@ -264,6 +275,12 @@ export const MyFlattrs = v.strictObject({
   amount: amount("min(budget, wallet balance): what the close takes (or took)."),
   fee: amount("The instance fee out of `amount`."),
   flattrs: v.array(FlattrValue),
+  withdrawn: v.pipe(
+    v.array(WithdrawnByInstance),
+    v.description(
+      "Flattrs of the period that this instance withdrew, not you (they are not in the split).",
+    ),
+  ),
 });
 
 export const ThingEarnings = v.strictObject({
@@ -393,6 +410,7 @@ export const COMPONENTS = {
   ThingRef,
   Creator,
   FlattrValue,
+  WithdrawnByInstance,
   MyFlattrs,
   ThingEarnings,
   Earnings,

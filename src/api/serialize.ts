@@ -7,6 +7,7 @@ import { formatAmount } from "../money/decimal.ts";
 import type { Earnings } from "../settlement/earnings.ts";
 import type { MyFlattr, MyFlattrs } from "../settlement/my-flattrs.ts";
 import type { Statement } from "../settlement/statement.ts";
+import type { WithdrawnFlattr } from "../settlement/withdrawn-flattrs.ts";
 import type {
   Earnings as EarningsSchema,
   Flattr as FlattrSchema,
@@ -71,7 +72,11 @@ function creatorJson(f: MyFlattr) {
   return { kind: f.creator.kind, host: f.creator.host, frozen: f.creator.frozen };
 }
 
-export function myFlattrsJson(config: Config, v: MyFlattrs): Out<typeof MyFlattrsSchema> {
+export function myFlattrsJson(
+  config: Config,
+  v: MyFlattrs,
+  withdrawn: WithdrawnFlattr[] = [],
+): Out<typeof MyFlattrsSchema> {
   const amt = (x: bigint) => formatAmount(x, v.currency);
   return {
     period: v.period,
@@ -86,6 +91,13 @@ export function myFlattrsJson(config: Config, v: MyFlattrs): Out<typeof MyFlattr
       creator: creatorJson(f),
       created_at: f.createdAt.toISOString(),
       value: amt(f.value),
+    })),
+    withdrawn: withdrawn.map((w) => ({
+      id: w.flattrId,
+      thing: { id: w.thingId, title: w.title, url: thingUri(w.url) },
+      created_at: w.createdAt.toISOString(),
+      withdrawn_at: w.withdrawnAt.toISOString(),
+      withdrawn_reason: w.withdrawnReason,
     })),
   };
 }

@@ -36,6 +36,16 @@ export interface Config {
   maxFlattrsPerPeriod: number;
   /** Payers per batch (one transaction each) in the month close. */
   closeBatchSize: number;
+  /** Largest inbox POST body read; a longer one is cut off while it is read (413). */
+  inboxMaxBytes: number;
+  /** Inbox POSTs per client IP, counted before the signature is checked. */
+  inboxIpRateLimit: { max: number; windowSeconds: number };
+  /** Inbound activities per remote server (the verified signer's host). */
+  inboxRateLimit: { max: number; windowSeconds: number };
+  /** Largest document federation fetches (actors, keys, contexts, objects). */
+  fetchMaxBytes: number;
+  /** Federation queue messages (inbound activities, deliveries) one worker handles at once. */
+  queueConcurrency: number;
   /** Deposits above this (minor units) are recorded only when the admin confirms the amount. */
   depositConfirmAbove: bigint;
   /** What Mastodon apps show about the instance (GET /api/v1/instance). */
@@ -181,6 +191,11 @@ export function loadConfig(env: Env = process.env): Config {
     flattrRateLimit: rate(env, "FLATTR_RATE_LIMIT", "30/60"),
     maxFlattrsPerPeriod: int(env, "MAX_FLATTRS_PER_PERIOD", 1000, 1, 1_000_000),
     closeBatchSize: int(env, "CLOSE_BATCH_SIZE", 5000, 1, 100_000),
+    inboxMaxBytes: int(env, "INBOX_MAX_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
+    inboxIpRateLimit: rate(env, "INBOX_IP_RATE_LIMIT", "600/60"),
+    inboxRateLimit: rate(env, "INBOX_RATE_LIMIT", "300/60"),
+    fetchMaxBytes: int(env, "FETCH_MAX_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
+    queueConcurrency: int(env, "QUEUE_CONCURRENCY", 8, 1, 256),
     depositConfirmAbove,
     instance: {
       title: text(env, "INSTANCE_TITLE", "Fediflattr", 200),

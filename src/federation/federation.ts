@@ -1,12 +1,22 @@
-import { type Context, createFederation, type Federation } from "@fedify/fedify";
+import {
+  type Context,
+  createFederation,
+  type Federation,
+  type GetUserAgentOptions,
+} from "@fedify/fedify";
 import pkg from "../../package.json" with { type: "json" };
 import type { Deps } from "../deps.ts";
+import { isDomainBlocked } from "../peers/blocks.ts";
 import { registerActors } from "./actors.ts";
 import { registerCollections } from "./collections.ts";
+import { skipBlockedDeliveries } from "./delivery-filter.ts";
 import { registerInbox } from "./inbox.ts";
-import { guardInbox } from "./inbox-guard.ts";
+import { createInboxGuard } from "./inbox-guard.ts";
+import { MemoryKeyCache } from "./key-cache.ts";
 import { DbKvStore } from "./kv-store.ts";
 import { likeDocument } from "./likes.ts";
+import { cachedLoader, SignatureSpecMemory, signedLoader } from "./loaders.ts";
+import { MemoryRateLimiter } from "./memory-rate-limit.ts";
 import { DbMessageQueue, TransactionScope } from "./message-queue.ts";
 import { registerNodeInfo } from "./nodeinfo.ts";
 import { attachTransactionScope } from "./outbox.ts";
@@ -22,34 +32,82 @@ export type FederationData = Deps;
  */
 export function buildFederation(deps: Deps): Federation<FederationData> {
   const db = deps.database.db;
+  const config = deps.config;
   // One scope for the KV store and all queues: inside withOutbox they all use its transaction.
   const scope = new TransactionScope();
+  const kv = new DbKvStore(db, { clock: deps.clock, scope });
+  const loaderOptions = {
+    // Tests and explicit dev setups only: lets Fedify talk to 127.0.0.1 and private networks.
+    allowPrivateAddress: config.allowPrivateAddress,
+    userAgent: { software: `fediflattr/${pkg.version}`, url: config.origin.href },
+    maxBytes: config.fetchMaxBytes,
+    // Through the open withOutbox transaction, if any (on PGlite the base db would wait forever).
+    isBlocked: (host: string) => isDomainBlocked(scope.current() ?? db, host),
+  };
+  const documentLoader = cachedLoader(loaderOptions, kv);
+  const specs = new SignatureSpecMemory();
+  const concurrency = config.queueConcurrency;
   const federation = createFederation<FederationData>({
-    kv: new DbKvStore(db, { clock: deps.clock, scope }),
+    kv,
+    // Each message waits mostly on the database and the network, so a worker handles several
+    // at once (QUEUE_CONCURRENCY); one at a time, inbound activities were processed at ~30/s.
     queue: {
-      inbox: new DbMessageQueue(db, { channel: "inbox", scope }),
-      outbox: new DbMessageQueue(db, { channel: "outbox", scope }),
-      fanout: new DbMessageQueue(db, { channel: "fanout", scope }),
+      inbox: new DbMessageQueue(db, { channel: "inbox", scope, concurrency }),
+      outbox: skipBlockedDeliveries(
+        new DbMessageQueue(db, { channel: "outbox", scope, concurrency }),
+        db,
+      ),
+      fanout: new DbMessageQueue(db, { channel: "fanout", scope, concurrency }),
     },
     manuallyStartQueue: true,
-    origin: deps.config.origin.href,
-    // Tests and explicit dev setups only: lets Fedify talk to 127.0.0.1 and private networks.
-    allowPrivateAddress: deps.config.allowPrivateAddress,
-    userAgent: { software: `fediflattr/${pkg.version}`, url: deps.config.origin.href },
+    origin: config.origin.href,
+    // Size-capped loaders (loaders.ts) instead of Fedify's, which read any response whole.
+    documentLoaderFactory: () => documentLoader,
+    contextLoaderFactory: () => documentLoader,
+    authenticatedDocumentLoaderFactory: (identity) => signedLoader(identity, loaderOptions, specs),
+    // The inbox guard (inbox-guard.ts) verifies every inbox POST's signature before Fedify sees
+    // it, and the fetch wrapper below hands Fedify no inbox POST the guard did not pass: Fedify
+    // verifying it again would only double the cost.
+    skipSignatureVerification: true,
   });
+  // Fedify refuses these two options next to custom loader factories, but its WebFinger and
+  // object look-ups read them from the federation: set them as the options would have.
+  setLookupOptions(federation, loaderOptions);
   attachTransactionScope(federation, scope);
   registerActors(federation);
   registerCollections(federation);
   registerNodeInfo(federation);
   registerInbox(federation);
 
+  const guard = createInboxGuard(federation, {
+    documentLoader,
+    contextLoader: documentLoader,
+    keyCache: new MemoryKeyCache(),
+    ipLimiter: new MemoryRateLimiter(config.inboxIpRateLimit, deps.clock),
+  });
   const fetch = federation.fetch.bind(federation);
-  federation.fetch = async (request, options) =>
-    webFingerBadRequest(request) ??
-    (await likeDocument(federation, request, options.contextData)) ??
-    (await guardInbox(federation, request, options.contextData)) ??
-    fetch(request, options);
+  federation.fetch = async (request, options) => {
+    const early = webFingerBadRequest(request);
+    if (early) return early;
+    const like = await likeDocument(federation, request, options.contextData);
+    if (like) return like;
+    const guarded = await guard(request, options.contextData);
+    if (guarded instanceof Response) return guarded;
+    return fetch(guarded ?? request, options);
+  };
   return federation;
+}
+
+function setLookupOptions(
+  federation: Federation<FederationData>,
+  options: { allowPrivateAddress: boolean; userAgent: GetUserAgentOptions },
+): void {
+  const fields = federation as unknown as Record<string, unknown>;
+  if (!("allowPrivateAddress" in fields) || !("userAgent" in fields)) {
+    throw new Error("Fedify's federation no longer has allowPrivateAddress/userAgent fields");
+  }
+  fields.allowPrivateAddress = options.allowPrivateAddress;
+  fields.userAgent = options.userAgent;
 }
 
 /** A Context for sending activities outside a request (domain functions, CLI, worker jobs). */

@@ -229,6 +229,18 @@ export class DbMessageQueue implements MessageQueue {
       availableAt,
     }));
     const write = async (db: Db) => {
+      if (rows.length === 1 && this.#notify) {
+        // The common case in one round trip: the insert and its wake-up in one statement.
+        const row = rows[0]!;
+        await db.execute(
+          sql`with inserted as (
+                insert into fedify_queue (channel, message, ordering_key, available_at)
+                values (${row.channel}, ${row.message}, ${row.orderingKey}, ${row.availableAt})
+                returning 1)
+              select pg_notify(${NOTIFY_CHANNEL}, ${this.channel}) from inserted`,
+        );
+        return;
+      }
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
         await db.insert(fedifyQueue).values(rows.slice(i, i + INSERT_CHUNK));
       }

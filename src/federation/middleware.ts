@@ -1,7 +1,9 @@
 import type { Federation } from "@fedify/fedify";
 import type { MiddlewareHandler } from "hono";
+import { clientIp } from "../http/client-ip.ts";
 import type { AppEnv } from "../http/env.ts";
 import type { FederationData } from "./federation.ts";
+import { rememberClientIp } from "./inbox-guard.ts";
 
 /**
  * Hands ActivityPub/WebFinger/NodeInfo requests to Fedify; everything Fedify does not own (or
@@ -12,6 +14,8 @@ export function federationMiddleware(
 ): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     let fellThrough = false;
+    // The inbox guard rate-limits by client IP, which only this layer (with the socket) knows.
+    if (c.req.method === "POST") rememberClientIp(c.req.raw, clientIp(c, c.var.deps.config));
     const response = await federation.fetch(c.req.raw, {
       contextData: c.var.deps,
       onNotFound: async () => {

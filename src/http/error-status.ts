@@ -5,7 +5,7 @@ import type { FlattrErrorCode } from "../flattr/errors.ts";
 import type { LinkErrorCode } from "../flattr/linked-actors.ts";
 import type { ResolveErrorCode } from "../flattr/resolve-errors.ts";
 import type { DepositErrorCode } from "../ledger/index.ts";
-import type { PeerAdminErrorCode } from "../peers/peers-errors.ts";
+import type { PeerErrorCode } from "../peers/errors.ts";
 import type { CloseErrorCode } from "../settlement/close.ts";
 import type { FollowErrorCode } from "../social/errors.ts";
 
@@ -18,7 +18,7 @@ export type DomainErrorCode =
   | FollowErrorCode
   | OAuthErrorCode
   | ResolveErrorCode
-  | PeerAdminErrorCode
+  | PeerErrorCode
   | LinkErrorCode;
 
 export type ClientErrorStatus = 400 | 403 | 404 | 409 | 410 | 422 | 424 | 429;

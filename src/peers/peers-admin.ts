@@ -1,9 +1,9 @@
 import type { Deps } from "../deps.ts";
 import { ok, type Result, refused } from "../errors.ts";
 import { isDomainBlocked } from "./blocks.ts";
+import { PeerError } from "./errors.ts";
 import { parseHost } from "./host.ts";
 import type { Peer } from "./peers.ts";
-import { PeerAdminError } from "./peers-errors.ts";
 
 /*
  * What an administrator does with peers beyond looking at them (listPeers): read one server's
@@ -26,19 +26,17 @@ export async function refreshPeerNow(
   deps: Deps,
   reader: PeerReader,
   input: string,
-): Promise<Result<Peer, PeerAdminError>> {
+): Promise<Result<Peer, PeerError>> {
   const raw = input.trim();
   // A bare host has no path, query or user; a URL may (only its host counts).
   const host = /[/?#@\s]/.test(raw) && !/^https?:\/\//i.test(raw) ? null : parseHost(raw);
   if (host === null)
-    return refused(
-      new PeerAdminError("invalid_host", `Not a server name: "${raw.slice(0, 100)}".`),
-    );
+    return refused(new PeerError("invalid_host", `Not a server name: "${raw.slice(0, 100)}".`));
   if (host === deps.config.origin.host)
-    return refused(new PeerAdminError("own_server", `${host} is this instance itself.`));
+    return refused(new PeerError("own_server", `${host} is this instance itself.`));
   if (await isDomainBlocked(deps.database.db, host))
     return refused(
-      new PeerAdminError("domain_blocked", `${host} is blocked here; nothing is read from it.`),
+      new PeerError("domain_blocked", `${host} is blocked here; nothing is read from it.`),
     );
   return ok(await reader.readNow(host));
 }

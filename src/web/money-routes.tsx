@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../http/env.ts";
 import { adminDepositsRoutes } from "./pages/admin-deposits.tsx";
+import { adminDomainsRoutes } from "./pages/admin-domains.tsx";
 import { adminPeersRoutes } from "./pages/admin-peers.tsx";
 import { budgetRoutes } from "./pages/budget.tsx";
 import { earningsRoutes } from "./pages/earnings.tsx";
@@ -23,5 +24,6 @@ export function moneyRoutes(): Hono<AppEnv> {
   app.route("/", thingRoutes());
   app.route("/", adminDepositsRoutes());
   app.route("/", adminPeersRoutes());
+  app.route("/", adminDomainsRoutes());
   return app;
 }

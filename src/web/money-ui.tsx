@@ -139,7 +139,8 @@ type Section =
   | "things"
   | "earnings"
   | "admin-deposits"
-  | "admin-peers";
+  | "admin-peers"
+  | "admin-domains";
 
 const SECTIONS: { id: Section; href: string; label: string; admin?: boolean }[] = [
   { id: "flattrs", href: "/flattrs", label: "This month" },
@@ -149,6 +150,7 @@ const SECTIONS: { id: Section; href: string; label: string; admin?: boolean }[] 
   { id: "earnings", href: "/earnings", label: "Earnings" },
   { id: "admin-deposits", href: "/admin/deposits", label: "Deposits (admin)", admin: true },
   { id: "admin-peers", href: "/admin/peers", label: "Peers (admin)", admin: true },
+  { id: "admin-domains", href: "/admin/domains", label: "Blocked servers (admin)", admin: true },
 ];
 
 function MoneyNav(props: { active: Section | undefined; isAdmin: boolean }) {

@@ -161,5 +161,121 @@ it("answers garbage on the ActivityPub inboxes with a 4xx", async () => {
       expect(res.status, `${path} ${body}`).toBeGreaterThanOrEqual(400);
       expect(res.status, `${path} ${body}`).toBeLessThan(500);
     }
+    for (const { name, headers, body } of INBOX_CASES) {
+      const res = await app.fetch(
+        new Request(`http://localhost:8080${path}`, { method: "POST", headers, body }),
+      );
+      expect(res.status, `${path} ${name}`).toBeGreaterThanOrEqual(400);
+      expect(res.status, `${path} ${name}`).toBeLessThan(500);
+      expect((await res.json()).error, `${path} ${name}`).toBeTruthy();
+    }
   }
 });
+
+// Refused quickly: nothing listens on the discard port, so a key fetch fails at once.
+const KEY = "http://127.0.0.1:9/users/x#main-key";
+const LIKE = JSON.stringify({
+  "@context": "https://www.w3.org/ns/activitystreams",
+  id: "http://127.0.0.1:9/users/x#likes/1",
+  type: "Like",
+  actor: "http://127.0.0.1:9/users/x",
+  object: "http://localhost:8080/users/inboxed",
+});
+const AP = "application/activity+json";
+const signature = (keyId: string) =>
+  `keyId="${keyId}",algorithm="rsa-sha256",headers="(request-target) host date digest",signature="AAAA"`;
+
+/** Inbox POSTs that are wrong in every way we could think of: each must be a 4xx with a message. */
+const INBOX_CASES: {
+  name: string;
+  headers: Record<string, string>;
+  body: string | Uint8Array<ArrayBuffer>;
+}[] = [
+  {
+    name: "oversized, unsigned",
+    headers: { "content-type": AP },
+    body: "x".repeat(1024 * 1024 + 1),
+  },
+  {
+    name: "oversized, signed",
+    headers: { "content-type": AP, signature: signature(KEY) },
+    body: " ".repeat(1024 * 1024 + 1),
+  },
+  {
+    name: "truncated",
+    headers: { "content-type": AP, signature: signature(KEY) },
+    body: LIKE.slice(0, 60),
+  },
+  { name: "not JSON", headers: { "content-type": AP, signature: signature(KEY) }, body: "<html>" },
+  {
+    name: "not UTF-8",
+    headers: { "content-type": AP, signature: signature(KEY) },
+    body: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]),
+  },
+  { name: "a JSON array", headers: { "content-type": AP, signature: signature(KEY) }, body: "[]" },
+  {
+    name: "not an activity",
+    headers: { "content-type": AP, signature: signature(KEY) },
+    body: '{"@context":"https://www.w3.org/ns/activitystreams","type":"Note","id":"x:y"}',
+  },
+  { name: "HTML content type", headers: { "content-type": "text/html" }, body: LIKE },
+  { name: "no content type", headers: {}, body: LIKE },
+  { name: "signature garbage", headers: { "content-type": AP, signature: "garbage" }, body: LIKE },
+  {
+    name: "keyId not a URL",
+    headers: { "content-type": AP, signature: signature("not a url") },
+    body: LIKE,
+  },
+  {
+    name: "keyId javascript:",
+    headers: { "content-type": AP, signature: signature("javascript:alert(1)") },
+    body: LIKE,
+  },
+  {
+    name: "two keyIds",
+    headers: {
+      "content-type": AP,
+      signature: `${signature(KEY)},keyId="http://127.0.0.1:9/other#k"`,
+    },
+    body: LIKE,
+  },
+  {
+    name: "RFC 9421 input without a keyid",
+    headers: {
+      "content-type": AP,
+      "signature-input": 'sig1=("@method");alg="x"',
+      signature: "sig1=:AAAA:",
+    },
+    body: LIKE,
+  },
+  {
+    name: "RFC 9421 garbage",
+    headers: { "content-type": AP, "signature-input": `sig1=(;keyid="${KEY}"`, signature: "x" },
+    body: LIKE,
+  },
+  {
+    name: "bogus signature from an unreachable key",
+    headers: { "content-type": AP, signature: signature(KEY), date: "yesterday", digest: "x" },
+    body: LIKE,
+  },
+  {
+    name: "key on another origin than the activity",
+    headers: { "content-type": AP, signature: signature("http://127.0.0.1:10/k") },
+    body: LIKE,
+  },
+  {
+    name: "huge signature header",
+    headers: { "content-type": AP, signature: signature(`${KEY}${"a".repeat(100_000)}`) },
+    body: LIKE,
+  },
+  {
+    name: "huge other header",
+    headers: { "content-type": AP, "x-junk": "j".repeat(100_000) },
+    body: LIKE,
+  },
+  {
+    name: "huge content-length",
+    headers: { "content-type": AP, signature: signature(KEY), "content-length": "99999999999" },
+    body: LIKE,
+  },
+];

@@ -13,6 +13,11 @@ describe("loadConfig", () => {
     expect(c.registration).toBe("invite");
     expect(c.nodeType).toBe("all");
     expect(c.feeBp).toBe(0);
+    expect(c.inboxMaxBytes).toBe(1024 * 1024);
+    expect(c.inboxRateLimit).toEqual({ max: 300, windowSeconds: 60 });
+    expect(c.inboxIpRateLimit).toEqual({ max: 600, windowSeconds: 60 });
+    expect(c.fetchMaxBytes).toBe(1024 * 1024);
+    expect(c.queueConcurrency).toBe(8);
   });
 
   it.each([
@@ -36,6 +41,12 @@ describe("loadConfig", () => {
     ["BANK_IBAN", "DE89 3704 0044 0532 0130 01"],
     ["BANK_IBAN", "not an iban"],
     ["SETTLEMENT_DAY", "31"],
+    ["INBOX_MAX_BYTES", "100"],
+    ["INBOX_MAX_BYTES", "1MB"],
+    ["INBOX_RATE_LIMIT", "300"],
+    ["INBOX_IP_RATE_LIMIT", "0/60"],
+    ["FETCH_MAX_BYTES", "999999999999"],
+    ["QUEUE_CONCURRENCY", "0"],
     ["DEPOSIT_CONFIRM_ABOVE", "lots"],
     ["DEPOSIT_CONFIRM_ABOVE", "-1"],
     ["DEPOSIT_CONFIRM_ABOVE", "1000.001"],

@@ -7,7 +7,7 @@ import { LINK_ERROR_CODES } from "../../src/flattr/linked-actors.ts";
 import { RESOLVE_ERROR_CODES } from "../../src/flattr/resolve-errors.ts";
 import { errorStatus, retryAfterSeconds } from "../../src/http/error-status.ts";
 import { DEPOSIT_ERROR_CODES } from "../../src/ledger/index.ts";
-import { PEER_ADMIN_ERROR_CODES } from "../../src/peers/peers-errors.ts";
+import { PEER_ERROR_CODES } from "../../src/peers/errors.ts";
 import { CLOSE_ERROR_CODES } from "../../src/settlement/close.ts";
 import { FOLLOW_ERROR_CODES } from "../../src/social/errors.ts";
 
@@ -20,7 +20,7 @@ const ALL = {
   follows: FOLLOW_ERROR_CODES,
   oauth: OAUTH_ERROR_CODES,
   resolve: RESOLVE_ERROR_CODES,
-  peers: PEER_ADMIN_ERROR_CODES,
+  peers: PEER_ERROR_CODES,
   links: LINK_ERROR_CODES,
 };
 

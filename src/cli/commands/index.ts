@@ -1,6 +1,7 @@
 import type { Command } from "../usage.ts";
 import { closeCommand } from "./close.ts";
 import { depositCommand } from "./deposit.ts";
+import { domainBlockCommand, domainListCommand, domainUnblockCommand } from "./domain.ts";
 import { inviteCreateCommand } from "./invite-create.ts";
 import { ledgerCheckCommand } from "./ledger-check.ts";
 import { migrateCommand } from "./migrate.ts";
@@ -21,4 +22,7 @@ export const commands: Command[] = [
   // "peers refresh" before "peers": the first command whose words match runs.
   peersRefreshCommand,
   peersCommand,
+  domainBlockCommand,
+  domainUnblockCommand,
+  domainListCommand,
 ];

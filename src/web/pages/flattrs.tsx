@@ -4,6 +4,7 @@ import { currentPeriod } from "../../flattr/current-period.ts";
 import type { AppEnv } from "../../http/env.ts";
 import { formatFeeRate } from "../../money/fee.ts";
 import { type MyFlattrs, myFlattrs } from "../../settlement/my-flattrs.ts";
+import { type WithdrawnFlattr, withdrawnFlattrs } from "../../settlement/withdrawn-flattrs.ts";
 import {
   Amount,
   money,
@@ -17,6 +18,36 @@ import { requireLogin, requireUser } from "../session.ts";
 import { CreatorLink, ShareRoute } from "../share-route.tsx";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/** Why this instance, not the payer, withdrew a flattr, in words. */
+function withdrawnBecause(reason: string): string {
+  switch (reason) {
+    case "domain_blocked":
+      return "its creator's server was blocked by this instance's administrators";
+    case "own_thing":
+      return "it turned out to be your own";
+    default:
+      return reason;
+  }
+}
+
+/** Flattrs of the month this instance withdrew: not in the split, and the payer sees why. */
+function Withdrawn(props: { flattrs: WithdrawnFlattr[] }) {
+  if (props.flattrs.length === 0) return null;
+  return (
+    <section data-testid="withdrawn">
+      <h2>Withdrawn by this instance</h2>
+      <p class="muted">These no longer share your budget this month.</p>
+      <ul>
+        {props.flattrs.map((f) => (
+          <li data-thing-id={f.thingId} data-reason={f.withdrawnReason}>
+            <a href={`/things/${f.thingId}`}>{f.title}</a>: {withdrawnBecause(f.withdrawnReason)}.
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
 
 /** "€5.00 over 7 flattrs = about €0.71 each", with the fee spelled out when there is one. */
 function Headline(props: { values: MyFlattrs; feeBp: number }) {
@@ -52,9 +83,10 @@ export function flattrsRoutes(): Hono<AppEnv> {
     const now = currentPeriod(clock, config);
     const { period, problem } = periodFromQuery(c, now, "Your flattrs", "flattrs");
     if (problem) return problem;
-    const [values, budget] = await Promise.all([
+    const [values, budget, withdrawn] = await Promise.all([
       myFlattrs(database.db, config, clock, user.id, period),
       getBudget(database.db, config, user.id),
+      withdrawnFlattrs(database.db, user.id, period),
     ]);
     const cur = values.currency;
     const n = values.flattrs.length;
@@ -141,6 +173,7 @@ export function flattrsRoutes(): Hono<AppEnv> {
             </p>
           </>
         )}
+        <Withdrawn flattrs={withdrawn} />
         {period !== now && (
           <p>
             <a href={`/statements/${period}`}>Statement for {periodLabel(period)}</a>

@@ -1,0 +1,156 @@
+import { createFederation, MemoryKvStore } from "@fedify/fedify";
+import { Follow, Person, Undo } from "@fedify/vocab";
+import { serve } from "@hono/node-server";
+import { sql as dsql } from "drizzle-orm";
+import { loadConfig } from "../../src/config/config.ts";
+import { configureLogging } from "../../src/config/logging.ts";
+import { openPostgres, queryRows } from "../../src/db/client.ts";
+import { migrate } from "../../src/db/migrate.ts";
+import { INSTANCE_KEY_OWNER, loadOrCreateKeyPairs } from "../../src/federation/keys.ts";
+import { startServer } from "../../src/server.ts";
+import { newPglite } from "../lib/scratch.ts";
+import { type BenchActivity, benchFollow, TARGET_ORIGIN } from "./remote.ts";
+
+/*
+ * One inbox under test, in its own process: `ours` is the real instance (startServer, role all:
+ * the web process answers 202 once the guard passed and Fedify queued the activity, the worker
+ * stores it), `baseline` a bare Fedify server whose listener only counts (Fedify verifies the
+ * signature itself, no queue, nothing stored). Both claim TARGET_ORIGIN. Reports {ready} once
+ * listening; answers {count} (activities processed: follower rows stored or removed, or the
+ * listener's count),
+ * {cpu} and {stop} over IPC.
+ */
+
+export interface InboxServerSpec {
+  kind: "ours" | "baseline";
+  db: "pg" | "pglite";
+  /** PostgreSQL: an empty scratch database. */
+  url?: string;
+  port: number;
+  users: number;
+  activity: BenchActivity;
+  /** Undo: the remote server whose follows are seeded, and how many. */
+  remoteOrigin: string;
+  deliveries: number;
+}
+
+const spec = JSON.parse(process.argv[2]!) as InboxServerSpec;
+
+async function ours(): Promise<{ count(): Promise<number>; stop(): Promise<void> }> {
+  const config = loadConfig({
+    ORIGIN: TARGET_ORIGIN,
+    PORT: String(spec.port),
+    NODE_TYPE: "all",
+    REGISTRATION: "closed",
+    LOG_LEVEL: "warning",
+    // The load comes from one address and a handful of servers: limits would only refuse it.
+    INBOX_IP_RATE_LIMIT: "100000000/60",
+    INBOX_RATE_LIMIT: "100000000/60",
+    ALLOW_PRIVATE_ADDRESS: "true",
+    ...(spec.db === "pg" ? { DATABASE_URL: spec.url } : {}),
+  });
+  await configureLogging("warning");
+  const database = spec.db === "pg" ? openPostgres(spec.url!) : (await newPglite()).database;
+  await migrate(database);
+  await database.db.execute(
+    dsql`insert into users (username, email, password_hash)
+         select 'u' || g, 'u' || g || '@bench.test', 'x' from generate_series(1, ${spec.users}::int4) g`,
+  );
+  // Users have their keys from their first activity on; making them is not what is measured.
+  for (let u = 1; u <= spec.users; u++) await loadOrCreateKeyPairs(database.db, `u${u}`);
+  await loadOrCreateKeyPairs(database.db, INSTANCE_KEY_OWNER);
+  if (spec.activity === "undo") {
+    // The follows the deliveries undo, as onFollow would have stored them.
+    const rows = Array.from({ length: spec.deliveries }, (_, k) => {
+      const f = benchFollow(spec.remoteOrigin, spec.users, k);
+      return { user: (k % spec.users) + 1, actor: f.actor, followId: f.id };
+    });
+    for (let i = 0; i < rows.length; i += 1000) {
+      await database.db.execute(
+        dsql`insert into followers (user_id, actor_uri, inbox_url, follow_id, created_at)
+             select u.id, r.actor, r.actor || '/inbox', r."followId", now()
+             from json_to_recordset(${JSON.stringify(rows.slice(i, i + 1000))}::json)
+                  as r("user" int, actor text, "followId" text)
+             join users u on u.username = 'u' || r."user"`,
+      );
+    }
+  }
+  const server = await startServer(config, {
+    role: "all",
+    hostname: "127.0.0.1",
+    deps: { database },
+  });
+  return {
+    // Processed: follower rows stored (Follow), or seeded ones removed (Undo).
+    count: async () => {
+      const [r] = await queryRows<{ n: string }>(
+        database.db,
+        dsql`select count(*)::text as n from followers`,
+      );
+      const n = Number(r?.n ?? 0);
+      return spec.activity === "follow" ? n : spec.deliveries - n;
+    },
+    stop: async () => {
+      await server.stop();
+      await database.close();
+    },
+  };
+}
+
+async function baseline(): Promise<{ count(): Promise<number>; stop(): Promise<void> }> {
+  let processed = 0;
+  const federation = createFederation<void>({
+    kv: new MemoryKvStore(),
+    origin: TARGET_ORIGIN,
+    allowPrivateAddress: true,
+  });
+  federation.setActorDispatcher(
+    "/users/{identifier}",
+    (ctx, identifier) =>
+      new Person({
+        id: ctx.getActorUri(identifier),
+        preferredUsername: identifier,
+        inbox: ctx.getInboxUri(identifier),
+      }),
+  );
+  federation
+    .setInboxListeners("/users/{identifier}/inbox", "/inbox")
+    .on(Follow, () => {
+      processed++;
+    })
+    .on(Undo, () => {
+      processed++;
+    });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve(
+      {
+        fetch: (request) => federation.fetch(request, { contextData: undefined }),
+        port: spec.port,
+        hostname: "127.0.0.1",
+      },
+      () => resolve(s),
+    );
+  });
+  return {
+    count: async () => processed,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      }),
+  };
+}
+
+const running = spec.kind === "ours" ? await ours() : await baseline();
+process.on("message", async (m: { type: string }) => {
+  if (m.type === "count") process.send!({ type: "count", n: await running.count() });
+  if (m.type === "cpu") {
+    const u = process.cpuUsage();
+    process.send!({ type: "cpu", ms: (u.user + u.system) / 1000 });
+  }
+  if (m.type === "stop") {
+    await running.stop().catch(() => {});
+    process.exit(0);
+  }
+});
+process.send!({ type: "ready" });
