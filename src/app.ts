@@ -5,6 +5,7 @@ import { apiRouter } from "./api/router.ts";
 import type { Deps } from "./deps.ts";
 import { buildFederation, type FederationData } from "./federation/federation.ts";
 import { federationMiddleware } from "./federation/middleware.ts";
+import { federationSocial } from "./federation/social.ts";
 import { BEARER_RESOLVERS, bearerResolvers } from "./http/bearer.ts";
 import type { AppEnv } from "./http/env.ts";
 import { onError, onNotFound } from "./http/errors.ts";
@@ -23,12 +24,14 @@ export interface App {
 /** The composition root: the only place that wires the pieces together. */
 export function createApp(deps: Deps): App {
   const federation = buildFederation(deps);
+  const social = federationSocial(federation, deps);
   const hono = new Hono<AppEnv>();
   hono.onError(onError);
   hono.notFound(onNotFound);
   hono.use(requestLog());
   hono.use(async (c, next) => {
     c.set("deps", deps);
+    c.set("social", social);
     c.set("user", null);
     await next();
   });

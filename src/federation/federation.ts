@@ -8,7 +8,9 @@ import { guardInbox } from "./inbox-guard.ts";
 import { DbKvStore } from "./kv-store.ts";
 import { DbMessageQueue, TransactionScope } from "./message-queue.ts";
 import { registerNodeInfo } from "./nodeinfo.ts";
+import { registerNotes } from "./notes.ts";
 import { attachTransactionScope } from "./outbox.ts";
+import { registerPages } from "./pages.ts";
 
 /** Context data Fedify hands to every dispatcher and listener. */
 export type FederationData = Deps;
@@ -40,6 +42,8 @@ export function buildFederation(deps: Deps): Federation<FederationData> {
   registerActors(federation);
   registerCollections(federation);
   registerNodeInfo(federation);
+  registerNotes(federation);
+  registerPages(federation);
   registerInbox(federation);
 
   const fetch = federation.fetch.bind(federation);

@@ -1,8 +1,9 @@
 import type { Federation, InboxContext } from "@fedify/fedify";
-import { Accept, type Activity, Follow, Reject, Undo } from "@fedify/vocab";
+import { Accept, type Activity, Create, Delete, Follow, Reject, Undo, Update } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import type { FederationData } from "./federation.ts";
-import { onAcceptFollow, onFollow, onRejectFollow, onUndoFollow } from "./follows.ts";
+import { onAcceptFollow, onFollow, onRejectFollow, onUndoFollow } from "./inbox/follows.ts";
+import { onCreateNote, onDeleteObject, onUpdateObject } from "./inbox/notes.ts";
 import { activityOrigin } from "./inbox-guard.ts";
 
 const logger = getLogger(["fediflattr", "federation", "inbox"]);
@@ -35,6 +36,9 @@ export function registerInbox(federation: Federation<FederationData>): void {
   federation
     .setInboxListeners("/users/{identifier}/inbox", "/inbox")
     .on(Follow, sameOrigin(onFollow))
+    .on(Create, sameOrigin(onCreateNote))
+    .on(Update, sameOrigin(onUpdateObject))
+    .on(Delete, sameOrigin(onDeleteObject))
     .on(
       Accept,
       sameOrigin(async (ctx, accept) => {

@@ -1,4 +1,6 @@
+import type { Context } from "hono";
 import type { Deps } from "../deps.ts";
+import type { SocialDeps, SocialFederation } from "../social/ports.ts";
 
 export interface SessionUser {
   id: number;
@@ -13,6 +15,8 @@ export interface SessionUser {
 export interface AppEnv {
   Variables: {
     deps: Deps;
+    /** The federation as the social doors need it (src/federation/social.ts). */
+    social: SocialFederation;
     /**
      * The logged-in user of a page (the session cookie, src/web/session.ts), or null. Routes
      * that take bearer tokens use `bearerUser` instead: a cookie never authenticates them.
@@ -29,4 +33,10 @@ export interface AppEnv {
     csrfToken: string;
     requestId: string;
   };
+}
+
+/** What the social doors (posts, follows) take, from a request's context. */
+export function socialDeps(c: Context<AppEnv>): SocialDeps {
+  const { database, clock, config } = c.var.deps;
+  return { db: database.db, clock, config, federation: c.var.social };
 }

@@ -1,9 +1,9 @@
 import type { AccountErrorCode } from "../accounts/errors.ts";
 import type { Config } from "../config/config.ts";
-import type { FollowErrorCode } from "../federation/follows.ts";
 import type { FlattrErrorCode } from "../flattr/errors.ts";
 import type { DepositErrorCode } from "../ledger/deposits.ts";
 import type { CloseErrorCode } from "../settlement/close.ts";
+import type { FollowErrorCode, PostErrorCode } from "../social/errors.ts";
 
 /** Every code a domain refusal (src/errors.ts) can carry. */
 export type DomainErrorCode =
@@ -11,7 +11,8 @@ export type DomainErrorCode =
   | AccountErrorCode
   | DepositErrorCode
   | CloseErrorCode
-  | FollowErrorCode;
+  | FollowErrorCode
+  | PostErrorCode;
 
 export type ClientErrorStatus = 400 | 403 | 404 | 409 | 422 | 429;
 
@@ -63,6 +64,11 @@ const STATUS: { readonly [C in DomainErrorCode]: ClientErrorStatus } = {
   actor_not_found: 404,
   no_inbox: 422,
   self_follow: 422,
+  // posts
+  invalid_content: 422,
+  invalid_reply: 422,
+  post_not_found: 404,
+  not_author: 403,
 };
 
 /** The HTTP status of a domain refusal's code (422 for a code this table does not know). */

@@ -22,12 +22,40 @@ export const ACTOR_PATH_TEMPLATE = "/users/{identifier}" as const;
 export const actorPath = (username: string) => `/users/${name(username)}`;
 export const actorUrl = (config: Config, username: string) => absolute(config, actorPath(username));
 
+/** Fedify's routes of a user's inboxes and followers (src/federation/inbox.ts, collections.ts). */
+export const inboxUrl = (config: Config, username: string) =>
+  absolute(config, `${actorPath(username)}/inbox`);
+export const sharedInboxUrl = (config: Config) => absolute(config, "/inbox");
+export const followersUrl = (config: Config, username: string) =>
+  absolute(config, `${actorPath(username)}/followers`);
+
+/** Fedify's route of a local post's `Note` (src/federation/notes.ts dispatches it). */
+export const NOTE_PATH_TEMPLATE = "/users/{identifier}/posts/{id}" as const;
+
+/** A local post's ActivityPub id, the `Note` (`/users/alice/posts/123`): its `uri`. */
+export const notePath = (username: string, postId: bigint | string) =>
+  `${actorPath(username)}/posts/${postId}`;
+export const noteUrl = (config: Config, username: string, postId: bigint | string) =>
+  absolute(config, notePath(username, postId));
+
+/** A local post's HTML page, for people (`/@alice/posts/123`): its `url`. */
+export const postPath = (username: string, postId: bigint | string) =>
+  `${profilePath(username)}/posts/${postId}`;
+export const postUrl = (config: Config, username: string, postId: bigint | string) =>
+  absolute(config, postPath(username, postId));
+/** Where its author edits it. */
+export const postEditPath = (postId: bigint | string) => `/posts/${postId}/edit`;
+
 /** A user's FEP-0ea0 payment link: flattr their profile (`/users/alice/flattr`). */
 export const paymentLinkPath = (username: string) => `${actorPath(username)}/flattr`;
 export const paymentLinkUrl = (config: Config, username: string) =>
   absolute(config, paymentLinkPath(username));
 
-/** A thing's page (`/things/42`). */
+/**
+ * A thing's page (`/things/42`); for registered web pages also the id of their ActivityPub
+ * `Page` (src/federation/pages.ts), served there to ActivityPub clients.
+ */
+export const THING_PATH_TEMPLATE = "/things/{id}" as const;
 export const thingPath = (thingId: number) => `/things/${thingId}`;
 export const thingUrl = (config: Config, thingId: number) => absolute(config, thingPath(thingId));
 
@@ -59,3 +87,6 @@ export const apiBaseUrl = (config: Config) => absolute(config, API_BASE);
 /** A thing as a REST API resource. */
 export const apiThingUrl = (config: Config, thingId: number) =>
   absolute(config, `${API_BASE}/things/${thingId}`);
+/** A post as a REST API resource. */
+export const apiPostUrl = (config: Config, postId: bigint | string) =>
+  absolute(config, `${API_BASE}/posts/${postId}`);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { ACCOUNT_ERROR_CODES } from "../../src/accounts/errors.ts";
 import { testConfig } from "../../src/config/config.ts";
-import { FOLLOW_ERROR_CODES } from "../../src/federation/follows.ts";
 import { FLATTR_ERROR_CODES } from "../../src/flattr/errors.ts";
 import { errorStatus, retryAfterSeconds } from "../../src/http/error-status.ts";
 import { DEPOSIT_ERROR_CODES } from "../../src/ledger/deposits.ts";
 import { CLOSE_ERROR_CODES } from "../../src/settlement/close.ts";
+import { FOLLOW_ERROR_CODES, POST_ERROR_CODES } from "../../src/social/errors.ts";
 
 // Every refusal code of every domain module: the one table must answer each with a 4xx.
 const ALL = {
@@ -14,6 +14,7 @@ const ALL = {
   deposits: DEPOSIT_ERROR_CODES,
   close: CLOSE_ERROR_CODES,
   follows: FOLLOW_ERROR_CODES,
+  posts: POST_ERROR_CODES,
 };
 
 describe("domain error code → HTTP status", () => {
