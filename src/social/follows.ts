@@ -103,7 +103,9 @@ async function followLocal(
       .onConflictDoUpdate({
         target: [following.userId, following.actorUri],
         // A row left pending (it cannot be, locally, but costs nothing to mend) is accepted.
-        set: { acceptedAt: sql`coalesce(${following.acceptedAt}, ${now})` },
+        set: {
+          acceptedAt: sql`coalesce(${following.acceptedAt}, ${now.toISOString()}::timestamptz)`,
+        },
       })
       .returning({ followId: following.followId });
     await tx
