@@ -3,9 +3,11 @@ import type { Deps } from "../deps.ts";
 import type { AppEnv } from "../http/env.ts";
 import { buttonRoutes } from "./button/routes.ts";
 import { moneyRoutes } from "./money-routes.tsx";
+import { followingRoutes } from "./pages/following.tsx";
 import { homeRoutes } from "./pages/home.tsx";
 import { invitesRoutes } from "./pages/invites.tsx";
 import { loginRoutes } from "./pages/login.tsx";
+import { postRoutes } from "./pages/posts.tsx";
 import { profileRoutes } from "./pages/profile.tsx";
 import { settingsRoutes } from "./pages/settings.tsx";
 import { setupRoutes } from "./pages/setup.tsx";
@@ -29,6 +31,8 @@ export function webRoutes(_deps: Deps): Hono<AppEnv> {
   app.route("/", tokensRoutes());
   app.route("/", invitesRoutes());
   app.route("/", profileRoutes());
+  app.route("/", postRoutes());
+  app.route("/", followingRoutes());
   app.route("/", buttonRoutes()); // before moneyRoutes: it owns POST /things/:id/flattr first
   app.route("/", moneyRoutes());
   return app;

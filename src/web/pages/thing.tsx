@@ -4,10 +4,11 @@ import { getBudget } from "../../flattr/budget.ts";
 import { FlattrError } from "../../flattr/errors.ts";
 import { flattr, unflattr } from "../../flattr/flattr.ts";
 import { getThing, type ThingView } from "../../flattr/things.ts";
-import type { AppEnv } from "../../http/env.ts";
+import { type AppEnv, socialDeps } from "../../http/env.ts";
 import { errorStatus } from "../../http/error-status.ts";
 import { profilePath, thingPath } from "../../http/urls.ts";
 import { flattrValues } from "../../settlement/values.ts";
+import { findPostByThing } from "../../social/posts.ts";
 import { formGuard } from "../csrf.ts";
 import { CsrfField, FormMessage } from "../layout.tsx";
 import { Amount, moneyPage, parseId, periodLabel, problemPage } from "../money-ui.tsx";
@@ -88,11 +89,18 @@ async function thingPage(
 ) {
   const owner = thing.owner;
   const viewer = await viewerOf(c, thing);
+  // A local post: its flattrs stay here after it is deleted, and the page says so.
+  const post = thing.kind === "note" ? await findPostByThing(socialDeps(c), thing.id) : null;
   return moneyPage(
     c,
     { title: thing.title, status: options.status },
     <>
       <FormMessage error={options.error} notice={options.notice} />
+      {post?.deletedAt && (
+        <p class="notice" data-testid="post-deleted">
+          This post was deleted by its author. Its flattrs and their history stay.
+        </p>
+      )}
       <dl class="facts">
         <dt>By</dt>
         <dd>
