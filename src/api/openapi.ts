@@ -68,7 +68,8 @@ const schemas: Record<string, Schema> = {
           "invalid_request, invalid_amount, invalid_period, or a flattr refusal: budget_too_low, " +
           "budget_too_high, invalid_url, invalid_title, invalid_description, thing_not_found, " +
           "own_thing, no_budget, already_flattred, not_flattred, period_closed, rate_limited, " +
-          "period_limit.",
+          "period_limit; or a post refusal: invalid_content, invalid_reply, post_not_found, " +
+          "not_author.",
       ),
     },
     required: ["error"],
@@ -252,6 +253,63 @@ const schemas: Record<string, Schema> = {
       things: { type: "array", items: ref("ThingEarnings") },
     }),
   }),
+  PostInput: {
+    type: "object",
+    properties: {
+      content: str(
+        "Plain text, up to 5000 characters (code points); links and @user@server mentions are " +
+          "found and rendered; control characters are refused (422 invalid_content).",
+      ),
+      in_reply_to: str("The ActivityPub id (or page URL of a post known here) this post answers.", {
+        format: "uri",
+        maxLength: 2048,
+      }),
+    },
+    required: ["content"],
+  },
+  PostEditInput: {
+    type: "object",
+    properties: { content: str("The new text; same rules as when writing.") },
+    required: ["content"],
+  },
+  PostCreated: object({
+    id: str("Post id: decimal digits of an int8 that sorts by time."),
+    uri: str("Its ActivityPub id (the Note).", { format: "uri" }),
+    url: str("Its HTML page.", { format: "uri" }),
+    thing_id: int("Its flattrable thing (kind note)."),
+  }),
+  Post: object({
+    id: str("Post id: decimal digits of an int8 that sorts by time."),
+    uri: str("Its ActivityPub id (the Note).", { format: "uri" }),
+    url: str("Its HTML page.", { format: "uri" }),
+    thing_id: int("Its flattrable thing (kind note)."),
+    content: str("The text as written."),
+    content_html: str("The HTML other servers and pages show."),
+    in_reply_to: { type: ["string", "null"], description: "What it answers, if anything." },
+    created_at: time("When it was written."),
+    edited_at: {
+      type: ["string", "null"],
+      format: "date-time",
+      description: "When it was last edited.",
+    },
+    author: object({
+      username: str("The author."),
+      url: str("The author's profile.", { format: "uri" }),
+    }),
+    mentions: {
+      type: "array",
+      items: object({
+        handle: str("@user@host"),
+        actor: str("Its ActivityPub id.", { format: "uri" }),
+        url: str("Its profile page.", { format: "uri" }),
+      }),
+    },
+  }),
+  DeletedPost: object({
+    id: str("Post id."),
+    thing_id: int("Its thing, which stays with its flattrs."),
+    deleted: { const: true },
+  }),
 };
 // A registered thing is a Thing with `created`.
 schemas.RegisteredThing = {
@@ -293,6 +351,7 @@ export function openApiDocument(config: Config): OpenApiDocument {
       { name: "me", description: "The token's user." },
       { name: "things", description: "Things and flattrs." },
       { name: "reports", description: "Values, earnings, statements." },
+      { name: "posts", description: "Your posts: each is a Note to your followers and a thing." },
       { name: "meta", description: "This document." },
     ],
     paths: {
@@ -444,10 +503,80 @@ export function openApiDocument(config: Config): OpenApiDocument {
           },
         }),
       },
+      "/posts": {
+        post: write({
+          operationId: "createPost",
+          summary: "Write a post",
+          description:
+            "Delivered as a Create to your followers and the accounts it mentions, and " +
+            "flattrable at once (its thing, kind note). Refusals: 422 invalid_content, " +
+            "invalid_reply.",
+          tags: ["posts"],
+          requestBody: {
+            required: true,
+            content: {
+              "application/json": {
+                schema: ref("PostInput"),
+                example: { content: "Hello, fediverse! @someone@server.example" },
+              },
+            },
+          },
+          responses: {
+            "201": json(ref("PostCreated"), "Written.", {
+              headers: { Location: { $ref: "#/components/headers/Location" } },
+            }),
+            ...errors.body,
+          },
+        }),
+      },
+      "/posts/{id}": {
+        get: read({
+          operationId: "getPost",
+          summary: "A post (404 once deleted)",
+          tags: ["posts"],
+          parameters: [{ $ref: "#/components/parameters/PostId" }],
+          responses: { "200": json(ref("Post"), "The post."), "404": res("NotFound") },
+        }),
+        ...Object.fromEntries(
+          (["put", "patch"] as const).map((method) => [
+            method,
+            write({
+              operationId: method === "put" ? "editPost" : "patchPost",
+              summary: "Edit your post (delivered as an Update)",
+              description: "Only its author (403 not_author). The same text again changes nothing.",
+              tags: ["posts"],
+              parameters: [{ $ref: "#/components/parameters/PostId" }],
+              requestBody: {
+                required: true,
+                content: { "application/json": { schema: ref("PostEditInput") } },
+              },
+              responses: {
+                "200": json(ref("Post"), "Edited."),
+                "404": res("NotFound"),
+                ...errors.body,
+              },
+            }),
+          ]),
+        ),
+        delete: write({
+          operationId: "deletePost",
+          summary: "Delete your post (delivered as a Delete; its thing and flattrs stay)",
+          tags: ["posts"],
+          parameters: [{ $ref: "#/components/parameters/PostId" }],
+          responses: { "200": json(ref("DeletedPost"), "Deleted."), "404": res("NotFound") },
+        }),
+      },
     },
     components: {
       schemas,
       parameters: {
+        PostId: {
+          name: "id",
+          in: "path",
+          required: true,
+          description: "Post id (decimal digits); anything else is a 404.",
+          schema: { type: "string", pattern: "^[1-9][0-9]{0,18}$" },
+        },
         ThingId: {
           name: "id",
           in: "path",
@@ -458,7 +587,7 @@ export function openApiDocument(config: Config): OpenApiDocument {
       },
       headers: {
         Location: {
-          description: "URL of the thing in this API.",
+          description: "URL of the thing or post in this API.",
           schema: { type: "string", format: "uri" },
         },
       },
@@ -475,13 +604,18 @@ export function openApiDocument(config: Config): OpenApiDocument {
             },
           },
         ),
-        Forbidden: errorResponse("The token lacks the scope (insufficient_scope).", {
-          "WWW-Authenticate": {
-            description: 'Bearer …, error="insufficient_scope", scope="…"',
-            schema: { type: "string" },
+        Forbidden: errorResponse(
+          "The token lacks the scope (insufficient_scope), or the post is someone else's (not_author).",
+          {
+            "WWW-Authenticate": {
+              description: 'Bearer …, error="insufficient_scope", scope="…"',
+              schema: { type: "string" },
+            },
           },
-        }),
-        NotFound: errorResponse("No such thing (not_found, thing_not_found)."),
+        ),
+        NotFound: errorResponse(
+          "No such thing or post (not_found, thing_not_found, post_not_found).",
+        ),
         PayloadTooLarge: errorResponse("The body is larger than 16 KiB (body_too_large)."),
         UnsupportedMediaType: errorResponse(
           "The body is not application/json (unsupported_media_type).",

@@ -9,6 +9,7 @@ import { API_BASE } from "../http/urls.ts";
 import { MAX_BODY_BYTES } from "./input.ts";
 import { openApiDocument } from "./openapi.ts";
 import { meRoutes } from "./routes-me.ts";
+import { postRoutes } from "./routes-posts.ts";
 import { reportRoutes } from "./routes-reports.ts";
 import { thingRoutes } from "./routes-things.ts";
 
@@ -22,6 +23,7 @@ export function apiEndpoints(): Hono<AppEnv> {
   api.route("/", meRoutes());
   api.route("/", thingRoutes());
   api.route("/", reportRoutes());
+  api.route("/", postRoutes());
   return api;
 }
 
@@ -38,7 +40,7 @@ export function apiRouter(options: { bearer: BearerResolver }): Hono<AppEnv> {
     "*",
     cors({
       origin: "*",
-      allowMethods: ["GET", "PUT", "POST", "DELETE", "OPTIONS"],
+      allowMethods: ["GET", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"],
       allowHeaders: ["Authorization", "Content-Type", "Accept"],
       exposeHeaders: ["Location", "Retry-After", "WWW-Authenticate", "Content-Disposition"],
       maxAge: 86400,
