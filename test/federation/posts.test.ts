@@ -1,4 +1,4 @@
-import { Create, Follow, Mention, Note, PUBLIC_COLLECTION } from "@fedify/vocab";
+import { Create, Delete, Follow, Mention, Note, PUBLIC_COLLECTION } from "@fedify/vocab";
 import { and, eq, isNotNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { following, statuses, things } from "../../src/db/schema/index.ts";
@@ -211,6 +211,8 @@ describe("with a plain Fedify server standing in for Mastodon", () => {
     const page = await fetch(post.uri, { headers: { Accept: "text/html" }, redirect: "manual" });
     expect(page.status).toBe(302);
     expect(page.headers.get("location")).toBe(`/@alice/posts/${post.id}`);
+    const curl = await fetch(post.uri, { redirect: "manual" });
+    expect(curl.status).toBe(302);
 
     unwrap(await editPost(social, alice, post.id, { content: "Flattr me, please" }));
     const update = await receivedByPlain("Update", post.uri);
@@ -273,6 +275,18 @@ describe("with a plain Fedify server standing in for Mastodon", () => {
     await drained(one);
     expect(await findStatusByUri(one.deps.database.db, `${eve}/statuses/2`)).toBeNull();
     expect(await findStatusByUri(one.deps.database.db, `${eve}/statuses/3`)).toBeNull();
+
+    // Eve deletes her note, then her account: the note is kept as deleted, the actor as gone.
+    const deleteOf = (n: string, object: URL) =>
+      plain.send(
+        "eve",
+        inbox,
+        new Delete({ id: new URL(`${eve}#delete/${n}`), actor: new URL(eve), object }),
+      );
+    await deleteOf("note", new URL(`${eve}/statuses/1`));
+    await statusOn(one, `${eve}/statuses/1`, (s) => s.deletedAt !== null);
+    await deleteOf("actor", new URL(eve));
+    await waitFor(async () => (await findRemoteActorByUri(one.deps.database.db, eve))?.goneAt);
   });
 });
 

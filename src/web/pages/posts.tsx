@@ -158,14 +158,14 @@ export function postRoutes(): Hono<AppEnv> {
     return c.redirect(`${profilePath(user.username)}?deleted`, 303);
   });
 
-  // A post's ActivityPub id that Fedify did not answer: a browser (sent to the page), or a
-  // deleted post (410 Gone with a Tombstone, as Mastodon answers), else the usual 404.
+  // A post's ActivityPub id that Fedify did not answer: anything but an ActivityPub client
+  // (sent to the page), or a deleted post (410 Gone with a Tombstone, as Mastodon answers).
   app.get("/users/:username{[A-Za-z0-9_]{1,30}}/posts/:id", async (c, next) => {
     const id = parsePostId(c.req.param("id"));
     const post = id === null ? null : await getPost(socialDeps(c), id);
     if (!post || post.username !== c.req.param("username")) return next();
-    if (c.req.header("accept")?.includes("text/html"))
-      return c.redirect(postPath(post.username, post.id), 302);
+    const wantsActivityJson = /application\/(activity|ld)\+json/.test(c.req.header("accept") ?? "");
+    if (!wantsActivityJson) return c.redirect(postPath(post.username, post.id), 302);
     if (!post.deletedAt) return next();
     return c.json(
       {
