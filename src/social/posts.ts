@@ -1,5 +1,5 @@
 import { getLogger } from "@logtape/logtape";
-import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, sql } from "drizzle-orm";
 import { findUserById, findUserByUsername } from "../accounts/users.ts";
 import { type Db, queryRows } from "../db/client.ts";
 import { newId } from "../db/ids.ts";
@@ -153,25 +153,39 @@ async function render(
   return ok({ source, html: renderPostHtml(tokens, found), mentions });
 }
 
-/** The post being answered: one we store (by id or page URL), or any http(s) URI as given. */
+/**
+ * The id of a local post named by its Note id or its page URL (`/users/name/posts/{id}`,
+ * `/@name/posts/{id}` on this origin), or null. Parsed, not looked up: the uri is indexed, the
+ * page URL is not.
+ */
+export function localPostIdOf(config: SocialDeps["config"], uri: string): bigint | null {
+  if (!URL.canParse(uri)) return null;
+  const url = new URL(uri);
+  if (url.origin !== config.origin.origin) return null;
+  const m = /^\/(?:users\/|@)[A-Za-z0-9_]{1,30}\/posts\/([0-9]{1,19})$/.exec(url.pathname);
+  return m ? parsePostId(m[1]) : null;
+}
+
+/** The post being answered: one we store (by uri, or a local post's page), or any http(s) URI. */
 async function replyTarget(
-  db: Db,
+  deps: SocialDeps,
   raw: string | null | undefined,
 ): Promise<Result<{ uri: string; id: bigint | null } | null, PostError>> {
-  const given = raw?.trim() ?? "";
+  const given = typeof raw === "string" ? raw.trim() : "";
   if (given === "") return ok(null);
   if (given.length > MAX_URI || hostOf(given) === null)
     return refused(
       new PostError("invalid_reply", "in_reply_to must be the http(s) address of a post."),
     );
+  const localId = localPostIdOf(deps.config, given);
   const parent =
-    (await findStatusByUri(db, given)) ??
-    (await db
-      .select()
-      .from(statuses)
-      .where(eq(statuses.url, given))
-      .limit(1)
-      .then((r) => r[0] ?? null));
+    localId !== null
+      ? await deps.db
+          .select({ id: statuses.id, uri: statuses.uri })
+          .from(statuses)
+          .where(eq(statuses.id, localId))
+          .then((r) => r[0] ?? null)
+      : await findStatusByUri(deps.db, given);
   return ok(parent ? { uri: parent.uri, id: parent.id } : { uri: given, id: null });
 }
 
@@ -214,7 +228,7 @@ export async function createPost(
 ): Promise<Result<PostCreated, PostError>> {
   const user = await findUserById(deps.db, userId);
   if (!user) throw new Error(`createPost: no user ${userId}`);
-  const reply = await replyTarget(deps.db, input.inReplyTo);
+  const reply = await replyTarget(deps, input.inReplyTo);
   if (!reply.ok) return reply;
   const rendered = await render(deps, input.content);
   if (!rendered.ok) return rendered;
@@ -522,13 +536,15 @@ export async function countPostsByUser(db: Db, userId: number): Promise<number> 
 }
 
 /** Whether a URI names one of the local posts (replies to them are kept from anyone). */
-export async function isLocalPostUri(db: Db, uri: string): Promise<boolean> {
-  const [row] = await db
+export async function isLocalPostUri(
+  deps: Pick<SocialDeps, "db" | "config">,
+  uri: string,
+): Promise<boolean> {
+  const id = localPostIdOf(deps.config, uri);
+  if (id === null) return false;
+  const [row] = await deps.db
     .select({ id: statuses.id })
     .from(statuses)
-    .where(
-      and(or(eq(statuses.uri, uri), eq(statuses.url, uri)), sql`${statuses.userId} is not null`),
-    )
-    .limit(1);
+    .where(and(eq(statuses.id, id), sql`${statuses.userId} is not null`));
   return row !== undefined;
 }

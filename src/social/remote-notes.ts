@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Clock } from "../config/clock.ts";
+import type { Config } from "../config/config.ts";
 import type { Db } from "../db/client.ts";
 import { statusMentions } from "../db/schema/index.ts";
 import { isFollowedHere } from "./follows.ts";
@@ -35,10 +36,10 @@ const MAX_MENTIONS = 100;
  * place where anyone may store anything — only what someone here asked to see or is part of.
  * Decided before the author is fetched, so unwanted notes cost no request.
  */
-export async function wantsNote(db: Db, note: IncomingNote): Promise<boolean> {
+export async function wantsNote(db: Db, config: Config, note: IncomingNote): Promise<boolean> {
   if (note.mentions.some((m) => m.userId !== null)) return true;
   if (await isFollowedHere(db, note.authorUri)) return true;
-  if (note.inReplyToUri && (await isLocalPostUri(db, note.inReplyToUri))) return true;
+  if (note.inReplyToUri && (await isLocalPostUri({ db, config }, note.inReplyToUri))) return true;
   const known = await findStatusByUri(db, note.uri);
   return known !== null && known.remoteActorId !== null;
 }

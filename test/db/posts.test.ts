@@ -140,7 +140,7 @@ describe("createPost", () => {
     expect(await countRows()).toEqual(before);
   });
 
-  it("links a reply to the status it answers, by its id or its page", async () => {
+  it("links a reply to the status it answers (a local one also by its page)", async () => {
     const remote = await upsertRemoteStatus(deps.db, clock, {
       uri: "https://remote.example/users/bob/statuses/1",
       url: "https://remote.example/@bob/1",
@@ -152,16 +152,25 @@ describe("createPost", () => {
       publishedAt: clock.now(),
       editedAt: null,
     });
-    const byUri = unwrap(await createPost(deps, carol, { content: "yes", inReplyTo: remote!.uri }));
-    const byUrl = unwrap(await createPost(deps, carol, { content: "yes", inReplyTo: remote!.url }));
+    const toRemote = unwrap(
+      await createPost(deps, carol, { content: "yes", inReplyTo: remote!.uri }),
+    );
+    expect(await getPost(deps, toRemote.id)).toMatchObject({
+      inReplyToUri: remote!.uri,
+      inReplyToId: remote!.id,
+    });
+    // A local post is found by its Note id and by its page URL; the reply keeps the Note id.
+    const local = unwrap(await createPost(deps, alice, { content: "local parent" }));
+    for (const given of [local.uri, local.url]) {
+      const reply = unwrap(await createPost(deps, carol, { content: "yes", inReplyTo: given }));
+      expect(await getPost(deps, reply.id)).toMatchObject({
+        inReplyToUri: local.uri,
+        inReplyToId: local.id,
+      });
+    }
     const unknown = unwrap(
       await createPost(deps, carol, { content: "?", inReplyTo: "https://elsewhere.example/n/9" }),
     );
-    for (const id of [byUri.id, byUrl.id])
-      expect(await getPost(deps, id)).toMatchObject({
-        inReplyToUri: remote!.uri,
-        inReplyToId: remote!.id,
-      });
     expect(await getPost(deps, unknown.id)).toMatchObject({
       inReplyToUri: "https://elsewhere.example/n/9",
       inReplyToId: null,

@@ -248,7 +248,8 @@ describe("with a plain Fedify server standing in for Mastodon", () => {
       inboxId: new URL(`${one.origin}/inbox`),
       endpoints: null,
     };
-    const note = (n: string, attribution: string, mention: boolean) =>
+    const local = unwrap(await createPost(socialOf(one), alice, { content: "Ask me anything" }));
+    const note = (n: string, attribution: string, mention: boolean, replyTo?: string) =>
       new Note({
         id: new URL(`${eve}/statuses/${n}`),
         attribution: new URL(attribution),
@@ -256,22 +257,28 @@ describe("with a plain Fedify server standing in for Mastodon", () => {
         published: instantOf(new Date()),
         to: PUBLIC_COLLECTION,
         tags: mention ? [new Mention({ href: new URL(aliceUri) })] : [],
+        replyTarget: replyTo ? new URL(replyTo) : null,
       });
-    const send = (n: string, attribution: string, mention: boolean) =>
+    const send = (n: string, attribution: string, mention: boolean, replyTo?: string) =>
       plain.send(
         "eve",
         inbox,
         new Create({
           id: new URL(`${eve}/statuses/${n}/activity`),
           actor: new URL(eve),
-          object: note(n, attribution, mention),
+          object: note(n, attribution, mention, replyTo),
         }),
       );
     await send("1", eve, true); // mentions alice: kept
     await send("2", eve, false); // nobody here follows eve: ignored
     await send("3", bobUri, true); // eve claims bob wrote it: ignored
+    await send("4", eve, false, local.uri); // answers a post from here: kept, thread linked
     const kept = await statusOn(one, `${eve}/statuses/1`);
     expect(kept.contentHtml).toBe("<p>note 1</p>");
+    expect(await statusOn(one, `${eve}/statuses/4`)).toMatchObject({
+      inReplyToUri: local.uri,
+      inReplyToId: local.id,
+    });
     await drained(one);
     expect(await findStatusByUri(one.deps.database.db, `${eve}/statuses/2`)).toBeNull();
     expect(await findStatusByUri(one.deps.database.db, `${eve}/statuses/3`)).toBeNull();

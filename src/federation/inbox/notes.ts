@@ -146,7 +146,7 @@ async function receive(ctx: InboxContext<FederationData>, activity: Create | Upd
     editedAt: dateOf(note.updated),
     mentions: await mentionsOf(ctx, note),
   };
-  if (!(await wantsNote(db, incoming))) {
+  if (!(await wantsNote(db, ctx.data.config, incoming))) {
     logger.debug("Ignored {id}: nobody here follows {actor} or is mentioned", {
       id: incoming.uri,
       actor: incoming.authorUri,
