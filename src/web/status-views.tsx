@@ -96,7 +96,7 @@ export function Status(props: { config: Config; status: StatusView; csrfToken: s
         </a>
         {s.editedAt && <span>(edited)</span>}
       </div>
-      {s.inReplyToUri && (
+      {s.inReplyToUri && /^https?:\/\//i.test(s.inReplyToUri) && (
         <div class="meta">
           In reply to{" "}
           <a href={s.inReplyToUri} rel="nofollow noopener noreferrer">

@@ -13,6 +13,7 @@ import {
 } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import { findUserByUsername } from "../../accounts/users.ts";
+import { hostOf } from "../../peers/host.ts";
 import { localTargetName } from "../../social/follows.ts";
 import { escapeHtml } from "../../social/post-text.ts";
 import {
@@ -140,7 +141,8 @@ async function receive(ctx: InboxContext<FederationData>, activity: Create | Upd
     url: url && url.length <= MAX_URI ? url : null,
     contentHtml: contentOf(note),
     summary: htmlToText(note.summary?.toString() ?? ""),
-    inReplyToUri: replyTo && replyTo.length <= MAX_URI ? replyTo : null,
+    // Shown as a link: http(s) only, never javascript: or data:.
+    inReplyToUri: replyTo && replyTo.length <= MAX_URI && hostOf(replyTo) !== null ? replyTo : null,
     visibility: "public",
     publishedAt: dateOf(note.published) ?? clock.now(),
     editedAt: dateOf(note.updated),
