@@ -273,12 +273,14 @@ describe("with a plain Fedify server standing in for Mastodon", () => {
     await send("2", eve, false); // nobody here follows eve: ignored
     await send("3", bobUri, true); // eve claims bob wrote it: ignored
     await send("4", eve, false, local.uri); // answers a post from here: kept, thread linked
+    await send("5", eve, true, "javascript:alert(1)"); // kept, but not its script "reply"
     const kept = await statusOn(one, `${eve}/statuses/1`);
     expect(kept.contentHtml).toBe("<p>note 1</p>");
     expect(await statusOn(one, `${eve}/statuses/4`)).toMatchObject({
       inReplyToUri: local.uri,
       inReplyToId: local.id,
     });
+    expect(await statusOn(one, `${eve}/statuses/5`)).toMatchObject({ inReplyToUri: null });
     await drained(one);
     expect(await findStatusByUri(one.deps.database.db, `${eve}/statuses/2`)).toBeNull();
     expect(await findStatusByUri(one.deps.database.db, `${eve}/statuses/3`)).toBeNull();
