@@ -11,7 +11,7 @@ import { dropAllScratch } from "./lib/scratch.ts";
 import { apiTable, closeTable } from "./report.ts";
 
 /*
- * `npm run bench` — the benchmarks of issue 3 (part 11), each against a baseline measured in the
+ * `npm run bench` — the benchmarks behind README's Performance goals, each against a baseline measured in the
  * same run and reported as a ratio. Progress goes to stderr, the report to stdout, the figures to
  * bench/results/latest.json. Nothing here is asserted: these are measurements, not tests.
  */

@@ -11,6 +11,7 @@ import type { AppEnv } from "./http/env.ts";
 import { onError, onNotFound } from "./http/errors.ts";
 import { requestLog } from "./http/request-log.ts";
 import { API_BASE } from "./http/urls.ts";
+import { isMastodonPath, mastodonApp } from "./mastodon/app.ts";
 import { widgetFraming } from "./web/button/framing.ts";
 import { webRoutes } from "./web/routes.tsx";
 
@@ -46,6 +47,13 @@ export function createApp(deps: Deps): App {
       referrerPolicy: "same-origin", // no-referrer makes browsers send `Origin: null` on our own forms
     }),
   );
+  // The Mastodon client API is its own app (it routes with and without a trailing slash); the
+  // OAuth consent page is one of the pages (src/web/pages/oauth-authorize.tsx).
+  const mastodon = mastodonApp(deps);
+  hono.use(async (c, next) => {
+    if (!isMastodonPath(c.req.path)) return next();
+    c.res = await mastodon.fetch(c.req.raw, c.env);
+  });
   // Fedify owns no route under the REST API's base (its routes: src/federation/*.ts), so API
   // requests skip its routing: every flattr request went through it only to fall through.
   const fedify = federationMiddleware(federation);

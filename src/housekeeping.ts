@@ -1,15 +1,17 @@
 import { getLogger } from "@logtape/logtape";
+import { deleteStaleCodes } from "./accounts/oauth/grants.ts";
 import { pruneRateLimits } from "./accounts/rate-limit.ts";
 import { deleteExpiredSessions } from "./accounts/sessions.ts";
 import type { Deps } from "./deps.ts";
 
 const logger = getLogger(["fediflattr", "housekeeping"]);
 
-/** Deletes what has expired (sessions, rate-limit windows) so those tables stay small. */
+/** Deletes what has expired (sessions, rate-limit windows, OAuth codes) so those tables stay small. */
 export async function runHousekeeping(deps: Deps): Promise<void> {
   const { db } = deps.database;
   await deleteExpiredSessions(db, deps.clock);
   await pruneRateLimits(db, deps.clock);
+  await deleteStaleCodes(db, deps.clock);
 }
 
 /** Runs housekeeping now and then every `intervalMs` until stopped; failures are logged, not fatal. */

@@ -6,7 +6,7 @@ export type DbChoice = "pg" | "pglite";
 export interface BenchOptions {
   only: Part[];
   dbs: DbChoice[];
-  /** Multiplies the sizes on PostgreSQL (1 = 100,000 payers, 1,000,000 flattrs). */
+  /** Multiplies the goal's sizes on PostgreSQL (1 = 100,000 payers, 1,000,000 flattrs). */
   scale: number;
   /** The same on PGlite (in-process WASM, one session): smaller by default, stated in the output. */
   pgliteScale: number;

@@ -13,7 +13,7 @@ export interface ScryptParams {
 }
 
 /** N = 2^15, r = 8, p = 1: 32 MiB and ~50–100 ms per hash on a small server. */
-export const DEFAULT_SCRYPT: ScryptParams = { logN: 15, r: 8, p: 1 };
+const DEFAULT_SCRYPT: ScryptParams = { logN: 15, r: 8, p: 1 };
 
 const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;

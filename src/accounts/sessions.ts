@@ -62,10 +62,6 @@ export async function deleteSession(db: Db, token: string): Promise<void> {
 }
 
 /** Logs a user out everywhere (e.g. after a password change). */
-export async function deleteUserSessions(db: Db, userId: number): Promise<void> {
-  await db.delete(sessions).where(eq(sessions.userId, userId));
-}
-
 export async function deleteExpiredSessions(db: Db, clock: Clock): Promise<void> {
   await db.delete(sessions).where(lte(sessions.expiresAt, clock.now()));
 }

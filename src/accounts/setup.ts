@@ -28,7 +28,7 @@ function hashSetupToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
-export async function hasAdmin(db: Db): Promise<boolean> {
+async function hasAdmin(db: Db): Promise<boolean> {
   const [row] = await queryRows<{ admin: boolean }>(
     db,
     sql`select exists(select 1 from ${users} where ${users.isAdmin}) as admin`,

@@ -120,6 +120,17 @@ export async function findUserById(db: Db, id: number): Promise<User | null> {
   return row ?? null;
 }
 
+/** The first administrator (the instance's contact), or null before setup. */
+export async function findFirstAdmin(db: Db): Promise<User | null> {
+  const [row] = await db
+    .select(columns)
+    .from(users)
+    .where(eq(users.isAdmin, true))
+    .orderBy(users.id)
+    .limit(1);
+  return row ?? null;
+}
+
 /** Case-insensitive, as the uniqueness is. */
 export async function findUserByUsername(db: Db, username: string): Promise<User | null> {
   if (!USERNAME_PATTERN.test(username)) return null;
@@ -162,11 +173,6 @@ export async function authenticate(
       .where(eq(users.id, user.id));
   }
   return user;
-}
-
-export async function setPassword(db: Db, userId: number, password: string): Promise<void> {
-  const hash = await hashPassword(validatePassword(password));
-  await db.update(users).set({ passwordHash: hash }).where(eq(users.id, userId));
 }
 
 export async function updateProfile(

@@ -14,7 +14,7 @@ export const USERNAME_MAX = 30;
  * Names a stranger must not take through the sign-up form: they impersonate the operator or
  * look like instance endpoints. The operator may still create them with the CLI.
  */
-export const RESERVED_USERNAMES = new Set([
+const RESERVED_USERNAMES = new Set([
   "admin",
   "administrator",
   "root",
@@ -43,9 +43,9 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 export const ANY_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
-export const EMAIL_MAX = 254;
+const EMAIL_MAX = 254;
 export const PASSWORD_MIN = 8;
-export const PASSWORD_MAX = 1000;
+const PASSWORD_MAX = 1000;
 /** Mastodon's limits, so profiles federate without truncation. */
 export const DISPLAY_NAME_MAX = 30;
 export const BIO_MAX = 500;
@@ -103,7 +103,7 @@ export function validatePassword(raw: string): string {
 const segmenter = new Intl.Segmenter("en", { granularity: "grapheme" });
 
 /** Length as a person counts it (grapheme clusters), as Mastodon does. */
-export function visibleLength(s: string): number {
+function visibleLength(s: string): number {
   let n = 0;
   for (const _ of segmenter.segment(s)) n++;
   return n;

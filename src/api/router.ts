@@ -3,28 +3,16 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { type BearerResolver, bearerAuth } from "../http/bearer.ts";
+import { mount } from "../http/endpoint.ts";
 import type { AppEnv } from "../http/env.ts";
 import { ApiError, onError } from "../http/errors.ts";
 import { API_BASE } from "../http/urls.ts";
 import { MAX_BODY_BYTES } from "./input.ts";
-import { openApiDocument } from "./openapi.ts";
-import { meRoutes } from "./routes-me.ts";
-import { postRoutes } from "./routes-posts.ts";
-import { reportRoutes } from "./routes-reports.ts";
-import { thingRoutes } from "./routes-things.ts";
+import { API_ENDPOINTS } from "./openapi.ts";
 
 /** The routes with their handlers (everything but the catch-all); the OpenAPI test reads these. */
 export function apiEndpoints(): Hono<AppEnv> {
-  const api = new Hono<AppEnv>();
-  api.get("/openapi.json", (c) => {
-    c.header("Cache-Control", "public, max-age=300");
-    return c.json(openApiDocument(c.var.deps.config));
-  });
-  api.route("/", meRoutes());
-  api.route("/", thingRoutes());
-  api.route("/", reportRoutes());
-  api.route("/", postRoutes());
-  return api;
+  return mount(new Hono<AppEnv>(), API_ENDPOINTS);
 }
 
 /**

@@ -1,18 +1,24 @@
-import { Hono } from "hono";
 import { getBudget, setBudget } from "../flattr/budget.ts";
 import { currentPeriod } from "../flattr/current-period.ts";
 import { walletBalance } from "../flattr/wallet.ts";
-import { apiUser } from "../http/bearer.ts";
-import type { AppEnv } from "../http/env.ts";
+import { endpoint } from "../http/endpoint.ts";
 import { profileUrl } from "../http/urls.ts";
 import { formatAmount } from "../money/decimal.ts";
-import { amountField, readJson } from "./input.ts";
+import { amountIn } from "./input.ts";
+import { BODY_ERRORS } from "./responses.ts";
+import { BudgetInput, BudgetResult, Me, type Out } from "./schemas.ts";
 
-export function meRoutes(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-
-  app.get("/me", async (c) => {
-    const user = await apiUser(c, "read");
+const getMe = endpoint(
+  {
+    method: "get",
+    path: "/me",
+    operationId: "getMe",
+    summary: "The token's user: wallet balance, budget, currency",
+    tags: ["me"],
+    auth: "read",
+    responses: { 200: { description: "The user.", json: Me } },
+  },
+  async (c, { user }) => {
     const { config, database, clock } = c.var.deps;
     const [balance, budget] = await Promise.all([
       walletBalance(database.db, config, user.id),
@@ -31,14 +37,28 @@ export function meRoutes(): Hono<AppEnv> {
       fee_bp: config.feeBp,
       min_budget: amt(config.minBudget),
       max_budget: amt(config.maxBudget),
-    });
-  });
+    } satisfies Out<typeof Me>);
+  },
+);
 
-  app.put("/me/budget", async (c) => {
-    const user = await apiUser(c, "write");
+const putBudget = endpoint(
+  {
+    method: "put",
+    path: "/me/budget",
+    operationId: "setBudget",
+    summary: "Set the monthly budget",
+    description:
+      "Between min_budget and max_budget (422 budget_too_low / budget_too_high otherwise). " +
+      "A budget above the wallet balance is accepted with a `warning`.",
+    tags: ["me"],
+    auth: "write",
+    body: BudgetInput,
+    bodyExample: { amount: "5.00" },
+    responses: { 200: { description: "The budget was set.", json: BudgetResult }, ...BODY_ERRORS },
+  },
+  async (c, { user, body }) => {
     const { config, database, clock } = c.var.deps;
-    const body = await readJson(c);
-    const amount = amountField(body, "amount", config.currency);
+    const amount = amountIn(body.amount, "amount", config.currency);
     const r = await setBudget(database.db, clock, config, user.id, amount);
     const amt = (v: bigint) => formatAmount(v, config.currency);
     return c.json({
@@ -50,8 +70,8 @@ export function meRoutes(): Hono<AppEnv> {
       warning: r.aboveBalance
         ? `Your budget (${amt(r.budget.amount)} ${config.currency}) is above your wallet balance (${amt(r.walletBalance)} ${config.currency}): at the end of the month only what is in the wallet is split. Top up to give the full budget.`
         : null,
-    });
-  });
+    } satisfies Out<typeof BudgetResult>);
+  },
+);
 
-  return app;
-}
+export const meEndpoints = [getMe, putBudget];

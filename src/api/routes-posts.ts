@@ -1,95 +1,121 @@
-import { type Context, Hono } from "hono";
-import type { Config } from "../config/config.ts";
 import { unwrap } from "../errors.ts";
-import { apiUser } from "../http/bearer.ts";
-import { type AppEnv, socialDeps } from "../http/env.ts";
-import { ApiError } from "../http/errors.ts";
-import { apiPostUrl, profileUrl } from "../http/urls.ts";
+import { endpoint } from "../http/endpoint.ts";
+import { socialDeps } from "../http/env.ts";
+import { apiPostUrl } from "../http/urls.ts";
 import { PostError } from "../social/errors.ts";
+import { createPost, deletePost, editPost, getPost, type Post } from "../social/posts.ts";
+import { BODY_ERRORS } from "./responses.ts";
 import {
-  createPost,
-  deletePost,
-  editPost,
-  getPost,
-  type Post,
-  parsePostId,
-} from "../social/posts.ts";
-import { readJson, stringField } from "./input.ts";
+  DeletedPost,
+  PostCreated,
+  PostEditInput,
+  PostInput,
+  PostPath,
+  Post as PostSchema,
+} from "./schemas.ts";
+import { postJson } from "./serialize.ts";
 
 /*
- * Posts in the REST API: write, read, edit, delete your own. Ids are strings: they are int8s
- * that sort by time (as in Mastodon's API) and exceed what a JSON number holds exactly.
- * Written in the hand-made style of the other route files, with the OpenAPI document beside.
+ * Posts in the REST API: write, read, edit, delete your own, through the post doors
+ * (src/social/posts.ts) every surface calls. Ids are strings: int8s that sort by time (as in
+ * Mastodon's API) exceed what a JSON number holds exactly.
  */
 
-export function postJson(config: Config, post: Post) {
-  return {
-    id: String(post.id),
-    uri: post.uri,
-    url: post.url,
-    thing_id: post.thingId,
-    content: post.contentSource,
-    content_html: post.contentHtml,
-    in_reply_to: post.inReplyToUri,
-    created_at: post.publishedAt.toISOString(),
-    edited_at: post.editedAt?.toISOString() ?? null,
-    author: { username: post.username, url: profileUrl(config, post.username) },
-    mentions: post.mentions.map((m) => ({ handle: m.handle, actor: m.actorUri, url: m.url })),
-  };
-}
+type Ctx = Parameters<typeof socialDeps>[0];
 
-function postId(c: Context<AppEnv>): bigint {
-  const id = parsePostId(c.req.param("id"));
-  if (id === null)
-    throw new ApiError(404, "No such post: ids are positive whole numbers.", "not_found");
-  return id;
-}
-
-/** A live post by id, or 404 (post_not_found) for unknown and deleted ones. */
-async function livePost(c: Context<AppEnv>, id: bigint): Promise<Post> {
+/** A live post by id, or a 404 (post_not_found) for unknown and deleted ones. */
+async function livePost(c: Ctx, id: bigint): Promise<Post> {
   const post = await getPost(socialDeps(c), id);
   if (!post || post.deletedAt) throw new PostError("post_not_found", "There is no such post.");
   return post;
 }
 
-export function postRoutes(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+const postPost = endpoint(
+  {
+    method: "post",
+    path: "/posts",
+    operationId: "createPost",
+    summary: "Write a post",
+    description:
+      "Delivered as a Create to your followers and the accounts it mentions, and flattrable at " +
+      "once (its thing, kind note). Refusals: 422 invalid_content, invalid_reply.",
+    tags: ["posts"],
+    auth: "write",
+    body: PostInput,
+    bodyExample: { content: "Hello, fediverse! @someone@server.example" },
+    responses: {
+      201: { description: "Written.", json: PostCreated, headers: { Location: "Location" } },
+      ...BODY_ERRORS,
+    },
+  },
+  async (c, { user, body }) => {
+    const input = { content: body.content, inReplyTo: body.in_reply_to };
+    const created = unwrap(await createPost(socialDeps(c), user.id, input));
+    c.header("Location", apiPostUrl(c.var.deps.config, created.id));
+    const { id, uri, url, thingId } = created;
+    return c.json({ id: String(id), uri, url, thing_id: thingId }, 201);
+  },
+);
 
-  app.post("/posts", async (c) => {
-    const user = await apiUser(c, "write");
-    const body = await readJson(c);
-    const content = stringField(body, "content", true);
-    const inReplyTo = stringField(body, "in_reply_to", false);
-    const created = unwrap(await createPost(socialDeps(c), user.id, { content, inReplyTo }));
-    const { config } = c.var.deps;
-    c.header("Location", apiPostUrl(config, created.id));
-    return c.json(
-      { id: String(created.id), uri: created.uri, url: created.url, thing_id: created.thingId },
-      201,
-    );
-  });
+const getPostById = endpoint(
+  {
+    method: "get",
+    path: "/posts/{id}",
+    operationId: "getPost",
+    summary: "A post (404 once deleted)",
+    tags: ["posts"],
+    auth: "read",
+    params: PostPath,
+    responses: { 200: { description: "The post.", json: PostSchema }, 404: "NotFound" },
+  },
+  async (c, { params }) => c.json(postJson(c.var.deps.config, await livePost(c, params.id))),
+);
 
-  app.get("/posts/:id", async (c) => {
-    await apiUser(c, "read");
-    return c.json(postJson(c.var.deps.config, await livePost(c, postId(c))));
-  });
+const editEndpoint = (method: "put" | "patch") =>
+  endpoint(
+    {
+      method,
+      path: "/posts/{id}",
+      operationId: method === "put" ? "editPost" : "patchPost",
+      summary: "Edit your post (delivered as an Update)",
+      description: "Only its author (403 not_author). The same text again changes nothing.",
+      tags: ["posts"],
+      auth: "write",
+      params: PostPath,
+      body: PostEditInput,
+      responses: {
+        200: { description: "Edited.", json: PostSchema },
+        404: "NotFound",
+        ...BODY_ERRORS,
+      },
+    },
+    async (c, { user, params, body }) => {
+      unwrap(await editPost(socialDeps(c), user.id, params.id, { content: body.content }));
+      return c.json(postJson(c.var.deps.config, await livePost(c, params.id)));
+    },
+  );
 
-  const edit = async (c: Context<AppEnv>) => {
-    const user = await apiUser(c, "write");
-    const id = postId(c);
-    const body = await readJson(c);
-    const content = stringField(body, "content", true);
-    unwrap(await editPost(socialDeps(c), user.id, id, { content }));
-    return c.json(postJson(c.var.deps.config, await livePost(c, id)));
-  };
-  app.put("/posts/:id", edit);
-  app.patch("/posts/:id", edit);
+const deletePostById = endpoint(
+  {
+    method: "delete",
+    path: "/posts/{id}",
+    operationId: "deletePost",
+    summary: "Delete your post (delivered as a Delete; its thing and flattrs stay)",
+    tags: ["posts"],
+    auth: "write",
+    params: PostPath,
+    responses: { 200: { description: "Deleted.", json: DeletedPost }, 404: "NotFound" },
+  },
+  async (c, { user, params }) => {
+    const deleted = unwrap(await deletePost(socialDeps(c), user.id, params.id));
+    return c.json({ id: String(deleted.id), thing_id: deleted.thingId, deleted: true as const });
+  },
+);
 
-  app.delete("/posts/:id", async (c) => {
-    const user = await apiUser(c, "write");
-    const deleted = unwrap(await deletePost(socialDeps(c), user.id, postId(c)));
-    return c.json({ id: String(deleted.id), thing_id: deleted.thingId, deleted: true });
-  });
-
-  return app;
-}
+export const postEndpoints = [
+  postPost,
+  getPostById,
+  editEndpoint("put"),
+  editEndpoint("patch"),
+  deletePostById,
+];

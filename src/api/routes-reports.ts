@@ -1,50 +1,79 @@
-import { Hono } from "hono";
-import { apiUser } from "../http/bearer.ts";
-import type { AppEnv } from "../http/env.ts";
-import { ApiError } from "../http/errors.ts";
+import { endpoint } from "../http/endpoint.ts";
 import { earnings } from "../settlement/earnings.ts";
 import { periodFlattrs } from "../settlement/my-flattrs.ts";
 import { statement } from "../settlement/statement.ts";
-import { formatStatementCsv } from "../settlement/statement-csv.ts";
-import { periodQuery } from "./input.ts";
+import { formatStatementCsv, STATEMENT_CSV_COLUMNS } from "../settlement/statement-csv.ts";
+import { periodOrCurrent } from "./input.ts";
+import { Earnings, MyFlattrs, PeriodQuery, Statement, StatementQuery } from "./schemas.ts";
 import { earningsJson, myFlattrsJson, statementJson } from "./serialize.ts";
 
 /** CSV when asked by ?format=csv, or by an Accept header naming text/csv (and not ?format=json). */
-function wantsCsv(format: string | undefined, accept: string): boolean {
-  if (format !== undefined && format !== "") {
-    if (format === "csv") return true;
-    if (format === "json") return false;
-    throw new ApiError(
-      400,
-      `"format" must be "json" or "csv", not "${format.slice(0, 20)}".`,
-      "invalid_request",
-    );
-  }
+function wantsCsv(format: "json" | "csv" | undefined, accept: string): boolean {
+  if (format !== undefined) return format === "csv";
   return /(^|,)\s*text\/csv\s*(;|,|$)/i.test(accept);
 }
 
-export function reportRoutes(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-
-  app.get("/me/flattrs", async (c) => {
-    const user = await apiUser(c, "read");
+const listMyFlattrs = endpoint(
+  {
+    method: "get",
+    path: "/me/flattrs",
+    operationId: "listMyFlattrs",
+    summary: "Your flattrs of a period, each with its projected or final value",
+    tags: ["reports"],
+    auth: "read",
+    query: PeriodQuery,
+    responses: { 200: { description: "The flattrs.", json: MyFlattrs }, 400: "BadRequest" },
+  },
+  async (c, { user, query }) => {
     const { config, database, clock } = c.var.deps;
-    const period = periodQuery(c, clock, config);
+    const period = periodOrCurrent(query.period, clock, config);
     return c.json(myFlattrsJson(config, await periodFlattrs(database.db, config, user.id, period)));
-  });
+  },
+);
 
-  app.get("/me/earnings", async (c) => {
-    const user = await apiUser(c, "read");
+const getMyEarnings = endpoint(
+  {
+    method: "get",
+    path: "/me/earnings",
+    operationId: "getMyEarnings",
+    summary: "Your earnings of a period, total and per thing",
+    tags: ["reports"],
+    auth: "read",
+    query: PeriodQuery,
+    responses: { 200: { description: "The earnings.", json: Earnings }, 400: "BadRequest" },
+  },
+  async (c, { user, query }) => {
     const { config, database, clock } = c.var.deps;
-    const period = periodQuery(c, clock, config);
+    const period = periodOrCurrent(query.period, clock, config);
     return c.json(earningsJson(await earnings(database.db, config, user.id, period)));
-  });
+  },
+);
 
-  app.get("/me/statement", async (c) => {
-    const user = await apiUser(c, "read");
+const getMyStatement = endpoint(
+  {
+    method: "get",
+    path: "/me/statement",
+    operationId: "getMyStatement",
+    summary: "Your monthly statement (JSON, or CSV)",
+    description:
+      "CSV with `?format=csv` or `Accept: text/csv` (RFC 4180, CRLF, header line; columns " +
+      `${STATEMENT_CSV_COLUMNS.join(", ")}).`,
+    tags: ["reports"],
+    auth: "read",
+    query: StatementQuery,
+    responses: {
+      200: {
+        description: "The statement.",
+        json: Statement,
+        other: { "text/csv": { type: "string" } },
+      },
+      400: "BadRequest",
+    },
+  },
+  async (c, { user, query }) => {
     const { config, database, clock } = c.var.deps;
-    const period = periodQuery(c, clock, config);
-    const csv = wantsCsv(c.req.query("format"), c.req.header("accept") ?? "");
+    const period = periodOrCurrent(query.period, clock, config);
+    const csv = wantsCsv(query.format, c.req.header("accept") ?? "");
     const s = await statement(database.db, config, user.id, period);
     c.header("Vary", "Accept");
     if (!csv) return c.json(statementJson(config, s));
@@ -54,7 +83,7 @@ export function reportRoutes(): Hono<AppEnv> {
       `attachment; filename="fediflattr-statement-${user.username}-${period}.csv"`,
     );
     return c.body(formatStatementCsv(s));
-  });
+  },
+);
 
-  return app;
-}
+export const reportEndpoints = [listMyFlattrs, getMyEarnings, getMyStatement];

@@ -1,21 +1,33 @@
 import type { Config } from "../config/config.ts";
 import type { Flattr } from "../flattr/flattr.ts";
-import type { ThingView } from "../flattr/things.ts";
+import type { ThingKind, ThingView } from "../flattr/things.ts";
 import { thingUri } from "../flattr/url.ts";
 import { profileUrl } from "../http/urls.ts";
 import { formatAmount } from "../money/decimal.ts";
 import type { Earnings } from "../settlement/earnings.ts";
 import type { MyFlattr, MyFlattrs } from "../settlement/my-flattrs.ts";
 import type { Statement } from "../settlement/statement.ts";
+import type { Post as PostOfSocial } from "../social/posts.ts";
+import type {
+  Earnings as EarningsSchema,
+  Flattr as FlattrSchema,
+  MyFlattrs as MyFlattrsSchema,
+  Out,
+  Post as PostSchema,
+  Statement as StatementSchema,
+  Thing,
+  ThingRef,
+} from "./schemas.ts";
 
 /*
  * The API's JSON shapes (snake_case, like the Mastodon API this instance also speaks). Amounts
  * are decimal strings in the `currency` of the same object; ids are numbers; times ISO 8601.
- * src/api/openapi.ts describes each one; test/api checks answers against it. Thing URLs are
+ * Each returns the type of its schema in schemas.ts, so a field the document does not describe
+ * is a compile error; test/api checks answers against the published document too. Thing URLs are
  * answered as the canonical URI (`format: uri`), not as typed.
  */
 
-export function thingJson(config: Config, t: ThingView) {
+export function thingJson(config: Config, t: ThingView): Out<typeof Thing> {
   return {
     id: t.id,
     kind: t.kind,
@@ -34,7 +46,7 @@ export function thingJson(config: Config, t: ThingView) {
   };
 }
 
-export function flattrJson(f: Flattr) {
+export function flattrJson(f: Flattr): Out<typeof FlattrSchema> {
   return {
     id: f.id,
     thing_id: f.thingId,
@@ -43,17 +55,17 @@ export function flattrJson(f: Flattr) {
   };
 }
 
-function thingRef(config: Config, f: MyFlattr) {
+function thingRef(config: Config, f: MyFlattr): Out<typeof ThingRef> {
   return {
     id: f.thingId,
-    kind: f.kind,
+    kind: f.kind as ThingKind, // the column holds only these
     title: f.title,
     url: thingUri(f.url),
     owner: { username: f.owner.username, url: profileUrl(config, f.owner.username) },
   };
 }
 
-export function myFlattrsJson(config: Config, v: MyFlattrs) {
+export function myFlattrsJson(config: Config, v: MyFlattrs): Out<typeof MyFlattrsSchema> {
   const amt = (x: bigint) => formatAmount(x, v.currency);
   return {
     period: v.period,
@@ -71,7 +83,7 @@ export function myFlattrsJson(config: Config, v: MyFlattrs) {
   };
 }
 
-export function earningsJson(e: Earnings) {
+export function earningsJson(e: Earnings): Out<typeof EarningsSchema> {
   const amt = (x: bigint) => formatAmount(x, e.currency);
   return {
     period: e.period,
@@ -82,14 +94,14 @@ export function earningsJson(e: Earnings) {
     flattrs: e.flattrs,
     posted: amt(e.posted),
     things: e.things.map((t) => ({
-      thing: { id: t.thingId, kind: t.kind, title: t.title, url: thingUri(t.url) },
+      thing: { id: t.thingId, kind: t.kind as ThingKind, title: t.title, url: thingUri(t.url) },
       flattrs: t.flattrs,
       amount: amt(t.amount),
     })),
   };
 }
 
-export function statementJson(config: Config, s: Statement) {
+export function statementJson(config: Config, s: Statement): Out<typeof StatementSchema> {
   const amt = (x: bigint) => formatAmount(x, s.currency);
   const creator = earningsJson(s.creator);
   return {
@@ -123,5 +135,22 @@ export function statementJson(config: Config, s: Statement) {
       posted: creator.posted,
       things: creator.things,
     },
+  };
+}
+
+/** A local post as the API shows it. */
+export function postJson(config: Config, post: PostOfSocial): Out<typeof PostSchema> {
+  return {
+    id: String(post.id),
+    uri: post.uri,
+    url: post.url,
+    thing_id: post.thingId,
+    content: post.contentSource,
+    content_html: post.contentHtml,
+    in_reply_to: post.inReplyToUri,
+    created_at: post.publishedAt.toISOString(),
+    edited_at: post.editedAt?.toISOString() ?? null,
+    author: { username: post.username, url: profileUrl(config, post.username) },
+    mentions: post.mentions.map((m) => ({ handle: m.handle, actor: m.actorUri, url: m.url })),
   };
 }

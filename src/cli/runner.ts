@@ -23,7 +23,7 @@ export interface RunOptions {
 }
 
 /** Exit codes, as README.md documents them. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, dataDirInUse: 3 } as const;
+const EXIT = { ok: 0, failed: 1, usage: 2, dataDirInUse: 3 } as const;
 
 /**
  * Runs one `fediflattr` command: finds it, reads the configuration, parses its arguments, gives it

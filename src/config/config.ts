@@ -38,6 +38,10 @@ export interface Config {
   closeBatchSize: number;
   /** Deposits above this (minor units) are recorded only when the admin confirms the amount. */
   depositConfirmAbove: bigint;
+  /** What Mastodon apps show about the instance (GET /api/v1/instance). */
+  instance: { title: string; description: string; contactEmail: string };
+  /** OAuth app registrations (POST /api/v1/apps, open to anyone) per IP. */
+  appRateLimit: { max: number; windowSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -178,7 +182,28 @@ export function loadConfig(env: Env = process.env): Config {
     maxFlattrsPerPeriod: int(env, "MAX_FLATTRS_PER_PERIOD", 1000, 1, 1_000_000),
     closeBatchSize: int(env, "CLOSE_BATCH_SIZE", 5000, 1, 100_000),
     depositConfirmAbove,
+    instance: {
+      title: text(env, "INSTANCE_TITLE", "Fediflattr", 200),
+      description: text(
+        env,
+        "INSTANCE_DESCRIPTION",
+        "Flattr for the fediverse: a monthly budget, split over what you flattr.",
+        2000,
+      ),
+      contactEmail: text(env, "CONTACT_EMAIL", "", 300),
+    },
+    appRateLimit: rate(env, "APP_RATE_LIMIT", "30/3600"),
   };
+}
+
+/** Free text for people (titles, descriptions): trimmed, bounded, no control characters. */
+function text(env: Env, name: string, fallback: string, max: number): string {
+  const raw = str(env, name, fallback).trim();
+  if ([...raw].length > max) throw new ConfigError(name, `must be at most ${max} characters`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters
+  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(raw))
+    throw new ConfigError(name, "must not contain control characters");
+  return raw;
 }
 
 /** A config for tests: defaults plus overrides, never reading process.env. */

@@ -3,7 +3,7 @@ import { count } from "drizzle-orm";
 import pkg from "../../package.json" with { type: "json" };
 import type { Config } from "../config/config.ts";
 import { users } from "../db/schema/index.ts";
-import { FLATTR_PROTOCOL_VERSION } from "../peers/protocol.ts";
+import { FLATTR_PROTOCOL_VERSION, MASTODON_API_VERSION } from "../peers/protocol.ts";
 import type { FederationData } from "./federation.ts";
 
 /** What a peer needs to know before it flattrs someone here (NodeInfo `metadata.flattr`). */
@@ -30,7 +30,12 @@ export function registerNodeInfo(federation: Federation<FederationData>): void {
       protocols: ["activitypub"],
       openRegistrations: config.registration === "open",
       usage: { users: { total: row?.n ?? 0 }, localPosts: 0, localComments: 0 },
-      metadata: { flattr: flattrMetadata(config) },
+      metadata: {
+        flattr: flattrMetadata(config),
+        // Mastodon apps (megalodon's detector, Fedicat) pick the client API by this: ours is
+        // Mastodon's (src/mastodon/).
+        upstream: { name: "mastodon", version: MASTODON_API_VERSION },
+      },
     };
   });
 }

@@ -1,9 +1,9 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Clock } from "../config/clock.ts";
 import type { Config } from "../config/config.ts";
+import { actorUrl } from "../config/urls.ts";
 import { type Db, queryRows } from "../db/client.ts";
 import { things } from "../db/schema/flattr.ts";
-import { actorUrl } from "../http/urls.ts";
 import { currentPeriod } from "./current-period.ts";
 import { FlattrError } from "./errors.ts";
 import { normalizeThingUrl } from "./url.ts";

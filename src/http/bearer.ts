@@ -1,15 +1,16 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { TOKEN_PREFIX, verifyToken } from "../accounts/tokens.ts";
+import { scopeAllows, type Scope as TokenScope } from "../accounts/oauth/scopes.ts";
+import { OAUTH_TOKEN_PREFIX, TOKEN_PREFIX, verifyToken } from "../accounts/tokens.ts";
 import type { Deps } from "../deps.ts";
 import type { AppEnv, SessionUser } from "./env.ts";
 import { ApiError } from "./errors.ts";
 
 /*
- * Bearer tokens, for the surfaces that take them (the REST API now; the Mastodon API under
- * /api/v1 and /oauth later): a middleware a router registers for itself, never decided by a path
- * prefix, and separate from the session cookie (src/web/session.ts), which never authenticates
- * these routes. Every kind of token (personal access tokens now, OAuth tokens later) is one
- * resolver in BEARER_RESOLVERS; the first that knows the token wins.
+ * Bearer tokens, for the surfaces that take them (the REST API, the Mastodon API): a middleware a
+ * router registers for itself, never decided by a path prefix, and separate from the session
+ * cookie (src/web/session.ts), which never authenticates these routes. Every kind of token is a
+ * row of one table (ADR 0008) and one resolver here finds any of them that acts for a user;
+ * BEARER_RESOLVERS stays a list so a token kind from elsewhere could join.
  */
 
 /** Who a bearer token belongs to, or null for tokens that are not this resolver's kind. */
@@ -37,11 +38,12 @@ export function bearerAuth(resolve: BearerResolver): MiddlewareHandler<AppEnv> {
 }
 
 /**
- * Personal access tokens (src/accounts/tokens.ts). The user it returns carries `scopes`: that is
- * how a route tells a bearer caller from a cookie.
+ * Tokens that act for a user: personal access tokens and OAuth tokens (src/accounts/tokens.ts).
+ * App-only tokens act for nobody and are not found here. The user it returns carries `scopes`:
+ * that is how a route tells a bearer caller from a cookie.
  */
-export const personalTokenResolver: BearerResolver = async (deps, token) => {
-  if (!token.startsWith(TOKEN_PREFIX)) return null;
+export const accessTokenResolver: BearerResolver = async (deps, token) => {
+  if (!token.startsWith(TOKEN_PREFIX) && !token.startsWith(OAUTH_TOKEN_PREFIX)) return null;
   const user = await verifyToken(deps.database.db, deps.clock, token);
   if (!user) return null;
   return {
@@ -50,11 +52,13 @@ export const personalTokenResolver: BearerResolver = async (deps, token) => {
     displayName: user.displayName,
     isAdmin: user.isAdmin,
     scopes: user.scopes,
+    tokenId: user.tokenId,
+    appId: user.appId,
   };
 };
 
 /** Add new kinds of tokens here. */
-export const BEARER_RESOLVERS: readonly BearerResolver[] = [personalTokenResolver];
+export const BEARER_RESOLVERS: readonly BearerResolver[] = [accessTokenResolver];
 
 /** One resolver trying each of `resolvers` in turn. */
 export function bearerResolvers(resolvers: readonly BearerResolver[]): BearerResolver {
@@ -67,6 +71,10 @@ export function bearerResolvers(resolvers: readonly BearerResolver[]): BearerRes
   };
 }
 
+/**
+ * What a REST API route asks for. Mastodon's top-level scopes of the same names: only a token
+ * holding `read` (or `write`) itself satisfies them (src/accounts/oauth/scopes.ts says why).
+ */
 export type Scope = "read" | "write";
 
 const REALM = 'Bearer realm="fediflattr"';
@@ -80,14 +88,14 @@ const REALM = 'Bearer realm="fediflattr"';
 export async function apiUser(c: Context<AppEnv>, scope: Scope): Promise<SessionUser> {
   const user = (await c.var.bearerUser?.()) ?? null;
   if (!user?.scopes) throw c.var.bearerToken ? invalidTokenError() : missingTokenError();
-  if (!user.scopes.includes(scope)) throw insufficientScopeError(scope);
+  if (!scopeAllows(user.scopes, scope satisfies TokenScope)) throw insufficientScopeError(scope);
   return user;
 }
 
 export function missingTokenError(): ApiError {
   return new ApiError(
     401,
-    'This API needs an access token: send "Authorization: Bearer <token>" (create one at /settings/tokens).',
+    'This API needs an access token: send "Authorization: Bearer <token>" (create one at /settings/tokens, or sign in with an app over OAuth).',
     "unauthorized",
     { "WWW-Authenticate": REALM },
   );

@@ -9,6 +9,9 @@ export interface SessionUser {
   isAdmin: boolean;
   /** Set only when a bearer token authenticated the request: what the token may do. */
   scopes?: readonly string[];
+  /** With a bearer token: its row (access_tokens) and the OAuth app it was issued to, if any. */
+  tokenId?: number;
+  appId?: number | null;
 }
 
 /** Hono environment of every HTTP surface: what middleware puts on the context for handlers. */

@@ -1,7 +1,8 @@
 import type { AccountErrorCode } from "../accounts/errors.ts";
+import type { OAuthErrorCode } from "../accounts/oauth/errors.ts";
 import type { Config } from "../config/config.ts";
 import type { FlattrErrorCode } from "../flattr/errors.ts";
-import type { DepositErrorCode } from "../ledger/deposits.ts";
+import type { DepositErrorCode } from "../ledger/index.ts";
 import type { CloseErrorCode } from "../settlement/close.ts";
 import type { FollowErrorCode, PostErrorCode } from "../social/errors.ts";
 
@@ -12,7 +13,8 @@ export type DomainErrorCode =
   | DepositErrorCode
   | CloseErrorCode
   | FollowErrorCode
-  | PostErrorCode;
+  | PostErrorCode
+  | OAuthErrorCode;
 
 export type ClientErrorStatus = 400 | 403 | 404 | 409 | 422 | 429;
 
@@ -69,6 +71,14 @@ const STATUS: { readonly [C in DomainErrorCode]: ClientErrorStatus } = {
   invalid_reply: 422,
   post_not_found: 404,
   not_author: 403,
+  // OAuth (RFC 6749 §5.2 answers 400; the token endpoint makes invalid_client a 401 itself)
+  invalid_request: 400,
+  invalid_client: 400,
+  invalid_grant: 400,
+  invalid_scope: 400,
+  unsupported_grant_type: 400,
+  unsupported_response_type: 400,
+  invalid_redirect_uri: 400,
 };
 
 /** The HTTP status of a domain refusal's code (422 for a code this table does not know). */

@@ -1,55 +1,50 @@
 import type { Config } from "../config/config.ts";
+import { absoluteUrl as absolute, actorPath, pathSegment as name } from "../config/urls.ts";
 
 /*
  * Every public URL of the instance, built in one place: pages link with the paths, API answers,
- * federation documents and embed snippets use the absolute forms. Pure (only the configured
- * origin), so the domain may use it too where it stores one of our own URLs (a profile thing's
- * URL is its owner's actor id). Usernames match [A-Za-z0-9_]; they are encoded anyway.
+ * federation documents and embed snippets use the absolute forms. Surfaces import them all from
+ * here. The URLs the domain stores (actor ids, profile pages) are defined in src/config/urls.ts,
+ * which the domain may import, and re-exported below; a URL moves there when the domain must
+ * store it.
  */
 
-const name = (username: string) => encodeURIComponent(username);
-const absolute = (config: Config, path: string) => new URL(path, config.origin).href;
+export {
+  ACTOR_PATH_TEMPLATE,
+  actorUrl,
+  followersUrl,
+  inboxUrl,
+  NOTE_PATH_TEMPLATE,
+  notePath,
+  noteUrl,
+  postPath,
+  postUrl,
+  profilePath,
+  profileUrl,
+  sharedInboxUrl,
+} from "../config/urls.ts";
 
-/** The public HTML profile, for people (`/@alice`). */
-export const profilePath = (username: string) => `/@${name(username)}`;
-export const profileUrl = (config: Config, username: string) =>
-  absolute(config, profilePath(username));
-
-/** Fedify's route of a user's actor (src/federation/actors.ts dispatches it). */
-export const ACTOR_PATH_TEMPLATE = "/users/{identifier}" as const;
-
-/** A user's ActivityPub actor, for servers (`/users/alice`); its id. */
-export const actorPath = (username: string) => `/users/${name(username)}`;
-export const actorUrl = (config: Config, username: string) => absolute(config, actorPath(username));
-
-/** Fedify's routes of a user's inboxes and followers (src/federation/inbox.ts, collections.ts). */
-export const inboxUrl = (config: Config, username: string) =>
-  absolute(config, `${actorPath(username)}/inbox`);
-export const sharedInboxUrl = (config: Config) => absolute(config, "/inbox");
-export const followersUrl = (config: Config, username: string) =>
-  absolute(config, `${actorPath(username)}/followers`);
-
-/** Fedify's route of a local post's `Note` (src/federation/notes.ts dispatches it). */
-export const NOTE_PATH_TEMPLATE = "/users/{identifier}/posts/{id}" as const;
-
-/** A local post's ActivityPub id, the `Note` (`/users/alice/posts/123`): its `uri`. */
-export const notePath = (username: string, postId: bigint | string) =>
-  `${actorPath(username)}/posts/${postId}`;
-export const noteUrl = (config: Config, username: string, postId: bigint | string) =>
-  absolute(config, notePath(username, postId));
-
-/** A local post's HTML page, for people (`/@alice/posts/123`): its `url`. */
-export const postPath = (username: string, postId: bigint | string) =>
-  `${profilePath(username)}/posts/${postId}`;
-export const postUrl = (config: Config, username: string, postId: bigint | string) =>
-  absolute(config, postPath(username, postId));
-/** Where its author edits it. */
+/** Where the author of a local post edits it. */
 export const postEditPath = (postId: bigint | string) => `/posts/${postId}/edit`;
 
 /** A user's FEP-0ea0 payment link: flattr their profile (`/users/alice/flattr`). */
 export const paymentLinkPath = (username: string) => `${actorPath(username)}/flattr`;
 export const paymentLinkUrl = (config: Config, username: string) =>
   absolute(config, paymentLinkPath(username));
+
+/** A user's generated default avatar (PNG; the web serves it), and the plain header image. */
+export const avatarPath = (username: string) => `/avatars/${name(username)}.png`;
+export const avatarUrl = (config: Config, username: string) =>
+  absolute(config, avatarPath(username));
+export const HEADER_IMAGE_PATH = "/avatars/header.png";
+export const headerImageUrl = (config: Config) => absolute(config, HEADER_IMAGE_PATH);
+
+/**
+ * The streaming API's base as Mastodon publishes it: the origin as ws:/wss:, without a path,
+ * because apps append `/api/v1/streaming` themselves (megalodon concatenates, masto.js resolves).
+ */
+export const streamingUrl = (config: Config) =>
+  absolute(config, "/").replace(/^http/, "ws").replace(/\/$/, "");
 
 /**
  * A thing's page (`/things/42`); for registered web pages also the id of their ActivityPub

@@ -32,17 +32,24 @@ export class DepositError extends DomainError<DepositErrorCode> {
 
 export const MAX_REFERENCE_LENGTH = 140;
 
+/**
+ * The source of deposits an admin records from the instance's bank statement (the bank-transfer
+ * payment provider's id): their references are typed by people, so they are compared without
+ * case, spaces and dashes. Other sources (providers) keep their references as they are.
+ */
+export const BANK_SOURCE = "bank";
+
 // "-" escaped: unescaped between two characters of a class it would make a range.
 const SEPARATOR_RE = new RegExp(`[${DEPOSIT_REFERENCE_SEPARATORS.replace("-", "\\-")}]`, "gu");
 
 /**
  * The reference of one received payment as it is recorded and shown. Typed by an admin
- * ("bank"), it is trimmed, its spaces collapsed and upper-cased; a provider's own ids are
+ * (BANK_SOURCE), it is trimmed, its spaces collapsed and upper-cased; a provider's own ids are
  * case-sensitive and kept as they are. Throws DepositError for an unusable one.
  */
-export function normalizeDepositReference(raw: string, source = "bank"): string {
+export function normalizeDepositReference(raw: string, source = BANK_SOURCE): string {
   let ref = raw.trim().replace(/\s+/g, " ");
-  if (source === "bank") ref = ref.toUpperCase();
+  if (source === BANK_SOURCE) ref = ref.toUpperCase();
   if (ref === "") throw new DepositError("invalid_reference", "The bank reference is required.");
   if (ref.length > MAX_REFERENCE_LENGTH)
     throw new DepositError(
@@ -52,13 +59,13 @@ export function normalizeDepositReference(raw: string, source = "bank"): string 
   if (
     ref.length < 3 ||
     /[\p{Cc}\p{Cf}]/u.test(ref) ||
-    (source === "bank" && ref.replace(SEPARATOR_RE, "") === "")
+    (source === BANK_SOURCE && ref.replace(SEPARATOR_RE, "") === "")
   )
     throw new DepositError(
       "invalid_reference",
       `The bank reference must be 3–${MAX_REFERENCE_LENGTH} printable characters, not only spaces and dashes.`,
     );
-  if (source === "bank" && parseTransferReference(ref) !== null) {
+  if (source === BANK_SOURCE && parseTransferReference(ref) !== null) {
     // A personal reference is the same on every transfer of that user: as the key it would
     // swallow the user's second deposit as a "replay".
     throw new DepositError(
@@ -74,14 +81,10 @@ export function normalizeDepositReference(raw: string, source = "bank"): string 
  * The form references are compared in: for the bank, the recorded form without spaces and
  * dashes (`WEB - DUP - 1` and `web-dup-1` are both `WEBDUP1`); a provider's id as it is.
  */
-export function depositReferenceKey(reference: string, source = "bank"): string {
+function depositReferenceKey(reference: string, source = BANK_SOURCE): string {
   const ref = normalizeDepositReference(reference, source);
-  return source === "bank" ? ref.replace(SEPARATOR_RE, "") : ref;
+  return source === BANK_SOURCE ? ref.replace(SEPARATOR_RE, "") : ref;
 }
-
-/** The ledger idempotency key of a deposit recorded now (older bank deposits: see below). */
-export const depositKey = (reference: string, source = "bank") =>
-  `deposit:${depositReferenceKey(reference, source)}`;
 
 export interface DepositInput {
   userId: number;
@@ -90,7 +93,7 @@ export interface DepositInput {
   /** The payment's own reference (bank transaction id; providers prefix theirs, "stripe:pi_…"). */
   reference: string;
   currency: string;
-  /** Who reported it: "bank" (an admin, by hand) or a provider id. */
+  /** Who reported it: BANK_SOURCE (an admin, by hand) or another provider's id. */
   source?: string;
 }
 
@@ -124,7 +127,7 @@ async function bankDepositsMatching(db: Db, key: string): Promise<Match[]> {
         left join ledger_postings p on p.entry_id = e.id and p.account like 'wallet:%'
         where e.kind = 'deposit'
           and ${depositReferenceKeySql(sql`e.metadata`)} = ${key}::text
-          and coalesce(e.metadata->>'source', 'bank') = 'bank'
+          and coalesce(e.metadata->>'source', ${BANK_SOURCE}::text) = ${BANK_SOURCE}::text
         order by e.id`,
   );
   return rows.map((r) => ({
@@ -175,7 +178,7 @@ export async function recordDeposit(db: Db, input: DepositInput): Promise<PostRe
     throw new DepositError("invalid_amount", "A deposit must be a positive amount.");
   if (!isCurrency(input.currency))
     throw new DepositError("invalid_currency", `Not a currency: ${input.currency}.`);
-  const source = input.source ?? "bank";
+  const source = input.source ?? BANK_SOURCE;
   const reference = normalizeDepositReference(input.reference, source);
   const key = depositReferenceKey(reference, source);
   const post = () =>
@@ -188,7 +191,7 @@ export async function recordDeposit(db: Db, input: DepositInput): Promise<PostRe
         { account: walletAccount(input.userId), currency: input.currency, amount: input.amount },
       ],
     });
-  if (source !== "bank") return post();
+  if (source !== BANK_SOURCE) return post();
   const earlier = classify(await bankDepositsMatching(db, key), input);
   if (earlier) return earlier;
   try {

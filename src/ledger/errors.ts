@@ -1,5 +1,5 @@
 /** Base class: every refusal of the ledger is one of these, never a raw database error. */
-export class LedgerError extends Error {
+class LedgerError extends Error {
   override name = "LedgerError";
 }
 

@@ -3,12 +3,11 @@ export * from "./accounts.ts";
 export { balanceOf } from "./balance.ts";
 export { checkLedger, type LedgerSummary, type LedgerViolation, ledgerSummary } from "./check.ts";
 export {
+  BANK_SOURCE,
   DEPOSIT_ERROR_CODES,
   DepositError,
   type DepositErrorCode,
   type DepositInput,
-  depositKey,
-  depositReferenceKey,
   MAX_REFERENCE_LENGTH,
   normalizeDepositReference,
   recordDeposit,
@@ -22,7 +21,6 @@ export {
   type Posting,
   type PostResult,
   postEntry,
-  validateEntry,
 } from "./post.ts";
 export { reverseEntry } from "./reverse.ts";
 export { parseTransferReference, transferReference } from "./transfer-reference.ts";

@@ -36,7 +36,7 @@ export interface PostResult {
 }
 
 /** Refuses a malformed entry before touching the database. */
-export function validateEntry(input: EntryInput): void {
+function validateEntry(input: EntryInput): void {
   const { idempotencyKey, kind, period, postings, metadata } = input;
   if (
     typeof idempotencyKey !== "string" ||
@@ -74,7 +74,7 @@ export function validateEntry(input: EntryInput): void {
 }
 
 /** Turns the database's refusals into ledger errors; rethrows anything else. */
-export function mapLedgerDbError(e: unknown, postings: Posting[]): never {
+function mapLedgerDbError(e: unknown, postings: Posting[]): never {
   const pg = pgError(e);
   if (pg?.code === "23514" && pg.constraint === "ledger_balances_non_negative") {
     // Detail: "Failing row contains (<account>, <currency>, <balance>)." when the server shows it.

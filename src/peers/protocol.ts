@@ -5,3 +5,10 @@
  */
 export const FLATTR_PROTOCOL_VERSION = "1";
 export const SPOKEN_PROTOCOL_VERSIONS: readonly string[] = [FLATTR_PROTOCOL_VERSION];
+
+/**
+ * The level of Mastodon's client API whose shapes src/mastodon/ answers: apps read it from the
+ * instance's `version` and NodeInfo's `metadata.upstream` (megalodon's detector) to pick
+ * features. Raise it only with the endpoints that level brings.
+ */
+export const MASTODON_API_VERSION = "4.3.0";

@@ -9,7 +9,7 @@ import { hasEnded, isPeriod, type Period, periodBounds } from "../periods/period
 import { feeSql, shareSql } from "./shares.ts";
 
 /*
- * The month close (DESIGN.md, Money; ADR 0002). For every payer with active flattrs in P:
+ * The month close (docs/ARCHITECTURE.md, Money; ADR 0002). For every payer with active flattrs in P:
  * amount = min(budget, wallet balance), fee = floor(amount × fee_bp / 10000), the rest split over
  * the payer's flattrs by largest remainder (settlement/shares.ts), posted as ONE ledger entry keyed
  * close:<P>:<user>.

@@ -13,12 +13,15 @@ import {
   walletAccount,
 } from "../ledger/index.ts";
 import { formatMoney } from "../money/format.ts";
+import { bankTransferProvider } from "./providers/bank-transfer.ts";
 import { creditPayment } from "./providers/credit.ts";
 
 /*
  * Recording a received bank transfer: the one door the admin page (/admin/deposits) and
  * `fediflattr deposit` go through, so both accept the same inputs and word every refusal the
- * same way.
+ * same way. It is how the bank-transfer payment provider (providers/bank-transfer.ts, whose
+ * top-up box the wallet page shows) confirms a payment: credited through creditPayment as that
+ * provider's.
  */
 
 export interface BankDepositInput {
@@ -121,6 +124,7 @@ export async function recordBankDeposit(
           "check the reference on the bank statement. Nothing was recorded.",
       ),
     );
+  const bank = bankTransferProvider(config.bank);
   const payment = { userId: user.id, amount: input.amount, reference, currency };
   let result: { entryId: number; replayed: boolean };
   try {
@@ -131,7 +135,7 @@ export async function recordBankDeposit(
       if (!earlier) return refused(confirmationRequired(config, input.amount));
       result = earlier;
     } else {
-      result = await creditPayment(db, { provider: "bank", ...payment });
+      result = await creditPayment(db, { provider: bank.id, ...payment });
     }
   } catch (e) {
     if (e instanceof DepositError) return refused(e);

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Config } from "../config/config.ts";
 import { type Db, queryRows } from "../db/client.ts";
-import { accountUserIdSql, isWalletAccountSql } from "../ledger/index.ts";
+import { accountUserIdSql, BANK_SOURCE, isWalletAccountSql } from "../ledger/index.ts";
 
 export interface RecordedDeposit {
   entryId: number;
@@ -12,7 +12,7 @@ export interface RecordedDeposit {
   amount: bigint;
   /** The payment's reference as recorded (the bank's transaction id). */
   reference: string;
-  /** "bank" (recorded by an admin) or a provider id. */
+  /** BANK_SOURCE (recorded by an admin from the bank statement) or another provider's id. */
   source: string;
   /** A reversal entry cancelled it. */
   reversed: boolean;
@@ -56,7 +56,7 @@ export async function recentDeposits(
     username: r.username ?? "",
     amount: BigInt(r.amount),
     reference: r.reference ?? "",
-    source: r.source ?? "bank",
+    source: r.source ?? BANK_SOURCE,
     reversed: r.reversed,
   }));
 }

@@ -28,7 +28,7 @@ export interface WalletHistory {
   nextBefore: number | null;
 }
 
-export const MAX_HISTORY_LIMIT = 200;
+const MAX_HISTORY_LIMIT = 200;
 
 /**
  * The wallet's postings, newest first, with the running balance after each. `before` is a

@@ -1,11 +1,11 @@
 import { getLogger } from "@logtape/logtape";
 import { and, desc, eq, isNull, lt, sql } from "drizzle-orm";
 import { findUserById, findUserByUsername } from "../accounts/users.ts";
+import { actorUrl, noteUrl, postUrl, profileUrl } from "../config/urls.ts";
 import { type Db, queryRows } from "../db/client.ts";
 import { newId } from "../db/ids.ts";
 import { statuses, statusMentions, things, users } from "../db/schema/index.ts";
 import { ok, type Result, refused } from "../errors.ts";
-import { actorUrl, noteUrl, postUrl, profileUrl } from "../http/urls.ts";
 import { hostOf } from "../peers/host.ts";
 import { PostError } from "./errors.ts";
 import type { PostEvent, SocialDeps } from "./ports.ts";

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Config } from "../config/config.ts";
+import { profileUrl } from "../config/urls.ts";
 import { type Db, queryRows } from "../db/client.ts";
-import { profileUrl } from "../http/urls.ts";
 
 /*
  * Timelines: statuses (local posts and remote notes, one table) as a person reads them. Ids

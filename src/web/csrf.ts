@@ -37,7 +37,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * this session or visitor. Apply it to every route that accepts a form; API routes
  * authenticated by bearer tokens do not need it (no ambient credentials).
  */
-export function csrfProtection(): MiddlewareHandler<AppEnv> {
+function csrfProtection(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (SAFE_METHODS.has(c.req.method)) return next();
     checkOrigin(c);

@@ -1,4 +1,4 @@
-import type { Earnings } from "../settlement/statements.ts";
+import type { Earnings } from "../settlement/earnings.ts";
 import { Amount, periodLabel } from "./money-ui.tsx";
 
 /** A creator's revenue per thing in one month, with the total: earnings page and statements. */

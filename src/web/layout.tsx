@@ -8,10 +8,11 @@ import { CSRF_FIELD } from "./csrf.ts";
 
 const CSS = `
 :root { color-scheme: light dark; --fg: #1d1d1f; --bg: #fafaf8; --muted: #6b6b70; --line: #dcdcd6;
-  --accent: #2f7d32; --accent-fg: #fff; --err: #b3261e; --err-bg: #fdecea; --ok-bg: #e8f5e9; }
+  --accent: #2f7d32; --accent-fg: #fff; --err: #b3261e; --err-bg: #fdecea; --ok-bg: #e8f5e9;
+  --warn: #b26a00; --warn-bg: #fff4e0; }
 @media (prefers-color-scheme: dark) { :root { --fg: #e8e8e6; --bg: #161617; --muted: #a0a0a6;
   --line: #38383c; --accent: #66bb6a; --accent-fg: #0b1a0c; --err: #ff8a80; --err-bg: #3b1614;
-  --ok-bg: #15301a; } }
+  --ok-bg: #15301a; --warn: #ffb74d; --warn-bg: #3a2a10; } }
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg);
   background: var(--bg); }
@@ -33,6 +34,13 @@ textarea { min-height: 7rem; resize: vertical; }
 button { font: inherit; padding: 0.5rem 1rem; border: 0; border-radius: 6px; cursor: pointer;
   background: var(--accent); color: var(--accent-fg); justify-self: start; }
 button.link { background: none; color: var(--accent); padding: 0; text-decoration: underline; }
+button.secondary { background: transparent; color: var(--fg); border: 1px solid var(--line); }
+.warning { padding: 0.6rem 0.8rem; border-radius: 6px; background: var(--warn-bg);
+  border-left: 4px solid var(--warn); }
+.stack { display: grid; gap: 0.75rem; }
+.actions { display: flex; gap: 0.75rem; flex-wrap: wrap; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 0 1rem; }
+.card h2 { font-size: 1.15rem; }
 .error, .notice { padding: 0.6rem 0.8rem; border-radius: 6px; }
 .error { background: var(--err-bg); color: var(--err); }
 .notice { background: var(--ok-bg); }
@@ -79,7 +87,7 @@ export interface LayoutProps {
 }
 
 /** The page frame: header with the login state, main content, footer. */
-export function Layout(props: PropsWithChildren<LayoutProps>) {
+function Layout(props: PropsWithChildren<LayoutProps>) {
   const { user } = props;
   return (
     <html lang="en">
@@ -105,6 +113,7 @@ export function Layout(props: PropsWithChildren<LayoutProps>) {
                   <a href="/flattrs">Flattrs</a>
                   <a href="/settings">Settings</a>
                   <a href="/settings/tokens">Tokens</a>
+                  <a href="/settings/apps">Apps</a>
                   <a href="/invites">Invites</a>
                   <form method="post" action="/logout">
                     <CsrfField token={props.csrfToken} />

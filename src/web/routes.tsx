@@ -1,12 +1,15 @@
 import { Hono } from "hono";
 import type { Deps } from "../deps.ts";
 import type { AppEnv } from "../http/env.ts";
+import { avatarRoutes } from "./avatar.ts";
 import { buttonRoutes } from "./button/routes.ts";
 import { moneyRoutes } from "./money-routes.tsx";
+import { appsRoutes } from "./pages/apps.tsx";
 import { followingRoutes } from "./pages/following.tsx";
 import { homeRoutes } from "./pages/home.tsx";
 import { invitesRoutes } from "./pages/invites.tsx";
 import { loginRoutes } from "./pages/login.tsx";
+import { oauthAuthorizeRoutes } from "./pages/oauth-authorize.tsx";
 import { postRoutes } from "./pages/posts.tsx";
 import { profileRoutes } from "./pages/profile.tsx";
 import { settingsRoutes } from "./pages/settings.tsx";
@@ -22,6 +25,7 @@ import { sessionMiddleware } from "./session.ts";
  */
 export function webRoutes(_deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  app.route("/", avatarRoutes()); // images for apps: no session needed
   app.use(sessionMiddleware());
   app.route("/", homeRoutes());
   app.route("/", signupRoutes());
@@ -29,6 +33,8 @@ export function webRoutes(_deps: Deps): Hono<AppEnv> {
   app.route("/", loginRoutes());
   app.route("/", settingsRoutes());
   app.route("/", tokensRoutes());
+  app.route("/", appsRoutes());
+  app.route("/", oauthAuthorizeRoutes());
   app.route("/", invitesRoutes());
   app.route("/", profileRoutes());
   app.route("/", postRoutes());

@@ -9,10 +9,10 @@ import { fixedClock } from "../../src/config/clock.ts";
 import { testConfig } from "../../src/config/config.ts";
 import type { Database } from "../../src/db/client.ts";
 import {
+  accessTokenResolver,
   apiUser,
   type BearerResolver,
   bearerAuth,
-  personalTokenResolver,
 } from "../../src/http/bearer.ts";
 import type { AppEnv } from "../../src/http/env.ts";
 import { onError } from "../../src/http/errors.ts";
@@ -38,7 +38,7 @@ it("looks the token up lazily, at most once per request, and not for the flattr 
   let lookups = 0;
   const counting: BearerResolver = (d, token) => {
     lookups++;
-    return personalTokenResolver(d, token);
+    return accessTokenResolver(d, token);
   };
   const hono = new Hono<AppEnv>();
   hono.onError(onError);

@@ -34,6 +34,7 @@ it("resolves a token to its user and scopes, and nothing else to anyone", async 
   expect(await verifyToken(db, clock, token)).toEqual({
     tokenId: accessToken.id,
     scopes: ["read", "write"],
+    appId: null,
     id: u,
     username: user!.username,
     displayName: "Tok Én",

@@ -10,8 +10,6 @@ import {
   transferReference,
   walletAccount,
 } from "../../src/ledger/index.ts";
-import { bankTransferProvider } from "../../src/settlement/providers/bank-transfer.ts";
-import { creditPayment } from "../../src/settlement/providers/credit.ts";
 import { createTestDatabase } from "../helpers/db.ts";
 
 let database: Database;
@@ -19,6 +17,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
 });
 afterAll(async () => {
+  expect(await checkLedger(database.db)).toEqual([]);
   await database?.close();
 });
 
@@ -77,40 +76,5 @@ describe("recordDeposit", () => {
     // The user's personal reference is on every transfer of theirs: not a payment's reference.
     await expect(bad(5n, transferReference(3))).rejects.toThrow(/personal transfer reference/);
     expect(await wallet(3)).toBe(0n);
-  });
-});
-
-describe("providers", () => {
-  it("credit confirmed payments through the ledger, once, namespaced by provider", async () => {
-    const payment = {
-      provider: "card",
-      reference: "pi_AbC",
-      userId: 4,
-      amount: 1000n,
-      currency: EUR,
-    };
-    const first = await creditPayment(database.db, payment);
-    expect(first.replayed).toBe(false);
-    expect((await creditPayment(database.db, payment)).replayed).toBe(true);
-    // Provider ids are case-sensitive: another payment.
-    expect((await creditPayment(database.db, { ...payment, reference: "pi_abc" })).replayed).toBe(
-      false,
-    );
-    // A bank payment with a look-alike reference does not collide with the card one.
-    await creditPayment(database.db, { ...payment, provider: "bank", reference: "pi_AbC" });
-    expect(await wallet(4)).toBe(3000n);
-    expect(await checkLedger(database.db)).toEqual([]);
-  });
-
-  it("tells a bank-transfer user their personal reference", async () => {
-    const start = await bankTransferProvider({ iban: "DE02 1203 0000 0000 2020 51" }).startTopUp({
-      userId: 5,
-      amount: null,
-      currency: EUR,
-    });
-    expect(start).toMatchObject({ kind: "instructions", reference: transferReference(5) });
-    if (start.kind !== "instructions") throw new Error("unreachable");
-    expect(start.lines.join("\n")).toContain(transferReference(5));
-    expect(start.lines.join("\n")).toContain("DE02");
   });
 });

@@ -17,15 +17,11 @@ import {
   previousPeriod,
 } from "../../src/periods/period.ts";
 import { closePeriod } from "../../src/settlement/close.ts";
-import {
-  earnings,
-  earningsByMonth,
-  formatStatementCsv,
-  myFlattrs,
-  statement,
-  statementCsv,
-  walletHistory,
-} from "../../src/settlement/statements.ts";
+import { earnings, earningsByMonth } from "../../src/settlement/earnings.ts";
+import { myFlattrs } from "../../src/settlement/my-flattrs.ts";
+import { statement } from "../../src/settlement/statement.ts";
+import { formatStatementCsv, statementCsv } from "../../src/settlement/statement-csv.ts";
+import { walletHistory } from "../../src/settlement/wallet-history.ts";
 import { createTestDatabase } from "../helpers/db.ts";
 import { deposit, makeUser } from "../helpers/flattr.ts";
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { ACCOUNT_ERROR_CODES } from "../../src/accounts/errors.ts";
+import { OAUTH_ERROR_CODES } from "../../src/accounts/oauth/errors.ts";
 import { testConfig } from "../../src/config/config.ts";
 import { FLATTR_ERROR_CODES } from "../../src/flattr/errors.ts";
 import { errorStatus, retryAfterSeconds } from "../../src/http/error-status.ts";
-import { DEPOSIT_ERROR_CODES } from "../../src/ledger/deposits.ts";
+import { DEPOSIT_ERROR_CODES } from "../../src/ledger/index.ts";
 import { CLOSE_ERROR_CODES } from "../../src/settlement/close.ts";
 import { FOLLOW_ERROR_CODES, POST_ERROR_CODES } from "../../src/social/errors.ts";
 
@@ -15,6 +16,7 @@ const ALL = {
   close: CLOSE_ERROR_CODES,
   follows: FOLLOW_ERROR_CODES,
   posts: POST_ERROR_CODES,
+  oauth: OAUTH_ERROR_CODES,
 };
 
 describe("domain error code → HTTP status", () => {

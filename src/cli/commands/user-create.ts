@@ -79,7 +79,7 @@ async function promptNewPassword(): Promise<string> {
  * Reads a line from the terminal without echoing it: readline (in terminal mode, so the terminal
  * is raw and line editing works) writes its echo to a stream that drops everything.
  */
-export async function promptHidden(question: string): Promise<string> {
+async function promptHidden(question: string): Promise<string> {
   const silent = new Writable({
     write(_chunk, _encoding, callback) {
       callback();

@@ -4,6 +4,7 @@ export * from "./federation.ts";
 export * from "./flattr.ts";
 export * from "./follows.ts";
 export * from "./ledger.ts";
+export * from "./oauth.ts";
 export * from "./remote.ts";
 export * from "./setup.ts";
 export * from "./statuses.ts";

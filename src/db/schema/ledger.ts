@@ -14,7 +14,7 @@ import {
 } from "drizzle-orm/pg-core";
 
 /*
- * The double-entry ledger (DESIGN.md, Money). Integrity lives in the database, not only in code:
+ * The double-entry ledger (docs/ARCHITECTURE.md, Money). Integrity lives in the database, not only in code:
  * the triggers in src/db/sql/ledger-triggers.sql keep ledger_balances, refuse unbalanced entries,
  * refuse overdrafts (the CHECK on ledger_balances) and make the ledger append-only. A raw
  * set-based INSERT (the month close) gets the same guarantees as postEntry().

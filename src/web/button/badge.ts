@@ -17,7 +17,7 @@ const textWidth = (s: string) => Math.ceil(s.length * 7) + 12;
  * with the all-time count, or without it (`?plain=1`). Wrapped in a link to the thing's
  * confirmation page, it works without JavaScript.
  */
-export function badgeSvg(options: { title: string; count: number | null }): string {
+function badgeSvg(options: { title: string; count: number | null }): string {
   const label = "Flattr";
   const lw = textWidth(label);
   const value = options.count === null ? null : shortCount(options.count);

@@ -8,7 +8,7 @@ import { profileUrl } from "../../http/urls.ts";
 import type { Target } from "./confirm-view.tsx";
 
 /** A positive integer id from a path segment, or null ("abc", "0", "01", too large). */
-export function parseId(raw: string | undefined): number | null {
+function parseId(raw: string | undefined): number | null {
   if (!raw || !/^[1-9][0-9]{0,15}$/.test(raw)) return null;
   const n = Number(raw);
   return Number.isSafeInteger(n) ? n : null;

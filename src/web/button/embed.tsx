@@ -18,7 +18,7 @@ const CSS = `
 `;
 
 /** `<link rel="payment">` for a thing's page head (also what a website puts in its own head). */
-export function PaymentLink(props: { href: string; title: string }) {
+function PaymentLink(props: { href: string; title: string }) {
   return <link rel="payment" href={props.href} title={props.title} type="text/html" />;
 }
 

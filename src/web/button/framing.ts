@@ -8,7 +8,7 @@ import type { AppEnv } from "../../http/env.ts";
  * middleware: it runs last on the way out and replaces what they set (X-Frame-Options DENY,
  * frame-ancestors 'none', the visitor cookie a shared cache must not store).
  */
-export const WIDGET_CSP =
+const WIDGET_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'none'; " +
   "base-uri 'none'; frame-ancestors *";
 

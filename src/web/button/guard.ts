@@ -18,7 +18,7 @@ function originOf(url: string): string | null {
  * refused rather than trusted. Our Referrer-Policy (same-origin) keeps Origin and Referer intact
  * on our own forms and sends neither to other sites.
  */
-export function sameOriginPost(): MiddlewareHandler<AppEnv> {
+function sameOriginPost(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const ours = c.var.deps.config.origin.origin;
     const origin = c.req.header("origin");

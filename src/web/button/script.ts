@@ -12,7 +12,7 @@ import { WIDGET_SIZE } from "./widget.tsx";
  * loaded from, so buttons of several instances can share a page. Without JavaScript the link
  * stays a link to the confirmation page. Plain ES2017, no dependencies, no globals.
  */
-export const BUTTON_JS = `/* Fediflattr button (AGPL-3.0-only): upgrades a.fediflattr-button links. */
+const BUTTON_JS = `/* Fediflattr button (AGPL-3.0-only): upgrades a.fediflattr-button links. */
 (function () {
   "use strict";
   var me = document.currentScript;

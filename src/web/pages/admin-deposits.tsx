@@ -4,7 +4,7 @@ import { findUserById } from "../../accounts/users.ts";
 import type { AppEnv } from "../../http/env.ts";
 import { errorStatus } from "../../http/error-status.ts";
 import { profilePath } from "../../http/urls.ts";
-import { describeDeposit, MAX_REFERENCE_LENGTH } from "../../ledger/index.ts";
+import { BANK_SOURCE, describeDeposit, MAX_REFERENCE_LENGTH } from "../../ledger/index.ts";
 import { parseAmount } from "../../money/decimal.ts";
 import { recordBankDeposit } from "../../settlement/deposits.ts";
 import { type RecordedDeposit, recentDeposits } from "../../settlement/recent-deposits.ts";
@@ -52,7 +52,7 @@ function DepositTable(props: { deposits: RecordedDeposit[]; currency: string; ti
               </td>
               <td class="ref">
                 <code>{d.reference}</code>
-                {d.source !== "bank" && <span class="muted"> ({d.source})</span>}
+                {d.source !== BANK_SOURCE && <span class="muted"> ({d.source})</span>}
                 {d.reversed && <span class="muted"> (reversed)</span>}
               </td>
               <td class="num">

@@ -7,7 +7,7 @@ import {
   earnings,
   earningsByMonth,
   type MonthEarnings,
-} from "../../settlement/statements.ts";
+} from "../../settlement/earnings.ts";
 import { BarChart } from "../bar-chart.tsx";
 import { EarningsTable } from "../earnings-table.tsx";
 import {

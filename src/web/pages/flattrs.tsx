@@ -4,7 +4,7 @@ import { currentPeriod } from "../../flattr/current-period.ts";
 import type { AppEnv } from "../../http/env.ts";
 import { profilePath } from "../../http/urls.ts";
 import { formatFeeRate } from "../../money/fee.ts";
-import { type MyFlattrs, myFlattrs } from "../../settlement/statements.ts";
+import { type MyFlattrs, myFlattrs } from "../../settlement/my-flattrs.ts";
 import {
   Amount,
   money,

@@ -9,7 +9,12 @@ import { readForm, safeNext } from "../forms.ts";
 import { CsrfField, FormMessage, renderPage } from "../layout.tsx";
 import { endSession, startSession } from "../session.ts";
 
-function LoginForm(props: { csrfToken: string; username: string; next: string; error?: string }) {
+export function LoginForm(props: {
+  csrfToken: string;
+  username: string;
+  next: string;
+  error?: string;
+}) {
   return (
     <form method="post" action="/login" class="stack">
       <FormMessage error={props.error} />

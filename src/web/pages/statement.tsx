@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { currentPeriod } from "../../flattr/current-period.ts";
 import type { AppEnv } from "../../http/env.ts";
-import { type Statement, statement, statementCsv } from "../../settlement/statements.ts";
+import { type Statement, statement } from "../../settlement/statement.ts";
+import { statementCsv } from "../../settlement/statement-csv.ts";
 import { EarningsTable } from "../earnings-table.tsx";
 import { Amount, moneyPage, parsePeriodParam, periodLabel, problemPage } from "../money-ui.tsx";
 import { movementLabel } from "../movement-label.ts";

@@ -92,9 +92,10 @@ export function tokensRoutes(): Hono<AppEnv> {
         )}
         <p>
           Personal access tokens let programs use the{" "}
-          <a href="/api/flattr/v1/openapi.json">Fediflattr REST API</a> as you. Send one as{" "}
-          <code>Authorization: Bearer …</code>. A "read" token can see your wallet, flattrs,
-          earnings and statements; "write" can also set your budget, register things and flattr.
+          <a href="/api/flattr/v1/openapi.json">Fediflattr REST API</a> and the Mastodon API as you.
+          Send one as <code>Authorization: Bearer …</code>. A "read" token can see your wallet,
+          flattrs, earnings and statements; "write" can also set your budget, register things and
+          flattr.
         </p>
         <form method="post" action="/settings/tokens" class="stack">
           <CsrfField token={c.var.csrfToken} />

@@ -2,12 +2,12 @@ import { Hono } from "hono";
 import { getBudget } from "../../flattr/budget.ts";
 import { walletBalance } from "../../flattr/wallet.ts";
 import type { AppEnv } from "../../http/env.ts";
-import { transferReference } from "../../ledger/index.ts";
-import { type WalletMovement, walletHistory } from "../../settlement/statements.ts";
+import { paymentProviders } from "../../settlement/providers/index.ts";
+import { type WalletMovement, walletHistory } from "../../settlement/wallet-history.ts";
 import { Amount, moneyPage, parseId, problemPage } from "../money-ui.tsx";
 import { movementLabel } from "../movement-label.ts";
 import { requireLogin, requireUser } from "../session.ts";
-import { bankDetails, TransferBox } from "./wallet-transfer.tsx";
+import { TopUpBox } from "./top-up-box.tsx";
 
 const PAGE_SIZE = 50;
 
@@ -71,12 +71,16 @@ export function walletRoutes(): Hono<AppEnv> {
         "That page of your wallet history does not exist.",
         "wallet",
       );
-    const [balance, budget, history] = await Promise.all([
+    const cur = config.currency;
+    const providers = paymentProviders(config);
+    const [balance, budget, history, topUps] = await Promise.all([
       walletBalance(database.db, config, user.id),
       getBudget(database.db, config, user.id),
       walletHistory(database.db, config, user.id, { limit: PAGE_SIZE, before }),
+      Promise.all(
+        providers.map((p) => p.startTopUp({ userId: user.id, amount: null, currency: cur })),
+      ),
     ]);
-    const cur = config.currency;
     return moneyPage(
       c,
       { title: "Wallet", section: "wallet" },
@@ -101,7 +105,12 @@ export function walletRoutes(): Hono<AppEnv> {
           )}
         </p>
         <h2>Top up</h2>
-        <TransferBox reference={transferReference(user.id)} bankDetails={bankDetails(config)} />
+        {topUps.map((start, i) => (
+          <>
+            {providers.length > 1 && <h3>{providers[i]!.name}</h3>}
+            <TopUpBox start={start} />
+          </>
+        ))}
         <h2>History</h2>
         {before !== null && (
           <p>

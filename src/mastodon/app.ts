@@ -1,0 +1,69 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import type { Deps } from "../deps.ts";
+import type { AppEnv } from "../http/env.ts";
+import { MastodonError, mastodonNotFound, mastodonOnError } from "./errors.ts";
+import { accountRoutes } from "./routes/accounts.ts";
+import { appRoutes } from "./routes/apps.ts";
+import { instanceRoutes } from "./routes/instance.ts";
+import { oauthRoutes } from "./routes/oauth.ts";
+import { probeRoutes } from "./routes/probes.ts";
+
+/*
+ * The Mastodon client API (docs/CONVENTIONS.md, "Adding a Mastodon endpoint"): /api/v1, /api/v2,
+ * the OAuth token and revocation endpoints and the OAuth server metadata. It is its own Hono app,
+ * called by src/app.ts for these paths, because it routes with and without a trailing slash
+ * (`strict: false`), which the pages must not. Every answer is JSON, unknown routes included.
+ */
+
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/** Whether src/app.ts hands `path` to the Mastodon API. `/oauth/authorize` is a page. */
+export function isMastodonPath(path: string): boolean {
+  return (
+    /^\/api\/v[12](\/|$)/.test(path) ||
+    /^\/oauth\/(token|revoke)\/?$/.test(path) ||
+    /^\/\.well-known\/oauth-authorization-server\/?$/.test(path)
+  );
+}
+
+export function mastodonApp(deps: Deps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>({ strict: false });
+  app.onError(mastodonOnError);
+  app.notFound(mastodonNotFound);
+  app.use(async (c, next) => {
+    c.set("deps", deps);
+    c.set("user", null);
+    await next();
+  });
+  // Browser apps (Elk, Phanpy) call from their own origin with a token, never with cookies.
+  app.use(
+    cors({
+      origin: "*",
+      allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+      allowHeaders: ["Authorization", "Content-Type", "Accept", "Idempotency-Key"],
+      exposeHeaders: ["Link", "Retry-After", "WWW-Authenticate", "X-RateLimit-Remaining"],
+      maxAge: 86400,
+      credentials: false,
+    }),
+  );
+  app.use(async (c, next) => {
+    await next();
+    if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "private, no-store");
+  });
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new MastodonError(413, `The body is larger than ${MAX_BODY_BYTES} bytes.`);
+      },
+    }),
+  );
+  app.route("/", oauthRoutes());
+  app.route("/", appRoutes());
+  app.route("/", instanceRoutes());
+  app.route("/", accountRoutes());
+  app.route("/", probeRoutes());
+  return app;
+}
