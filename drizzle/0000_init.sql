@@ -117,21 +117,27 @@ CREATE TABLE "followers" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "followers_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"user_id" bigint NOT NULL,
 	"actor_uri" text NOT NULL,
+	"follower_user_id" bigint,
+	"remote_actor_id" bigint,
 	"inbox_url" text NOT NULL,
 	"shared_inbox_url" text,
 	"follow_id" text NOT NULL,
-	"created_at" timestamp with time zone NOT NULL
+	"created_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "followers_one_follower" CHECK (("followers"."follower_user_id" is null) <> ("followers"."remote_actor_id" is null))
 );
 --> statement-breakpoint
 CREATE TABLE "following" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "following_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"user_id" bigint NOT NULL,
 	"actor_uri" text NOT NULL,
+	"target_user_id" bigint,
+	"remote_actor_id" bigint,
 	"inbox_url" text NOT NULL,
 	"shared_inbox_url" text,
 	"follow_id" text NOT NULL,
 	"accepted_at" timestamp with time zone,
-	"created_at" timestamp with time zone NOT NULL
+	"created_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "following_one_target" CHECK (("following"."target_user_id" is null) <> ("following"."remote_actor_id" is null))
 );
 --> statement-breakpoint
 CREATE TABLE "favourites" (
@@ -392,7 +398,11 @@ ALTER TABLE "flattrs" ADD CONSTRAINT "flattrs_payer_id_users_id_fk" FOREIGN KEY 
 ALTER TABLE "things" ADD CONSTRAINT "things_owner_id_users_id_fk" FOREIGN KEY ("owner_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "things" ADD CONSTRAINT "things_remote_owner_id_remote_actors_id_fk" FOREIGN KEY ("remote_owner_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "followers" ADD CONSTRAINT "followers_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "followers" ADD CONSTRAINT "followers_follower_user_id_users_id_fk" FOREIGN KEY ("follower_user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "followers" ADD CONSTRAINT "followers_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "following" ADD CONSTRAINT "following_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "following" ADD CONSTRAINT "following_target_user_id_users_id_fk" FOREIGN KEY ("target_user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "following" ADD CONSTRAINT "following_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "favourites" ADD CONSTRAINT "favourites_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "favourites" ADD CONSTRAINT "favourites_thing_id_things_id_fk" FOREIGN KEY ("thing_id") REFERENCES "public"."things"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "incoming_flattrs" ADD CONSTRAINT "incoming_flattrs_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
@@ -436,8 +446,11 @@ CREATE UNIQUE INDEX "things_object_uri" ON "things" USING btree ("object_uri");-
 CREATE INDEX "things_remote_owner" ON "things" USING btree ("remote_owner_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "followers_user_actor" ON "followers" USING btree ("user_id","actor_uri");--> statement-breakpoint
 CREATE INDEX "followers_actor" ON "followers" USING btree ("actor_uri");--> statement-breakpoint
+CREATE INDEX "followers_remote_actor" ON "followers" USING btree ("remote_actor_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "following_user_actor" ON "following" USING btree ("user_id","actor_uri");--> statement-breakpoint
 CREATE UNIQUE INDEX "following_follow_id" ON "following" USING btree ("follow_id");--> statement-breakpoint
+CREATE INDEX "following_remote_actor" ON "following" USING btree ("remote_actor_id");--> statement-breakpoint
+CREATE INDEX "following_target_user" ON "following" USING btree ("target_user_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "favourites_activity" ON "favourites" USING btree ("activity_id");--> statement-breakpoint
 CREATE INDEX "favourites_thing" ON "favourites" USING btree ("thing_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "incoming_flattrs_activity" ON "incoming_flattrs" USING btree ("activity_id");--> statement-breakpoint

@@ -7,6 +7,7 @@ import { buildFederation, type FederationData } from "./federation/federation.ts
 import { fedifyLookup } from "./federation/lookup.ts";
 import { federationMiddleware } from "./federation/middleware.ts";
 import { nodeInfoPeerReader } from "./federation/peer-info.ts";
+import { federationSocial } from "./federation/social.ts";
 import type { RemoteLookup } from "./flattr/remote-lookup.ts";
 import { BEARER_RESOLVERS, bearerResolvers } from "./http/bearer.ts";
 import type { AppEnv } from "./http/env.ts";
@@ -34,6 +35,7 @@ export function createApp(
   // The domain's ports to other servers, on Fedify and our NodeInfo client (tests may pass fakes).
   const remoteLookup = options.remoteLookup ?? fedifyLookup(federation, deps);
   const peerReader = options.peerReader ?? nodeInfoPeerReader(deps);
+  const social = federationSocial(federation, deps);
   const hono = new Hono<AppEnv>();
   hono.onError(onError);
   hono.notFound(onNotFound);
@@ -42,6 +44,7 @@ export function createApp(
     c.set("deps", deps);
     c.set("remoteLookup", remoteLookup);
     c.set("peerReader", peerReader);
+    c.set("social", social);
     c.set("user", null);
     await next();
   });

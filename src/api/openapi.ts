@@ -5,6 +5,7 @@ import type { OpenApiDocument } from "../http/openapi-types.ts";
 import { apiBaseUrl } from "../http/urls.ts";
 import { ERROR_RESPONSES, HEADERS } from "./responses.ts";
 import { meEndpoints } from "./routes-me.ts";
+import { postEndpoints } from "./routes-posts.ts";
 import { reportEndpoints } from "./routes-reports.ts";
 import { resolveEndpoints } from "./routes-resolve.ts";
 import { thingEndpoints } from "./routes-things.ts";
@@ -42,6 +43,7 @@ export const API_ENDPOINTS: readonly Endpoint[] = [
   ...reportEndpoints,
   ...resolveEndpoints,
   ...thingEndpoints,
+  ...postEndpoints,
 ];
 
 const documents = new WeakMap<Config, OpenApiDocument>();
@@ -68,6 +70,7 @@ export function openApiDocument(config: Config): OpenApiDocument {
         { name: "me", description: "The token's user." },
         { name: "things", description: "Things and flattrs." },
         { name: "reports", description: "Values, earnings, statements." },
+        { name: "posts", description: "Your posts: each is a Note to your followers and a thing." },
         { name: "meta", description: "This document." },
       ],
       schemas: COMPONENTS,

@@ -19,10 +19,11 @@ export const ERROR_RESPONSES = {
     "No token (unauthorized), or an unknown or revoked one (invalid_token).",
     { "WWW-Authenticate": { $ref: "#/components/headers/WwwAuthenticate" } },
   ),
-  Forbidden: errorResponse("The token lacks the scope (insufficient_scope).", {
-    "WWW-Authenticate": { $ref: "#/components/headers/WwwAuthenticate" },
-  }),
-  NotFound: errorResponse("No such thing (not_found, thing_not_found)."),
+  Forbidden: errorResponse(
+    "The token lacks the scope (insufficient_scope), or the post is someone else's (not_author).",
+    { "WWW-Authenticate": { $ref: "#/components/headers/WwwAuthenticate" } },
+  ),
+  NotFound: errorResponse("No such thing or post (not_found, thing_not_found, post_not_found)."),
   PayloadTooLarge: errorResponse("The body is larger than 16 KiB (body_too_large)."),
   UnsupportedMediaType: errorResponse("The body is not application/json (unsupported_media_type)."),
   Unprocessable: errorResponse(
@@ -38,7 +39,7 @@ export type SharedResponse = keyof typeof ERROR_RESPONSES;
 
 export const HEADERS: Record<string, Header> = {
   Location: {
-    description: "URL of the thing in this API.",
+    description: "URL of the thing or post in this API.",
     schema: { type: "string", format: "uri" },
   },
   WwwAuthenticate: {

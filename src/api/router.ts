@@ -28,7 +28,7 @@ export function apiRouter(options: { bearer: BearerResolver }): Hono<AppEnv> {
     "*",
     cors({
       origin: "*",
-      allowMethods: ["GET", "PUT", "POST", "DELETE", "OPTIONS"],
+      allowMethods: ["GET", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"],
       allowHeaders: ["Authorization", "Content-Type", "Accept"],
       exposeHeaders: ["Location", "Retry-After", "WWW-Authenticate", "Content-Disposition"],
       maxAge: 86400,

@@ -5,6 +5,7 @@ import { MAX_URL_LENGTH } from "../flattr/url.ts";
 import { refusal } from "../http/input.ts";
 import { isPeriod } from "../periods/period.ts";
 import type { PeriodStatus } from "../settlement/earnings.ts";
+import { MAX_POST_LENGTH } from "../social/post-text.ts";
 
 /*
  * The REST API's schemas (valibot, ADR 0007). Inputs are checked with them
@@ -69,7 +70,8 @@ export const ErrorBody = v.pipe(
           "invalid_request, invalid_amount, invalid_period, or a flattr refusal: budget_too_low, " +
           "budget_too_high, invalid_url, invalid_title, invalid_description, thing_not_found, " +
           "own_thing, no_budget, already_flattred, not_flattred, period_closed, rate_limited, " +
-          "period_limit.",
+          "period_limit; or a post refusal: invalid_content, invalid_reply, post_not_found, " +
+          "not_author.",
       ),
     ),
   }),
@@ -146,6 +148,43 @@ export const ThingInput = v.object({
       v.metadata({ maxLength: MAX_DESCRIPTION_LENGTH }),
     ),
   ),
+});
+
+/** Path `{id}` of a post: an int8 as decimal digits (a string: it exceeds exact JSON numbers). */
+export const PostPath = v.object({
+  id: refusal(
+    v.pipe(
+      v.string(),
+      v.regex(/^[1-9][0-9]{0,18}$/),
+      v.description("Post id (decimal digits); anything else is a 404."),
+      v.transform((id: string) => BigInt(id)),
+      v.check((id: bigint) => id <= 9223372036854775807n),
+    ),
+    { message: "No such post: ids are positive whole numbers." },
+  ),
+});
+
+export const PostInput = v.object({
+  // Length, characters and the reply's form are the domain's rules (createPost: invalid_content,
+  // invalid_reply, in code points); published here, checked there.
+  content: v.pipe(
+    v.string(),
+    v.description(
+      `Plain text, up to ${MAX_POST_LENGTH} characters (code points); links and @user@server ` +
+        "mentions are found and rendered; control characters are refused (422 invalid_content).",
+    ),
+  ),
+  in_reply_to: v.nullish(
+    v.pipe(
+      v.string(),
+      v.description("The ActivityPub id (or page URL of a post here) this post answers."),
+      v.metadata({ maxLength: 2048 }),
+    ),
+  ),
+});
+
+export const PostEditInput = v.object({
+  content: v.pipe(v.string(), v.description("The new text; the same rules as when writing.")),
 });
 
 // --- answers --------------------------------------------------------------------------------
@@ -390,6 +429,40 @@ export const ResolvedThing = v.pipe(
   }),
   v.description("The thing for a handle or address, with its owner."),
 );
+const postEntries = {
+  id: str("Post id: decimal digits of an int8 that sorts by publication time."),
+  uri: uri("Its ActivityPub id (the Note)."),
+  url: uri("Its HTML page."),
+  thing_id: int("Its flattrable thing (kind note)."),
+};
+
+export const PostCreated = v.strictObject(postEntries);
+
+export const Post = v.strictObject({
+  ...postEntries,
+  content: str("The text as written."),
+  content_html: str("The HTML other servers and pages show."),
+  in_reply_to: v.pipe(v.nullable(v.string()), v.description("What it answers, if anything.")),
+  created_at: time("When it was written."),
+  edited_at: v.pipe(
+    v.nullable(v.pipe(v.string(), v.isoTimestamp())),
+    v.description("When it was last edited."),
+  ),
+  author: v.strictObject({ username: str("The author."), url: uri("The author's profile.") }),
+  mentions: v.array(
+    v.strictObject({
+      handle: str("@user@host"),
+      actor: uri("Its ActivityPub id."),
+      url: uri("Its profile page."),
+    }),
+  ),
+});
+
+export const DeletedPost = v.strictObject({
+  id: str("Post id."),
+  thing_id: int("Its thing, which stays with its flattrs."),
+  deleted: v.literal(true),
+});
 
 /** The schemas the document names (components/schemas), referenced wherever they are used. */
 export const COMPONENTS = {
@@ -418,6 +491,11 @@ export const COMPONENTS = {
   Statement,
   ResolveInput,
   ResolvedThing,
+  PostInput,
+  PostEditInput,
+  PostCreated,
+  Post,
+  DeletedPost,
 };
 
 export type Out<S extends v.GenericSchema> = v.InferOutput<S>;

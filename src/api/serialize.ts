@@ -8,11 +8,13 @@ import type { Earnings } from "../settlement/earnings.ts";
 import type { MyFlattr, MyFlattrs } from "../settlement/my-flattrs.ts";
 import type { Statement } from "../settlement/statement.ts";
 import type { WithdrawnFlattr } from "../settlement/withdrawn-flattrs.ts";
+import type { Post as PostOfSocial } from "../social/posts.ts";
 import type {
   Earnings as EarningsSchema,
   Flattr as FlattrSchema,
   MyFlattrs as MyFlattrsSchema,
   Out,
+  Post as PostSchema,
   Statement as StatementSchema,
   Thing,
   ThingRef,
@@ -158,5 +160,22 @@ export function statementJson(config: Config, s: Statement): Out<typeof Statemen
       posted: creator.posted,
       things: creator.things,
     },
+  };
+}
+
+/** A local post as the API shows it. */
+export function postJson(config: Config, post: PostOfSocial): Out<typeof PostSchema> {
+  return {
+    id: String(post.id),
+    uri: post.uri,
+    url: post.url,
+    thing_id: post.thingId,
+    content: post.contentSource,
+    content_html: post.contentHtml,
+    in_reply_to: post.inReplyToUri,
+    created_at: post.publishedAt.toISOString(),
+    edited_at: post.editedAt?.toISOString() ?? null,
+    author: { username: post.username, url: profileUrl(config, post.username) },
+    mentions: post.mentions.map((m) => ({ handle: m.handle, actor: m.actorUri, url: m.url })),
   };
 }

@@ -28,3 +28,25 @@ export const actorUrl = (config: Config, username: string) =>
 export const profilePath = (username: string) => `/@${pathSegment(username)}`;
 export const profileUrl = (config: Config, username: string) =>
   absoluteUrl(config, profilePath(username));
+
+/** Fedify's routes of a user's inboxes and followers: follow rows store the inboxes. */
+export const inboxUrl = (config: Config, username: string) =>
+  absoluteUrl(config, `${actorPath(username)}/inbox`);
+export const sharedInboxUrl = (config: Config) => absoluteUrl(config, "/inbox");
+export const followersUrl = (config: Config, username: string) =>
+  absoluteUrl(config, `${actorPath(username)}/followers`);
+
+/** Fedify's route of a local post's `Note` (src/federation/notes.ts dispatches it). */
+export const NOTE_PATH_TEMPLATE = "/users/{identifier}/posts/{id}" as const;
+
+/** A local post's ActivityPub id, the `Note` (`/users/alice/posts/123`): its `uri`. */
+export const notePath = (username: string, postId: bigint | string) =>
+  `${actorPath(username)}/posts/${postId}`;
+export const noteUrl = (config: Config, username: string, postId: bigint | string) =>
+  absoluteUrl(config, notePath(username, postId));
+
+/** A local post's HTML page, for people (`/@alice/posts/123`): its `url`. */
+export const postPath = (username: string, postId: bigint | string) =>
+  `${profilePath(username)}/posts/${postId}`;
+export const postUrl = (config: Config, username: string, postId: bigint | string) =>
+  absoluteUrl(config, postPath(username, postId));

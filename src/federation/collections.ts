@@ -3,8 +3,10 @@ import type { Recipient } from "@fedify/vocab";
 import { and, asc, count, eq, gt, isNotNull, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { followers, following } from "../db/schema/index.ts";
+import { countPostsByUser, listPostsByUser, parsePostId } from "../social/posts.ts";
 import { INSTANCE_ACTOR, localUser } from "./actors.ts";
 import type { FederationData } from "./federation.ts";
+import { createOf } from "./notes.ts";
 import { dbOf } from "./outbox.ts";
 
 const PAGE_SIZE = 50;
@@ -65,17 +67,39 @@ function toRecipient(row: {
   };
 }
 
+const OUTBOX_PAGE = 20;
+
 /**
- * Outbox (empty until flattrs are published), followers and following of local users. GET serves
- * them in pages; unknown users get a 404 (the first cursor is null for them, and so is the page).
+ * Outbox (the Create of each live post, newest first, in pages keyed by post id), followers and
+ * following of local users. GET serves them in pages; unknown users get a 404 (the first cursor
+ * is null for them, and so is the page).
  */
 export function registerCollections(federation: Federation<FederationData>): void {
   federation
-    .setOutboxDispatcher("/users/{identifier}/outbox", async (ctx, identifier) => {
+    .setOutboxDispatcher("/users/{identifier}/outbox", async (ctx, identifier, cursor) => {
       if (identifier === INSTANCE_ACTOR) return { items: [] };
-      return (await userId(ctx, identifier)) === null ? null : { items: [] };
+      const id = await userId(ctx, identifier);
+      // "" is the first page; a cursor is the last post id of the page before.
+      const maxId = cursor ? parsePostId(cursor) : null;
+      if (id === null || (cursor && maxId === null)) return null;
+      const posts = await listPostsByUser({ db: dbOf(ctx), config: ctx.data.config }, id, {
+        maxId,
+        limit: OUTBOX_PAGE,
+      });
+      const last = posts.at(-1);
+      return {
+        items: posts.map((p) => createOf(ctx, p)),
+        nextCursor: posts.length === OUTBOX_PAGE && last ? String(last.id) : null,
+      };
     })
-    .setCounter(() => 0);
+    .setFirstCursor(async (ctx, identifier) =>
+      identifier !== INSTANCE_ACTOR && (await userId(ctx, identifier)) !== null ? "" : null,
+    )
+    .setCounter(async (ctx, identifier) => {
+      if (identifier === INSTANCE_ACTOR) return 0;
+      const id = await userId(ctx, identifier);
+      return id === null ? null : countPostsByUser(dbOf(ctx), id);
+    });
 
   const firstCursor = async (ctx: Context<FederationData>, identifier: string) =>
     (await userId(ctx, identifier)) === null ? null : "0";
@@ -89,6 +113,8 @@ export function registerCollections(federation: Federation<FederationData>): voi
       const where = and(
         eq(followers.userId, id),
         p.after === null ? undefined : gt(followers.id, p.after),
+        // No cursor: Fedify asks whom to deliver to; local followers read this database.
+        cursor === null ? isNotNull(followers.remoteActorId) : undefined,
       );
       const rows = await followerRows(db, where, p.limit);
       return { items: rows.map(toRecipient), nextCursor: nextCursor(rows, p.limit) };

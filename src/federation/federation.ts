@@ -19,7 +19,9 @@ import { cachedLoader, SignatureSpecMemory, signedLoader } from "./loaders.ts";
 import { MemoryRateLimiter } from "./memory-rate-limit.ts";
 import { DbMessageQueue, TransactionScope } from "./message-queue.ts";
 import { registerNodeInfo } from "./nodeinfo.ts";
+import { registerNotes } from "./notes.ts";
 import { attachTransactionScope } from "./outbox.ts";
+import { registerPages } from "./pages.ts";
 
 /** Context data Fedify hands to every dispatcher and listener. */
 export type FederationData = Deps;
@@ -77,6 +79,8 @@ export function buildFederation(deps: Deps): Federation<FederationData> {
   registerActors(federation);
   registerCollections(federation);
   registerNodeInfo(federation);
+  registerNotes(federation);
+  registerPages(federation);
   registerInbox(federation);
 
   const guard = createInboxGuard(federation, {

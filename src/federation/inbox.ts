@@ -1,9 +1,20 @@
 import type { Federation, InboxContext } from "@fedify/fedify";
-import { Accept, type Activity, Follow, Like, Reject, Undo } from "@fedify/vocab";
+import {
+  Accept,
+  type Activity,
+  Create,
+  Delete,
+  Follow,
+  Like,
+  Reject,
+  Undo,
+  Update,
+} from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import type { FederationData } from "./federation.ts";
-import { onAcceptFollow, onFollow, onRejectFollow, onUndoFollow } from "./follows.ts";
+import { onAcceptFollow, onFollow, onRejectFollow, onUndoFollow } from "./inbox/follows.ts";
 import { onLike, onUndoLike } from "./inbox/likes.ts";
+import { onCreateNote, onDeleteObject, onUpdateObject } from "./inbox/notes.ts";
 import { activityOrigin } from "./inbox-guard.ts";
 
 const logger = getLogger(["fediflattr", "federation", "inbox"]);
@@ -37,6 +48,9 @@ export function registerInbox(federation: Federation<FederationData>): void {
     .setInboxListeners("/users/{identifier}/inbox", "/inbox")
     .on(Follow, sameOrigin(onFollow))
     .on(Like, sameOrigin(onLike))
+    .on(Create, sameOrigin(onCreateNote))
+    .on(Update, sameOrigin(onUpdateObject))
+    .on(Delete, sameOrigin(onDeleteObject))
     .on(
       Accept,
       sameOrigin(async (ctx, accept) => {

@@ -46,3 +46,16 @@ export async function withOutbox<T>(
     scope ? scope.run(tx as Db, () => fn(tx as Db)) : fn(tx as Db),
   );
 }
+
+/**
+ * Runs `fn` with `tx` as the outbox transaction: `ctx.sendActivity()` inside it enqueues in `tx`.
+ * For adapters the domain calls from inside its own transaction (src/federation/social.ts).
+ */
+export async function inOutbox<T>(
+  ctx: Context<FederationData>,
+  tx: Db,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const scope = scopes.get(ctx.federation);
+  return scope ? scope.run(tx, fn) : fn();
+}

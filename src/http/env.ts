@@ -1,6 +1,8 @@
+import type { Context } from "hono";
 import type { Deps } from "../deps.ts";
 import type { RemoteLookup } from "../flattr/remote-lookup.ts";
 import type { PeerReader } from "../peers/peers-admin.ts";
+import type { SocialDeps, SocialFederation } from "../social/ports.ts";
 
 export interface SessionUser {
   id: number;
@@ -22,6 +24,8 @@ export interface AppEnv {
     remoteLookup: RemoteLookup;
     /** Reads a server's NodeInfo now, for the peers admin (src/federation/peer-info.ts). */
     peerReader: PeerReader;
+    /** The federation as the social doors need it (src/federation/social.ts). */
+    social: SocialFederation;
     /**
      * The logged-in user of a page (the session cookie, src/web/session.ts), or null. Routes
      * that take bearer tokens use `bearerUser` instead: a cookie never authenticates them.
@@ -38,4 +42,10 @@ export interface AppEnv {
     csrfToken: string;
     requestId: string;
   };
+}
+
+/** What the social doors (posts, follows) take, from a request's context. */
+export function socialDeps(c: Context<AppEnv>): SocialDeps {
+  const { database, clock, config } = c.var.deps;
+  return { db: database.db, clock, config, federation: c.var.social };
 }

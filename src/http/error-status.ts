@@ -7,7 +7,7 @@ import type { ResolveErrorCode } from "../flattr/resolve-errors.ts";
 import type { DepositErrorCode } from "../ledger/index.ts";
 import type { PeerErrorCode } from "../peers/errors.ts";
 import type { CloseErrorCode } from "../settlement/close.ts";
-import type { FollowErrorCode } from "../social/errors.ts";
+import type { FollowErrorCode, PostErrorCode } from "../social/errors.ts";
 
 /** Every code a domain refusal (src/errors.ts) can carry. */
 export type DomainErrorCode =
@@ -19,7 +19,8 @@ export type DomainErrorCode =
   | OAuthErrorCode
   | ResolveErrorCode
   | PeerErrorCode
-  | LinkErrorCode;
+  | LinkErrorCode
+  | PostErrorCode;
 
 export type ClientErrorStatus = 400 | 403 | 404 | 409 | 410 | 422 | 424 | 429;
 
@@ -71,6 +72,11 @@ const STATUS: { readonly [C in DomainErrorCode]: ClientErrorStatus } = {
   actor_not_found: 404,
   no_inbox: 422,
   self_follow: 422,
+  // posts
+  invalid_content: 422,
+  invalid_reply: 422,
+  post_not_found: 404,
+  not_author: 403,
   // OAuth (RFC 6749 §5.2 answers 400; the token endpoint makes invalid_client a 401 itself)
   invalid_request: 400,
   invalid_client: 400,

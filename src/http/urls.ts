@@ -9,7 +9,23 @@ import { absoluteUrl as absolute, actorPath, pathSegment as name } from "../conf
  * store it.
  */
 
-export { ACTOR_PATH_TEMPLATE, actorUrl, profilePath, profileUrl } from "../config/urls.ts";
+export {
+  ACTOR_PATH_TEMPLATE,
+  actorUrl,
+  followersUrl,
+  inboxUrl,
+  NOTE_PATH_TEMPLATE,
+  notePath,
+  noteUrl,
+  postPath,
+  postUrl,
+  profilePath,
+  profileUrl,
+  sharedInboxUrl,
+} from "../config/urls.ts";
+
+/** Where the author of a local post edits it. */
+export const postEditPath = (postId: bigint | string) => `/posts/${postId}/edit`;
 
 /** A user's FEP-0ea0 payment link: flattr their profile (`/users/alice/flattr`). */
 export const paymentLinkPath = (username: string) => `${actorPath(username)}/flattr`;
@@ -34,7 +50,11 @@ export const streamingUrl = (config: Config) =>
 export const likePath = (likeId: string) => `/flattrs/${encodeURIComponent(likeId)}`;
 export const likeUrl = (config: Config, likeId: string) => absolute(config, likePath(likeId));
 
-/** A thing's page (`/things/42`). */
+/**
+ * A thing's page (`/things/42`); for registered web pages also the id of their ActivityPub
+ * `Page` (src/federation/pages.ts), served there to ActivityPub clients.
+ */
+export const THING_PATH_TEMPLATE = "/things/{id}" as const;
 export const thingPath = (thingId: number) => `/things/${thingId}`;
 export const thingUrl = (config: Config, thingId: number) => absolute(config, thingPath(thingId));
 
@@ -70,3 +90,6 @@ export const apiBaseUrl = (config: Config) => absolute(config, API_BASE);
 /** A thing as a REST API resource. */
 export const apiThingUrl = (config: Config, thingId: number) =>
   absolute(config, `${API_BASE}/things/${thingId}`);
+/** A post as a REST API resource. */
+export const apiPostUrl = (config: Config, postId: bigint | string) =>
+  absolute(config, `${API_BASE}/posts/${postId}`);

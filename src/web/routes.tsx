@@ -5,10 +5,12 @@ import { avatarRoutes } from "./avatar.ts";
 import { buttonRoutes } from "./button/routes.ts";
 import { moneyRoutes } from "./money-routes.tsx";
 import { appsRoutes } from "./pages/apps.tsx";
+import { followingRoutes } from "./pages/following.tsx";
 import { homeRoutes } from "./pages/home.tsx";
 import { invitesRoutes } from "./pages/invites.tsx";
 import { loginRoutes } from "./pages/login.tsx";
 import { oauthAuthorizeRoutes } from "./pages/oauth-authorize.tsx";
+import { postRoutes } from "./pages/posts.tsx";
 import { profileRoutes } from "./pages/profile.tsx";
 import { searchRoutes } from "./pages/search.tsx";
 import { settingsRoutes } from "./pages/settings.tsx";
@@ -37,6 +39,8 @@ export function webRoutes(_deps: Deps): Hono<AppEnv> {
   app.route("/", invitesRoutes());
   app.route("/", profileRoutes());
   app.route("/", searchRoutes());
+  app.route("/", postRoutes());
+  app.route("/", followingRoutes());
   app.route("/", buttonRoutes()); // before moneyRoutes: it owns POST /things/:id/flattr first
   app.route("/", moneyRoutes());
   return app;

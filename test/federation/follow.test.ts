@@ -4,12 +4,12 @@ import { CryptographicKey, Follow, Multikey } from "@fedify/vocab";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { followers, following } from "../../src/db/schema/index.ts";
-import { federationContext } from "../../src/federation/federation.ts";
-import { followRemote, unfollowRemote } from "../../src/federation/follows.ts";
+import { unwrap } from "../../src/errors.ts";
 import { loadOrCreateKeyPairs } from "../../src/federation/keys.ts";
+import { follow, unfollow } from "../../src/social/follows.ts";
 import { freePort, startTestInstance, type TestInstance } from "../helpers/instance.ts";
 import { queueRows } from "../helpers/queue.ts";
-import { AP, getJson, insertUser, waitFor } from "./support.ts";
+import { AP, getJson, insertUser, socialOf, waitFor } from "./support.ts";
 
 // Two real instances on loopback ports, with real HTTP signatures between them.
 let one: TestInstance;
@@ -51,8 +51,8 @@ async function followingRow(instance: TestInstance, userId: number, actorUri: st
 
 describe("Follow / Accept / Undo between two instances", () => {
   it("records the follower, accepts, marks the following accepted, and undoes", async () => {
-    const ctx = federationContext(one.federation, one.deps);
-    const result = await followRemote(ctx, "alice", bob);
+    const social = socialOf(one);
+    const result = unwrap(await follow(social, aliceId, bob));
     expect(result).toMatchObject({ actorUri: bob, accepted: false });
     expect(result.followId.startsWith(`${alice}#follows/`)).toBe(true);
 
@@ -77,26 +77,27 @@ describe("Follow / Accept / Undo between two instances", () => {
     expect((await getJson(`${alice}/following`)).body.totalItems).toBe(1);
 
     // Following again once accepted changes nothing.
-    expect(await followRemote(ctx, "Alice", bob)).toMatchObject({
+    expect(unwrap(await follow(social, aliceId, bob))).toMatchObject({
       followId: result.followId,
       accepted: true,
     });
 
-    expect(await unfollowRemote(ctx, "Alice", bob)).toBe(true);
+    expect(await unfollow(social, aliceId, bob)).toBe(true);
     expect(await followingRow(one, aliceId, bob)).toBeNull();
     await waitFor(async () => (await followerRow(two, bobId, alice)) === null);
-    expect(await unfollowRemote(ctx, "Alice", bob)).toBe(false);
+    expect(await unfollow(social, aliceId, bob)).toBe(false);
   });
 
   it("refuses to follow unknown actors and oneself", async () => {
-    const ctx = federationContext(one.federation, one.deps);
-    await expect(followRemote(ctx, "Alice", `${two.origin}/users/nobody`)).rejects.toMatchObject({
-      code: "actor_not_found",
-    });
-    await expect(followRemote(ctx, "Alice", alice)).rejects.toMatchObject({ code: "self_follow" });
-    await expect(followRemote(ctx, "nobody", bob)).rejects.toMatchObject({
-      code: "user_not_found",
-    });
+    const social = socialOf(one);
+    const refusal = async (r: Promise<{ ok: boolean; error?: { code: string } }>) =>
+      (await r).error?.code;
+    expect(await refusal(follow(social, aliceId, `${two.origin}/users/nobody`))).toBe(
+      "actor_not_found",
+    );
+    expect(await refusal(follow(social, aliceId, alice))).toBe("self_follow");
+    expect(await refusal(follow(social, aliceId, "@Alice"))).toBe("self_follow");
+    expect(await refusal(follow(social, 999_999, bob))).toBe("user_not_found");
   });
 });
 

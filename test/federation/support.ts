@@ -1,4 +1,6 @@
 import { users } from "../../src/db/schema/index.ts";
+import { federationSocial } from "../../src/federation/social.ts";
+import type { SocialDeps } from "../../src/social/ports.ts";
 import type { TestInstance } from "../helpers/instance.ts";
 import { until } from "../helpers/wait.ts";
 
@@ -35,4 +37,15 @@ export async function getJson(url: string, accept = AP): Promise<{ status: numbe
 /** Polls until `check` returns a truthy value (queued deliveries are asynchronous). */
 export function waitFor<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<NonNullable<T>> {
   return until(check, { timeoutMs, intervalMs: 100 });
+}
+
+/** The social doors' dependencies on a running instance (its real federation port). */
+export function socialOf(instance: TestInstance): SocialDeps {
+  const { database, clock, config } = instance.deps;
+  return {
+    db: database.db,
+    clock,
+    config,
+    federation: federationSocial(instance.federation, instance.deps),
+  };
 }

@@ -9,7 +9,7 @@ import { errorStatus, retryAfterSeconds } from "../../src/http/error-status.ts";
 import { DEPOSIT_ERROR_CODES } from "../../src/ledger/index.ts";
 import { PEER_ERROR_CODES } from "../../src/peers/errors.ts";
 import { CLOSE_ERROR_CODES } from "../../src/settlement/close.ts";
-import { FOLLOW_ERROR_CODES } from "../../src/social/errors.ts";
+import { FOLLOW_ERROR_CODES, POST_ERROR_CODES } from "../../src/social/errors.ts";
 
 // Every refusal code of every domain module: the one table must answer each with a 4xx.
 const ALL = {
@@ -18,6 +18,7 @@ const ALL = {
   deposits: DEPOSIT_ERROR_CODES,
   close: CLOSE_ERROR_CODES,
   follows: FOLLOW_ERROR_CODES,
+  posts: POST_ERROR_CODES,
   oauth: OAUTH_ERROR_CODES,
   resolve: RESOLVE_ERROR_CODES,
   peers: PEER_ERROR_CODES,

@@ -1,9 +1,13 @@
 import { Hono } from "hono";
 import { findUserByUsername } from "../../accounts/users.ts";
-import type { AppEnv } from "../../http/env.ts";
+import { type AppEnv, socialDeps } from "../../http/env.ts";
 import { ClientError } from "../../http/errors.ts";
 import { actorUrl, paymentLinkPath, paymentLinkUrl, profilePath } from "../../http/urls.ts";
-import { renderPage } from "../layout.tsx";
+import { followCounts, followState } from "../../social/follows.ts";
+import { listPostsByUser } from "../../social/posts.ts";
+import { FormMessage, renderPage } from "../layout.tsx";
+import { postView, Status, statusHead } from "../status-views.tsx";
+import { FollowButton } from "./following.tsx";
 
 /**
  * The public HTML profile at `/@username`. `/users/{username}` belongs to federation (the
@@ -18,6 +22,12 @@ export function profileRoutes(): Hono<AppEnv> {
     if (!user) throw new ClientError(404, `There is no user @${username} here.`);
     if (user.username !== username) return c.redirect(profilePath(user.username), 301);
     const actor = actorUrl(config, user.username);
+    const viewer = c.var.user;
+    const [posts, counts, state] = await Promise.all([
+      listPostsByUser(socialDeps(c), user.id, { limit: 20 }),
+      followCounts(database.db, user.id),
+      viewer && viewer.id !== user.id ? followState(database.db, viewer.id, actor) : null,
+    ]);
     return renderPage(
       c,
       {
@@ -26,6 +36,7 @@ export function profileRoutes(): Hono<AppEnv> {
           <>
             <link rel="alternate" type="application/activity+json" href={actor} />
             <link rel="payment" href={paymentLinkUrl(config, user.username)} type="text/html" />
+            {statusHead()}
           </>
         ),
       },
@@ -33,12 +44,44 @@ export function profileRoutes(): Hono<AppEnv> {
         <p class="muted">
           @{user.username}@{config.origin.host}
         </p>
+        <FormMessage
+          notice={c.req.query("deleted") !== undefined ? "Your post was deleted." : null}
+        />
         <p>
           <a class="button" href={paymentLinkPath(user.username)}>
             Flattr @{user.username}
           </a>
         </p>
         {user.bio ? <p class="bio">{user.bio}</p> : <p class="muted">No bio yet.</p>}
+        <p class="muted" data-testid="follow-counts">
+          {counts.following} following · {counts.followers}{" "}
+          {counts.followers === 1 ? "follower" : "followers"}
+        </p>
+        {state !== null && (
+          <FollowButton
+            csrfToken={c.var.csrfToken}
+            actorUri={state === "none" ? `@${user.username}` : actor}
+            following={state !== "none"}
+            next={profilePath(user.username)}
+          />
+        )}
+        {viewer?.id === user.id && (
+          <p>
+            <a href="/posts/new">Write a post</a> · <a href="/following">Following</a>
+          </p>
+        )}
+        <h2>Posts</h2>
+        {posts.length === 0 ? (
+          <p class="muted">No posts yet.</p>
+        ) : (
+          posts.map((post) => (
+            <Status
+              config={config}
+              status={postView(config, post, viewer?.id ?? null)}
+              csrfToken={c.var.csrfToken}
+            />
+          ))
+        )}
       </>,
     );
   });

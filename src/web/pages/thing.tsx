@@ -6,10 +6,11 @@ import { flattr, unflattr } from "../../flattr/flattr.ts";
 import { thingOwner } from "../../flattr/resolve-owner.ts";
 import { remoteObjectDeleted } from "../../flattr/resolve-things.ts";
 import { getThing, type ThingView } from "../../flattr/things.ts";
-import type { AppEnv } from "../../http/env.ts";
+import { type AppEnv, socialDeps } from "../../http/env.ts";
 import { errorStatus } from "../../http/error-status.ts";
 import { thingPath } from "../../http/urls.ts";
 import { flattrValues } from "../../settlement/values.ts";
+import { findPostByThing } from "../../social/posts.ts";
 import { formGuard } from "../csrf.ts";
 import { CsrfField, FormMessage } from "../layout.tsx";
 import { Amount, moneyPage, parseId, periodLabel, problemPage } from "../money-ui.tsx";
@@ -96,10 +97,14 @@ async function thingPage(
   options: { status?: ContentfulStatusCode; error?: string; notice?: string } = {},
 ) {
   const { config, database } = c.var.deps;
-  const [viewer, owner, deleted] = await Promise.all([
+  const [viewer, owner, deleted, post] = await Promise.all([
     viewerOf(c, thing),
     thingOwner(database.db, config, thing),
     remoteObjectDeleted(database.db, thing),
+    // A local post: its flattrs stay here after it is deleted, and the page says so.
+    thing.kind === "note" && thing.ownerKind === "local"
+      ? findPostByThing(socialDeps(c), thing.id)
+      : null,
   ]);
   return moneyPage(
     c,
@@ -109,6 +114,11 @@ async function thingPage(
       {deleted && (
         <p class="muted" data-testid="deleted">
           This was deleted on its server. Flattrs made before stay as they were.
+        </p>
+      )}
+      {post?.deletedAt && (
+        <p class="notice" data-testid="post-deleted">
+          This post was deleted by its author. Its flattrs and their history stay.
         </p>
       )}
       <dl class="facts">
