@@ -93,24 +93,29 @@ describe("a flattr of a creator on another Fediflattr instance", () => {
       two.deps.config,
       bobId,
     );
-    expect(rows).toEqual([
-      {
-        activity_id: await likeIdOf(f1.id),
-        peer_host: hostOf(one.origin),
-        actor: `${one.origin}/users/Alice`,
-        thing_id: String(bobPost),
-        period: f1.period,
-        withdrawn: false,
-      },
-      {
-        activity_id: await likeIdOf(f2.id),
-        peer_host: hostOf(one.origin),
-        actor: `${one.origin}/users/Alice`,
-        thing_id: String(bobProfile.id),
-        period: f2.period,
-        withdrawn: false,
-      },
-    ]);
+    // Deliveries run concurrently (QUEUE_CONCURRENCY): either Like may arrive first.
+    const byActivity = (a: { activity_id: string }, b: { activity_id: string }) =>
+      a.activity_id < b.activity_id ? -1 : 1;
+    expect([...rows].sort(byActivity)).toEqual(
+      [
+        {
+          activity_id: await likeIdOf(f1.id),
+          peer_host: hostOf(one.origin),
+          actor: `${one.origin}/users/Alice`,
+          thing_id: String(bobPost),
+          period: f1.period,
+          withdrawn: false,
+        },
+        {
+          activity_id: await likeIdOf(f2.id),
+          peer_host: hostOf(one.origin),
+          actor: `${one.origin}/users/Alice`,
+          thing_id: String(bobProfile.id),
+          period: f2.period,
+          withdrawn: false,
+        },
+      ].sort(byActivity),
+    );
   });
 
   it("counts for the creator (earnings API, remote flagged) and shows the payer where it goes", async () => {
@@ -141,7 +146,8 @@ describe("a flattr of a creator on another Fediflattr instance", () => {
   });
 
   it("answers its Like id as JSON-LD to unsigned and signed GETs", async () => {
-    const [first] = await incomingFlattrs(two);
+    // The post's Like (the two may have arrived in either order).
+    const first = (await incomingFlattrs(two)).find((r) => r.thing_id === String(bobPost));
     const unsigned = await getJson(first!.activity_id);
     expect(unsigned.status).toBe(200);
     expect(unsigned.body).toMatchObject({
