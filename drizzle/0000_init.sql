@@ -284,11 +284,15 @@ CREATE TABLE "peers" (
 	"time_zone" text,
 	"settlement_day" integer,
 	"speaks_flattr" boolean DEFAULT false NOT NULL,
-	"first_seen" timestamp with time zone NOT NULL,
+	"first_seen" timestamp with time zone,
 	"last_seen" timestamp with time zone,
-	"checked_at" timestamp with time zone NOT NULL,
+	"checked_at" timestamp with time zone,
 	"last_error" text,
-	CONSTRAINT "peers_host" CHECK ("peers"."host" ~ '^[a-z0-9.:\[\]-]+$' and length("peers"."host") <= 255)
+	"admitted_at" timestamp with time zone,
+	"suspended_at" timestamp with time zone,
+	"credit_limit" bigint DEFAULT 0 NOT NULL,
+	CONSTRAINT "peers_host" CHECK ("peers"."host" ~ '^[a-z0-9.:\[\]-]+$' and length("peers"."host") <= 255),
+	CONSTRAINT "peers_credit_limit" CHECK ("peers"."credit_limit" >= 0)
 );
 --> statement-breakpoint
 CREATE TABLE "remote_actors" (

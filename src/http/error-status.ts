@@ -94,6 +94,8 @@ const STATUS: { readonly [C in DomainErrorCode]: ClientErrorStatus } = {
   // peers admin (domain_blocked above)
   invalid_host: 422,
   own_server: 422,
+  invalid_credit_limit: 422,
+  unknown_peer: 404,
   // linked remote accounts
   actor_linked_elsewhere: 409,
 };

@@ -5,7 +5,12 @@ import { domainBlockCommand, domainListCommand, domainUnblockCommand } from "./d
 import { inviteCreateCommand } from "./invite-create.ts";
 import { ledgerCheckCommand } from "./ledger-check.ts";
 import { migrateCommand } from "./migrate.ts";
-import { peersCommand, peersRefreshCommand } from "./peers.ts";
+import {
+  peersAdmitCommand,
+  peersCommand,
+  peersRefreshCommand,
+  peersSuspendCommand,
+} from "./peers.ts";
 import { serveCommand } from "./serve.ts";
 import { tokenCreateCommand } from "./token-create.ts";
 import { userCreateCommand } from "./user-create.ts";
@@ -21,6 +26,8 @@ export const commands: Command[] = [
   ledgerCheckCommand,
   // "peers refresh" before "peers": the first command whose words match runs.
   peersRefreshCommand,
+  peersAdmitCommand,
+  peersSuspendCommand,
   peersCommand,
   domainBlockCommand,
   domainUnblockCommand,
