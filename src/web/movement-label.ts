@@ -13,7 +13,7 @@ export function movementLabel(
     case "close":
       return period ? `Flattrs of ${periodLabel(period)}` : "Month close";
     case "pledge_return": {
-      const of = typeof metadata.period === "string" ? metadata.period : null;
+      const of = typeof metadata.from === "string" ? metadata.from : null;
       return of
         ? `Returned: your flattrs of ${periodLabel(of)} for creators who never claimed them`
         : "Returned: flattrs for creators who never claimed them";
