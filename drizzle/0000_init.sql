@@ -261,6 +261,30 @@ CREATE TABLE "outbox_events" (
 	CONSTRAINT "outbox_events_kind" CHECK ("outbox_events"."kind" in ('like', 'undo'))
 );
 --> statement-breakpoint
+CREATE TABLE "pledge_claims" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "pledge_claims_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"remote_actor_id" bigint NOT NULL,
+	"user_id" bigint,
+	"claimant_uri" text NOT NULL,
+	"claiming_host" text,
+	"code" text NOT NULL,
+	"proof_url" text,
+	"state" text DEFAULT 'pending' NOT NULL,
+	"problem" text,
+	"announcement_id" text,
+	"created_at" timestamp with time zone NOT NULL,
+	"verified_at" timestamp with time zone,
+	"announced_at" timestamp with time zone,
+	CONSTRAINT "pledge_claims_state" CHECK ("pledge_claims"."state" in ('pending', 'won', 'rival', 'failed')),
+	CONSTRAINT "pledge_claims_claimant" CHECK (("pledge_claims"."claiming_host" is null and "pledge_claims"."user_id" is not null) or ("pledge_claims"."claiming_host" is not null and "pledge_claims"."user_id" is null and "pledge_claims"."announcement_id" is not null))
+);
+--> statement-breakpoint
+CREATE TABLE "pledge_notices" (
+	"remote_actor_id" bigint NOT NULL,
+	"period" text NOT NULL,
+	"sent_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "blocked_domains" (
 	"host" text PRIMARY KEY NOT NULL,
 	"reason" text DEFAULT '' NOT NULL,
@@ -335,11 +359,14 @@ CREATE TABLE "remote_shares" (
 	"route" text NOT NULL,
 	"peer_host" text,
 	"state" text DEFAULT 'open' NOT NULL,
+	"claim_id" bigint,
+	"claimed_by_host" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "remote_shares_period_remote_actor_id_payer_id_pk" PRIMARY KEY("period","remote_actor_id","payer_id"),
 	CONSTRAINT "remote_shares_amount" CHECK ("remote_shares"."amount" > 0 and "remote_shares"."flattrs" > 0),
 	CONSTRAINT "remote_shares_route" CHECK (("remote_shares"."route" = 'peer' and "remote_shares"."peer_host" is not null) or ("remote_shares"."route" = 'unclaimed' and "remote_shares"."peer_host" is null)),
-	CONSTRAINT "remote_shares_state" CHECK ("remote_shares"."state" in ('open', 'settled', 'claimed', 'returned'))
+	CONSTRAINT "remote_shares_state" CHECK ("remote_shares"."state" in ('open', 'settled', 'claimed', 'returned')),
+	CONSTRAINT "remote_shares_claim" CHECK (("remote_shares"."state" = 'claimed') = ("remote_shares"."claim_id" is not null) or "remote_shares"."state" = 'settled')
 );
 --> statement-breakpoint
 CREATE TABLE "setup_tokens" (
@@ -416,11 +443,15 @@ ALTER TABLE "oauth_codes" ADD CONSTRAINT "oauth_codes_app_id_oauth_apps_id_fk" F
 ALTER TABLE "oauth_codes" ADD CONSTRAINT "oauth_codes_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "oauth_codes" ADD CONSTRAINT "oauth_codes_token_id_access_tokens_id_fk" FOREIGN KEY ("token_id") REFERENCES "public"."access_tokens"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "outbox_events" ADD CONSTRAINT "outbox_events_flattr_id_flattrs_id_fk" FOREIGN KEY ("flattr_id") REFERENCES "public"."flattrs"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "pledge_claims" ADD CONSTRAINT "pledge_claims_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "pledge_claims" ADD CONSTRAINT "pledge_claims_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "pledge_notices" ADD CONSTRAINT "pledge_notices_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "linked_actors" ADD CONSTRAINT "linked_actors_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "linked_actors" ADD CONSTRAINT "linked_actors_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "close_routes" ADD CONSTRAINT "close_routes_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "remote_shares" ADD CONSTRAINT "remote_shares_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "remote_shares" ADD CONSTRAINT "remote_shares_payer_id_users_id_fk" FOREIGN KEY ("payer_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "remote_shares" ADD CONSTRAINT "remote_shares_claim_id_pledge_claims_id_fk" FOREIGN KEY ("claim_id") REFERENCES "public"."pledge_claims"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "status_mentions" ADD CONSTRAINT "status_mentions_status_id_statuses_id_fk" FOREIGN KEY ("status_id") REFERENCES "public"."statuses"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "status_mentions" ADD CONSTRAINT "status_mentions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "statuses" ADD CONSTRAINT "statuses_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
@@ -472,12 +503,17 @@ CREATE UNIQUE INDEX "oauth_codes_hash" ON "oauth_codes" USING btree ("code_hash"
 CREATE INDEX "oauth_codes_expires" ON "oauth_codes" USING btree ("expires_at");--> statement-breakpoint
 CREATE INDEX "outbox_events_available" ON "outbox_events" USING btree ("available_at","id");--> statement-breakpoint
 CREATE INDEX "outbox_events_flattr" ON "outbox_events" USING btree ("flattr_id","id");--> statement-breakpoint
+CREATE UNIQUE INDEX "pledge_claims_winner" ON "pledge_claims" USING btree ("remote_actor_id") WHERE "pledge_claims"."state" = 'won';--> statement-breakpoint
+CREATE UNIQUE INDEX "pledge_claims_announcement" ON "pledge_claims" USING btree ("announcement_id");--> statement-breakpoint
+CREATE INDEX "pledge_claims_user" ON "pledge_claims" USING btree ("user_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "pledge_notices_key" ON "pledge_notices" USING btree ("remote_actor_id","period");--> statement-breakpoint
 CREATE INDEX "linked_actors_user" ON "linked_actors" USING btree ("user_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "remote_actors_uri" ON "remote_actors" USING btree ("uri");--> statement-breakpoint
 CREATE INDEX "remote_actors_host" ON "remote_actors" USING btree ("host");--> statement-breakpoint
 CREATE UNIQUE INDEX "remote_actors_handle" ON "remote_actors" USING btree (lower("handle"));--> statement-breakpoint
 CREATE INDEX "remote_shares_route" ON "remote_shares" USING btree ("route","peer_host","state");--> statement-breakpoint
 CREATE INDEX "remote_shares_payer" ON "remote_shares" USING btree ("payer_id","period");--> statement-breakpoint
+CREATE INDEX "remote_shares_claimed_by" ON "remote_shares" USING btree ("claimed_by_host","state");--> statement-breakpoint
 CREATE UNIQUE INDEX "status_mentions_pk" ON "status_mentions" USING btree ("status_id","actor_uri");--> statement-breakpoint
 CREATE INDEX "status_mentions_user" ON "status_mentions" USING btree ("user_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "statuses_uri" ON "statuses" USING btree ("uri");--> statement-breakpoint

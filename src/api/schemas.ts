@@ -287,10 +287,26 @@ export const Creator = v.pipe(
   v.description("Where the flattr's share goes."),
 );
 
+export const FlattrStatus = v.pipe(
+  v.nullable(v.picklist(["paid", "in_transit", "awaiting", "held", "returned"])),
+  v.description(
+    "What became of the share, once the period is closed (null before, or when it was worth " +
+      "nothing): paid (to a creator here, or settled with or claimed through the creator's " +
+      "server), in_transit (owed to the creator's Fediflattr server, not settled yet), awaiting " +
+      "(the creator's server is not admitted here yet), held (kept for an unclaimed creator " +
+      "until they claim it, or `returns_at`), returned (the hold ended: back in your wallet).",
+  ),
+);
+
 export const FlattrValue = v.strictObject({
   id: int("Flattr id."),
   thing: ThingRef,
   creator: Creator,
+  status: FlattrStatus,
+  returns_at: v.pipe(
+    v.nullable(v.pipe(v.string(), v.isoTimestamp())),
+    v.description("For a held share: when it returns to your wallet if not claimed by then."),
+  ),
   created_at: time("When it was made."),
   value: amount("This flattr's share: projected while the period is open, final after the close."),
 });

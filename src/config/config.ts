@@ -30,6 +30,10 @@ export interface Config {
   bank: { accountHolder: string | undefined; iban: string | undefined };
   /** Day of month M+1 on which revenue of month M becomes payable (Flattr: the 10th). */
   settlementDay: number;
+  /** Months after its period's end that an unclaimed creator's share is held before it returns to the payer. */
+  pledgeHoldMonths: number;
+  /** Send unclaimed creators one direct mention a month saying money waits for them. */
+  pledgeNotice: boolean;
   /** Flattrs (including later withdrawn ones) one user may make per window. */
   flattrRateLimit: { max: number; windowSeconds: number };
   /** Sanity limit: active flattrs one user may have in one period. */
@@ -184,6 +188,8 @@ export function loadConfig(env: Env = process.env): Config {
     invitesPerUser: int(env, "INVITES_PER_USER", 3, 0, 1000),
     closeGraceSeconds: int(env, "CLOSE_GRACE_SECONDS", 3600, 0, 31 * 86400),
     settlementDay: int(env, "SETTLEMENT_DAY", 10, 1, 28),
+    pledgeHoldMonths: int(env, "PLEDGE_HOLD_MONTHS", 6, 0, 120),
+    pledgeNotice: bool(env, "PLEDGE_NOTICE", false),
     bank: {
       accountHolder: str(env, "BANK_ACCOUNT_HOLDER", "") || undefined,
       iban: iban(env, "BANK_IBAN"),

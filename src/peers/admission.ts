@@ -1,5 +1,5 @@
 import { getLogger } from "@logtape/logtape";
-import { and, eq, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, eq, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
 import type { Clock } from "../config/clock.ts";
 import type { Config } from "../config/config.ts";
 import type { Db } from "../db/client.ts";
@@ -128,4 +128,13 @@ export async function admittedPeers(db: Db): Promise<Peer[]> {
     .from(peers)
     .where(and(isNotNull(peers.admittedAt), isNull(peers.suspendedAt)))
     .orderBy(peers.host);
+}
+
+/**
+ * SQL: the peer whose host is `host` (an expression) is admitted now — the same rule as
+ * `isAdmitted`, for queries that decide per row (a payer's "in transit" or "awaiting", which
+ * peers hear of claims, which shares return).
+ */
+export function peerAdmittedSql(host: SQL): SQL {
+  return sql`exists (select 1 from peers p_adm where p_adm.host = ${host} and p_adm.admitted_at is not null and p_adm.suspended_at is null)`;
 }

@@ -12,6 +12,12 @@ export function movementLabel(
       return ref ? `Deposit, reference ${ref}` : "Deposit";
     case "close":
       return period ? `Flattrs of ${periodLabel(period)}` : "Month close";
+    case "pledge_return": {
+      const of = typeof metadata.from === "string" ? metadata.from : null;
+      return of
+        ? `Returned: your flattrs of ${periodLabel(of)} for creators who never claimed them`
+        : "Returned: flattrs for creators who never claimed them";
+    }
     case "reversal": {
       const of = typeof metadata.reversedKind === "string" ? metadata.reversedKind : "";
       const what = movementLabel(of, period, {});
