@@ -10,6 +10,7 @@ import { setBudget } from "../../src/flattr/budget.ts";
 import { flattr } from "../../src/flattr/flattr.ts";
 import { registerThing } from "../../src/flattr/things.ts";
 import { checkLedger } from "../../src/ledger/index.ts";
+import { admitPeer } from "../../src/peers/admission.ts";
 import { closePeriod } from "../../src/settlement/close.ts";
 import { createTestDatabase } from "../helpers/db.ts";
 import { deposit, makeUser } from "../helpers/flattr.ts";
@@ -38,6 +39,7 @@ describe("the status of a closed period's flattrs", () => {
       title: "local page",
     });
     await markPeer(db, clock, config, "peer.example");
+    await admitPeer(db, clock, config, "peer.example");
     const bob = await remoteActor(db, clock, "peer.example", "bob");
     const mia = await remoteActor(db, clock, "masto.example", "mia");
     const bobNote = await remoteNote(db, clock, bob);
