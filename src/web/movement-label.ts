@@ -12,6 +12,12 @@ export function movementLabel(
       return ref ? `Deposit, reference ${ref}` : "Deposit";
     case "close":
       return period ? `Flattrs of ${periodLabel(period)}` : "Month close";
+    case "payout_reserve":
+      return metadata.source === "wallet"
+        ? `Withdrawal #${metadata.payout} to your bank account`
+        : `Payout #${metadata.payout} to your bank account`;
+    case "payout_return":
+      return `${metadata.source === "wallet" ? "Withdrawal" : "Payout"} #${metadata.payout} failed: returned`;
     case "reversal": {
       const of = typeof metadata.reversedKind === "string" ? metadata.reversedKind : "";
       const what = movementLabel(of, period, {});

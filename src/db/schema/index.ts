@@ -7,6 +7,7 @@ export * from "./incoming.ts";
 export * from "./ledger.ts";
 export * from "./oauth.ts";
 export * from "./outbox.ts";
+export * from "./payouts.ts";
 export * from "./remote.ts";
 export * from "./settlement.ts";
 export * from "./setup.ts";
