@@ -5,6 +5,13 @@ import { domainBlockCommand, domainListCommand, domainUnblockCommand } from "./d
 import { inviteCreateCommand } from "./invite-create.ts";
 import { ledgerCheckCommand } from "./ledger-check.ts";
 import { migrateCommand } from "./migrate.ts";
+import {
+  payoutsApproveCommand,
+  payoutsExportCommand,
+  payoutsFailCommand,
+  payoutsListCommand,
+  payoutsMarkPaidCommand,
+} from "./payouts.ts";
 import { peersCommand, peersRefreshCommand } from "./peers.ts";
 import { serveCommand } from "./serve.ts";
 import { tokenCreateCommand } from "./token-create.ts";
@@ -25,4 +32,9 @@ export const commands: Command[] = [
   domainBlockCommand,
   domainUnblockCommand,
   domainListCommand,
+  payoutsListCommand,
+  payoutsApproveCommand,
+  payoutsExportCommand,
+  payoutsMarkPaidCommand,
+  payoutsFailCommand,
 ];
