@@ -182,7 +182,7 @@ CREATE TABLE "ledger_accounts" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "ledger_accounts_name_currency_pk" PRIMARY KEY("name","currency"),
 	CONSTRAINT "ledger_accounts_currency" CHECK ("ledger_accounts"."currency" ~ '^[A-Z]{3}$'),
-	CONSTRAINT "ledger_accounts_name" CHECK ("ledger_accounts"."name" ~ '^(wallet|earnings):[1-9][0-9]*$' or "ledger_accounts"."name" in ('fees', 'pledges', 'deposits', 'payouts') or "ledger_accounts"."name" ~ '^clearing:[a-z0-9.:\[\]-]+$'),
+	CONSTRAINT "ledger_accounts_name" CHECK ("ledger_accounts"."name" ~ '^(wallet|earnings):[1-9][0-9]*$' or "ledger_accounts"."name" in ('fees', 'pledges', 'deposits', 'payouts', 'pending_payouts') or "ledger_accounts"."name" ~ '^clearing:[a-z0-9.:\[\]-]+$'),
 	CONSTRAINT "ledger_accounts_may_go_negative" CHECK ("ledger_accounts"."may_go_negative" = ("ledger_accounts"."name" in ('deposits', 'payouts') or "ledger_accounts"."name" like 'clearing:%'))
 );
 --> statement-breakpoint
@@ -283,6 +283,41 @@ CREATE TABLE "pledge_notices" (
 	"remote_actor_id" bigint NOT NULL,
 	"period" text NOT NULL,
 	"sent_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "payout_batches" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "payout_batches_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"currency" text NOT NULL,
+	"created_at" timestamp with time zone NOT NULL,
+	"approved_by" text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "payout_details" (
+	"user_id" bigint PRIMARY KEY NOT NULL,
+	"holder" text NOT NULL,
+	"iban" text NOT NULL,
+	"bic" text DEFAULT '' NOT NULL,
+	"updated_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "payouts" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "payouts_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"user_id" bigint NOT NULL,
+	"source" text NOT NULL,
+	"amount" bigint NOT NULL,
+	"currency" text NOT NULL,
+	"status" text NOT NULL,
+	"holder" text NOT NULL,
+	"iban" text NOT NULL,
+	"bic" text NOT NULL,
+	"batch_id" bigint,
+	"requested_at" timestamp with time zone NOT NULL,
+	"decided_at" timestamp with time zone,
+	"note" text,
+	CONSTRAINT "payouts_source" CHECK ("payouts"."source" in ('earnings', 'wallet')),
+	CONSTRAINT "payouts_status" CHECK ("payouts"."status" in ('requested', 'approved', 'paid', 'failed', 'cancelled')),
+	CONSTRAINT "payouts_amount" CHECK ("payouts"."amount" > 0),
+	CONSTRAINT "payouts_batch" CHECK (("payouts"."batch_id" is null) = ("payouts"."status" in ('requested', 'cancelled')))
 );
 --> statement-breakpoint
 CREATE TABLE "blocked_domains" (
@@ -446,6 +481,9 @@ ALTER TABLE "outbox_events" ADD CONSTRAINT "outbox_events_flattr_id_flattrs_id_f
 ALTER TABLE "pledge_claims" ADD CONSTRAINT "pledge_claims_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "pledge_claims" ADD CONSTRAINT "pledge_claims_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "pledge_notices" ADD CONSTRAINT "pledge_notices_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "payout_details" ADD CONSTRAINT "payout_details_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "payouts" ADD CONSTRAINT "payouts_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "payouts" ADD CONSTRAINT "payouts_batch_id_payout_batches_id_fk" FOREIGN KEY ("batch_id") REFERENCES "public"."payout_batches"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "linked_actors" ADD CONSTRAINT "linked_actors_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "linked_actors" ADD CONSTRAINT "linked_actors_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "close_routes" ADD CONSTRAINT "close_routes_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
@@ -507,6 +545,10 @@ CREATE UNIQUE INDEX "pledge_claims_winner" ON "pledge_claims" USING btree ("remo
 CREATE UNIQUE INDEX "pledge_claims_announcement" ON "pledge_claims" USING btree ("announcement_id");--> statement-breakpoint
 CREATE INDEX "pledge_claims_user" ON "pledge_claims" USING btree ("user_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "pledge_notices_key" ON "pledge_notices" USING btree ("remote_actor_id","period");--> statement-breakpoint
+CREATE UNIQUE INDEX "payouts_one_open" ON "payouts" USING btree ("user_id","source") WHERE "payouts"."status" = 'requested';--> statement-breakpoint
+CREATE INDEX "payouts_user" ON "payouts" USING btree ("user_id","id");--> statement-breakpoint
+CREATE INDEX "payouts_status" ON "payouts" USING btree ("status","id");--> statement-breakpoint
+CREATE INDEX "payouts_batch" ON "payouts" USING btree ("batch_id");--> statement-breakpoint
 CREATE INDEX "linked_actors_user" ON "linked_actors" USING btree ("user_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "remote_actors_uri" ON "remote_actors" USING btree ("uri");--> statement-breakpoint
 CREATE INDEX "remote_actors_host" ON "remote_actors" USING btree ("host");--> statement-breakpoint

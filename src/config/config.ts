@@ -34,6 +34,10 @@ export interface Config {
   pledgeHoldMonths: number;
   /** Send unclaimed creators one direct mention a month saying money waits for them. */
   pledgeNotice: boolean;
+  /** Payable earnings below this (minor units) cannot be requested as a payout (Flattr: €10). */
+  payoutMinimum: bigint;
+  /** BIC of BANK_IBAN, for the debtor agent of SEPA payout files (optional there). */
+  bankBic: string | undefined;
   /** Flattrs (including later withdrawn ones) one user may make per window. */
   flattrRateLimit: { max: number; windowSeconds: number };
   /** Sanity limit: active flattrs one user may have in one period. */
@@ -162,6 +166,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (maxBudget < minBudget) throw new ConfigError("MAX_BUDGET", "must not be below MIN_BUDGET");
   // Whole units, so the default parses in every currency (JPY has no minor unit).
   const depositConfirmAbove = amount("DEPOSIT_CONFIRM_ABOVE", "1000");
+  const payoutMinimum = amount("PAYOUT_MINIMUM", "10");
+  if (payoutMinimum <= 0n) throw new ConfigError("PAYOUT_MINIMUM", "must be greater than zero");
+  const bankBic = str(env, "BANK_BIC", "").replace(/\s+/g, "").toUpperCase() || undefined;
+  if (bankBic !== undefined && !/^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$/.test(bankBic))
+    throw new ConfigError("BANK_BIC", `not a BIC: "${env.BANK_BIC}"`);
 
   const databaseUrl = str(env, "DATABASE_URL", "") || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -190,6 +199,8 @@ export function loadConfig(env: Env = process.env): Config {
     settlementDay: int(env, "SETTLEMENT_DAY", 10, 1, 28),
     pledgeHoldMonths: int(env, "PLEDGE_HOLD_MONTHS", 6, 0, 120),
     pledgeNotice: bool(env, "PLEDGE_NOTICE", false),
+    payoutMinimum,
+    bankBic,
     bank: {
       accountHolder: str(env, "BANK_ACCOUNT_HOLDER", "") || undefined,
       iban: iban(env, "BANK_IBAN"),

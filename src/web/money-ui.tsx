@@ -138,7 +138,9 @@ type Section =
   | "flattrs"
   | "things"
   | "earnings"
+  | "payouts"
   | "admin-deposits"
+  | "admin-payouts"
   | "admin-peers"
   | "admin-domains";
 
@@ -148,7 +150,9 @@ const SECTIONS: { id: Section; href: string; label: string; admin?: boolean }[] 
   { id: "budget", href: "/budget", label: "Budget" },
   { id: "things", href: "/things", label: "My things" },
   { id: "earnings", href: "/earnings", label: "Earnings" },
+  { id: "payouts", href: "/payouts", label: "Payouts" },
   { id: "admin-deposits", href: "/admin/deposits", label: "Deposits (admin)", admin: true },
+  { id: "admin-payouts", href: "/admin/payouts", label: "Payouts (admin)", admin: true },
   { id: "admin-peers", href: "/admin/peers", label: "Peers (admin)", admin: true },
   { id: "admin-domains", href: "/admin/domains", label: "Blocked servers (admin)", admin: true },
 ];

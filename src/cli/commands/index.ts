@@ -6,6 +6,13 @@ import { inviteCreateCommand } from "./invite-create.ts";
 import { ledgerCheckCommand } from "./ledger-check.ts";
 import { migrateCommand } from "./migrate.ts";
 import {
+  payoutsApproveCommand,
+  payoutsExportCommand,
+  payoutsFailCommand,
+  payoutsListCommand,
+  payoutsMarkPaidCommand,
+} from "./payouts.ts";
+import {
   peersAdmitCommand,
   peersCommand,
   peersRefreshCommand,
@@ -32,4 +39,9 @@ export const commands: Command[] = [
   domainBlockCommand,
   domainUnblockCommand,
   domainListCommand,
+  payoutsListCommand,
+  payoutsApproveCommand,
+  payoutsExportCommand,
+  payoutsMarkPaidCommand,
+  payoutsFailCommand,
 ];

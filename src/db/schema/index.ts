@@ -8,6 +8,7 @@ export * from "./ledger.ts";
 export * from "./oauth.ts";
 export * from "./outbox.ts";
 export * from "./pledges.ts";
+export * from "./payouts.ts";
 export * from "./remote.ts";
 export * from "./settlement.ts";
 export * from "./setup.ts";
