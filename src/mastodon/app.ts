@@ -7,6 +7,8 @@ import { MastodonError, mastodonNotFound, mastodonOnError } from "./errors.ts";
 import { accountRoutes } from "./routes/accounts.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { instanceRoutes } from "./routes/instance.ts";
+import { markerRoutes } from "./routes/markers.ts";
+import { notificationRoutes } from "./routes/notifications.ts";
 import { oauthRoutes } from "./routes/oauth.ts";
 import { probeRoutes } from "./routes/probes.ts";
 
@@ -64,6 +66,8 @@ export function mastodonApp(deps: Deps): Hono<AppEnv> {
   app.route("/", appRoutes());
   app.route("/", instanceRoutes());
   app.route("/", accountRoutes());
+  app.route("/", notificationRoutes());
+  app.route("/", markerRoutes());
   app.route("/", probeRoutes());
   return app;
 }
