@@ -11,6 +11,8 @@ import { markerRoutes } from "./routes/markers.ts";
 import { notificationRoutes } from "./routes/notifications.ts";
 import { oauthRoutes } from "./routes/oauth.ts";
 import { probeRoutes } from "./routes/probes.ts";
+import { streamingRoutes } from "./routes/streaming.ts";
+import { StreamHub } from "./streaming/hub.ts";
 
 /*
  * The Mastodon client API (docs/CONVENTIONS.md, "Adding a Mastodon endpoint"): /api/v1, /api/v2,
@@ -30,7 +32,12 @@ export function isMastodonPath(path: string): boolean {
   );
 }
 
-export function mastodonApp(deps: Deps): Hono<AppEnv> {
+/** The streaming API's connections: made by the composition root, which starts and stops it. */
+export function streamHub(deps: Deps): StreamHub {
+  return new StreamHub(deps);
+}
+
+export function mastodonApp(deps: Deps, streaming: StreamHub = streamHub(deps)): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
   app.onError(mastodonOnError);
   app.notFound(mastodonNotFound);
@@ -69,5 +76,6 @@ export function mastodonApp(deps: Deps): Hono<AppEnv> {
   app.route("/", notificationRoutes());
   app.route("/", markerRoutes());
   app.route("/", probeRoutes());
+  app.route("/", streamingRoutes(streaming));
   return app;
 }
