@@ -3,10 +3,12 @@ import generator, { type Entity } from "megalodon";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { createToken } from "../../src/accounts/tokens.ts";
+import { openPostgres } from "../../src/db/client.ts";
 import { unwrap } from "../../src/errors.ts";
 import { follow } from "../../src/social/follows.ts";
 import { noFederation, type SocialDeps } from "../../src/social/ports.ts";
 import { createPost, deletePost } from "../../src/social/posts.ts";
+import { usingPostgres } from "../helpers/db.ts";
 import { makeUser } from "../helpers/flattr.ts";
 import { startTestInstance, type TestInstance } from "../helpers/instance.ts";
 import { until } from "../helpers/wait.ts";
@@ -103,6 +105,28 @@ describe("megalodon streaming", () => {
       expect(notifications[0]!.status?.id).toBe(String(post.id));
     } finally {
       stream.stop();
+    }
+  });
+});
+
+describe("another process's writes", () => {
+  // A worker process's inbox writes a remote note; the web process holds the socket. Its own
+  // connection pool stands in for the worker: the event can only arrive through NOTIFY.
+  it.skipIf(!usingPostgres)("reach the web process's sockets through LISTEN/NOTIFY", async () => {
+    const other = openPostgres(instance.deps.database.url!, { max: 1 });
+    const ws = new WebSocket(`${streamingUrl}/api/v1/streaming?stream=user`, [bobToken]);
+    const messages: string[] = [];
+    ws.on("message", (m) => messages.push(String(m)));
+    try {
+      await until(() => instance.streaming.streamsOf(bob).includes("user"));
+      const post = unwrap(
+        await createPost({ ...deps, db: other.db }, alice, { content: "From elsewhere" }),
+      );
+      await until(() => messages.length > 0, { what: "the update" });
+      expect(JSON.parse(JSON.parse(messages[0]!).payload).id).toBe(String(post.id));
+    } finally {
+      ws.close();
+      await other.close();
     }
   });
 });
