@@ -9,6 +9,7 @@ import { appRoutes } from "./routes/apps.ts";
 import { instanceRoutes } from "./routes/instance.ts";
 import { markerRoutes } from "./routes/markers.ts";
 import { notificationRoutes } from "./routes/notifications.ts";
+import { groupedNotificationRoutes } from "./routes/notifications-v2.ts";
 import { oauthRoutes } from "./routes/oauth.ts";
 import { probeRoutes } from "./routes/probes.ts";
 import { streamingRoutes } from "./routes/streaming.ts";
@@ -73,6 +74,8 @@ export function mastodonApp(deps: Deps, streaming: StreamHub = streamHub(deps)):
   app.route("/", appRoutes());
   app.route("/", instanceRoutes());
   app.route("/", accountRoutes());
+  // Before the v1 routes: /api/v1/notifications/policy and /requests are not notification ids.
+  app.route("/", groupedNotificationRoutes());
   app.route("/", notificationRoutes());
   app.route("/", markerRoutes());
   app.route("/", probeRoutes());

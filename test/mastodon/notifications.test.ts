@@ -114,6 +114,43 @@ describe("notifications through masto.js", () => {
   });
 });
 
+describe("grouped notifications (Mastodon 4.3) through masto.js", () => {
+  it("lists groups with their accounts and statuses once, shows, dismisses, and has a policy", async () => {
+    const { database, clock } = instance.deps;
+    const erin = await makeUser(database.db, "erin");
+    const frank = await makeUser(database.db, "frank");
+    const post = unwrap(await createPost(deps, erin, { content: "group me" }));
+    unwrap(await follow(deps, frank, "@erin"));
+    await setBudget(database.db, clock, instance.deps.config, frank, 500n);
+    await flattr(database.db, clock, instance.deps.config, frank, post.thingId);
+    const token = (await createToken(database.db, clock, erin, { name: "v2" })).token;
+    const client = createRestAPIClient({ url: instance.origin, accessToken: token });
+    const page = await client.v2.notifications.list();
+    expect(page.notificationGroups.map((g) => [g.type, g.notificationsCount])).toEqual([
+      ["favourite", 1],
+      ["follow", 1],
+    ]);
+    expect(page.accounts.map((a) => a.username)).toEqual(["frank"]);
+    expect(page.statuses.map((s) => s.id)).toEqual([String(post.id)]);
+    const [fav] = page.notificationGroups;
+    expect((fav as { statusId?: string }).statusId).toBe(String(post.id));
+    expect(fav!.sampleAccountIds).toEqual([String(frank)]);
+
+    const one = await client.v2.notifications.$select(fav!.groupKey).fetch();
+    expect(one.notificationGroups[0]!.groupKey).toBe(fav!.groupKey);
+    const who = await client.v2.notifications.$select(fav!.groupKey).accounts.fetch();
+    expect(who.map((a) => a.username)).toEqual(["frank"]);
+    expect(await client.v2.notifications.unreadCount.fetch()).toEqual({ count: 2 });
+    await client.v2.notifications.$select(fav!.groupKey).dismiss();
+    expect((await client.v2.notifications.list()).notificationGroups.map((g) => g.type)).toEqual([
+      "follow",
+    ]);
+    const policy = await client.v2.notifications.policy.fetch();
+    expect(policy.forNotFollowing).toBe("accept");
+    expect(await client.v1.notifications.requests.list()).toEqual([]);
+  });
+});
+
 describe("notifications through megalodon", () => {
   it("lists, shows and dismisses, and saves markers as JSON", async () => {
     const { database, clock } = instance.deps;

@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../../http/env.ts";
 import { readMarkers } from "../../social/markers.ts";
@@ -10,7 +10,7 @@ import {
 } from "../../social/notifications.ts";
 import { callerUser, requireScope } from "../auth.ts";
 import { notFound } from "../errors.ts";
-import { lenient, parseParams } from "../input.ts";
+import { lenient, parseParams, readParams } from "../input.ts";
 import { idParam, linkHeader, pageParams } from "../pagination.ts";
 import { presentNotifications } from "../present-notifications.ts";
 
@@ -30,6 +30,21 @@ const ListParams = v.object({
 });
 
 const DismissParams = v.object({ id: lenient.string() });
+
+/**
+ * Mastodon 4.3: how many notifications are newer than the notifications marker (v1 and v2),
+ * counted up to `limit` (default 100, at most 1000, as Mastodon's; apps show "99+").
+ */
+export async function unreadCount(c: Context<AppEnv>): Promise<Response> {
+  const user = await callerUser(c);
+  const { db } = c.var.deps.database;
+  const marker = (await readMarkers(db, user.id, ["notifications"])).notifications;
+  const list = await listNotifications(db, user.id, {
+    limit: pageParams(await readParams(c), { defaultLimit: 100, maxLimit: 1000 }).limit,
+    sinceId: marker ? BigInt(marker.lastReadId) : undefined,
+  });
+  return c.json({ count: list.length });
+}
 
 export function notificationRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -54,17 +69,7 @@ export function notificationRoutes(): Hono<AppEnv> {
     return c.json(await presentNotifications(c, list, user.id));
   });
 
-  // Mastodon 4.3: how many notifications are newer than the notifications marker.
-  app.get("/api/v1/notifications/unread_count", requireScope("read:notifications"), async (c) => {
-    const user = await callerUser(c);
-    const { db } = c.var.deps.database;
-    const marker = (await readMarkers(db, user.id, ["notifications"])).notifications;
-    const list = await listNotifications(db, user.id, {
-      limit: 1000,
-      sinceId: marker ? BigInt(marker.lastReadId) : undefined,
-    });
-    return c.json({ count: list.length });
-  });
+  app.get("/api/v1/notifications/unread_count", requireScope("read:notifications"), unreadCount);
 
   app.get("/api/v1/notifications/:id", requireScope("read:notifications"), async (c) => {
     const user = await callerUser(c);
