@@ -218,6 +218,32 @@ CREATE TABLE "ledger_postings" (
 	CONSTRAINT "ledger_postings_amount_nonzero" CHECK ("ledger_postings"."amount" <> 0)
 );
 --> statement-breakpoint
+CREATE TABLE "markers" (
+	"user_id" bigint NOT NULL,
+	"timeline" text NOT NULL,
+	"last_read_id" text NOT NULL,
+	"version" bigint DEFAULT 0 NOT NULL,
+	"updated_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "markers_user_id_timeline_pk" PRIMARY KEY("user_id","timeline"),
+	CONSTRAINT "markers_timeline" CHECK ("markers"."timeline" in ('home', 'notifications')),
+	CONSTRAINT "markers_last_read_id" CHECK ("markers"."last_read_id" ~ '^[0-9]{1,19}$')
+);
+--> statement-breakpoint
+CREATE TABLE "notifications" (
+	"id" bigint PRIMARY KEY NOT NULL,
+	"user_id" bigint NOT NULL,
+	"type" text NOT NULL,
+	"source_key" text NOT NULL,
+	"from_user_id" bigint,
+	"from_remote_actor_id" bigint,
+	"status_id" bigint,
+	"flattr" boolean DEFAULT false NOT NULL,
+	"created_at" timestamp with time zone NOT NULL,
+	"dismissed_at" timestamp with time zone,
+	CONSTRAINT "notifications_type" CHECK ("notifications"."type" in ('favourite', 'follow', 'mention')),
+	CONSTRAINT "notifications_one_actor" CHECK (("notifications"."from_user_id" is null) <> ("notifications"."from_remote_actor_id" is null))
+);
+--> statement-breakpoint
 CREATE TABLE "oauth_apps" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "oauth_apps_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"client_id" text NOT NULL,
@@ -474,6 +500,11 @@ ALTER TABLE "favourites" ADD CONSTRAINT "favourites_thing_id_things_id_fk" FOREI
 ALTER TABLE "incoming_flattrs" ADD CONSTRAINT "incoming_flattrs_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "incoming_flattrs" ADD CONSTRAINT "incoming_flattrs_thing_id_things_id_fk" FOREIGN KEY ("thing_id") REFERENCES "public"."things"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "ledger_entries" ADD CONSTRAINT "ledger_entries_reverses_entry_id_ledger_entries_id_fk" FOREIGN KEY ("reverses_entry_id") REFERENCES "public"."ledger_entries"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "markers" ADD CONSTRAINT "markers_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "notifications" ADD CONSTRAINT "notifications_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "notifications" ADD CONSTRAINT "notifications_from_user_id_users_id_fk" FOREIGN KEY ("from_user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "notifications" ADD CONSTRAINT "notifications_from_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("from_remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "notifications" ADD CONSTRAINT "notifications_status_id_statuses_id_fk" FOREIGN KEY ("status_id") REFERENCES "public"."statuses"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "oauth_codes" ADD CONSTRAINT "oauth_codes_app_id_oauth_apps_id_fk" FOREIGN KEY ("app_id") REFERENCES "public"."oauth_apps"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "oauth_codes" ADD CONSTRAINT "oauth_codes_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "oauth_codes" ADD CONSTRAINT "oauth_codes_token_id_access_tokens_id_fk" FOREIGN KEY ("token_id") REFERENCES "public"."access_tokens"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
@@ -536,6 +567,9 @@ CREATE INDEX "ledger_entries_period_kind" ON "ledger_entries" USING btree ("peri
 CREATE INDEX "ledger_entries_deposit_reference" ON "ledger_entries" USING btree (translate("metadata"->>'reference', ' -‐‑‒–—―−', '')) WHERE "ledger_entries"."kind" = 'deposit';--> statement-breakpoint
 CREATE INDEX "ledger_postings_entry" ON "ledger_postings" USING btree ("entry_id");--> statement-breakpoint
 CREATE INDEX "ledger_postings_account" ON "ledger_postings" USING btree ("account","currency","entry_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "notifications_source" ON "notifications" USING btree ("user_id","source_key");--> statement-breakpoint
+CREATE INDEX "notifications_user" ON "notifications" USING btree ("user_id","id") WHERE "notifications"."dismissed_at" is null;--> statement-breakpoint
+CREATE INDEX "notifications_status" ON "notifications" USING btree ("status_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "oauth_apps_client_id" ON "oauth_apps" USING btree ("client_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "oauth_codes_hash" ON "oauth_codes" USING btree ("code_hash");--> statement-breakpoint
 CREATE INDEX "oauth_codes_expires" ON "oauth_codes" USING btree ("expires_at");--> statement-breakpoint

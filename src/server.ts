@@ -1,6 +1,7 @@
 import type { Federation } from "@fedify/fedify";
 import { serve as serveHttp } from "@hono/node-server";
 import { getLogger } from "@logtape/logtape";
+import { WebSocketServer } from "ws";
 import { issueSetupToken, SETUP_TOKEN_TTL_SECONDS } from "./accounts/setup.ts";
 import { createApp } from "./app.ts";
 import { type Clock, systemClock } from "./config/clock.ts";
@@ -10,6 +11,7 @@ import { migrate } from "./db/migrate.ts";
 import type { Deps } from "./deps.ts";
 import type { FederationData } from "./federation/federation.ts";
 import { nodeInfoPeerReader } from "./federation/peer-info.ts";
+import type { StreamHub } from "./mastodon/streaming/hub.ts";
 import type { PeerReader } from "./peers/peers-admin.ts";
 import { setupPath } from "./web/pages/setup.tsx";
 import { startWorker } from "./worker.ts";
@@ -32,6 +34,8 @@ export interface RunningServer {
   url: URL;
   /** For code that sends activities: `federationContext(server.federation, server.deps)`. */
   federation: Federation<FederationData>;
+  /** The streaming API's connections in this process. */
+  streaming: StreamHub;
   stop(): Promise<void>;
 }
 
@@ -75,9 +79,18 @@ export async function startServer(
         if (--inFlight === 0) drained?.();
       }
     };
+    // The streaming API's WebSockets (src/mastodon/routes/streaming.ts): its events are LISTENed
+    // for before the first connection can arrive. Messages from apps are small.
+    await app.streaming.start();
+    const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
     const server = await new Promise<ReturnType<typeof serveHttp>>((resolve) => {
       const s = serveHttp(
-        { fetch, port: config.port, hostname: options.hostname ?? "0.0.0.0" },
+        {
+          fetch,
+          port: config.port,
+          hostname: options.hostname ?? "0.0.0.0",
+          websocket: { server: wss },
+        },
         () => resolve(s),
       );
     });
@@ -86,6 +99,9 @@ export async function startServer(
       url = new URL(`http://${options.hostname ?? "localhost"}:${address.port}/`);
     }
     stops.push(async () => {
+      // Open WebSockets would keep the server from closing.
+      await app.streaming.stop();
+      wss.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       if (inFlight > 0) {
@@ -107,6 +123,7 @@ export async function startServer(
     deps,
     url,
     federation: app.federation,
+    streaming: app.streaming,
     stop: async () => {
       for (const stop of stops.reverse()) await stop();
       await ownDatabase?.close();

@@ -7,8 +7,13 @@ import { MastodonError, mastodonNotFound, mastodonOnError } from "./errors.ts";
 import { accountRoutes } from "./routes/accounts.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { instanceRoutes } from "./routes/instance.ts";
+import { markerRoutes } from "./routes/markers.ts";
+import { notificationRoutes } from "./routes/notifications.ts";
+import { groupedNotificationRoutes } from "./routes/notifications-v2.ts";
 import { oauthRoutes } from "./routes/oauth.ts";
 import { probeRoutes } from "./routes/probes.ts";
+import { streamingRoutes } from "./routes/streaming.ts";
+import { StreamHub } from "./streaming/hub.ts";
 
 /*
  * The Mastodon client API (docs/CONVENTIONS.md, "Adding a Mastodon endpoint"): /api/v1, /api/v2,
@@ -28,7 +33,12 @@ export function isMastodonPath(path: string): boolean {
   );
 }
 
-export function mastodonApp(deps: Deps): Hono<AppEnv> {
+/** The streaming API's connections: made by the composition root, which starts and stops it. */
+export function streamHub(deps: Deps): StreamHub {
+  return new StreamHub(deps);
+}
+
+export function mastodonApp(deps: Deps, streaming: StreamHub = streamHub(deps)): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
   app.onError(mastodonOnError);
   app.notFound(mastodonNotFound);
@@ -64,6 +74,11 @@ export function mastodonApp(deps: Deps): Hono<AppEnv> {
   app.route("/", appRoutes());
   app.route("/", instanceRoutes());
   app.route("/", accountRoutes());
+  // Before the v1 routes: /api/v1/notifications/policy and /requests are not notification ids.
+  app.route("/", groupedNotificationRoutes());
+  app.route("/", notificationRoutes());
+  app.route("/", markerRoutes());
   app.route("/", probeRoutes());
+  app.route("/", streamingRoutes(streaming));
   return app;
 }

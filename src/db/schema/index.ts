@@ -5,6 +5,7 @@ export * from "./flattr.ts";
 export * from "./follows.ts";
 export * from "./incoming.ts";
 export * from "./ledger.ts";
+export * from "./notifications.ts";
 export * from "./oauth.ts";
 export * from "./outbox.ts";
 export * from "./pledges.ts";
