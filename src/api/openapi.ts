@@ -4,6 +4,7 @@ import { buildDocument } from "../http/openapi.ts";
 import type { OpenApiDocument } from "../http/openapi-types.ts";
 import { apiBaseUrl } from "../http/urls.ts";
 import { ERROR_RESPONSES, HEADERS } from "./responses.ts";
+import { followEndpoints } from "./routes-follows.ts";
 import { meEndpoints } from "./routes-me.ts";
 import { postEndpoints } from "./routes-posts.ts";
 import { reportEndpoints } from "./routes-reports.ts";
@@ -44,6 +45,7 @@ export const API_ENDPOINTS: readonly Endpoint[] = [
   ...resolveEndpoints,
   ...thingEndpoints,
   ...postEndpoints,
+  ...followEndpoints,
 ];
 
 const documents = new WeakMap<Config, OpenApiDocument>();
@@ -71,6 +73,7 @@ export function openApiDocument(config: Config): OpenApiDocument {
         { name: "things", description: "Things and flattrs." },
         { name: "reports", description: "Values, earnings, statements." },
         { name: "posts", description: "Your posts: each is a Note to your followers and a thing." },
+        { name: "follows", description: "Whom you follow, here and on other servers." },
         { name: "meta", description: "This document." },
       ],
       schemas: COMPONENTS,

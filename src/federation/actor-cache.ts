@@ -1,6 +1,7 @@
 import type { Context, DocumentLoader } from "@fedify/fedify";
 import { isActor } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
+import { isDomainBlocked } from "../peers/blocks.ts";
 import {
   findRemoteActorByHandle,
   findRemoteActorByUri,
@@ -12,6 +13,7 @@ import { INSTANCE_ACTOR } from "./actors.ts";
 import type { FederationData } from "./federation.ts";
 import { dbOf } from "./outbox.ts";
 import { remoteActorDataOf } from "./remote-actor-data.ts";
+import { webFingerActor, webFingerOptionsFor } from "./webfinger.ts";
 
 /*
  * Remote actors as the social features need them: from the cache (src/social/remote-actors.ts)
@@ -50,10 +52,26 @@ export async function lookupRemoteActor(
   if (cached && !cached.goneAt && !isStale(cached, clock.now())) return cached;
   if (handle?.endsWith(`@${config.origin.host.toLowerCase()}`)) return null;
   if (!handle && new URL(query).origin === config.origin.origin) return null;
+  let target = query;
+  if (handle) {
+    // Our WebFinger client, not Fedify's: it also asks http where loopback instances are
+    // allowed, refuses blocked servers and tells failures apart (logged).
+    const at = handle.lastIndexOf("@");
+    const found = await webFingerActor(
+      handle.slice(0, at),
+      handle.slice(at + 1),
+      webFingerOptionsFor(config, (host) => isDomainBlocked(db, host)),
+    );
+    if (!found.found) {
+      logger.info("WebFinger for {handle} failed: {detail}", { handle, detail: found.detail });
+      return cached;
+    }
+    target = found.actorUri;
+  }
   let object: unknown = null;
   const documentLoader = await signedLoader(ctx);
   try {
-    object = await ctx.lookupObject(handle ? `@${handle}` : query, { documentLoader });
+    object = await ctx.lookupObject(target, { documentLoader });
   } catch (error) {
     logger.info("Lookup of {query} failed: {error}", { query, error });
   }

@@ -35,7 +35,7 @@ import type { FederationData } from "./federation.ts";
 import { ensurePeerKnown } from "./peer-info.ts";
 import { remoteActorDataOf } from "./remote-actor-data.ts";
 import { dateOf } from "./vocab/time.ts";
-import { webFingerActor } from "./webfinger.ts";
+import { webFingerActor, webFingerOptionsFor } from "./webfinger.ts";
 
 /*
  * The resolver's RemoteLookup (src/flattr/remote-lookup.ts) on Fedify. Documents are fetched
@@ -184,16 +184,7 @@ export function fedifyLookup(federation: Federation<FederationData>, deps: Deps)
 
   return {
     webFinger: (username, host) =>
-      webFingerActor(username, host, {
-        allowPrivateAddress: config.allowPrivateAddress,
-        // Loopback test and dev instances speak http; public servers https only.
-        schemes: config.allowPrivateAddress
-          ? config.origin.protocol === "http:"
-            ? ["http", "https"]
-            : ["https", "http"]
-          : ["https"],
-        isBlocked,
-      }),
+      webFingerActor(username, host, webFingerOptionsFor(config, isBlocked)),
     fetch: (uri) => fetchOnce(uri, 0),
     peer: async (host, scheme) => {
       const peer = await ensurePeerKnown(deps, host, { scheme });
