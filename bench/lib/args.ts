@@ -37,7 +37,7 @@ export interface BenchOptions {
   /** Inbox: signed deliveries sent to each inbox under test. */
   inboxDeliveries: number;
   /** Inbox: which activities (each measured separately). */
-  inboxActivities: ("undo" | "follow")[];
+  inboxActivities: ("like" | "undo" | "follow")[];
 }
 
 const USAGE = `npm run bench -- [options]
@@ -60,8 +60,10 @@ const USAGE = `npm run bench -- [options]
                         (default BENCH_DATABASE_URL, TEST_DATABASE_URL or postgres://root@127.0.0.1:5432/test)
   --server-cpu-prof DIR API, inbox: V8 CPU profile of each server process (Chrome DevTools)
   --inbox-deliveries N  inbox: signed deliveries per server under test (default 3000)
-  --inbox-activity A    inbox: undo (Undo(Follow): a stored row removed, nothing sent back),
-                        follow (a row stored and an Accept sent), or both (default undo)
+  --inbox-activity A    inbox: like (a Like with the payment extension from a peer's user,
+                        stored as an incoming flattr), undo (Undo(Follow): a stored row
+                        removed), follow (a row stored and an Accept sent), all, or a
+                        comma-separated list (default like)
   --keep                keep the scratch databases
   --out FILE            JSON results (default bench/results/latest.json)`;
 
@@ -105,9 +107,13 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
   const db = values.db ?? "both";
   if (!["pg", "pglite", "both"].includes(db))
     throw new Error(`--db must be pg, pglite or both, got "${db}"`);
-  const activity = values["inbox-activity"] ?? "undo";
-  if (!["undo", "follow", "both"].includes(activity))
-    throw new Error(`--inbox-activity must be undo, follow or both, got "${activity}"`);
+  const activityArg = values["inbox-activity"] ?? "like";
+  const activities = (activityArg === "all" ? "like,undo,follow" : activityArg)
+    .split(",")
+    .map((s) => s.trim());
+  for (const a of activities)
+    if (a !== "like" && a !== "undo" && a !== "follow")
+      throw new Error(`--inbox-activity must be like, undo, follow or all, got "${a}"`);
   const batch = values["batch-size"];
   const connectionsList = (values.connections ?? "16")
     .split(",")
@@ -135,7 +141,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
     out: values.out ?? "bench/results/latest.json",
     serverCpuProf: values["server-cpu-prof"],
     inboxDeliveries: Math.round(num("inbox-deliveries", values["inbox-deliveries"], 3000, 1)),
-    inboxActivities: activity === "both" ? ["undo", "follow"] : [activity as "undo" | "follow"],
+    inboxActivities: activities as ("like" | "undo" | "follow")[],
   };
 }
 

@@ -4,6 +4,7 @@ import { buildDocument } from "../http/openapi.ts";
 import type { OpenApiDocument } from "../http/openapi-types.ts";
 import { apiBaseUrl } from "../http/urls.ts";
 import { ERROR_RESPONSES, HEADERS } from "./responses.ts";
+import { followEndpoints } from "./routes-follows.ts";
 import { meEndpoints } from "./routes-me.ts";
 import { payoutEndpoints } from "./routes-payouts.ts";
 import { postEndpoints } from "./routes-posts.ts";
@@ -47,6 +48,7 @@ export const API_ENDPOINTS: readonly Endpoint[] = [
   ...thingEndpoints,
   ...postEndpoints,
   ...payoutEndpoints,
+  ...followEndpoints,
 ];
 
 const documents = new WeakMap<Config, OpenApiDocument>();
@@ -75,6 +77,7 @@ export function openApiDocument(config: Config): OpenApiDocument {
         { name: "reports", description: "Values, earnings, statements." },
         { name: "payouts", description: "Payouts of earnings and wallet withdrawals." },
         { name: "posts", description: "Your posts: each is a Note to your followers and a thing." },
+        { name: "follows", description: "Whom you follow, here and on other servers." },
         { name: "meta", description: "This document." },
       ],
       schemas: { ...COMPONENTS, ...PAYOUT_COMPONENTS },
