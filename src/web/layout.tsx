@@ -48,6 +48,8 @@ button.secondary { background: transparent; color: var(--fg); border: 1px solid 
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 0.4rem 0.5rem; border-bottom: 1px solid var(--line); }
 code { font-family: ui-monospace, monospace; font-size: 0.95em; }
+pre { overflow-x: auto; white-space: pre-wrap; overflow-wrap: anywhere; padding: 0.5rem 0.7rem;
+  border: 1px solid var(--line); border-radius: 6px; }
 .bio { white-space: pre-wrap; }
 footer { color: var(--muted); font-size: 0.85rem; }
 form.header-search { display: flex; gap: 0.3rem; margin: 0; flex: 1 1 12rem; max-width: 19rem; }

@@ -5,6 +5,7 @@ import { avatarRoutes } from "./avatar.ts";
 import { buttonRoutes } from "./button/routes.ts";
 import { moneyRoutes } from "./money-routes.tsx";
 import { appsRoutes } from "./pages/apps.tsx";
+import { discoverRoutes } from "./pages/discover.tsx";
 import { followingRoutes } from "./pages/following.tsx";
 import { homeRoutes } from "./pages/home.tsx";
 import { invitesRoutes } from "./pages/invites.tsx";
@@ -39,6 +40,7 @@ export function webRoutes(_deps: Deps): Hono<AppEnv> {
   app.route("/", invitesRoutes());
   app.route("/", profileRoutes());
   app.route("/", searchRoutes());
+  app.route("/", discoverRoutes());
   app.route("/", postRoutes());
   app.route("/", followingRoutes());
   app.route("/", buttonRoutes()); // before moneyRoutes: it owns POST /things/:id/flattr first
