@@ -3,6 +3,7 @@ import type { Deps } from "../deps.ts";
 import type { AppEnv } from "../http/env.ts";
 import { avatarRoutes } from "./avatar.ts";
 import { buttonRoutes } from "./button/routes.ts";
+import { errorPages } from "./error-page.tsx";
 import { moneyRoutes } from "./money-routes.tsx";
 import { appsRoutes } from "./pages/apps.tsx";
 import { discoverRoutes } from "./pages/discover.tsx";
@@ -28,6 +29,7 @@ import { sessionMiddleware } from "./session.ts";
 export function webRoutes(_deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.route("/", avatarRoutes()); // images for apps: no session needed
+  app.use(errorPages()); // before the session: its refusals get the layout too
   app.use(sessionMiddleware());
   app.route("/", homeRoutes());
   app.route("/", signupRoutes());

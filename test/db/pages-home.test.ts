@@ -108,3 +108,28 @@ describe("home page", () => {
     expect(html).not.toContain('data-testid="site-nav"');
   });
 });
+
+describe("error pages", () => {
+  it("are in the site layout with a way back, also the site a button link came from", async () => {
+    const config = testConfig({ ORIGIN: "https://err.example" });
+    const m = moneyApp(config, database, fixedClock("2026-12-10T12:00:00Z"));
+    const missing = await m.visitor().get("/no/such/page");
+    expect(missing.status).toBe(404);
+    const html = await missing.text();
+    expect(html).toContain("<title>Page not found · Fediflattr</title>");
+    expect(html).toContain('data-testid="way-back"');
+    expect(textOf(html)).toContain("Not found: /no/such/page");
+
+    const v = m.visitor();
+    const bad = await v.get("/submit?user=nobody", { referer: "https://blog.example/post" });
+    expect(bad.status).toBeGreaterThanOrEqual(400);
+    expect(bad.status).toBeLessThan(500);
+    const badHtml = await bad.text();
+    expect(badHtml).toContain('href="https://blog.example/post"');
+    expect(textOf(badHtml)).toContain("Back to blog.example");
+
+    // The APIs keep their JSON.
+    const api = await m.visitor().get("/api/flattr/v1/nothing-here");
+    expect(api.headers.get("content-type")).toContain("json");
+  });
+});
