@@ -3,8 +3,10 @@ import type { Deps } from "../deps.ts";
 import type { AppEnv } from "../http/env.ts";
 import { avatarRoutes } from "./avatar.ts";
 import { buttonRoutes } from "./button/routes.ts";
+import { errorPages } from "./error-page.tsx";
 import { moneyRoutes } from "./money-routes.tsx";
 import { appsRoutes } from "./pages/apps.tsx";
+import { discoverRoutes } from "./pages/discover.tsx";
 import { followingRoutes } from "./pages/following.tsx";
 import { homeRoutes } from "./pages/home.tsx";
 import { invitesRoutes } from "./pages/invites.tsx";
@@ -27,6 +29,7 @@ import { sessionMiddleware } from "./session.ts";
 export function webRoutes(_deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.route("/", avatarRoutes()); // images for apps: no session needed
+  app.use(errorPages()); // before the session: its refusals get the layout too
   app.use(sessionMiddleware());
   app.route("/", homeRoutes());
   app.route("/", signupRoutes());
@@ -39,6 +42,7 @@ export function webRoutes(_deps: Deps): Hono<AppEnv> {
   app.route("/", invitesRoutes());
   app.route("/", profileRoutes());
   app.route("/", searchRoutes());
+  app.route("/", discoverRoutes());
   app.route("/", postRoutes());
   app.route("/", followingRoutes());
   app.route("/", buttonRoutes()); // before moneyRoutes: it owns POST /things/:id/flattr first
