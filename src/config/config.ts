@@ -7,6 +7,8 @@ export type NodeType = "web" | "worker" | "all";
 export interface Config {
   origin: URL;
   port: number;
+  /** The address the web server binds (HOST; 0.0.0.0 = every IPv4 interface, :: = every one). */
+  host: string;
   dataDir: string;
   databaseUrl: string | undefined;
   currency: string;
@@ -167,6 +169,7 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     origin,
     port: int(env, "PORT", Number(origin.port) || 8080, 1, 65535),
+    host: host(env, "HOST"),
     dataDir: str(env, "DATA_DIR", "./data"),
     databaseUrl,
     currency,
@@ -209,6 +212,18 @@ export function loadConfig(env: Env = process.env): Config {
     },
     appRateLimit: rate(env, "APP_RATE_LIMIT", "30/3600"),
   };
+}
+
+/** A bind address: an IPv4 or IPv6 address or a host name, without port or brackets. */
+function host(env: Env, name: string): string {
+  const raw = str(env, name, "0.0.0.0").trim();
+  if (
+    !/^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.%A-Za-z]*)$/.test(
+      raw,
+    )
+  )
+    throw new ConfigError(name, `must be an IP address or a host name (no port), got "${raw}"`);
+  return raw;
 }
 
 /** Free text for people (titles, descriptions): trimmed, bounded, no control characters. */
