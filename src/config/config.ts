@@ -24,7 +24,10 @@ export interface Config {
   /** Trust X-Forwarded-For for client IPs (behind a reverse proxy). */
   trustProxy: boolean;
   signupRateLimit: { max: number; windowSeconds: number };
+  /** Failed logins per IP and account (its username and e-mail share one budget). */
   loginRateLimit: { max: number; windowSeconds: number };
+  /** Failed logins per IP, across every name it tries. */
+  loginIpRateLimit: { max: number; windowSeconds: number };
   invitesPerUser: number;
   /** Grace after a period ends before the worker closes it. */
   closeGraceSeconds: number;
@@ -184,6 +187,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: bool(env, "TRUST_PROXY", false),
     signupRateLimit: rate(env, "SIGNUP_RATE_LIMIT", "5/3600"),
     loginRateLimit: rate(env, "LOGIN_RATE_LIMIT", "10/900"),
+    loginIpRateLimit: rate(env, "LOGIN_IP_RATE_LIMIT", "30/900"),
     invitesPerUser: int(env, "INVITES_PER_USER", 3, 0, 1000),
     closeGraceSeconds: int(env, "CLOSE_GRACE_SECONDS", 3600, 0, 31 * 86400),
     settlementDay: int(env, "SETTLEMENT_DAY", 10, 1, 28),
