@@ -13,10 +13,11 @@ export function LoginForm(props: {
   username: string;
   next: string;
   error?: string;
+  notice?: string;
 }) {
   return (
     <form method="post" action="/login" class="stack">
-      <FormMessage error={props.error} />
+      <FormMessage error={props.error} notice={props.notice} />
       <CsrfField token={props.csrfToken} />
       <input type="hidden" name="next" value={props.next} />
       <label>
@@ -48,7 +49,16 @@ export function loginRoutes(): Hono<AppEnv> {
     return renderPage(
       c,
       { title: "Log in" },
-      <LoginForm csrfToken={c.var.csrfToken} username="" next={next} />,
+      <LoginForm
+        csrfToken={c.var.csrfToken}
+        username=""
+        next={next}
+        notice={
+          c.req.query("reset") !== undefined
+            ? "Your new password is set. Log in with it."
+            : undefined
+        }
+      />,
     );
   });
 
