@@ -7,6 +7,8 @@ export type NodeType = "web" | "worker" | "all";
 export interface Config {
   origin: URL;
   port: number;
+  /** The address the web server binds (HOST; 0.0.0.0 = every IPv4 interface, :: = every one). */
+  host: string;
   dataDir: string;
   databaseUrl: string | undefined;
   currency: string;
@@ -22,7 +24,10 @@ export interface Config {
   /** Trust X-Forwarded-For for client IPs (behind a reverse proxy). */
   trustProxy: boolean;
   signupRateLimit: { max: number; windowSeconds: number };
+  /** Failed logins per IP and account (its username and e-mail share one budget). */
   loginRateLimit: { max: number; windowSeconds: number };
+  /** Failed logins per IP, across every name it tries. */
+  loginIpRateLimit: { max: number; windowSeconds: number };
   invitesPerUser: number;
   /** Grace after a period ends before the worker closes it. */
   closeGraceSeconds: number;
@@ -180,6 +185,7 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     origin,
     port: int(env, "PORT", Number(origin.port) || 8080, 1, 65535),
+    host: host(env, "HOST"),
     dataDir: str(env, "DATA_DIR", "./data"),
     databaseUrl,
     currency,
@@ -194,6 +200,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: bool(env, "TRUST_PROXY", false),
     signupRateLimit: rate(env, "SIGNUP_RATE_LIMIT", "5/3600"),
     loginRateLimit: rate(env, "LOGIN_RATE_LIMIT", "10/900"),
+    loginIpRateLimit: rate(env, "LOGIN_IP_RATE_LIMIT", "30/900"),
     invitesPerUser: int(env, "INVITES_PER_USER", 3, 0, 1000),
     closeGraceSeconds: int(env, "CLOSE_GRACE_SECONDS", 3600, 0, 31 * 86400),
     settlementDay: int(env, "SETTLEMENT_DAY", 10, 1, 28),
@@ -226,6 +233,18 @@ export function loadConfig(env: Env = process.env): Config {
     },
     appRateLimit: rate(env, "APP_RATE_LIMIT", "30/3600"),
   };
+}
+
+/** A bind address: an IPv4 or IPv6 address or a host name, without port or brackets. */
+function host(env: Env, name: string): string {
+  const raw = str(env, name, "0.0.0.0").trim();
+  if (
+    !/^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.%A-Za-z]*)$/.test(
+      raw,
+    )
+  )
+    throw new ConfigError(name, `must be an IP address or a host name (no port), got "${raw}"`);
+  return raw;
 }
 
 /** Free text for people (titles, descriptions): trimmed, bounded, no control characters. */

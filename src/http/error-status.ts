@@ -59,6 +59,9 @@ const STATUS: { readonly [C in DomainErrorCode]: ClientErrorStatus } = {
   invite_used: 422,
   invite_quota: 403,
   not_found: 404,
+  wrong_password: 422,
+  reset_invalid: 410,
+  has_money: 409,
   // deposits
   invalid_amount: 422,
   invalid_currency: 422,

@@ -21,11 +21,13 @@ import {
 import { serveCommand } from "./serve.ts";
 import { tokenCreateCommand } from "./token-create.ts";
 import { userCreateCommand } from "./user-create.ts";
+import { userResetPasswordCommand } from "./user-reset-password.ts";
 
 export const commands: Command[] = [
   serveCommand,
   migrateCommand,
   userCreateCommand,
+  userResetPasswordCommand,
   inviteCreateCommand,
   closeCommand,
   tokenCreateCommand,
