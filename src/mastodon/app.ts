@@ -2,13 +2,17 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { Deps } from "../deps.ts";
+import type { RemoteLookup } from "../flattr/remote-lookup.ts";
 import type { AppEnv } from "../http/env.ts";
+import { noFederation, type SocialFederation } from "../social/ports.ts";
 import { MastodonError, mastodonNotFound, mastodonOnError } from "./errors.ts";
 import { accountRoutes } from "./routes/accounts.ts";
 import { appRoutes } from "./routes/apps.ts";
+import { favouriteRoutes } from "./routes/favourites.ts";
 import { instanceRoutes } from "./routes/instance.ts";
 import { oauthRoutes } from "./routes/oauth.ts";
 import { probeRoutes } from "./routes/probes.ts";
+import { statusRoutes } from "./routes/statuses.ts";
 
 /*
  * The Mastodon client API (docs/CONVENTIONS.md, "Adding a Mastodon endpoint"): /api/v1, /api/v2,
@@ -28,12 +32,20 @@ export function isMastodonPath(path: string): boolean {
   );
 }
 
-export function mastodonApp(deps: Deps): Hono<AppEnv> {
+/** The ports to other servers, from the composition root (a test may leave them out). */
+export interface MastodonPorts {
+  social?: SocialFederation;
+  remoteLookup?: RemoteLookup;
+}
+
+export function mastodonApp(deps: Deps, ports: MastodonPorts = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
   app.onError(mastodonOnError);
   app.notFound(mastodonNotFound);
   app.use(async (c, next) => {
     c.set("deps", deps);
+    c.set("social", ports.social ?? noFederation);
+    if (ports.remoteLookup) c.set("remoteLookup", ports.remoteLookup);
     c.set("user", null);
     await next();
   });
@@ -64,6 +76,8 @@ export function mastodonApp(deps: Deps): Hono<AppEnv> {
   app.route("/", appRoutes());
   app.route("/", instanceRoutes());
   app.route("/", accountRoutes());
+  app.route("/", statusRoutes());
+  app.route("/", favouriteRoutes());
   app.route("/", probeRoutes());
   return app;
 }
