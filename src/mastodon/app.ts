@@ -12,7 +12,9 @@ import { favouriteRoutes } from "./routes/favourites.ts";
 import { instanceRoutes } from "./routes/instance.ts";
 import { oauthRoutes } from "./routes/oauth.ts";
 import { probeRoutes } from "./routes/probes.ts";
+import { searchRoutes } from "./routes/search.ts";
 import { statusRoutes } from "./routes/statuses.ts";
+import { timelineRoutes } from "./routes/timelines.ts";
 
 /*
  * The Mastodon client API (docs/CONVENTIONS.md, "Adding a Mastodon endpoint"): /api/v1, /api/v2,
@@ -78,6 +80,8 @@ export function mastodonApp(deps: Deps, ports: MastodonPorts = {}): Hono<AppEnv>
   app.route("/", accountRoutes());
   app.route("/", statusRoutes());
   app.route("/", favouriteRoutes());
+  app.route("/", timelineRoutes());
+  app.route("/", searchRoutes());
   app.route("/", probeRoutes());
   return app;
 }
