@@ -102,6 +102,7 @@ CREATE TABLE "flattrs" (
 	"withdrawn_at" timestamp with time zone,
 	"withdrawn_reason" text,
 	"like_id" text DEFAULT replace(gen_random_uuid()::text, '-', '') NOT NULL,
+	"app_id" bigint,
 	CONSTRAINT "flattrs_period_format" CHECK ("flattrs"."period" ~ '^[0-9]{4}-(0[1-9]|1[0-2])$')
 );
 --> statement-breakpoint
@@ -446,6 +447,14 @@ CREATE TABLE "setup_tokens" (
 	"expires_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "status_idempotency_keys" (
+	"user_id" bigint NOT NULL,
+	"key" text NOT NULL,
+	"status_id" bigint,
+	"created_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "status_idempotency_keys_user_id_key_pk" PRIMARY KEY("user_id","key")
+);
+--> statement-breakpoint
 CREATE TABLE "status_mentions" (
 	"status_id" bigint NOT NULL,
 	"actor_uri" text NOT NULL,
@@ -498,6 +507,7 @@ ALTER TABLE "budgets" ADD CONSTRAINT "budgets_user_id_users_id_fk" FOREIGN KEY (
 ALTER TABLE "close_payers" ADD CONSTRAINT "close_payers_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "flattrs" ADD CONSTRAINT "flattrs_thing_id_things_id_fk" FOREIGN KEY ("thing_id") REFERENCES "public"."things"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "flattrs" ADD CONSTRAINT "flattrs_payer_id_users_id_fk" FOREIGN KEY ("payer_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "flattrs" ADD CONSTRAINT "flattrs_app_id_oauth_apps_id_fk" FOREIGN KEY ("app_id") REFERENCES "public"."oauth_apps"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "things" ADD CONSTRAINT "things_owner_id_users_id_fk" FOREIGN KEY ("owner_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "things" ADD CONSTRAINT "things_remote_owner_id_remote_actors_id_fk" FOREIGN KEY ("remote_owner_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "followers" ADD CONSTRAINT "followers_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -532,6 +542,8 @@ ALTER TABLE "close_routes" ADD CONSTRAINT "close_routes_remote_actor_id_remote_a
 ALTER TABLE "remote_shares" ADD CONSTRAINT "remote_shares_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "remote_shares" ADD CONSTRAINT "remote_shares_payer_id_users_id_fk" FOREIGN KEY ("payer_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "remote_shares" ADD CONSTRAINT "remote_shares_claim_id_pledge_claims_id_fk" FOREIGN KEY ("claim_id") REFERENCES "public"."pledge_claims"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "status_idempotency_keys" ADD CONSTRAINT "status_idempotency_keys_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "status_idempotency_keys" ADD CONSTRAINT "status_idempotency_keys_status_id_statuses_id_fk" FOREIGN KEY ("status_id") REFERENCES "public"."statuses"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "status_mentions" ADD CONSTRAINT "status_mentions_status_id_statuses_id_fk" FOREIGN KEY ("status_id") REFERENCES "public"."statuses"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "status_mentions" ADD CONSTRAINT "status_mentions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "statuses" ADD CONSTRAINT "statuses_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
@@ -554,6 +566,7 @@ CREATE UNIQUE INDEX "flattrs_active_unique" ON "flattrs" USING btree ("thing_id"
 CREATE INDEX "flattrs_period_payer" ON "flattrs" USING btree ("period","payer_id","id") WHERE "flattrs"."withdrawn_at" is null;--> statement-breakpoint
 CREATE INDEX "flattrs_thing_period" ON "flattrs" USING btree ("thing_id","period");--> statement-breakpoint
 CREATE INDEX "flattrs_payer_created" ON "flattrs" USING btree ("payer_id","created_at");--> statement-breakpoint
+CREATE INDEX "flattrs_app" ON "flattrs" USING btree ("app_id") WHERE "flattrs"."app_id" is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "flattrs_like_id" ON "flattrs" USING btree ("like_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "things_owner_url" ON "things" USING btree ("owner_id","url_normalized");--> statement-breakpoint
 CREATE UNIQUE INDEX "things_owner_profile" ON "things" USING btree ("owner_id") WHERE "things"."kind" = 'profile';--> statement-breakpoint

@@ -94,6 +94,7 @@ const STATUS: { readonly [C in DomainErrorCode]: ClientErrorStatus } = {
   invalid_reply: 422,
   post_not_found: 404,
   not_author: 403,
+  in_progress: 409,
   // OAuth (RFC 6749 §5.2 answers 400; the token endpoint makes invalid_client a 401 itself)
   invalid_request: 400,
   invalid_client: 400,
