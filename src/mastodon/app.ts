@@ -15,11 +15,11 @@ import { notificationRoutes } from "./routes/notifications.ts";
 import { groupedNotificationRoutes } from "./routes/notifications-v2.ts";
 import { oauthRoutes } from "./routes/oauth.ts";
 import { probeRoutes } from "./routes/probes.ts";
-import { streamingRoutes } from "./routes/streaming.ts";
-import { StreamHub } from "./streaming/hub.ts";
 import { searchRoutes } from "./routes/search.ts";
 import { statusRoutes } from "./routes/statuses.ts";
+import { streamingRoutes } from "./routes/streaming.ts";
 import { timelineRoutes } from "./routes/timelines.ts";
+import { StreamHub } from "./streaming/hub.ts";
 
 /*
  * The Mastodon client API (docs/CONVENTIONS.md, "Adding a Mastodon endpoint"): /api/v1, /api/v2,
