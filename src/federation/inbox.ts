@@ -75,5 +75,19 @@ export function registerInbox(federation: Federation<FederationData>): void {
     )
     .onError((_ctx, error) => {
       logger.error("Inbox listener failed: {error}", { error });
-    });
+    })
+    .withIdempotency(idempotencyKey);
+}
+
+/**
+ * Fedify's record of processed activities (its default, per inbox) costs three statements per
+ * activity: a read when it arrives, another and a write in the worker. A `Like` needs none: the
+ * flattr and favourite doors are idempotent by activity id in their own tables (a repeat changes
+ * nothing), so the inbound flattr path skips it. Every other type keeps it (a repeated Follow
+ * would be answered again).
+ */
+function idempotencyKey(ctx: InboxContext<FederationData>, activity: Activity): string | null {
+  if (activity instanceof Like || activity.id === null) return null;
+  const inbox = ctx.recipient == null ? "sharedInbox" : `inbox\n${ctx.recipient}`;
+  return `${ctx.origin}\n${activity.id.href}\n${inbox}`;
 }

@@ -117,40 +117,47 @@ export async function receiveFlattr(
       ),
     );
 
-  return db.transaction(async (tx) => {
-    const undo = await tombstone(tx as Db, input.activityId, input.payer.uri);
-    const [inserted] = await queryRows<{ id: string }>(
-      tx,
-      sql`insert into incoming_flattrs (activity_id, peer_host, remote_actor_id, thing_id, period,
+  // One statement (the inbound flattr path's only write): an Undo that came first makes the row
+  // withdrawn and is consumed; a conflict (same Like, or another active one) inserts nothing.
+  const [row] = await queryRows<{ inserted: boolean; withdrawn: boolean }>(
+    db,
+    sql`with undo as (
+          select undo_activity_id from incoming_undos
+          where like_activity_id = ${input.activityId} and actor_uri = ${input.payer.uri}
+        ), ins as (
+          insert into incoming_flattrs (activity_id, peer_host, remote_actor_id, thing_id, period,
                                         currency, payer_instance, protocol_version, received_at,
                                         withdrawn_at, undo_activity_id)
-          values (${input.activityId}, ${input.payer.host}, ${input.payer.id}::int8,
-                  ${input.thingId}::int8, ${input.period}, ${input.currency}, ${input.payerInstance},
-                  ${input.protocolVersion}, ${now.toISOString()}::timestamptz,
-                  ${undo === null ? null : now.toISOString()}::timestamptz, ${undo})
+          select ${input.activityId}, ${input.payer.host}, ${input.payer.id}::int8,
+                 ${input.thingId}::int8, ${input.period}, ${input.currency},
+                 ${input.payerInstance}, ${input.protocolVersion}, ${now.toISOString()}::timestamptz,
+                 case when u.undo_activity_id is null then null
+                      else ${now.toISOString()}::timestamptz end,
+                 u.undo_activity_id
+          from (select (select undo_activity_id from undo) as undo_activity_id) u
           on conflict do nothing
-          returning id::text`,
-    );
-    if (inserted) {
-      if (undo !== null)
-        await tx.execute(
-          sql`delete from incoming_undos
-              where like_activity_id = ${input.activityId} and actor_uri = ${input.payer.uri}`,
-        );
-      return ok(undo === null ? ("recorded" as const) : ("recorded_withdrawn" as const));
-    }
-    const [same] = await queryRows(
-      tx,
-      sql`select 1 as x from incoming_flattrs where activity_id = ${input.activityId}`,
-    );
-    if (same) return ok("duplicate" as const);
-    return refused(
-      new IncomingError(
-        "already_flattred",
-        `${input.payer.uri} already flattred this thing in ${input.period} with another Like.`,
-      ),
-    );
-  });
+          returning undo_activity_id
+        ), consumed as (
+          delete from incoming_undos
+          where like_activity_id = ${input.activityId} and actor_uri = ${input.payer.uri}
+            and exists (select 1 from ins where undo_activity_id is not null)
+        )
+        select exists (select 1 from ins) as inserted,
+               exists (select 1 from ins where undo_activity_id is not null) as withdrawn`,
+  );
+  if (row?.inserted)
+    return ok(row.withdrawn ? ("recorded_withdrawn" as const) : ("recorded" as const));
+  const [same] = await queryRows(
+    db,
+    sql`select 1 as x from incoming_flattrs where activity_id = ${input.activityId}`,
+  );
+  if (same) return ok("duplicate" as const);
+  return refused(
+    new IncomingError(
+      "already_flattred",
+      `${input.payer.uri} already flattred this thing in ${input.period} with another Like.`,
+    ),
+  );
 }
 
 /**

@@ -28,8 +28,44 @@ const logger = getLogger(["fediflattr", "federation", "inbox", "likes"]);
 /** Embedded objects only: an `Undo` naming its `Like` by id alone is matched by id, not fetched. */
 const noFetch: DocumentLoader = (url) => Promise.reject(new Error(`not fetched: ${url}`));
 
-/** The cached actor, fetched (signed by the instance actor) when unknown or stale. */
-async function payerOf(ctx: InboxContext<FederationData>, like: Like): Promise<RemoteActor> {
+/** What a flattr needs of its payer: a remote actor row's key, never changed once stored. */
+type Payer = Pick<RemoteActor, "id" | "uri" | "host" | "fetchedAt">;
+
+/**
+ * Payers seen by this process, per instance (tests run several in one process): a peer's users
+ * send many Likes, and the row's id, uri and host never change (rows are upserted by uri and
+ * never deleted), so only staleness is judged again, as for the database's copy. Bounded: the
+ * map starts over past MAX_PAYERS.
+ */
+const payerCache = new WeakMap<object, Map<string, Payer>>();
+const MAX_PAYERS = 10_000;
+
+function payersOf(ctx: InboxContext<FederationData>): Map<string, Payer> {
+  let map = payerCache.get(ctx.data);
+  if (!map) {
+    map = new Map();
+    payerCache.set(ctx.data, map);
+  }
+  if (map.size > MAX_PAYERS) map.clear();
+  return map;
+}
+
+/** The payer, cached or stored, fetched (signed by the instance actor) when unknown or stale. */
+async function payerOf(ctx: InboxContext<FederationData>, like: Like): Promise<Payer> {
+  const uri = like.actorId!.href;
+  const known = payersOf(ctx).get(uri);
+  if (known && !isStale(known, ctx.data.clock.now())) return known;
+  const payer = await storedPayerOf(ctx, like);
+  payersOf(ctx).set(uri, {
+    id: payer.id,
+    uri: payer.uri,
+    host: payer.host,
+    fetchedAt: payer.fetchedAt,
+  });
+  return payer;
+}
+
+async function storedPayerOf(ctx: InboxContext<FederationData>, like: Like): Promise<RemoteActor> {
   const { clock } = ctx.data;
   const db = dbOf(ctx);
   const uri = like.actorId!.href;
