@@ -283,6 +283,7 @@ CREATE TABLE "peers" (
 	"fee_bp" integer,
 	"time_zone" text,
 	"settlement_day" integer,
+	"instance_actor" text,
 	"speaks_flattr" boolean DEFAULT false NOT NULL,
 	"first_seen" timestamp with time zone,
 	"last_seen" timestamp with time zone,
@@ -392,6 +393,101 @@ CREATE TABLE "access_tokens" (
           or array_to_string("access_tokens"."scopes", ' ') !~ '(^| )(write|follow|push)')
 );
 --> statement-breakpoint
+CREATE TABLE "clearing_transfers" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "clearing_transfers_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"peer_host" text NOT NULL,
+	"direction" text NOT NULL,
+	"amount" bigint NOT NULL,
+	"currency" text NOT NULL,
+	"reference" text NOT NULL,
+	"source" text NOT NULL,
+	"recorded_at" timestamp with time zone NOT NULL,
+	"notified_at" timestamp with time zone,
+	CONSTRAINT "clearing_transfers_direction" CHECK ("clearing_transfers"."direction" in ('sent', 'received')),
+	CONSTRAINT "clearing_transfers_source" CHECK ("clearing_transfers"."source" in ('ours', 'notice')),
+	CONSTRAINT "clearing_transfers_amount" CHECK ("clearing_transfers"."amount" > 0)
+);
+--> statement-breakpoint
+CREATE TABLE "settlement_summaries_in" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "settlement_summaries_in_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"peer_host" text NOT NULL,
+	"activity_id" text NOT NULL,
+	"actor_uri" text NOT NULL,
+	"period" text NOT NULL,
+	"sequence" integer NOT NULL,
+	"prev_hash" text,
+	"hash" text NOT NULL,
+	"currency" text NOT NULL,
+	"total" bigint NOT NULL,
+	"line_count" integer NOT NULL,
+	"flattr_count" integer NOT NULL,
+	"lines_hash" text NOT NULL,
+	"lines_url" text NOT NULL,
+	"raw" text NOT NULL,
+	"state" text DEFAULT 'received' NOT NULL,
+	"reason" text,
+	"final" boolean,
+	"message" text,
+	"received_at" timestamp with time zone NOT NULL,
+	"decided_at" timestamp with time zone,
+	"answer_due_at" timestamp with time zone,
+	"answer_attempts" integer DEFAULT 0 NOT NULL,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"next_attempt_at" timestamp with time zone,
+	CONSTRAINT "settlement_summaries_in_state" CHECK (state in ('received', 'parked', 'accepted', 'rejected', 'conflict', 'withdrawn'))
+);
+--> statement-breakpoint
+CREATE TABLE "settlement_summaries_out" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "settlement_summaries_out_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"peer_host" text NOT NULL,
+	"period" text NOT NULL,
+	"sequence" integer NOT NULL,
+	"prev_hash" text,
+	"hash" text NOT NULL,
+	"currency" text NOT NULL,
+	"total" bigint NOT NULL,
+	"line_count" integer NOT NULL,
+	"flattr_count" integer NOT NULL,
+	"lines_hash" text NOT NULL,
+	"state" text DEFAULT 'sent' NOT NULL,
+	"reason" text,
+	"final" boolean,
+	"message" text,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"next_attempt_at" timestamp with time zone NOT NULL,
+	"last_error" text,
+	"created_at" timestamp with time zone NOT NULL,
+	"answered_at" timestamp with time zone,
+	"refunded_at" timestamp with time zone,
+	CONSTRAINT "settlement_summaries_out_state" CHECK (state in ('sent', 'accepted', 'rejected', 'withdrawing', 'withdrawn', 'conflict')),
+	CONSTRAINT "settlement_summaries_out_sequence" CHECK ("settlement_summaries_out"."sequence" >= 1)
+);
+--> statement-breakpoint
+CREATE TABLE "settlement_lines_in" (
+	"summary_id" bigint NOT NULL,
+	"idx" integer NOT NULL,
+	"creator_uri" text NOT NULL,
+	"user_id" bigint,
+	"amount" bigint NOT NULL,
+	"flattrs" integer NOT NULL,
+	"like_ids" text[],
+	"claim" text,
+	CONSTRAINT "settlement_lines_in_summary_id_idx_pk" PRIMARY KEY("summary_id","idx")
+);
+--> statement-breakpoint
+CREATE TABLE "settlement_lines_out" (
+	"summary_id" bigint NOT NULL,
+	"idx" integer NOT NULL,
+	"creator_uri" text NOT NULL,
+	"amount" bigint NOT NULL,
+	"flattrs" integer NOT NULL,
+	"like_ids" text[],
+	"claim" text,
+	CONSTRAINT "settlement_lines_out_summary_id_idx_pk" PRIMARY KEY("summary_id","idx"),
+	CONSTRAINT "settlement_lines_out_amount" CHECK ("settlement_lines_out"."amount" > 0 and "settlement_lines_out"."flattrs" > 0),
+	CONSTRAINT "settlement_lines_out_kind" CHECK (("settlement_lines_out"."like_ids" is null) <> ("settlement_lines_out"."claim" is null))
+);
+--> statement-breakpoint
 ALTER TABLE "invites" ADD CONSTRAINT "invites_created_by_users_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "invites" ADD CONSTRAINT "invites_used_by_users_id_fk" FOREIGN KEY ("used_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sessions" ADD CONSTRAINT "sessions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -429,6 +525,9 @@ ALTER TABLE "statuses" ADD CONSTRAINT "statuses_in_reply_to_id_statuses_id_fk" F
 ALTER TABLE "statuses" ADD CONSTRAINT "statuses_thing_id_things_id_fk" FOREIGN KEY ("thing_id") REFERENCES "public"."things"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "access_tokens" ADD CONSTRAINT "access_tokens_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "access_tokens" ADD CONSTRAINT "access_tokens_app_id_oauth_apps_id_fk" FOREIGN KEY ("app_id") REFERENCES "public"."oauth_apps"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "settlement_lines_in" ADD CONSTRAINT "settlement_lines_in_summary_id_settlement_summaries_in_id_fk" FOREIGN KEY ("summary_id") REFERENCES "public"."settlement_summaries_in"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "settlement_lines_in" ADD CONSTRAINT "settlement_lines_in_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "settlement_lines_out" ADD CONSTRAINT "settlement_lines_out_summary_id_settlement_summaries_out_id_fk" FOREIGN KEY ("summary_id") REFERENCES "public"."settlement_summaries_out"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "invites_created_by" ON "invites" USING btree ("created_by");--> statement-breakpoint
 CREATE INDEX "rate_limits_window_start" ON "rate_limits" USING btree ("window_start");--> statement-breakpoint
 CREATE INDEX "sessions_user" ON "sessions" USING btree ("user_id");--> statement-breakpoint
@@ -487,4 +586,11 @@ CREATE INDEX "statuses_remote_actor" ON "statuses" USING btree ("remote_actor_id
 CREATE INDEX "statuses_in_reply_to" ON "statuses" USING btree ("in_reply_to_uri");--> statement-breakpoint
 CREATE UNIQUE INDEX "access_tokens_hash" ON "access_tokens" USING btree ("token_hash");--> statement-breakpoint
 CREATE INDEX "access_tokens_user" ON "access_tokens" USING btree ("user_id");--> statement-breakpoint
-CREATE INDEX "access_tokens_app" ON "access_tokens" USING btree ("app_id");
+CREATE INDEX "access_tokens_app" ON "access_tokens" USING btree ("app_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "clearing_transfers_ref" ON "clearing_transfers" USING btree ("peer_host","source","direction","reference");--> statement-breakpoint
+CREATE UNIQUE INDEX "settlement_summaries_in_hash" ON "settlement_summaries_in" USING btree ("peer_host","hash");--> statement-breakpoint
+CREATE UNIQUE INDEX "settlement_summaries_in_accepted" ON "settlement_summaries_in" USING btree ("peer_host","period") WHERE "settlement_summaries_in"."state" = 'accepted';--> statement-breakpoint
+CREATE INDEX "settlement_summaries_in_state" ON "settlement_summaries_in" USING btree ("state");--> statement-breakpoint
+CREATE UNIQUE INDEX "settlement_summaries_out_period" ON "settlement_summaries_out" USING btree ("peer_host","period");--> statement-breakpoint
+CREATE UNIQUE INDEX "settlement_summaries_out_sequence" ON "settlement_summaries_out" USING btree ("peer_host","sequence");--> statement-breakpoint
+CREATE INDEX "settlement_summaries_out_due" ON "settlement_summaries_out" USING btree ("state","next_attempt_at");

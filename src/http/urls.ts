@@ -14,6 +14,9 @@ export {
   actorUrl,
   followersUrl,
   inboxUrl,
+  instanceActorUrl,
+  likePath,
+  likeUrl,
   NOTE_PATH_TEMPLATE,
   notePath,
   noteUrl,
@@ -45,10 +48,6 @@ export const headerImageUrl = (config: Config) => absolute(config, HEADER_IMAGE_
  */
 export const streamingUrl = (config: Config) =>
   absolute(config, "/").replace(/^http/, "ws").replace(/\/$/, "");
-
-/** A flattr's `Like` activity (`/flattrs/<like_id>`, the random flattrs.like_id). */
-export const likePath = (likeId: string) => `/flattrs/${encodeURIComponent(likeId)}`;
-export const likeUrl = (config: Config, likeId: string) => absolute(config, likePath(likeId));
 
 /**
  * A thing's page (`/things/42`); for registered web pages also the id of their ActivityPub
