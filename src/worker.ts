@@ -3,6 +3,7 @@ import type { Deps } from "./deps.ts";
 import type { FederationData } from "./federation/federation.ts";
 import { startPeerRefresh } from "./federation/peer-info.ts";
 import { startRelay } from "./federation/relay.ts";
+import { startSettlement } from "./federation/settlement/worker.ts";
 import { startHousekeeping } from "./housekeeping.ts";
 import { startAutoClose } from "./settlement/auto-close.ts";
 
@@ -20,6 +21,8 @@ export function startWorker(
   const housekeeping = startHousekeeping(deps);
   // Which servers are peers (NodeInfo metadata.flattr) is re-read daily.
   const peerRefresh = startPeerRefresh(deps);
+  // Settlement summaries: built after a close, delivered and answered by their states.
+  const settlement = startSettlement(federation, deps);
   return {
     stop: async () => {
       await relay.stop();
@@ -27,6 +30,7 @@ export function startWorker(
       housekeeping.stop();
       peerRefresh.stop();
       await autoClose.stop();
+      await settlement.stop();
       await queue.catch(() => {});
     },
   };

@@ -92,3 +92,12 @@ export const apiThingUrl = (config: Config, thingId: number) =>
 /** A post as a REST API resource. */
 export const apiPostUrl = (config: Config, postId: bigint | string) =>
   absolute(config, `${API_BASE}/posts/${postId}`);
+
+/** A settlement summary we sent (its object id), its lines collection, our answers to peers'. */
+export const settlementSummaryUrl = (config: Config, id: number) =>
+  absolute(config, `/settlement/summaries/${id}`);
+export const SETTLEMENT_LINES_PATH = /^\/settlement\/summaries\/([1-9][0-9]{0,15})\/lines$/;
+export const settlementLinesUrl = (config: Config, id: number, page?: number) =>
+  absolute(config, `/settlement/summaries/${id}/lines${page ? `?page=${page}` : ""}`);
+export const settlementAnswerUrl = (config: Config, receivedId: number, attempt: number) =>
+  absolute(config, `/settlement/received/${receivedId}/answers/${attempt}`);

@@ -27,6 +27,8 @@ const logger = getLogger(["fediflattr", "settlement", "summaries"]);
 
 /** The lines could not be fetched now (the sender is down): retried later, nothing decided. */
 export class LinesUnavailable extends Error {}
+/** The sender's lines collection is malformed: refused `total` (the lines are not as stated). */
+export class MalformedLines extends Error {}
 
 export type Decision =
   | { state: "accepted" }
@@ -349,6 +351,7 @@ export async function processReceived(
   try {
     stored = await storeLines(db, config, s, fetchLines());
   } catch (e) {
+    if (e instanceof MalformedLines) return decide(db, now, s, reject("total", e.message));
     if (!(e instanceof LinesUnavailable)) throw e;
     await db
       .update(summariesIn)

@@ -254,3 +254,8 @@ export async function refundSummaries(db: Db, clock: Clock): Promise<Refund[]> {
   }
   return done;
 }
+
+export async function findSentById(db: Db, id: number): Promise<SummaryOut | null> {
+  const [s] = await db.select().from(summariesOut).where(eq(summariesOut.id, id));
+  return s ?? null;
+}
