@@ -298,30 +298,6 @@ CREATE TABLE "outbox_events" (
 	CONSTRAINT "outbox_events_kind" CHECK ("outbox_events"."kind" in ('like', 'undo'))
 );
 --> statement-breakpoint
-CREATE TABLE "pledge_claims" (
-	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "pledge_claims_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
-	"remote_actor_id" bigint NOT NULL,
-	"user_id" bigint,
-	"claimant_uri" text NOT NULL,
-	"claiming_host" text,
-	"code" text NOT NULL,
-	"proof_url" text,
-	"state" text DEFAULT 'pending' NOT NULL,
-	"problem" text,
-	"announcement_id" text,
-	"created_at" timestamp with time zone NOT NULL,
-	"verified_at" timestamp with time zone,
-	"announced_at" timestamp with time zone,
-	CONSTRAINT "pledge_claims_state" CHECK ("pledge_claims"."state" in ('pending', 'won', 'rival', 'failed')),
-	CONSTRAINT "pledge_claims_claimant" CHECK (("pledge_claims"."claiming_host" is null and "pledge_claims"."user_id" is not null) or ("pledge_claims"."claiming_host" is not null and "pledge_claims"."user_id" is null and "pledge_claims"."announcement_id" is not null))
-);
---> statement-breakpoint
-CREATE TABLE "pledge_notices" (
-	"remote_actor_id" bigint NOT NULL,
-	"period" text NOT NULL,
-	"sent_at" timestamp with time zone NOT NULL
-);
---> statement-breakpoint
 CREATE TABLE "payout_batches" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "payout_batches_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"currency" text NOT NULL,
@@ -357,6 +333,30 @@ CREATE TABLE "payouts" (
 	CONSTRAINT "payouts_batch" CHECK (("payouts"."batch_id" is null) = ("payouts"."status" in ('requested', 'cancelled')))
 );
 --> statement-breakpoint
+CREATE TABLE "pledge_claims" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "pledge_claims_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"remote_actor_id" bigint NOT NULL,
+	"user_id" bigint,
+	"claimant_uri" text NOT NULL,
+	"claiming_host" text,
+	"code" text NOT NULL,
+	"proof_url" text,
+	"state" text DEFAULT 'pending' NOT NULL,
+	"problem" text,
+	"announcement_id" text,
+	"created_at" timestamp with time zone NOT NULL,
+	"verified_at" timestamp with time zone,
+	"announced_at" timestamp with time zone,
+	CONSTRAINT "pledge_claims_state" CHECK ("pledge_claims"."state" in ('pending', 'won', 'rival', 'failed')),
+	CONSTRAINT "pledge_claims_claimant" CHECK (("pledge_claims"."claiming_host" is null and "pledge_claims"."user_id" is not null) or ("pledge_claims"."claiming_host" is not null and "pledge_claims"."user_id" is null and "pledge_claims"."announcement_id" is not null))
+);
+--> statement-breakpoint
+CREATE TABLE "pledge_notices" (
+	"remote_actor_id" bigint NOT NULL,
+	"period" text NOT NULL,
+	"sent_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "blocked_domains" (
 	"host" text PRIMARY KEY NOT NULL,
 	"reason" text DEFAULT '' NOT NULL,
@@ -379,6 +379,7 @@ CREATE TABLE "peers" (
 	"fee_bp" integer,
 	"time_zone" text,
 	"settlement_day" integer,
+	"instance_actor" text,
 	"speaks_flattr" boolean DEFAULT false NOT NULL,
 	"first_seen" timestamp with time zone,
 	"last_seen" timestamp with time zone,
@@ -482,6 +483,101 @@ CREATE TABLE "statuses" (
 	CONSTRAINT "statuses_visibility" CHECK ("statuses"."visibility" in ('public', 'unlisted', 'private', 'direct'))
 );
 --> statement-breakpoint
+CREATE TABLE "clearing_transfers" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "clearing_transfers_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"peer_host" text NOT NULL,
+	"direction" text NOT NULL,
+	"amount" bigint NOT NULL,
+	"currency" text NOT NULL,
+	"reference" text NOT NULL,
+	"source" text NOT NULL,
+	"recorded_at" timestamp with time zone NOT NULL,
+	"notified_at" timestamp with time zone,
+	CONSTRAINT "clearing_transfers_direction" CHECK ("clearing_transfers"."direction" in ('sent', 'received')),
+	CONSTRAINT "clearing_transfers_source" CHECK ("clearing_transfers"."source" in ('ours', 'notice')),
+	CONSTRAINT "clearing_transfers_amount" CHECK ("clearing_transfers"."amount" > 0)
+);
+--> statement-breakpoint
+CREATE TABLE "settlement_summaries_in" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "settlement_summaries_in_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"peer_host" text NOT NULL,
+	"activity_id" text NOT NULL,
+	"actor_uri" text NOT NULL,
+	"period" text NOT NULL,
+	"sequence" integer NOT NULL,
+	"prev_hash" text,
+	"hash" text NOT NULL,
+	"currency" text NOT NULL,
+	"total" bigint NOT NULL,
+	"line_count" integer NOT NULL,
+	"flattr_count" integer NOT NULL,
+	"lines_hash" text NOT NULL,
+	"lines_url" text NOT NULL,
+	"raw" text NOT NULL,
+	"state" text DEFAULT 'received' NOT NULL,
+	"reason" text,
+	"final" boolean,
+	"message" text,
+	"received_at" timestamp with time zone NOT NULL,
+	"decided_at" timestamp with time zone,
+	"answer_due_at" timestamp with time zone,
+	"answer_attempts" integer DEFAULT 0 NOT NULL,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"next_attempt_at" timestamp with time zone,
+	CONSTRAINT "settlement_summaries_in_state" CHECK (state in ('received', 'parked', 'accepted', 'rejected', 'conflict', 'withdrawn'))
+);
+--> statement-breakpoint
+CREATE TABLE "settlement_summaries_out" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "settlement_summaries_out_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"peer_host" text NOT NULL,
+	"period" text NOT NULL,
+	"sequence" integer NOT NULL,
+	"prev_hash" text,
+	"hash" text NOT NULL,
+	"currency" text NOT NULL,
+	"total" bigint NOT NULL,
+	"line_count" integer NOT NULL,
+	"flattr_count" integer NOT NULL,
+	"lines_hash" text NOT NULL,
+	"state" text DEFAULT 'sent' NOT NULL,
+	"reason" text,
+	"final" boolean,
+	"message" text,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"next_attempt_at" timestamp with time zone NOT NULL,
+	"last_error" text,
+	"created_at" timestamp with time zone NOT NULL,
+	"answered_at" timestamp with time zone,
+	"refunded_at" timestamp with time zone,
+	CONSTRAINT "settlement_summaries_out_state" CHECK (state in ('sent', 'accepted', 'rejected', 'withdrawing', 'withdrawn', 'conflict')),
+	CONSTRAINT "settlement_summaries_out_sequence" CHECK ("settlement_summaries_out"."sequence" >= 1)
+);
+--> statement-breakpoint
+CREATE TABLE "settlement_lines_in" (
+	"summary_id" bigint NOT NULL,
+	"idx" integer NOT NULL,
+	"creator_uri" text NOT NULL,
+	"user_id" bigint,
+	"amount" bigint NOT NULL,
+	"flattrs" integer NOT NULL,
+	"like_ids" text[],
+	"claim" text,
+	CONSTRAINT "settlement_lines_in_summary_id_idx_pk" PRIMARY KEY("summary_id","idx")
+);
+--> statement-breakpoint
+CREATE TABLE "settlement_lines_out" (
+	"summary_id" bigint NOT NULL,
+	"idx" integer NOT NULL,
+	"creator_uri" text NOT NULL,
+	"amount" bigint NOT NULL,
+	"flattrs" integer NOT NULL,
+	"like_ids" text[],
+	"claim" text,
+	CONSTRAINT "settlement_lines_out_summary_id_idx_pk" PRIMARY KEY("summary_id","idx"),
+	CONSTRAINT "settlement_lines_out_amount" CHECK ("settlement_lines_out"."amount" > 0 and "settlement_lines_out"."flattrs" > 0),
+	CONSTRAINT "settlement_lines_out_kind" CHECK (("settlement_lines_out"."like_ids" is null) <> ("settlement_lines_out"."claim" is null))
+);
+--> statement-breakpoint
 CREATE TABLE "access_tokens" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "access_tokens_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"user_id" bigint,
@@ -530,12 +626,12 @@ ALTER TABLE "oauth_codes" ADD CONSTRAINT "oauth_codes_app_id_oauth_apps_id_fk" F
 ALTER TABLE "oauth_codes" ADD CONSTRAINT "oauth_codes_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "oauth_codes" ADD CONSTRAINT "oauth_codes_token_id_access_tokens_id_fk" FOREIGN KEY ("token_id") REFERENCES "public"."access_tokens"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "outbox_events" ADD CONSTRAINT "outbox_events_flattr_id_flattrs_id_fk" FOREIGN KEY ("flattr_id") REFERENCES "public"."flattrs"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "pledge_claims" ADD CONSTRAINT "pledge_claims_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "pledge_claims" ADD CONSTRAINT "pledge_claims_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "pledge_notices" ADD CONSTRAINT "pledge_notices_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "payout_details" ADD CONSTRAINT "payout_details_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "payouts" ADD CONSTRAINT "payouts_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "payouts" ADD CONSTRAINT "payouts_batch_id_payout_batches_id_fk" FOREIGN KEY ("batch_id") REFERENCES "public"."payout_batches"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "pledge_claims" ADD CONSTRAINT "pledge_claims_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "pledge_claims" ADD CONSTRAINT "pledge_claims_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "pledge_notices" ADD CONSTRAINT "pledge_notices_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "linked_actors" ADD CONSTRAINT "linked_actors_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "linked_actors" ADD CONSTRAINT "linked_actors_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "close_routes" ADD CONSTRAINT "close_routes_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
@@ -550,6 +646,9 @@ ALTER TABLE "statuses" ADD CONSTRAINT "statuses_user_id_users_id_fk" FOREIGN KEY
 ALTER TABLE "statuses" ADD CONSTRAINT "statuses_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "statuses" ADD CONSTRAINT "statuses_in_reply_to_id_statuses_id_fk" FOREIGN KEY ("in_reply_to_id") REFERENCES "public"."statuses"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "statuses" ADD CONSTRAINT "statuses_thing_id_things_id_fk" FOREIGN KEY ("thing_id") REFERENCES "public"."things"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "settlement_lines_in" ADD CONSTRAINT "settlement_lines_in_summary_id_settlement_summaries_in_id_fk" FOREIGN KEY ("summary_id") REFERENCES "public"."settlement_summaries_in"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "settlement_lines_in" ADD CONSTRAINT "settlement_lines_in_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "settlement_lines_out" ADD CONSTRAINT "settlement_lines_out_summary_id_settlement_summaries_out_id_fk" FOREIGN KEY ("summary_id") REFERENCES "public"."settlement_summaries_out"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "access_tokens" ADD CONSTRAINT "access_tokens_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "access_tokens" ADD CONSTRAINT "access_tokens_app_id_oauth_apps_id_fk" FOREIGN KEY ("app_id") REFERENCES "public"."oauth_apps"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "invites_created_by" ON "invites" USING btree ("created_by");--> statement-breakpoint
@@ -600,14 +699,14 @@ CREATE UNIQUE INDEX "oauth_codes_hash" ON "oauth_codes" USING btree ("code_hash"
 CREATE INDEX "oauth_codes_expires" ON "oauth_codes" USING btree ("expires_at");--> statement-breakpoint
 CREATE INDEX "outbox_events_available" ON "outbox_events" USING btree ("available_at","id");--> statement-breakpoint
 CREATE INDEX "outbox_events_flattr" ON "outbox_events" USING btree ("flattr_id","id");--> statement-breakpoint
-CREATE UNIQUE INDEX "pledge_claims_winner" ON "pledge_claims" USING btree ("remote_actor_id") WHERE "pledge_claims"."state" = 'won';--> statement-breakpoint
-CREATE UNIQUE INDEX "pledge_claims_announcement" ON "pledge_claims" USING btree ("announcement_id");--> statement-breakpoint
-CREATE INDEX "pledge_claims_user" ON "pledge_claims" USING btree ("user_id");--> statement-breakpoint
-CREATE UNIQUE INDEX "pledge_notices_key" ON "pledge_notices" USING btree ("remote_actor_id","period");--> statement-breakpoint
 CREATE UNIQUE INDEX "payouts_one_open" ON "payouts" USING btree ("user_id","source") WHERE "payouts"."status" = 'requested';--> statement-breakpoint
 CREATE INDEX "payouts_user" ON "payouts" USING btree ("user_id","id");--> statement-breakpoint
 CREATE INDEX "payouts_status" ON "payouts" USING btree ("status","id");--> statement-breakpoint
 CREATE INDEX "payouts_batch" ON "payouts" USING btree ("batch_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "pledge_claims_winner" ON "pledge_claims" USING btree ("remote_actor_id") WHERE "pledge_claims"."state" = 'won';--> statement-breakpoint
+CREATE UNIQUE INDEX "pledge_claims_announcement" ON "pledge_claims" USING btree ("announcement_id");--> statement-breakpoint
+CREATE INDEX "pledge_claims_user" ON "pledge_claims" USING btree ("user_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "pledge_notices_key" ON "pledge_notices" USING btree ("remote_actor_id","period");--> statement-breakpoint
 CREATE INDEX "linked_actors_user" ON "linked_actors" USING btree ("user_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "remote_actors_uri" ON "remote_actors" USING btree ("uri");--> statement-breakpoint
 CREATE INDEX "remote_actors_host" ON "remote_actors" USING btree ("host");--> statement-breakpoint
@@ -622,6 +721,13 @@ CREATE UNIQUE INDEX "statuses_thing" ON "statuses" USING btree ("thing_id");--> 
 CREATE INDEX "statuses_user" ON "statuses" USING btree ("user_id","id");--> statement-breakpoint
 CREATE INDEX "statuses_remote_actor" ON "statuses" USING btree ("remote_actor_id","id");--> statement-breakpoint
 CREATE INDEX "statuses_in_reply_to" ON "statuses" USING btree ("in_reply_to_uri");--> statement-breakpoint
+CREATE UNIQUE INDEX "clearing_transfers_ref" ON "clearing_transfers" USING btree ("peer_host","source","direction","reference");--> statement-breakpoint
+CREATE UNIQUE INDEX "settlement_summaries_in_hash" ON "settlement_summaries_in" USING btree ("peer_host","hash");--> statement-breakpoint
+CREATE UNIQUE INDEX "settlement_summaries_in_accepted" ON "settlement_summaries_in" USING btree ("peer_host","period") WHERE "settlement_summaries_in"."state" = 'accepted';--> statement-breakpoint
+CREATE INDEX "settlement_summaries_in_state" ON "settlement_summaries_in" USING btree ("state");--> statement-breakpoint
+CREATE UNIQUE INDEX "settlement_summaries_out_period" ON "settlement_summaries_out" USING btree ("peer_host","period");--> statement-breakpoint
+CREATE UNIQUE INDEX "settlement_summaries_out_sequence" ON "settlement_summaries_out" USING btree ("peer_host","sequence");--> statement-breakpoint
+CREATE INDEX "settlement_summaries_out_due" ON "settlement_summaries_out" USING btree ("state","next_attempt_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "access_tokens_hash" ON "access_tokens" USING btree ("token_hash");--> statement-breakpoint
 CREATE INDEX "access_tokens_user" ON "access_tokens" USING btree ("user_id");--> statement-breakpoint
 CREATE INDEX "access_tokens_app" ON "access_tokens" USING btree ("app_id");

@@ -3,6 +3,7 @@ import type { Deps } from "./deps.ts";
 import type { FederationData } from "./federation/federation.ts";
 import { startPeerRefresh } from "./federation/peer-info.ts";
 import { startRelay } from "./federation/relay.ts";
+import { startSettlement } from "./federation/settlement/worker.ts";
 import { startHousekeeping } from "./housekeeping.ts";
 import { startAutoClose } from "./settlement/auto-close.ts";
 import { startPledgeSchedule } from "./settlement/pledge-schedule.ts";
@@ -23,6 +24,8 @@ export function startWorker(
   const peerRefresh = startPeerRefresh(deps);
   // Held shares return to payers when their hold ends; won claims take held shares.
   const pledges = startPledgeSchedule(deps);
+  // Settlement summaries: built after a close, delivered and answered by their states.
+  const settlement = startSettlement(federation, deps);
   return {
     stop: async () => {
       await relay.stop();
@@ -31,6 +34,7 @@ export function startWorker(
       peerRefresh.stop();
       await autoClose.stop();
       await pledges.stop();
+      await settlement.stop();
       await queue.catch(() => {});
     },
   };

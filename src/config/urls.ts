@@ -32,6 +32,8 @@ export const profileUrl = (config: Config, username: string) =>
 /** Fedify's routes of a user's inboxes and followers: follow rows store the inboxes. */
 export const inboxUrl = (config: Config, username: string) =>
   absoluteUrl(config, `${actorPath(username)}/inbox`);
+/** The instance actor (an `Application`): it signs settlement traffic. */
+export const instanceActorUrl = (config: Config) => absoluteUrl(config, "/actor");
 export const sharedInboxUrl = (config: Config) => absoluteUrl(config, "/inbox");
 export const followersUrl = (config: Config, username: string) =>
   absoluteUrl(config, `${actorPath(username)}/followers`);
@@ -58,3 +60,10 @@ export const postUrl = (config: Config, username: string, postId: bigint | strin
 export const passwordResetPath = (token: string) => `/reset-password/${encodeURIComponent(token)}`;
 export const passwordResetUrl = (config: Config, token: string) =>
   absoluteUrl(config, passwordResetPath(token));
+
+/**
+ * A flattr's `Like` activity (`/flattrs/<like_id>`, the random flattrs.like_id): its id, which
+ * settlement summaries' lines name.
+ */
+export const likePath = (likeId: string) => `/flattrs/${encodeURIComponent(likeId)}`;
+export const likeUrl = (config: Config, likeId: string) => absoluteUrl(config, likePath(likeId));

@@ -6,10 +6,12 @@ import {
 } from "@fedify/fedify";
 import pkg from "../../package.json" with { type: "json" };
 import type { Deps } from "../deps.ts";
+import { SETTLEMENT_LINES_PATH } from "../http/urls.ts";
 import { isDomainBlocked } from "../peers/blocks.ts";
 import { registerActors } from "./actors.ts";
 import { registerCollections } from "./collections.ts";
 import { skipBlockedDeliveries, skipBlockedSends } from "./delivery-filter.ts";
+import { settlementInbox, settlementLines } from "./inbox/settlement.ts";
 import { registerInbox } from "./inbox.ts";
 import { createInboxGuard } from "./inbox-guard.ts";
 import { MemoryKeyCache } from "./key-cache.ts";
@@ -84,10 +86,12 @@ export function buildFederation(deps: Deps): Federation<FederationData> {
   registerPages(federation);
   registerInbox(federation);
 
+  const keyCache = new MemoryKeyCache();
+  const verifyTools = { documentLoader, contextLoader: documentLoader, keyCache };
   const guard = createInboxGuard(federation, {
     documentLoader,
     contextLoader: documentLoader,
-    keyCache: new MemoryKeyCache(),
+    keyCache,
     ipLimiter: new MemoryRateLimiter(config.inboxIpRateLimit, deps.clock),
   });
   const fetch = federation.fetch.bind(federation);
@@ -96,8 +100,15 @@ export function buildFederation(deps: Deps): Federation<FederationData> {
     if (early) return early;
     const like = await likeDocument(federation, request, options.contextData);
     if (like) return like;
+    const lines =
+      request.method === "GET" ? SETTLEMENT_LINES_PATH.exec(new URL(request.url).pathname) : null;
+    if (lines) return settlementLines(request, options.contextData, verifyTools, Number(lines[1]));
     const guarded = await guard(request, options.contextData);
     if (guarded instanceof Response) return guarded;
+    if (guarded) {
+      const settlement = await settlementInbox(guarded, options.contextData, verifyTools);
+      if (settlement) return settlement;
+    }
     return fetch(guarded ?? request, options);
   };
   return federation;

@@ -35,6 +35,21 @@ export function rememberClientIp(request: Request, ip: string): void {
   clientIps.set(request, ip);
 }
 
+// The body of each request the guard passed, exactly as received (signatures and proofs
+// included): settlement traffic keeps it as evidence and checks its proof itself.
+const verifiedBodies = new WeakMap<Request, VerifiedBody>();
+
+export interface VerifiedBody {
+  json: Record<string, unknown>;
+  /** The body's bytes as UTF-8 text, exactly as signed. */
+  text: string;
+}
+
+/** The body, as received, of a request the guard verified (undefined for any other). */
+export function verifiedBody(request: Request): VerifiedBody | undefined {
+  return verifiedBodies.get(request);
+}
+
 /** What the guard fetches with once a signature names its key, and where it keeps keys. */
 export interface InboxGuardTools {
   /** Cached, size-capped (loaders.ts). */
@@ -210,14 +225,19 @@ async function check(
   }
 
   logger.debug("Accepted {activity} from {keyId}", seen);
-  if (!("signature" in json) && !("proof" in json)) return verified;
+  if (!("signature" in json) && !("proof" in json)) {
+    verifiedBodies.set(verified, { json, text: new TextDecoder().decode(bytes) });
+    return verified;
+  }
   const headers = new Headers(request.headers);
   headers.delete("content-length");
-  return new Request(request.url, {
+  const passed = new Request(request.url, {
     method: "POST",
     headers,
     body: JSON.stringify(unverified),
   });
+  verifiedBodies.set(passed, { json, text: new TextDecoder().decode(bytes) });
+  return passed;
 }
 
 function parseJsonObject(bytes: Uint8Array): Record<string, unknown> {

@@ -2,6 +2,7 @@ import type { Federation } from "@fedify/fedify";
 import { count } from "drizzle-orm";
 import pkg from "../../package.json" with { type: "json" };
 import type { Config } from "../config/config.ts";
+import { instanceActorUrl } from "../config/urls.ts";
 import { users } from "../db/schema/index.ts";
 import { FLATTR_PROTOCOL_VERSION, MASTODON_API_VERSION } from "../peers/protocol.ts";
 import type { FederationData } from "./federation.ts";
@@ -14,6 +15,7 @@ export function flattrMetadata(config: Config) {
     feeBasisPoints: config.feeBp,
     timeZone: config.timeZone,
     settlementDay: config.settlementDay,
+    instanceActor: instanceActorUrl(config),
   };
 }
 

@@ -8,6 +8,7 @@ import type { DepositErrorCode } from "../ledger/index.ts";
 import type { PeerErrorCode } from "../peers/errors.ts";
 import type { CloseErrorCode } from "../settlement/close.ts";
 import type { PayoutErrorCode } from "../settlement/payout-errors.ts";
+import type { SettlementErrorCode } from "../settlement/summaries/sent.ts";
 import type { FollowErrorCode, PostErrorCode } from "../social/errors.ts";
 
 /** Every code a domain refusal (src/errors.ts) can carry. */
@@ -22,7 +23,8 @@ export type DomainErrorCode =
   | ResolveErrorCode
   | PeerErrorCode
   | LinkErrorCode
-  | PostErrorCode;
+  | PostErrorCode
+  | SettlementErrorCode;
 
 export type ClientErrorStatus = 400 | 403 | 404 | 409 | 410 | 422 | 424 | 429;
 
@@ -113,6 +115,10 @@ const STATUS: { readonly [C in DomainErrorCode]: ClientErrorStatus } = {
   invalid_host: 422,
   own_server: 422,
   invalid_credit_limit: 422,
+  // settlement summaries
+  unknown_summary: 404,
+  not_withdrawable: 409,
+  not_refundable: 409,
   unknown_peer: 404,
   // linked remote accounts
   actor_linked_elsewhere: 409,

@@ -14,6 +14,9 @@ export {
   actorUrl,
   followersUrl,
   inboxUrl,
+  instanceActorUrl,
+  likePath,
+  likeUrl,
   NOTE_PATH_TEMPLATE,
   notePath,
   noteUrl,
@@ -47,10 +50,6 @@ export const headerImageUrl = (config: Config) => absolute(config, HEADER_IMAGE_
  */
 export const streamingUrl = (config: Config) =>
   absolute(config, "/").replace(/^http/, "ws").replace(/\/$/, "");
-
-/** A flattr's `Like` activity (`/flattrs/<like_id>`, the random flattrs.like_id). */
-export const likePath = (likeId: string) => `/flattrs/${encodeURIComponent(likeId)}`;
-export const likeUrl = (config: Config, likeId: string) => absolute(config, likePath(likeId));
 
 /**
  * A thing's page (`/things/42`); for registered web pages also the id of their ActivityPub
@@ -95,3 +94,12 @@ export const apiThingUrl = (config: Config, thingId: number) =>
 /** A post as a REST API resource. */
 export const apiPostUrl = (config: Config, postId: bigint | string) =>
   absolute(config, `${API_BASE}/posts/${postId}`);
+
+/** A settlement summary we sent (its object id), its lines collection, our answers to peers'. */
+export const settlementSummaryUrl = (config: Config, id: number) =>
+  absolute(config, `/settlement/summaries/${id}`);
+export const SETTLEMENT_LINES_PATH = /^\/settlement\/summaries\/([1-9][0-9]{0,15})\/lines$/;
+export const settlementLinesUrl = (config: Config, id: number, page?: number) =>
+  absolute(config, `/settlement/summaries/${id}/lines${page ? `?page=${page}` : ""}`);
+export const settlementAnswerUrl = (config: Config, receivedId: number, attempt: number) =>
+  absolute(config, `/settlement/received/${receivedId}/answers/${attempt}`);

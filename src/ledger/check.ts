@@ -29,8 +29,8 @@ export interface LedgerViolation {
 /**
  * A remote share (remote_shares, written by the close) counts while its close entry
  * close:<period>:<payer> stands: a reversal of that entry takes the money back out of
- * clearing/pledges, and with it the share. (The settlement issue's own entries move shares out of
- * `open` as they move the money.)
+ * clearing/pledges, and with it the share. A refunded share (`returned`) left clearing with its
+ * refund entry; a settled one stays in clearing until transfers settle the position.
  */
 const closeEntryStands = sql`not exists (
   select 1 from ledger_entries e join ledger_entries r on r.reverses_entry_id = e.id
@@ -134,21 +134,34 @@ const RULES: { rule: LedgerViolation["rule"]; query: SQL; message: (r: Row) => s
   },
   {
     rule: "clearing_records",
+    // What we and a peer owe each other, from the records: our open and settled shares routed to
+    // it, less what it credited its creators for us (summaries from it we accepted), less the
+    // transfers we sent it, plus those we received (clearing_transfers we recorded).
     query: sql`
       with recorded as (
         select ${clearingAccountSql(sql`s.peer_host`)} as account, s.currency, sum(s.amount) as s
         from remote_shares s
-        where s.route = 'peer' and s.state = 'open' and ${closeEntryStands}
+        where s.route = 'peer' and s.state in ('open', 'settled') and ${closeEntryStands}
+        group by 1, 2
+        union all
+        select ${clearingAccountSql(sql`i.peer_host`)}, i.currency, -sum(i.total)
+        from settlement_summaries_in i where i.state = 'accepted'
+        group by 1, 2
+        union all
+        select ${clearingAccountSql(sql`t.peer_host`)}, t.currency,
+               sum(case when t.direction = 'sent' then -t.amount else t.amount end)
+        from clearing_transfers t where t.source = 'ours'
         group by 1, 2),
+      summed as (select account, currency, sum(s) as s from recorded group by 1, 2),
       posted as (
         select account, currency, balance as s from ledger_balances
         where account like ${clearingAccountSql(sql`'%'`)})
       select coalesce(p.account, r.account) as account, coalesce(p.currency, r.currency) as currency,
              coalesce(p.s, 0)::text as balance, coalesce(r.s, 0)::text as recorded
-      from posted p full join recorded r on r.account = p.account and r.currency = p.currency
+      from posted p full join summed r on r.account = p.account and r.currency = p.currency
       where coalesce(p.s, 0) <> coalesce(r.s, 0)`,
     message: (r) =>
-      `${r.account} (${r.currency}): balance ${r.balance} but its open peer shares (remote_shares) sum to ${r.recorded}`,
+      `${r.account} (${r.currency}): balance ${r.balance} but its records (peer shares, accepted summaries, transfers) sum to ${r.recorded}`,
   },
   {
     rule: "pledges_records",

@@ -3,6 +3,7 @@ import type { Clock } from "../config/clock.ts";
 import type { Config } from "../config/config.ts";
 import type { Db } from "../db/client.ts";
 import { peers } from "../db/schema/index.ts";
+import { hostOf } from "./host.ts";
 import { SPOKEN_PROTOCOL_VERSIONS } from "./protocol.ts";
 
 /*
@@ -26,6 +27,8 @@ export interface PeerInfo {
     feeBasisPoints: number | null;
     timeZone: string | null;
     settlementDay: number | null;
+    /** Its instance actor's id, on its own origin (settlement traffic comes only from it). */
+    instanceActor?: string | null;
   } | null;
 }
 
@@ -60,6 +63,7 @@ export function flattrMetadataOf(metadata: unknown): PeerInfo["flattr"] {
     feeBasisPoints: int(m.feeBasisPoints, 0, 10000),
     timeZone: str(m.timeZone, 64),
     settlementDay: int(m.settlementDay, 1, 28),
+    instanceActor: str(m.instanceActor, 2000),
   };
 }
 
@@ -80,6 +84,11 @@ export async function recordPeerInfo(
     feeBp: info.flattr?.feeBasisPoints ?? null,
     timeZone: info.flattr?.timeZone ?? null,
     settlementDay: info.flattr?.settlementDay ?? null,
+    // Only an actor on the server's own origin may speak for it.
+    instanceActor:
+      info.flattr?.instanceActor && hostOf(info.flattr.instanceActor) === host
+        ? info.flattr.instanceActor
+        : null,
     speaksFlattr: speaksFlattr(info, config),
     lastSeen: now,
     checkedAt: now,

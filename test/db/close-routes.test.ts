@@ -241,7 +241,11 @@ describe("routing shares at the close", () => {
     const violations = await checkLedger(db);
     expect(violations.map((v) => v.rule)).toEqual(["clearing_records"]);
     await db.execute(sql`update remote_shares set amount = amount - 1 where ${where}`);
+    // Settled shares stay in clearing until transfers settle the position; a share marked
+    // returned without its refund entry is a mismatch.
     await db.execute(sql`update remote_shares set state = 'settled' where ${where}`);
+    expect(await checkLedger(db)).toEqual([]);
+    await db.execute(sql`update remote_shares set state = 'returned' where ${where}`);
     expect((await checkLedger(db)).map((v) => v.rule)).toEqual(["clearing_records"]);
     await db.execute(sql`update remote_shares set state = 'open' where ${where}`);
     expect(await checkLedger(db)).toEqual([]);

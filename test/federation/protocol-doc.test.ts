@@ -46,6 +46,7 @@ describe("docs/PROTOCOL.md", () => {
 
   it("shows NodeInfo metadata.flattr as the instance serves it", () => {
     const config = testConfig({
+      ORIGIN: "https://flattr.example",
       CURRENCY: "EUR",
       FEE_BP: "500",
       TIME_ZONE: "Europe/Berlin",

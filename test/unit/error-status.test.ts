@@ -9,6 +9,7 @@ import { errorStatus, retryAfterSeconds } from "../../src/http/error-status.ts";
 import { DEPOSIT_ERROR_CODES } from "../../src/ledger/index.ts";
 import { PEER_ERROR_CODES } from "../../src/peers/errors.ts";
 import { CLOSE_ERROR_CODES } from "../../src/settlement/close.ts";
+import { SETTLEMENT_ERROR_CODES } from "../../src/settlement/summaries/sent.ts";
 import { FOLLOW_ERROR_CODES, POST_ERROR_CODES } from "../../src/social/errors.ts";
 
 // Every refusal code of every domain module: the one table must answer each with a 4xx.
@@ -23,6 +24,7 @@ const ALL = {
   resolve: RESOLVE_ERROR_CODES,
   peers: PEER_ERROR_CODES,
   links: LINK_ERROR_CODES,
+  settlement: SETTLEMENT_ERROR_CODES,
 };
 
 describe("domain error code → HTTP status", () => {

@@ -14,4 +14,5 @@ export * from "./remote.ts";
 export * from "./settlement.ts";
 export * from "./setup.ts";
 export * from "./statuses.ts";
+export * from "./summaries.ts";
 export * from "./tokens.ts";

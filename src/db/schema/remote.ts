@@ -75,6 +75,11 @@ export const peers = pgTable(
     feeBp: integer("fee_bp"),
     timeZone: text("time_zone"),
     settlementDay: integer("settlement_day"),
+    /**
+     * Its instance actor as its NodeInfo names it (`metadata.flattr.instanceActor`): the only
+     * actor whose signature settlement traffic from it may carry, and where ours goes.
+     */
+    instanceActor: text("instance_actor"),
     speaksFlattr: boolean("speaks_flattr").notNull().default(false),
     /** Null for a host an admin admitted before we ever met it (its NodeInfo not read yet). */
     firstSeen: timestamp("first_seen", { withTimezone: true }),

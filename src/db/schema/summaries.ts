@@ -1,0 +1,183 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+import { users } from "./accounts.ts";
+
+/*
+ * Settlement summaries between admitted peers (issue 10 points 2, 3, 5; docs/PROTOCOL.md,
+ * "Settlement"). One summary per (peer, period) each way, chained per peer by sequence and the
+ * previous summary's hash. Delivery is driven by these rows' states, not by a queue's retries.
+ */
+
+const STATES_OUT = "'sent', 'accepted', 'rejected', 'withdrawing', 'withdrawn', 'conflict'";
+const STATES_IN = "'received', 'parked', 'accepted', 'rejected', 'conflict', 'withdrawn'";
+
+/** A summary we send a peer for the shares of one period routed to it. */
+export const summariesOut = pgTable(
+  "settlement_summaries_out",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    peerHost: text("peer_host").notNull(),
+    period: text("period").notNull(),
+    sequence: integer("sequence").notNull(),
+    /** The hash of the summary with sequence - 1 to this peer; null for the first. */
+    prevHash: text("prev_hash"),
+    /** sha256 (hex) of the summary's canonical JSON (docs/PROTOCOL.md). */
+    hash: text("hash").notNull(),
+    currency: text("currency").notNull(),
+    total: bigint("total", { mode: "bigint" }).notNull(),
+    lineCount: integer("line_count").notNull(),
+    flattrCount: integer("flattr_count").notNull(),
+    linesHash: text("lines_hash").notNull(),
+    state: text("state").notNull().default("sent"),
+    /** The peer's answer: a reason code of a Reject (or withdrawal refusal), whether final. */
+    reason: text("reason"),
+    final: boolean("final"),
+    message: text("message"),
+    /** Deliveries made; the next one is due at next_attempt_at while the summary is unanswered. */
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull(),
+    lastError: text("last_error"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
+    answeredAt: timestamp("answered_at", { withTimezone: true }),
+    /** When `settlements refund` returned its shares to the payers. */
+    refundedAt: timestamp("refunded_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("settlement_summaries_out_period").on(t.peerHost, t.period),
+    uniqueIndex("settlement_summaries_out_sequence").on(t.peerHost, t.sequence),
+    index("settlement_summaries_out_due").on(t.state, t.nextAttemptAt),
+    check("settlement_summaries_out_state", sql.raw(`state in (${STATES_OUT})`)),
+    check("settlement_summaries_out_sequence", sql`${t.sequence} >= 1`),
+  ],
+);
+
+/**
+ * The lines of a summary we send, frozen when it is built: one per creator, in creator order.
+ * `likeIds` for flattr lines; `claim` (the claim's id) for a claimed pledge's line.
+ */
+export const summaryLinesOut = pgTable(
+  "settlement_lines_out",
+  {
+    summaryId: bigint("summary_id", { mode: "number" })
+      .notNull()
+      .references(() => summariesOut.id, { onDelete: "restrict" }),
+    idx: integer("idx").notNull(),
+    creatorUri: text("creator_uri").notNull(),
+    amount: bigint("amount", { mode: "bigint" }).notNull(),
+    flattrs: integer("flattrs").notNull(),
+    likeIds: text("like_ids").array(),
+    claim: text("claim"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.summaryId, t.idx] }),
+    check("settlement_lines_out_amount", sql`${t.amount} > 0 and ${t.flattrs} > 0`),
+    check("settlement_lines_out_kind", sql`(${t.likeIds} is null) <> (${t.claim} is null)`),
+  ],
+);
+
+/** A summary a peer sent us, kept with its raw signed body as evidence, whatever became of it. */
+export const summariesIn = pgTable(
+  "settlement_summaries_in",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    peerHost: text("peer_host").notNull(),
+    activityId: text("activity_id").notNull(),
+    /** The sender's instance actor (the Offer's actor), where answers go. */
+    actorUri: text("actor_uri").notNull(),
+    period: text("period").notNull(),
+    sequence: integer("sequence").notNull(),
+    prevHash: text("prev_hash"),
+    /** The hash the sender gave; we recompute it before believing anything. */
+    hash: text("hash").notNull(),
+    currency: text("currency").notNull(),
+    total: bigint("total", { mode: "bigint" }).notNull(),
+    lineCount: integer("line_count").notNull(),
+    flattrCount: integer("flattr_count").notNull(),
+    linesHash: text("lines_hash").notNull(),
+    linesUrl: text("lines_url").notNull(),
+    /** The POST body exactly as received (HTTP-signed, with its FEP-8b32 proof). */
+    raw: text("raw").notNull(),
+    state: text("state").notNull().default("received"),
+    reason: text("reason"),
+    final: boolean("final"),
+    message: text("message"),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull(),
+    decidedAt: timestamp("decided_at", { withTimezone: true }),
+    /** Our answer (Accept/Reject) is owed while set; sent again when it is redelivered. */
+    answerDueAt: timestamp("answer_due_at", { withTimezone: true }),
+    answerAttempts: integer("answer_attempts").notNull().default(0),
+    /** Processing attempts (a retryable failure such as lines not fetchable waits and retries). */
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("settlement_summaries_in_hash").on(t.peerHost, t.hash),
+    // One accepted summary per (peer, period): a second one is a conflict, never applied.
+    uniqueIndex("settlement_summaries_in_accepted")
+      .on(t.peerHost, t.period)
+      .where(sql`${t.state} = 'accepted'`),
+    index("settlement_summaries_in_state").on(t.state),
+    check("settlement_summaries_in_state", sql.raw(`state in (${STATES_IN})`)),
+  ],
+);
+
+/** The lines of a received summary as fetched and checked against its hash. */
+export const summaryLinesIn = pgTable(
+  "settlement_lines_in",
+  {
+    summaryId: bigint("summary_id", { mode: "number" })
+      .notNull()
+      .references(() => summariesIn.id, { onDelete: "restrict" }),
+    idx: integer("idx").notNull(),
+    creatorUri: text("creator_uri").notNull(),
+    /** The local creator the line names (null when it names nobody here: rejected `creator`). */
+    userId: bigint("user_id", { mode: "number" }).references(() => users.id, {
+      onDelete: "restrict",
+    }),
+    amount: bigint("amount", { mode: "bigint" }).notNull(),
+    flattrs: integer("flattrs").notNull(),
+    likeIds: text("like_ids").array(),
+    claim: text("claim"),
+  },
+  (t) => [primaryKey({ columns: [t.summaryId, t.idx] })],
+);
+
+/**
+ * Transfers between us and a peer, recorded by an admin (`fediflattr clearing record`) or
+ * announced by the peer's signed notice. Ours are ledger entries keyed by the reference; the
+ * peer's notices are kept to show both admins the same figures.
+ */
+export const clearingTransfers = pgTable(
+  "clearing_transfers",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    peerHost: text("peer_host").notNull(),
+    /** sent: we paid the peer; received: the peer paid us. */
+    direction: text("direction").notNull(),
+    amount: bigint("amount", { mode: "bigint" }).notNull(),
+    currency: text("currency").notNull(),
+    reference: text("reference").notNull(),
+    /** ours: recorded here (and in the ledger); notice: what the peer says it did. */
+    source: text("source").notNull(),
+    recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull(),
+    /** For ours sent: when the peer was notified. */
+    notifiedAt: timestamp("notified_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("clearing_transfers_ref").on(t.peerHost, t.source, t.direction, t.reference),
+    check("clearing_transfers_direction", sql`${t.direction} in ('sent', 'received')`),
+    check("clearing_transfers_source", sql`${t.source} in ('ours', 'notice')`),
+    check("clearing_transfers_amount", sql`${t.amount} > 0`),
+  ],
+);

@@ -1,0 +1,181 @@
+import { getLogger } from "@logtape/logtape";
+import { and, eq, sql } from "drizzle-orm";
+import type { Clock } from "../../config/clock.ts";
+import type { Config } from "../../config/config.ts";
+import { likeUrl } from "../../config/urls.ts";
+import { type Db, queryRows } from "../../db/client.ts";
+import { summariesOut } from "../../db/schema/index.ts";
+import { LinesHasher, type SummaryLine, summaryHash } from "./canonical.ts";
+
+const logger = getLogger(["fediflattr", "settlement", "summaries"]);
+
+/*
+ * Building the summaries we send (issue 10 point 2). Once a period's close has finished, every
+ * admitted peer with shares routed to it (remote_shares, route peer, still open) gets one summary
+ * for (peer, period): its lines (one per creator, with the Likes the shares pay) are written once
+ * by a set-based INSERT … SELECT and frozen; its sequence continues the chain to that peer and
+ * its hash covers the previous summary's hash. Building twice builds nothing new.
+ */
+
+export type SummaryOut = typeof summariesOut.$inferSelect;
+
+/** Lines of a built summary, in order, `limit` from `offset` (the collection's pages). */
+export async function summaryLines(
+  db: Db,
+  summaryId: number,
+  offset: number,
+  limit: number,
+): Promise<SummaryLine[]> {
+  const rows = await queryRows<{
+    creator_uri: string;
+    amount: string;
+    flattrs: number;
+    like_ids: string[] | null;
+    claim: string | null;
+  }>(
+    db,
+    sql`select creator_uri, amount::text, flattrs, like_ids, claim from settlement_lines_out
+        where summary_id = ${summaryId} and idx >= ${offset} and idx < ${offset + limit}
+        order by idx`,
+  );
+  return rows.map((r) =>
+    r.claim !== null
+      ? { creator: r.creator_uri, amount: BigInt(r.amount), flattrs: r.flattrs, claim: r.claim }
+      : {
+          creator: r.creator_uri,
+          amount: BigInt(r.amount),
+          flattrs: r.flattrs,
+          likes: r.like_ids ?? [],
+        },
+  );
+}
+
+/** Builds the summary of (peer, period), or returns the one built before; null: nothing to send. */
+export async function buildSummary(
+  db: Db,
+  clock: Clock,
+  config: Config,
+  peerHost: string,
+  period: string,
+): Promise<SummaryOut | null> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`summary-out:${peerHost}`}))`);
+    const [built] = await tx
+      .select()
+      .from(summariesOut)
+      .where(and(eq(summariesOut.peerHost, peerHost), eq(summariesOut.period, period)));
+    if (built) return built;
+    const [last] = await queryRows<{ sequence: number; hash: string }>(
+      tx,
+      sql`select sequence, hash from settlement_summaries_out where peer_host = ${peerHost}
+          order by sequence desc limit 1`,
+    );
+    const sequence = (last?.sequence ?? 0) + 1;
+    const now = clock.now();
+    // Placeholders until the lines are written and hashed (same transaction).
+    const [row] = await tx
+      .insert(summariesOut)
+      .values({
+        peerHost,
+        period,
+        sequence,
+        prevHash: last?.hash ?? null,
+        hash: "",
+        currency: config.currency,
+        total: 0n,
+        lineCount: 0,
+        flattrCount: 0,
+        linesHash: "",
+        createdAt: now,
+        nextAttemptAt: now,
+      })
+      .returning();
+    const id = row!.id;
+    // One line per creator: the sum of every payer's share, the Likes sorted (a stable order).
+    const [n] = await queryRows<{ n: string }>(
+      tx,
+      sql`with lines as (
+            insert into settlement_lines_out (summary_id, idx, creator_uri, amount, flattrs, like_ids)
+            select ${id}, (row_number() over (order by a.uri collate "C") - 1)::int4, a.uri,
+                   sum(s.amount)::int8, sum(s.flattrs)::int4,
+                   (select array_agg(${likeUrl(config, "")} || l order by l collate "C")
+                    from remote_shares s2 cross join lateral unnest(s2.like_ids) as l
+                    where s2.period = ${period} and s2.remote_actor_id = a.id
+                      and s2.route = 'peer' and s2.peer_host = ${peerHost} and s2.state = 'open')
+            from remote_shares s join remote_actors a on a.id = s.remote_actor_id
+            where s.period = ${period} and s.route = 'peer' and s.peer_host = ${peerHost}
+              and s.state = 'open'
+            group by a.id, a.uri
+            returning 1)
+          select count(*)::text as n from lines`,
+    );
+    if (!n || n.n === "0") {
+      await tx.delete(summariesOut).where(eq(summariesOut.id, id));
+      return null;
+    }
+    const hasher = new LinesHasher(config.currency);
+    const PAGE = 5000;
+    for (let offset = 0; ; offset += PAGE) {
+      const page = await summaryLines(tx, id, offset, PAGE);
+      for (const line of page) hasher.add(line);
+      if (page.length < PAGE) break;
+    }
+    const fields = {
+      period,
+      currency: config.currency,
+      sequence,
+      previous: last?.hash ?? null,
+      total: hasher.total,
+      lineCount: hasher.count,
+      flattrCount: hasher.flattrs,
+      linesHash: hasher.digest(),
+    };
+    const [done] = await tx
+      .update(summariesOut)
+      .set({
+        hash: summaryHash(fields),
+        total: fields.total,
+        lineCount: fields.lineCount,
+        flattrCount: fields.flattrCount,
+        linesHash: fields.linesHash,
+      })
+      .where(eq(summariesOut.id, id))
+      .returning();
+    logger.info("Built summary {sequence} to {peer} for {period}: {total} in {lines} line(s)", {
+      sequence,
+      peer: peerHost,
+      period,
+      total: fields.total.toString(),
+      lines: fields.lineCount,
+    });
+    return done!;
+  });
+}
+
+/**
+ * Builds every summary due: for each closed period with open shares routed to an admitted peer
+ * that has no summary yet. Returns those built now.
+ */
+export async function buildDueSummaries(
+  db: Db,
+  clock: Clock,
+  config: Config,
+): Promise<SummaryOut[]> {
+  const due = await queryRows<{ peer_host: string; period: string }>(
+    db,
+    sql`select distinct s.peer_host, s.period from remote_shares s
+        join closed_periods c on c.period = s.period and c.closed_at is not null
+        join peers p on p.host = s.peer_host
+          and p.admitted_at is not null and p.suspended_at is null
+        where s.route = 'peer' and s.state = 'open'
+          and not exists (select 1 from settlement_summaries_out o
+                          where o.peer_host = s.peer_host and o.period = s.period)
+        order by s.period, s.peer_host`,
+  );
+  const built: SummaryOut[] = [];
+  for (const d of due) {
+    const s = await buildSummary(db, clock, config, d.peer_host, d.period);
+    if (s) built.push(s);
+  }
+  return built;
+}

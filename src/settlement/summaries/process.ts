@@ -1,0 +1,370 @@
+import { getLogger } from "@logtape/logtape";
+import { and, eq, sql } from "drizzle-orm";
+import type { Clock } from "../../config/clock.ts";
+import type { Config } from "../../config/config.ts";
+import { actorUrl } from "../../config/urls.ts";
+import { type Db, queryRows } from "../../db/client.ts";
+import { summariesIn, summaryLinesIn } from "../../db/schema/index.ts";
+import { clearingAccountSql, earningsAccountSql } from "../../ledger/index.ts";
+import { admitted } from "../../peers/admission.ts";
+import { findPeer } from "../../peers/peers.ts";
+import { LinesHasher, type SummaryLine } from "./canonical.ts";
+import { MAX_SUMMARY_LINES, type RejectReason } from "./reasons.ts";
+import type { SummaryIn } from "./received.ts";
+
+const logger = getLogger(["fediflattr", "settlement", "summaries"]);
+
+/*
+ * Deciding a received summary (issue 10 point 3), in the worker. The checks, in order: the peer
+ * is admitted (else the summary waits, unanswered, until it is); its size; its lines (fetched
+ * from the sender) match the line hash and sum to the totals; the currency is ours; the sequence
+ * and previous hash continue the chain (a summary ahead of its predecessor is parked); every
+ * creator is a local user; each line's Likes are ones we received from that peer, for that
+ * creator's things, in that period, and that many. Then, in one transaction: each line's amount
+ * moves clearing:<peer> → earnings:<creator>, the summary is accepted, its Accept is owed. Any
+ * failure: nothing is credited, a Reject with the reason is owed.
+ */
+
+/** The lines could not be fetched now (the sender is down): retried later, nothing decided. */
+export class LinesUnavailable extends Error {}
+/** The sender's lines collection is malformed: refused `total` (the lines are not as stated). */
+export class MalformedLines extends Error {}
+
+export type Decision =
+  | { state: "accepted" }
+  | { state: "rejected"; reason: RejectReason; final: boolean; message: string }
+  | { state: "parked"; message: string }
+  | { state: "waiting"; message: string };
+
+const RETRY_MAX_MS = 6 * 3600_000;
+const retryAt = (now: Date, attempts: number) =>
+  new Date(now.getTime() + Math.min(30_000 * 2 ** attempts, RETRY_MAX_MS));
+
+async function wakeSuccessor(db: Db, now: Date, s: SummaryIn): Promise<void> {
+  await db
+    .update(summariesIn)
+    .set({ nextAttemptAt: now })
+    .where(
+      and(
+        eq(summariesIn.peerHost, s.peerHost),
+        eq(summariesIn.sequence, s.sequence + 1),
+        eq(summariesIn.state, "parked"),
+      ),
+    );
+}
+
+async function decide(
+  db: Db,
+  now: Date,
+  s: SummaryIn,
+  d: Exclude<Decision, { state: "accepted" }>,
+): Promise<Decision> {
+  if (d.state === "rejected") {
+    await db
+      .update(summariesIn)
+      .set({
+        state: "rejected",
+        reason: d.reason,
+        final: d.final,
+        message: d.message,
+        decidedAt: now,
+        answerDueAt: now,
+        nextAttemptAt: null,
+      })
+      .where(eq(summariesIn.id, s.id));
+    // A successor parked behind this one may now be decided (its chain names a decided summary).
+    await wakeSuccessor(db, now, s);
+    logger.info("Rejected summary {id} from {peer} ({reason}): {message}", {
+      id: s.id,
+      peer: s.peerHost,
+      reason: d.reason,
+      message: d.message,
+    });
+  } else {
+    // Parked: woken when its predecessor is decided. Waiting (not admitted): looked at hourly.
+    await db
+      .update(summariesIn)
+      .set({
+        state: d.state === "parked" ? "parked" : "received",
+        reason: d.state === "parked" ? "sequence" : "not_admitted",
+        message: d.message,
+        attempts: sql`${summariesIn.attempts} + 1`,
+        nextAttemptAt:
+          d.state === "parked"
+            ? new Date(now.getTime() + RETRY_MAX_MS)
+            : new Date(now.getTime() + 3600_000),
+      })
+      .where(eq(summariesIn.id, s.id));
+  }
+  return d;
+}
+
+const reject = (reason: RejectReason, message: string, final = true) =>
+  ({ state: "rejected", reason, final, message }) as const;
+
+/** Stores the fetched lines (replacing any earlier fetch) and checks them against the summary. */
+async function storeLines(
+  db: Db,
+  config: Config,
+  s: SummaryIn,
+  lines: AsyncIterable<SummaryLine>,
+): Promise<Decision | null> {
+  await db.delete(summaryLinesIn).where(eq(summaryLinesIn.summaryId, s.id));
+  const hasher = new LinesHasher(s.currency);
+  let batch: (typeof summaryLinesIn.$inferInsert)[] = [];
+  const flush = async () => {
+    if (batch.length > 0) await db.insert(summaryLinesIn).values(batch);
+    batch = [];
+  };
+  for await (const line of lines) {
+    if (hasher.count >= s.lineCount)
+      return reject("total", `The lines collection has more than the ${s.lineCount} lines stated.`);
+    batch.push({
+      summaryId: s.id,
+      idx: hasher.count,
+      creatorUri: line.creator,
+      amount: line.amount,
+      flattrs: line.flattrs,
+      likeIds: line.likes ?? null,
+      claim: line.claim ?? null,
+    });
+    hasher.add(line);
+    if (batch.length >= 1000) await flush();
+  }
+  await flush();
+  if (hasher.digest() !== s.linesHash)
+    return reject("total", "The lines do not match the summary's line hash.");
+  if (hasher.count !== s.lineCount || hasher.flattrs !== s.flattrCount || hasher.total !== s.total)
+    return reject(
+      "total",
+      `The lines sum to ${hasher.total} in ${hasher.count} line(s) and ${hasher.flattrs} flattr(s), ` +
+        `not the stated ${s.total}, ${s.lineCount} and ${s.flattrCount}.`,
+    );
+  // Creators: local users, by their actor id.
+  const prefix = actorUrl(config, "");
+  await db.execute(sql`
+    update settlement_lines_in l set user_id = u.id
+    from users u
+    where l.summary_id = ${s.id} and l.creator_uri = ${prefix} || u.username`);
+  return null;
+}
+
+/** Whether the chain continues: the previous summary we decided from this peer has prevHash. */
+async function chainCheck(db: Db, s: SummaryIn): Promise<Decision | null> {
+  if (s.sequence === 1)
+    return s.prevHash === null
+      ? null
+      : reject("sequence", "The first summary (sequence 1) has no previous hash.", false);
+  const before = await db
+    .select({ hash: summariesIn.hash, state: summariesIn.state })
+    .from(summariesIn)
+    .where(and(eq(summariesIn.peerHost, s.peerHost), eq(summariesIn.sequence, s.sequence - 1)));
+  const decided = before.filter((b) => b.state === "accepted" || b.state === "rejected");
+  if (decided.some((b) => b.hash === s.prevHash)) return null;
+  if (before.some((b) => b.hash === s.prevHash) || before.length === 0)
+    return { state: "parked", message: `Waiting for summary ${s.sequence - 1}.` };
+  return reject(
+    "sequence",
+    `The previous hash does not match summary ${s.sequence - 1} as received here.`,
+    false,
+  );
+}
+
+async function creatorCheck(db: Db, s: SummaryIn): Promise<Decision | null> {
+  const [bad] = await queryRows<{ creator_uri: string }>(
+    db,
+    sql`select creator_uri from settlement_lines_in
+        where summary_id = ${s.id} and user_id is null order by idx limit 1`,
+  );
+  if (bad) return reject("creator", `${bad.creator_uri} is not a creator on this instance.`);
+  const [claim] = await queryRows<{ claim: string }>(
+    db,
+    sql`select claim from settlement_lines_in
+        where summary_id = ${s.id} and claim is not null order by idx limit 1`,
+  );
+  // Claims this instance made (claimed pledges) are not known yet: no claim line is believed.
+  if (claim) return reject("creator", `The claim ${claim.claim} was not made here.`);
+  return null;
+}
+
+/**
+ * Each line's Likes: distinct across the summary, each an active incoming flattr from this peer,
+ * of this period, of a thing of the line's creator, and as many as the line's flattr count.
+ */
+async function likesCheck(db: Db, s: SummaryIn): Promise<Decision | null> {
+  const [bad] = await queryRows<{ idx: number; creator_uri: string; n: string; ok: string }>(
+    db,
+    sql`with l as (
+          select idx, creator_uri, user_id, flattrs, like_ids from settlement_lines_in
+          where summary_id = ${s.id} and like_ids is not null),
+        named as (select l.idx, u.like_id from l cross join lateral unnest(l.like_ids) as u(like_id)),
+        matched as (
+          select n.idx, count(distinct i.id) as ok
+          from named n
+          join l on l.idx = n.idx
+          join incoming_flattrs i on i.activity_id = n.like_id and i.peer_host = ${s.peerHost}
+            and i.period = ${s.period} and i.withdrawn_at is null
+          join things t on t.id = i.thing_id and t.owner_kind = 'local' and t.owner_id = l.user_id
+          group by n.idx),
+        per_line as (
+          select l.idx, l.creator_uri, l.flattrs, cardinality(l.like_ids) as n,
+                 coalesce(m.ok, 0) as ok
+          from l left join matched m on m.idx = l.idx)
+        select idx, creator_uri, n::text, ok::text from per_line
+        where ok <> flattrs or n <> flattrs
+        order by idx limit 1`,
+  );
+  if (bad)
+    return reject(
+      "likes",
+      `Line ${bad.idx} (${bad.creator_uri}) names ${bad.n} Like(s), of which ${bad.ok} are flattrs ` +
+        `we received from ${s.peerHost} in ${s.period} for that creator's things.`,
+    );
+  const [dup] = await queryRows<{ n: string; d: string }>(
+    db,
+    sql`select count(*)::text as n, count(distinct u.like_id)::text as d
+        from settlement_lines_in l cross join lateral unnest(l.like_ids) as u(like_id)
+        where l.summary_id = ${s.id}`,
+  );
+  if (dup && dup.n !== dup.d) return reject("likes", "A Like is named in more than one line.");
+  return null;
+}
+
+/** The one transaction: credit every line, accept, owe the Accept, wake a parked successor. */
+async function apply(db: Db, now: Date, s: SummaryIn): Promise<Decision> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`summary-in:${s.peerHost}`}))`);
+    const [current] = await tx.select().from(summariesIn).where(eq(summariesIn.id, s.id));
+    if (!current || (current.state !== "received" && current.state !== "parked"))
+      return { state: "waiting", message: "decided meanwhile" } as const;
+    const [other] = await tx
+      .select({ hash: summariesIn.hash })
+      .from(summariesIn)
+      .where(
+        and(
+          eq(summariesIn.peerHost, s.peerHost),
+          eq(summariesIn.period, s.period),
+          eq(summariesIn.state, "accepted"),
+        ),
+      );
+    if (other) {
+      await tx
+        .update(summariesIn)
+        .set({
+          state: "conflict",
+          reason: "conflict",
+          final: true,
+          message: `A different summary for ${s.period} was accepted already.`,
+          decidedAt: now,
+          answerDueAt: now,
+          nextAttemptAt: null,
+        })
+        .where(eq(summariesIn.id, s.id));
+      return reject("conflict", "A different summary for this period was accepted already.");
+    }
+    const key = `settlement-in:${s.peerHost}:${s.period}`;
+    const clearing = clearingAccountSql(sql`${s.peerHost}::text`);
+    // ledger/payload.ts's payloadHash in SQL (as the close does): one entry, per creator a posting.
+    const [row] = await queryRows<{ entries: string }>(
+      tx,
+      sql`with lines as (
+            select ${earningsAccountSql(sql`user_id`)} as account, sum(amount)::int8 as amount
+            from settlement_lines_in where summary_id = ${s.id} group by user_id
+            union all
+            select ${clearing}, -${s.total.toString()}::int8),
+          hashed as (
+            select encode(sha256(convert_to(
+              '{"kind":"settlement","metadata":{"summary":"' || ${s.hash}::text || '"},"period":"'
+              || ${s.period}::text || '","postings":['
+              || string_agg('["' || account || '","' || ${s.currency}::text || '","' || amount::text || '"]',
+                            ',' order by account collate "C")
+              || '],"reverses":null}', 'UTF8')), 'hex') as hash
+            from lines),
+          entry as (
+            insert into ledger_entries (idempotency_key, kind, period, metadata, payload_hash)
+            select ${key}, 'settlement', ${s.period}, jsonb_build_object('summary', ${s.hash}::text), hash
+            from hashed
+            returning id),
+          postings as (
+            insert into ledger_postings (entry_id, account, currency, amount)
+            select entry.id, lines.account, ${s.currency}, lines.amount from entry, lines
+            returning 1)
+        select (select count(*) from postings)::text as entries`,
+    );
+    if (!row || row.entries === "0") throw new Error(`summary ${s.id}: no postings written`);
+    await tx
+      .update(summariesIn)
+      .set({
+        state: "accepted",
+        reason: null,
+        final: null,
+        message: null,
+        decidedAt: now,
+        answerDueAt: now,
+        nextAttemptAt: null,
+      })
+      .where(eq(summariesIn.id, s.id));
+    await wakeSuccessor(tx, now, s);
+    logger.info("Accepted summary {id} from {peer} for {period}: {total} in {lines} line(s)", {
+      id: s.id,
+      peer: s.peerHost,
+      period: s.period,
+      total: s.total.toString(),
+      lines: s.lineCount,
+    });
+    return { state: "accepted" } as const;
+  });
+}
+
+/**
+ * Decides one received summary. `fetchLines` reads the sender's lines collection (signed GETs);
+ * it throws LinesUnavailable when the sender cannot be reached (retried with backoff).
+ */
+export async function processReceived(
+  db: Db,
+  clock: Clock,
+  config: Config,
+  s: SummaryIn,
+  fetchLines: () => AsyncIterable<SummaryLine>,
+): Promise<Decision> {
+  const now = clock.now();
+  const [current] = await db.select().from(summariesIn).where(eq(summariesIn.id, s.id));
+  if (current?.state !== "received" && current?.state !== "parked")
+    return { state: "waiting", message: `The summary is ${current?.state ?? "gone"} already.` };
+  if (!admitted(await findPeer(db, s.peerHost)))
+    return decide(db, now, s, {
+      state: "waiting",
+      message: `${s.peerHost} is not an admitted peer: kept, answered once it is admitted.`,
+    });
+  if (s.lineCount > MAX_SUMMARY_LINES)
+    return decide(
+      db,
+      now,
+      s,
+      reject("too_large", `More than ${MAX_SUMMARY_LINES} lines are not accepted here.`),
+    );
+  if (s.currency !== config.currency)
+    return decide(db, now, s, reject("currency", `This instance settles in ${config.currency}.`));
+  const chain = await chainCheck(db, s);
+  if (chain) return decide(db, now, s, chain as Exclude<Decision, { state: "accepted" }>);
+  let stored: Decision | null;
+  try {
+    stored = await storeLines(db, config, s, fetchLines());
+  } catch (e) {
+    if (e instanceof MalformedLines) return decide(db, now, s, reject("total", e.message));
+    if (!(e instanceof LinesUnavailable)) throw e;
+    await db
+      .update(summariesIn)
+      .set({
+        reason: "unavailable",
+        message: e.message,
+        attempts: sql`${summariesIn.attempts} + 1`,
+        nextAttemptAt: retryAt(now, s.attempts),
+      })
+      .where(eq(summariesIn.id, s.id));
+    return { state: "waiting", message: e.message };
+  }
+  const problem = stored ?? (await creatorCheck(db, s)) ?? (await likesCheck(db, s));
+  if (problem) return decide(db, now, s, problem as Exclude<Decision, { state: "accepted" }>);
+  return apply(db, now, s);
+}
