@@ -15,6 +15,7 @@ import {
   Link,
   Note,
   Page,
+  PropertyValue,
   PUBLIC_COLLECTION,
   Question,
   Tombstone,
@@ -90,12 +91,17 @@ async function actorData(actor: Actor, loader: DocumentLoader): Promise<RemoteAc
     iconUrl = href(icon?.url);
   } catch {}
   let paymentUrl: string | null = null;
+  const fields: { name: string; value: string }[] = [];
   try {
     for await (const a of actor.getAttachments({ documentLoader: loader, suppressError: true })) {
-      if (a instanceof Link && (a.rel === "payment" || a.rels.includes("payment"))) {
+      if (a instanceof PropertyValue && fields.length < 50)
+        fields.push({ name: text(a.name), value: text(a.value) });
+      if (
+        paymentUrl === null &&
+        a instanceof Link &&
+        (a.rel === "payment" || a.rels.includes("payment"))
+      )
         paymentUrl = href(a.href);
-        break;
-      }
     }
   } catch {}
   return {
@@ -110,6 +116,7 @@ async function actorData(actor: Actor, loader: DocumentLoader): Promise<RemoteAc
     sharedInboxUrl: href(actor.endpoints?.sharedInbox),
     followersUrl: href(actor.followersId),
     paymentUrl,
+    fields,
   };
 }
 

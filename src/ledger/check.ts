@@ -129,9 +129,13 @@ const RULES: { rule: LedgerViolation["rule"]; query: SQL; message: (r: Row) => s
     rule: "clearing_records",
     query: sql`
       with recorded as (
-        select ${clearingAccountSql(sql`s.peer_host`)} as account, s.currency, sum(s.amount) as s
+        select ${clearingAccountSql(sql`coalesce(s.claimed_by_host, s.peer_host)`)} as account,
+               s.currency, sum(s.amount) as s
         from remote_shares s
-        where s.route = 'peer' and s.state = 'open' and ${closeEntryStands}
+        -- Held shares claimed through another server are owed to it until settled.
+        where ((s.route = 'peer' and s.state = 'open')
+               or (s.route = 'unclaimed' and s.state = 'claimed' and s.claimed_by_host is not null))
+          and ${closeEntryStands}
         group by 1, 2),
       posted as (
         select account, currency, balance as s from ledger_balances
@@ -141,7 +145,7 @@ const RULES: { rule: LedgerViolation["rule"]; query: SQL; message: (r: Row) => s
       from posted p full join recorded r on r.account = p.account and r.currency = p.currency
       where coalesce(p.s, 0) <> coalesce(r.s, 0)`,
     message: (r) =>
-      `${r.account} (${r.currency}): balance ${r.balance} but its open peer shares (remote_shares) sum to ${r.recorded}`,
+      `${r.account} (${r.currency}): balance ${r.balance} but its open peer shares and shares claimed through it (remote_shares) sum to ${r.recorded}`,
   },
   {
     rule: "pledges_records",
