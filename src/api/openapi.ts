@@ -4,6 +4,7 @@ import { buildDocument } from "../http/openapi.ts";
 import type { OpenApiDocument } from "../http/openapi-types.ts";
 import { apiBaseUrl } from "../http/urls.ts";
 import { ERROR_RESPONSES, HEADERS } from "./responses.ts";
+import { claimEndpoints } from "./routes-claims.ts";
 import { meEndpoints } from "./routes-me.ts";
 import { postEndpoints } from "./routes-posts.ts";
 import { reportEndpoints } from "./routes-reports.ts";
@@ -44,6 +45,7 @@ export const API_ENDPOINTS: readonly Endpoint[] = [
   ...resolveEndpoints,
   ...thingEndpoints,
   ...postEndpoints,
+  ...claimEndpoints,
 ];
 
 const documents = new WeakMap<Config, OpenApiDocument>();

@@ -138,6 +138,8 @@ type Section =
   | "flattrs"
   | "things"
   | "earnings"
+  | "claims"
+  | "admin-claims"
   | "admin-deposits"
   | "admin-peers"
   | "admin-domains";
@@ -148,9 +150,11 @@ const SECTIONS: { id: Section; href: string; label: string; admin?: boolean }[] 
   { id: "budget", href: "/budget", label: "Budget" },
   { id: "things", href: "/things", label: "My things" },
   { id: "earnings", href: "/earnings", label: "Earnings" },
+  { id: "claims", href: "/settings/claims", label: "Claims" },
   { id: "admin-deposits", href: "/admin/deposits", label: "Deposits (admin)", admin: true },
   { id: "admin-peers", href: "/admin/peers", label: "Peers (admin)", admin: true },
   { id: "admin-domains", href: "/admin/domains", label: "Blocked servers (admin)", admin: true },
+  { id: "admin-claims", href: "/admin/claims", label: "Claims (admin)", admin: true },
 ];
 
 function MoneyNav(props: { active: Section | undefined; isAdmin: boolean }) {

@@ -5,6 +5,7 @@ import { avatarRoutes } from "./avatar.ts";
 import { buttonRoutes } from "./button/routes.ts";
 import { moneyRoutes } from "./money-routes.tsx";
 import { appsRoutes } from "./pages/apps.tsx";
+import { claimsRoutes } from "./pages/claims.tsx";
 import { followingRoutes } from "./pages/following.tsx";
 import { homeRoutes } from "./pages/home.tsx";
 import { invitesRoutes } from "./pages/invites.tsx";
@@ -34,6 +35,7 @@ export function webRoutes(_deps: Deps): Hono<AppEnv> {
   app.route("/", loginRoutes());
   app.route("/", settingsRoutes());
   app.route("/", tokensRoutes());
+  app.route("/", claimsRoutes());
   app.route("/", appsRoutes());
   app.route("/", oauthAuthorizeRoutes());
   app.route("/", invitesRoutes());
