@@ -1,5 +1,6 @@
 import type { Federation } from "@fedify/fedify";
 import type { Deps } from "./deps.ts";
+import { announceClaims } from "./federation/claims.ts";
 import type { FederationData } from "./federation/federation.ts";
 import { startPeerRefresh } from "./federation/peer-info.ts";
 import { startRelay } from "./federation/relay.ts";
@@ -22,7 +23,7 @@ export function startWorker(
   // Which servers are peers (NodeInfo metadata.flattr) is re-read daily.
   const peerRefresh = startPeerRefresh(deps);
   // Held shares return to payers when their hold ends; won claims take held shares.
-  const pledges = startPledgeSchedule(deps);
+  const pledges = startPledgeSchedule(deps, [() => announceClaims(federation, deps)], 5 * 60_000);
   return {
     stop: async () => {
       await relay.stop();

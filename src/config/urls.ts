@@ -50,3 +50,7 @@ export const postPath = (username: string, postId: bigint | string) =>
   `${profilePath(username)}/posts/${postId}`;
 export const postUrl = (config: Config, username: string, postId: bigint | string) =>
   absoluteUrl(config, postPath(username, postId));
+
+/** The id of the `Add` that announces a verified claim to the peers (docs/PROTOCOL.md, "Claims"). */
+export const claimAnnouncementUrl = (config: Config, claimId: number) =>
+  absoluteUrl(config, `/claims/${claimId}/announcement`);

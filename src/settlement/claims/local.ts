@@ -9,7 +9,7 @@ import { resolveThing } from "../../flattr/resolve.ts";
 import type { ResolveError } from "../../flattr/resolve-errors.ts";
 import { applyClaim, lockClaimedAccount } from "./apply.ts";
 import { ClaimError } from "./errors.ts";
-import { checkProof, newClaimCode } from "./proof.ts";
+import { checkProof, claimantOfCode, newClaimCode } from "./proof.ts";
 
 /*
  * Claims made here (issue 10, point 7): a user names a remote account (a handle or an address),
@@ -69,7 +69,7 @@ const select = sql`select c.id::text, a.uri, a.handle, a.name, c.claimant_uri, c
 
 function view(r: Row, ourHost: string): ClaimView {
   const claimantHandle =
-    r.username !== null ? `${r.username}@${ourHost}` : (r.code.split(":")[1] ?? r.claimant_uri);
+    r.username !== null ? `${r.username}@${ourHost}` : (claimantOfCode(r.code) ?? r.claimant_uri);
   return {
     id: Number(r.id),
     account: { uri: r.uri, handle: r.handle, name: r.name ?? "" },
