@@ -3,6 +3,7 @@ import type { Deps } from "./deps.ts";
 import { announceClaims } from "./federation/claims.ts";
 import type { FederationData } from "./federation/federation.ts";
 import { startPeerRefresh } from "./federation/peer-info.ts";
+import { sendPledgeNotices } from "./federation/pledge-notices.ts";
 import { startRelay } from "./federation/relay.ts";
 import { startHousekeeping } from "./housekeeping.ts";
 import { startAutoClose } from "./settlement/auto-close.ts";
@@ -23,7 +24,11 @@ export function startWorker(
   // Which servers are peers (NodeInfo metadata.flattr) is re-read daily.
   const peerRefresh = startPeerRefresh(deps);
   // Held shares return to payers when their hold ends; won claims take held shares.
-  const pledges = startPledgeSchedule(deps, [() => announceClaims(federation, deps)], 5 * 60_000);
+  const pledges = startPledgeSchedule(
+    deps,
+    [() => announceClaims(federation, deps), () => sendPledgeNotices(federation, deps)],
+    5 * 60_000,
+  );
   return {
     stop: async () => {
       await relay.stop();
