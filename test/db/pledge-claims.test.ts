@@ -187,4 +187,51 @@ describe("claims made here", () => {
     expect(unknown.ok || unknown.error.code).toBe("not_found");
     expect(await myClaims(deps, dan)).toEqual([]);
   });
+
+  it("a claim racing the end of the hold: each share is claimed or returned, never both", async () => {
+    for (let round = 0; round < 3; round++) {
+      const period = `2025-0${round + 1}`;
+      const clock = fixedClock(`${period}-05T12:00:00Z`);
+      const deps: Deps = { config, database, clock };
+      const lookup = new FakeLookup(deps);
+      const uri = `https://race.example/users/r${round}`;
+      lookup.addActor(actorData(uri), `r${round}@race.example`);
+      const claimant = await makeUser(db, `racer${round}`);
+      const started = await startClaim(deps, lookup, claimant, uri);
+      if (!started.ok) throw started.error;
+      const actor = (await findRemoteActorByUri(db, uri))!;
+      const note = await remoteNote(db, clock, actor);
+      const payer = await makeUser(db);
+      await deposit(db, config, payer, 1000n);
+      await setBudget(db, clock, config, payer, 200n);
+      await flattr(db, clock, config, payer, note.id);
+      await closePeriod(db, fixedClock(`2025-0${round + 2}-01T02:00:00Z`), config, period);
+      lookup.addActor(
+        actorData(uri, { summaryHtml: started.value.code }),
+        `r${round}@race.example`,
+      );
+      const wallet0 = await balanceOf(db, walletAccount(payer), config.currency);
+
+      // The hold of the period ended long ago: the return and the claim go for the same share.
+      const [verified, returned] = await Promise.all([
+        verifyClaim(deps, lookup, claimant, started.value.id, null),
+        returnExpiredPledges(db, fixedClock("2026-01-01T00:00:00Z"), config),
+      ]);
+      if (!verified.ok) throw verified.error;
+      expect(verified.value.state).toBe("won");
+      const earned = await balanceOf(db, earningsAccount(claimant), config.currency);
+      const back = (await balanceOf(db, walletAccount(payer), config.currency)) - wallet0;
+      // 200 − 10 % fee = 180, exactly once.
+      expect(earned + back).toBe(180n);
+      expect([earned, back]).toContainEqual(180n);
+      expect(returned.amount + verified.value.claimed).toBeGreaterThanOrEqual(180n);
+      const [state] = await queryRows<{ state: string }>(
+        db,
+        sql`select state from remote_shares where remote_actor_id = ${actor.id}::int8`,
+      );
+      expect(state!.state).toBe(earned === 180n ? "claimed" : "returned");
+    }
+    expect(await balanceOf(db, PLEDGES, config.currency)).toBe(0n);
+    expect(await checkLedger(db)).toEqual([]);
+  });
 });
