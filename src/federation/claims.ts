@@ -4,12 +4,7 @@ import { getLogger } from "@logtape/logtape";
 import { actorUrl, claimAnnouncementUrl } from "../config/urls.ts";
 import type { Deps } from "../deps.ts";
 import { hostOf } from "../peers/host.ts";
-import {
-  claimAnnouncementTargets,
-  claimsToAnnounce,
-  markClaimAnnounced,
-  receiveClaim,
-} from "../settlement/claims/remote.ts";
+import { receiveClaim, takeClaimAnnouncements } from "../settlement/claims/remote.ts";
 import { INSTANCE_ACTOR } from "./actors.ts";
 import { type FederationData, federationContext } from "./federation.ts";
 import { fedifyLookup } from "./lookup.ts";
@@ -26,7 +21,10 @@ import { buildClaimAdd, readClaimAdd } from "./vocab/claim-add.ts";
 
 const logger = getLogger(["fediflattr", "federation", "claims"]);
 
-/** Queues the announcements of won claims not announced yet. Returns how many claims. */
+/**
+ * Queues the announcements of won claims to the peers not told yet (also peers met or admitted
+ * after the claim). Returns how many deliveries were queued.
+ */
 export async function announceClaims(
   federation: Federation<FederationData>,
   deps: Deps,
@@ -34,31 +32,26 @@ export async function announceClaims(
   const ctx = federationContext(federation, deps);
   const scheme = schemeFor(deps);
   return withOutbox(ctx, async (tx) => {
-    const claims = await claimsToAnnounce(tx);
-    if (claims.length === 0) return 0;
-    const targets = await claimAnnouncementTargets(tx);
-    for (const claim of claims) {
-      for (const host of targets) {
-        const peerActor = new URL(`${scheme}://${host}/actor`);
-        const activity = buildClaimAdd({
-          id: new URL(`${claimAnnouncementUrl(deps.config, claim.id)}#${host}`),
-          actor: ctx.getActorUri(INSTANCE_ACTOR),
-          to: peerActor,
-          account: new URL(claim.accountUri),
-          claimant: new URL(actorUrl(deps.config, claim.username)),
-          code: claim.code,
-          proof: new URL(claim.proofUrl),
-        });
-        await ctx.sendActivity(
-          { identifier: INSTANCE_ACTOR },
-          { id: peerActor, inboxId: new URL(`${scheme}://${host}/inbox`) },
-          activity,
-        );
-      }
-      await markClaimAnnounced(tx, claim.id, deps.clock.now());
-      logger.info("Announced claim {id} to {n} peers", { id: claim.id, n: targets.length });
+    const due = await takeClaimAnnouncements(tx, deps.clock.now());
+    for (const claim of due) {
+      const peerActor = new URL(`${scheme}://${claim.host}/actor`);
+      const activity = buildClaimAdd({
+        id: new URL(`${claimAnnouncementUrl(deps.config, claim.id)}#${claim.host}`),
+        actor: ctx.getActorUri(INSTANCE_ACTOR),
+        to: peerActor,
+        account: new URL(claim.accountUri),
+        claimant: new URL(actorUrl(deps.config, claim.username)),
+        code: claim.code,
+        proof: new URL(claim.proofUrl),
+      });
+      await ctx.sendActivity(
+        { identifier: INSTANCE_ACTOR },
+        { id: peerActor, inboxId: new URL(`${scheme}://${claim.host}/inbox`) },
+        activity,
+      );
+      logger.info("Announced claim {id} to {host}", { id: claim.id, host: claim.host });
     }
-    return claims.length;
+    return due.length;
   });
 }
 

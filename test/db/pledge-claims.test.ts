@@ -25,6 +25,7 @@ import {
   verifyClaim,
 } from "../../src/settlement/claims/local.ts";
 import { claimantOfCode } from "../../src/settlement/claims/proof.ts";
+import { takeClaimAnnouncements } from "../../src/settlement/claims/remote.ts";
 import { closePeriod } from "../../src/settlement/close.ts";
 import { periodFlattrs } from "../../src/settlement/my-flattrs.ts";
 import { returnExpiredPledges } from "../../src/settlement/pledge-returns.ts";
@@ -32,7 +33,7 @@ import { findRemoteActorByUri } from "../../src/social/remote-actors.ts";
 import { createTestDatabase } from "../helpers/db.ts";
 import { actorData, FakeLookup, noteData } from "../helpers/fake-lookup.ts";
 import { deposit, makeUser } from "../helpers/flattr.ts";
-import { remoteNote } from "../helpers/remote.ts";
+import { markPeer, remoteNote } from "../helpers/remote.ts";
 
 let database: Database;
 let db: Db;
@@ -173,6 +174,17 @@ describe("claims made here", () => {
       amount: 0n,
     });
     expect(await balanceOf(db, walletAccount(payers[0]!), config.currency)).toBe(800n);
+
+    // The won claim is announced to each peer once, also to a peer met later; the rival never.
+    const take = () => db.transaction((tx) => takeClaimAnnouncements(tx, clock.now()));
+    expect(await take()).toEqual([]);
+    await markPeer(db, clock, config, "p1.example");
+    expect((await take()).map((x) => [x.id, x.host, x.username, x.proofUrl])).toEqual([
+      [claim.id, "p1.example", "alice", BOB],
+    ]);
+    expect(await take()).toEqual([]);
+    await markPeer(db, clock, config, "p2.example");
+    expect((await take()).map((x) => x.host)).toEqual(["p2.example"]);
     expect(await checkLedger(db)).toEqual([]);
   });
 

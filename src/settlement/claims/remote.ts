@@ -203,28 +203,51 @@ export interface ClaimToAnnounce {
   username: string;
   code: string;
   proofUrl: string;
+  /** The peer to tell. */
+  host: string;
 }
 
 /**
- * Won claims made here whose announcement has not been queued yet, locked (skipping those
- * another worker is announcing): call inside the transaction that queues and marks them.
+ * The announcements still owed: each won claim made here × each target peer not told yet
+ * (claimAnnouncementTargets), recorded as told in `tx`, the transaction that must queue them.
+ * Concurrent callers never take the same (claim, host).
  */
-export async function claimsToAnnounce(db: Db): Promise<ClaimToAnnounce[]> {
+export async function takeClaimAnnouncements(
+  tx: Db,
+  at: Date,
+  limit = 200,
+): Promise<ClaimToAnnounce[]> {
+  const targets = await claimAnnouncementTargets(tx);
+  if (targets.length === 0) return [];
   const rows = await queryRows<{
     id: string;
     uri: string;
     username: string;
     code: string;
     proof_url: string;
+    host: string;
   }>(
-    db,
-    sql`select c.id::text, a.uri, u.username, c.code, c.proof_url from pledge_claims c
+    tx,
+    sql`with due as (
+          select c.id, t.host from pledge_claims c
+          cross join (select json_array_elements_text(${JSON.stringify(targets)}::json) as host) t
+          where c.state = 'won' and c.claiming_host is null and c.proof_url is not null
+            and not exists (select 1 from claim_announcements x
+                            where x.claim_id = c.id and x.host = t.host)
+          order by c.id, t.host
+          limit ${limit}::int4
+        ),
+        taken as (
+          insert into claim_announcements (claim_id, host, queued_at)
+          select id, host, ${at.toISOString()}::timestamptz from due
+          on conflict (claim_id, host) do nothing
+          returning claim_id, host
+        )
+        select c.id::text, a.uri, u.username, c.code, c.proof_url, t.host
+        from taken t join pledge_claims c on c.id = t.claim_id
         join remote_actors a on a.id = c.remote_actor_id
         join users u on u.id = c.user_id
-        where c.state = 'won' and c.claiming_host is null and c.announced_at is null
-          and c.proof_url is not null
-        order by c.id limit 100
-        for update of c skip locked`,
+        order by c.id, t.host`,
   );
   return rows.map((r) => ({
     id: Number(r.id),
@@ -232,13 +255,6 @@ export async function claimsToAnnounce(db: Db): Promise<ClaimToAnnounce[]> {
     username: r.username,
     code: r.code,
     proofUrl: r.proof_url,
+    host: r.host,
   }));
-}
-
-/** Marks a claim announced (in the transaction that queued its deliveries). */
-export async function markClaimAnnounced(db: Db, claimId: number, at: Date): Promise<void> {
-  await db.execute(
-    sql`update pledge_claims set announced_at = ${at.toISOString()}::timestamptz
-        where id = ${claimId}::int8`,
-  );
 }
