@@ -333,6 +333,13 @@ CREATE TABLE "payouts" (
 	CONSTRAINT "payouts_batch" CHECK (("payouts"."batch_id" is null) = ("payouts"."status" in ('requested', 'cancelled')))
 );
 --> statement-breakpoint
+CREATE TABLE "claim_announcements" (
+	"claim_id" bigint NOT NULL,
+	"host" text NOT NULL,
+	"queued_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "claim_announcements_claim_id_host_pk" PRIMARY KEY("claim_id","host")
+);
+--> statement-breakpoint
 CREATE TABLE "pledge_claims" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "pledge_claims_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"remote_actor_id" bigint NOT NULL,
@@ -346,7 +353,6 @@ CREATE TABLE "pledge_claims" (
 	"announcement_id" text,
 	"created_at" timestamp with time zone NOT NULL,
 	"verified_at" timestamp with time zone,
-	"announced_at" timestamp with time zone,
 	CONSTRAINT "pledge_claims_state" CHECK ("pledge_claims"."state" in ('pending', 'won', 'rival', 'failed')),
 	CONSTRAINT "pledge_claims_claimant" CHECK (("pledge_claims"."claiming_host" is null and "pledge_claims"."user_id" is not null) or ("pledge_claims"."claiming_host" is not null and "pledge_claims"."user_id" is null and "pledge_claims"."announcement_id" is not null))
 );
@@ -629,6 +635,7 @@ ALTER TABLE "outbox_events" ADD CONSTRAINT "outbox_events_flattr_id_flattrs_id_f
 ALTER TABLE "payout_details" ADD CONSTRAINT "payout_details_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "payouts" ADD CONSTRAINT "payouts_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "payouts" ADD CONSTRAINT "payouts_batch_id_payout_batches_id_fk" FOREIGN KEY ("batch_id") REFERENCES "public"."payout_batches"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "claim_announcements" ADD CONSTRAINT "claim_announcements_claim_id_pledge_claims_id_fk" FOREIGN KEY ("claim_id") REFERENCES "public"."pledge_claims"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "pledge_claims" ADD CONSTRAINT "pledge_claims_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "pledge_claims" ADD CONSTRAINT "pledge_claims_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "pledge_notices" ADD CONSTRAINT "pledge_notices_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint

@@ -1,7 +1,9 @@
 import type { Federation } from "@fedify/fedify";
 import type { Deps } from "./deps.ts";
+import { announceClaims } from "./federation/claims.ts";
 import type { FederationData } from "./federation/federation.ts";
 import { startPeerRefresh } from "./federation/peer-info.ts";
+import { sendPledgeNotices } from "./federation/pledge-notices.ts";
 import { startRelay } from "./federation/relay.ts";
 import { startSettlement } from "./federation/settlement/worker.ts";
 import { startHousekeeping } from "./housekeeping.ts";
@@ -23,7 +25,11 @@ export function startWorker(
   // Which servers are peers (NodeInfo metadata.flattr) is re-read daily.
   const peerRefresh = startPeerRefresh(deps);
   // Held shares return to payers when their hold ends; won claims take held shares.
-  const pledges = startPledgeSchedule(deps);
+  const pledges = startPledgeSchedule(
+    deps,
+    [() => announceClaims(federation, deps), () => sendPledgeNotices(federation, deps)],
+    5 * 60_000,
+  );
   // Settlement summaries: built after a close, delivered and answered by their states.
   const settlement = startSettlement(federation, deps);
   return {

@@ -4,6 +4,7 @@ import { buildDocument } from "../http/openapi.ts";
 import type { OpenApiDocument } from "../http/openapi-types.ts";
 import { apiBaseUrl } from "../http/urls.ts";
 import { ERROR_RESPONSES, HEADERS } from "./responses.ts";
+import { claimEndpoints } from "./routes-claims.ts";
 import { followEndpoints } from "./routes-follows.ts";
 import { meEndpoints } from "./routes-me.ts";
 import { payoutEndpoints } from "./routes-payouts.ts";
@@ -49,6 +50,7 @@ export const API_ENDPOINTS: readonly Endpoint[] = [
   ...postEndpoints,
   ...payoutEndpoints,
   ...followEndpoints,
+  ...claimEndpoints,
 ];
 
 const documents = new WeakMap<Config, OpenApiDocument>();

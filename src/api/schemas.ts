@@ -506,6 +506,79 @@ export const DeletedPost = v.strictObject({
   deleted: v.literal(true),
 });
 
+// --- claims of remote accounts (settlement/claims) ------------------------------------------
+
+export const ClaimInput = v.object({
+  account: v.pipe(
+    v.string(),
+    v.maxLength(MAX_URL_LENGTH),
+    v.description(
+      "The fediverse account to claim: a handle (`@bob@mastodon.example`) or the address of " +
+        "the account or of one of its posts.",
+    ),
+    v.examples(["@bob@mastodon.example"]),
+  ),
+});
+
+export const ClaimVerifyInput = v.object({
+  proof_url: v.optional(
+    v.pipe(
+      v.string(),
+      v.maxLength(MAX_URL_LENGTH),
+      v.description(
+        "The address of a public post of the account that contains the code; empty or " +
+          "absent: the code is in the account's profile (a field or the bio).",
+      ),
+    ),
+  ),
+});
+
+export const ClaimPath = v.object({
+  id: refusal(
+    v.pipe(
+      v.string(),
+      v.regex(/^[1-9][0-9]{0,15}$/),
+      v.description("Claim id."),
+      v.transform((id: string) => Number(id)),
+      v.check((id: number) => Number.isSafeInteger(id)),
+    ),
+    { message: "No such claim: ids are positive whole numbers." },
+  ),
+});
+
+export const Claim = v.strictObject({
+  id: int("Claim id."),
+  account: v.strictObject({
+    actor: uri("The claimed account's ActivityPub id."),
+    handle: v.pipe(v.nullable(v.string()), v.description("user@host, when known.")),
+    name: str("Its display name."),
+  }),
+  code: str(
+    "The one-time code to put in the account's profile (a field or the bio) or in a public " +
+      "post of it; it names your account here.",
+  ),
+  proof_url: v.pipe(v.nullable(v.string()), v.description("Where the proof was found.")),
+  state: v.pipe(
+    v.picklist(["pending", "won", "rival", "failed"]),
+    v.description(
+      "pending: waiting for the proof; won: verified first, the account's held money is yours; " +
+        "rival: verified, but someone else claimed the account first (the admin sees both); " +
+        "failed: the proof did not hold.",
+    ),
+  ),
+  problem: v.pipe(v.nullable(v.string()), v.description("Why the last verification failed.")),
+  created_at: time("When the claim was started."),
+  verified_at: v.pipe(
+    v.nullable(v.pipe(v.string(), v.isoTimestamp())),
+    v.description("When verified."),
+  ),
+  currency: Currency,
+  claimed: amount("What this claim moved to your earnings."),
+  held: amount("What is still held for the account."),
+});
+
+export const ClaimList = v.strictObject({ claims: v.array(Claim) });
+
 /** The schemas the document names (components/schemas), referenced wherever they are used. */
 export const COMPONENTS = {
   Error: ErrorBody,
@@ -534,6 +607,10 @@ export const COMPONENTS = {
   ResolveInput,
   ResolvedThing,
   PostInput,
+  ClaimInput,
+  ClaimVerifyInput,
+  Claim,
+  ClaimList,
   PostEditInput,
   PostCreated,
   Post,

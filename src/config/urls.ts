@@ -67,3 +67,6 @@ export const passwordResetUrl = (config: Config, token: string) =>
  */
 export const likePath = (likeId: string) => `/flattrs/${encodeURIComponent(likeId)}`;
 export const likeUrl = (config: Config, likeId: string) => absoluteUrl(config, likePath(likeId));
+/** The id of the `Add` that announces a verified claim to the peers (docs/PROTOCOL.md, "Claims"). */
+export const claimAnnouncementUrl = (config: Config, claimId: number) =>
+  absoluteUrl(config, `/claims/${claimId}/announcement`);

@@ -2,6 +2,7 @@ import type { Federation, InboxContext } from "@fedify/fedify";
 import {
   Accept,
   type Activity,
+  Add,
   Create,
   Delete,
   Follow,
@@ -11,6 +12,7 @@ import {
   Update,
 } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
+import { onAddClaim } from "./claims.ts";
 import type { FederationData } from "./federation.ts";
 import { onAcceptFollow, onFollow, onRejectFollow, onUndoFollow } from "./inbox/follows.ts";
 import { onLike, onUndoLike } from "./inbox/likes.ts";
@@ -51,6 +53,13 @@ export function registerInbox(federation: Federation<FederationData>): void {
     .on(Create, sameOrigin(onCreateNote))
     .on(Update, sameOrigin(onUpdateObject))
     .on(Delete, sameOrigin(onDeleteObject))
+    .on(
+      Add,
+      sameOrigin(async (ctx, add) => {
+        if (await onAddClaim(ctx, add)) return;
+        logger.debug("Add {id} matched nothing of ours", { id: add.id?.href });
+      }),
+    )
     .on(
       Accept,
       sameOrigin(async (ctx, accept) => {

@@ -13,6 +13,7 @@ import {
   Link,
   Note,
   Page,
+  PropertyValue,
   PUBLIC_COLLECTION,
   Question,
   Tombstone,

@@ -154,7 +154,7 @@ export function nodeInfoPeerReader(deps: Deps): PeerReader {
 }
 
 /** Test and dev setups federate over http on loopback; everything else is https. */
-function schemeFor(deps: Deps): "https" | "http" {
+export function schemeFor(deps: Deps): "https" | "http" {
   return deps.config.allowPrivateAddress && deps.config.origin.protocol === "http:"
     ? "http"
     : "https";

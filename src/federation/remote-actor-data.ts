@@ -1,5 +1,5 @@
 import type { DocumentLoader } from "@fedify/fedify";
-import { type Actor, getActorTypeName, Link } from "@fedify/vocab";
+import { type Actor, getActorTypeName, Link, PropertyValue } from "@fedify/vocab";
 import { hostOf } from "../peers/host.ts";
 import type { RemoteActorData } from "../social/remote-actors.ts";
 
@@ -55,12 +55,18 @@ export async function remoteActorDataOf(
     iconUrl = href(actor.iconId);
   }
   let paymentUrl: string | null = null;
+  // Profile fields are read by the proof of a pledge claim (src/settlement/claims.ts).
+  const fields: { name: string; value: string }[] = [];
   try {
     for await (const a of actor.getAttachments({ documentLoader: loader, suppressError: true })) {
-      if (a instanceof Link && (a.rel === "payment" || a.rels.includes("payment"))) {
+      if (a instanceof PropertyValue && fields.length < 50)
+        fields.push({ name: text(a.name), value: text(a.value) });
+      if (
+        paymentUrl === null &&
+        a instanceof Link &&
+        (a.rel === "payment" || a.rels.includes("payment"))
+      )
         paymentUrl = href(a.href);
-        break;
-      }
     }
   } catch {}
   return {
@@ -77,5 +83,6 @@ export async function remoteActorDataOf(
     sharedInboxUrl: href(actor.endpoints?.sharedInbox),
     followersUrl: href(actor.followersId),
     paymentUrl,
+    fields,
   };
 }

@@ -6,6 +6,7 @@ import type { LinkErrorCode } from "../flattr/linked-actors.ts";
 import type { ResolveErrorCode } from "../flattr/resolve-errors.ts";
 import type { DepositErrorCode } from "../ledger/index.ts";
 import type { PeerErrorCode } from "../peers/errors.ts";
+import type { ClaimErrorCode } from "../settlement/claims/errors.ts";
 import type { CloseErrorCode } from "../settlement/close.ts";
 import type { PayoutErrorCode } from "../settlement/payout-errors.ts";
 import type { SettlementErrorCode } from "../settlement/summaries/sent.ts";
@@ -18,6 +19,7 @@ export type DomainErrorCode =
   | DepositErrorCode
   | CloseErrorCode
   | PayoutErrorCode
+  | ClaimErrorCode
   | FollowErrorCode
   | OAuthErrorCode
   | ResolveErrorCode
@@ -111,6 +113,13 @@ const STATUS: { readonly [C in DomainErrorCode]: ClientErrorStatus } = {
   not_flattrable: 422,
   domain_blocked: 403,
   remote_unreachable: 424,
+  // claims
+  claim_not_found: 404,
+  claim_not_remote: 422,
+  claim_code_missing: 422,
+  claim_proof_not_theirs: 422,
+  claim_proof_unreadable: 424,
+  claim_already_yours: 409,
   // peers admin (domain_blocked above)
   invalid_host: 422,
   own_server: 422,

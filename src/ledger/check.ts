@@ -139,9 +139,13 @@ const RULES: { rule: LedgerViolation["rule"]; query: SQL; message: (r: Row) => s
     // transfers we sent it, plus those we received (clearing_transfers we recorded).
     query: sql`
       with recorded as (
-        select ${clearingAccountSql(sql`s.peer_host`)} as account, s.currency, sum(s.amount) as s
+        select ${clearingAccountSql(sql`coalesce(s.claimed_by_host, s.peer_host)`)} as account,
+               s.currency, sum(s.amount) as s
         from remote_shares s
-        where s.route = 'peer' and s.state in ('open', 'settled') and ${closeEntryStands}
+        -- Held shares claimed through another server are owed to it until settled.
+        where ((s.route = 'peer' and s.state in ('open', 'settled'))
+               or (s.route = 'unclaimed' and s.state in ('claimed', 'settled') and s.claimed_by_host is not null))
+          and ${closeEntryStands}
         group by 1, 2
         union all
         select ${clearingAccountSql(sql`i.peer_host`)}, i.currency, -sum(i.total)
@@ -161,7 +165,7 @@ const RULES: { rule: LedgerViolation["rule"]; query: SQL; message: (r: Row) => s
       from posted p full join summed r on r.account = p.account and r.currency = p.currency
       where coalesce(p.s, 0) <> coalesce(r.s, 0)`,
     message: (r) =>
-      `${r.account} (${r.currency}): balance ${r.balance} but its records (peer shares, accepted summaries, transfers) sum to ${r.recorded}`,
+      `${r.account} (${r.currency}): balance ${r.balance} but its records (peer shares and shares claimed through it, accepted summaries, transfers) sum to ${r.recorded}`,
   },
   {
     rule: "pledges_records",

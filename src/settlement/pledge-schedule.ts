@@ -1,5 +1,6 @@
 import { getLogger } from "@logtape/logtape";
 import type { Deps } from "../deps.ts";
+import { applyWonClaims } from "./claims/apply.ts";
 import { returnExpiredPledges } from "./pledge-returns.ts";
 
 const logger = getLogger(["fediflattr", "settlement", "pledges"]);
@@ -10,6 +11,13 @@ export async function runPledgeDuties(
   extra: (() => Promise<unknown>)[] = [],
 ): Promise<void> {
   const { db } = deps.database;
+  // Won claims first: a share a claim may take is never returned in the same pass.
+  const claimed = await applyWonClaims(db, deps.config);
+  if (claimed.shares > 0)
+    logger.info("Won claims took {shares} held shares ({amount} minor units)", {
+      shares: claimed.shares,
+      amount: claimed.amount.toString(),
+    });
   const returned = await returnExpiredPledges(db, deps.clock, deps.config);
   if (returned.entries > 0)
     logger.info("Returned {shares} held shares ({amount} minor units) in {entries} entries", {

@@ -32,6 +32,11 @@ export interface RemoteActorData {
   sharedInboxUrl: string | null;
   followersUrl: string | null;
   paymentUrl: string | null;
+  /**
+   * Profile fields (PropertyValue attachments) as fetched, HTML values: read by the proof of a
+   * claim (src/settlement/claims.ts), never stored.
+   */
+  fields?: { name: string; value: string }[];
 }
 
 export type RemoteActor = typeof remoteActors.$inferSelect;

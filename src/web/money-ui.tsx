@@ -139,6 +139,8 @@ type Section =
   | "things"
   | "earnings"
   | "payouts"
+  | "claims"
+  | "admin-claims"
   | "admin-deposits"
   | "admin-payouts"
   | "admin-peers"
@@ -151,10 +153,12 @@ const SECTIONS: { id: Section; href: string; label: string; admin?: boolean }[] 
   { id: "things", href: "/things", label: "My things" },
   { id: "earnings", href: "/earnings", label: "Earnings" },
   { id: "payouts", href: "/payouts", label: "Payouts" },
+  { id: "claims", href: "/settings/claims", label: "Claims" },
   { id: "admin-deposits", href: "/admin/deposits", label: "Deposits (admin)", admin: true },
   { id: "admin-payouts", href: "/admin/payouts", label: "Payouts (admin)", admin: true },
   { id: "admin-peers", href: "/admin/peers", label: "Peers (admin)", admin: true },
   { id: "admin-domains", href: "/admin/domains", label: "Blocked servers (admin)", admin: true },
+  { id: "admin-claims", href: "/admin/claims", label: "Claims (admin)", admin: true },
 ];
 
 /**

@@ -7,6 +7,7 @@ import { errorPages } from "./error-page.tsx";
 import { moneyRoutes } from "./money-routes.tsx";
 import { accountRoutes } from "./pages/account.tsx";
 import { appsRoutes } from "./pages/apps.tsx";
+import { claimsRoutes } from "./pages/claims.tsx";
 import { discoverRoutes } from "./pages/discover.tsx";
 import { followingRoutes } from "./pages/following.tsx";
 import { homeRoutes } from "./pages/home.tsx";
@@ -41,6 +42,7 @@ export function webRoutes(_deps: Deps): Hono<AppEnv> {
   app.route("/", accountRoutes());
   app.route("/", passwordResetRoutes());
   app.route("/", tokensRoutes());
+  app.route("/", claimsRoutes());
   app.route("/", appsRoutes());
   app.route("/", oauthAuthorizeRoutes());
   app.route("/", invitesRoutes());

@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
-import { Like, Undo } from "@fedify/vocab";
+import { Add, Like, Undo } from "@fedify/vocab";
 import jsonld from "@fedify/vocab-runtime/jsonld";
 import { describe, expect, it } from "vitest";
 import { testConfig } from "../../src/config/config.ts";
 import { preloadedContextLoader } from "../../src/federation/loaders.ts";
 import { flattrMetadata } from "../../src/federation/nodeinfo.ts";
+import { buildClaimAdd, readClaimAdd } from "../../src/federation/vocab/claim-add.ts";
 import { FLATTR_PROTOCOL_VERSION } from "../../src/peers/protocol.ts";
 
 /*
@@ -41,7 +42,7 @@ async function expand(doc: Json): Promise<Json> {
 
 describe("docs/PROTOCOL.md", () => {
   it("has the examples this test knows", () => {
-    expect([...examples.keys()].sort()).toEqual(["like", "nodeinfo-metadata", "undo"]);
+    expect([...examples.keys()].sort()).toEqual(["claim-add", "like", "nodeinfo-metadata", "undo"]);
   });
 
   it("shows NodeInfo metadata.flattr as the instance serves it", () => {
@@ -107,4 +108,27 @@ describe("docs/PROTOCOL.md", () => {
   } else {
     it.todo("shows the Like and the Undo exactly as the code builds them");
   }
+
+  it("shows the claim announcement as the instance sends it, and reads it back", async () => {
+    const doc = example("claim-add");
+    const built = buildClaimAdd({
+      id: new URL(doc.id),
+      actor: new URL(doc.actor),
+      to: new URL(doc.to),
+      account: new URL(doc.object),
+      claimant: new URL(doc.target),
+      code: doc.content,
+      proof: new URL(doc.url),
+    });
+    expect(await built.toJsonLd({ format: "compact" })).toEqual(doc);
+    const parsed = await Add.fromJsonLd(doc, { contextLoader: preloadedContextLoader });
+    expect(readClaimAdd(parsed)).toEqual({
+      id: doc.id,
+      actor: doc.actor,
+      account: doc.object,
+      claimant: doc.target,
+      code: doc.content,
+      proof: doc.url,
+    });
+  });
 });

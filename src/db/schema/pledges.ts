@@ -1,5 +1,14 @@
 import { sql } from "drizzle-orm";
-import { bigint, check, index, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  check,
+  index,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 import { users } from "./accounts.ts";
 import { remoteActors } from "./remote.ts";
 
@@ -39,8 +48,6 @@ export const pledgeClaims = pgTable(
     announcementId: text("announcement_id"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
     verifiedAt: timestamp("verified_at", { withTimezone: true }),
-    /** When the announcement of a local claim to the peers was queued. */
-    announcedAt: timestamp("announced_at", { withTimezone: true }),
   },
   (t) => [
     uniqueIndex("pledge_claims_winner").on(t.remoteActorId).where(sql`${t.state} = 'won'`),
@@ -52,6 +59,23 @@ export const pledgeClaims = pgTable(
       sql`(${t.claimingHost} is null and ${t.userId} is not null) or (${t.claimingHost} is not null and ${t.userId} is null and ${t.announcementId} is not null)`,
     ),
   ],
+);
+
+/**
+ * Which peer has been sent the announcement of which won local claim (src/federation/claims.ts):
+ * one row per (claim, host), inserted in the transaction that queues the delivery, so each peer
+ * hears of each claim exactly once, also a peer met or admitted after the claim was won.
+ */
+export const claimAnnouncements = pgTable(
+  "claim_announcements",
+  {
+    claimId: bigint("claim_id", { mode: "number" })
+      .notNull()
+      .references(() => pledgeClaims.id, { onDelete: "restrict" }),
+    host: text("host").notNull(),
+    queuedAt: timestamp("queued_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.claimId, t.host] })],
 );
 
 /**
