@@ -402,6 +402,32 @@ export const Statement = v.strictObject({
   }),
 });
 
+export const FollowInput = v.object({
+  target: v.pipe(
+    v.string(),
+    v.maxLength(MAX_URL_LENGTH),
+    v.description(
+      "A handle (`@alice@example.org`, `acct:alice@example.org`) or the address of an actor or " +
+        "profile, here or on any server.",
+    ),
+    v.examples(["@alice@example.org"]),
+  ),
+});
+
+export const FollowQuery = v.object({
+  actor: v.pipe(v.string(), v.maxLength(MAX_URL_LENGTH), v.description("The actor's address.")),
+});
+
+export const Following = v.strictObject({
+  actor: uri("The followed actor's address (ActivityPub id)."),
+  follow_id: uri("The Follow activity's id."),
+  accepted: v.pipe(v.boolean(), v.description("Whether they accepted (at once for local users).")),
+});
+
+export const Unfollowed = v.strictObject({
+  unfollowed: v.pipe(v.boolean(), v.description("Whether you followed them until now.")),
+});
+
 export const ResolveInput = v.object({
   uri: v.pipe(
     v.string(),
@@ -589,6 +615,9 @@ export const COMPONENTS = {
   PostCreated,
   Post,
   DeletedPost,
+  FollowInput,
+  Following,
+  Unfollowed,
 };
 
 export type Out<S extends v.GenericSchema> = v.InferOutput<S>;

@@ -54,3 +54,11 @@ export const postUrl = (config: Config, username: string, postId: bigint | strin
 /** The id of the `Add` that announces a verified claim to the peers (docs/PROTOCOL.md, "Claims"). */
 export const claimAnnouncementUrl = (config: Config, claimId: number) =>
   absoluteUrl(config, `/claims/${claimId}/announcement`);
+
+/**
+ * A one-time link to set a new password (src/accounts/password-resets.ts). Here because the CLI,
+ * which prints it, does not import the HTTP layer; the page is src/web/pages/password-reset.tsx.
+ */
+export const passwordResetPath = (token: string) => `/reset-password/${encodeURIComponent(token)}`;
+export const passwordResetUrl = (config: Config, token: string) =>
+  absoluteUrl(config, passwordResetPath(token));

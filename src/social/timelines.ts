@@ -1,7 +1,21 @@
 import { sql } from "drizzle-orm";
 import type { Config } from "../config/config.ts";
-import { profileUrl } from "../config/urls.ts";
-import { type Db, queryRows } from "../db/client.ts";
+import type { Db } from "../db/client.ts";
+import {
+  pageBounds,
+  selectStatuses,
+  type TimelineEntry,
+  type TimelinePage,
+  visibleTo,
+} from "./status-query.ts";
+
+export type {
+  StatusAuthor,
+  StatusMention,
+  TimelineEntry,
+  TimelinePage,
+} from "./status-query.ts";
+export { mentionsOf } from "./status-query.ts";
 
 /*
  * Timelines: statuses (local posts and remote notes, one table) as a person reads them. Ids
@@ -9,90 +23,7 @@ import { type Db, queryRows } from "../db/client.ts";
  * `maxId` (older than, exclusive) and `minId` (newer than, exclusive), newest first.
  */
 
-export interface TimelineEntry {
-  id: bigint;
-  uri: string;
-  /** The HTML page of the status (ours or its server's). */
-  url: string;
-  author: {
-    /** The local user, or null for a remote author. */
-    userId: number | null;
-    remoteActorId: bigint | null;
-    /** `user@host` (no leading @). */
-    handle: string;
-    name: string;
-    /** The author's HTML profile. */
-    url: string;
-  };
-  /** Sanitised HTML (ours rendered from plain text, remote cleaned on the way in). */
-  contentHtml: string;
-  summary: string;
-  inReplyToUri: string | null;
-  visibility: string;
-  publishedAt: Date;
-  editedAt: Date | null;
-  thingId: number | null;
-}
-
-export interface TimelinePage {
-  maxId?: bigint | null;
-  minId?: bigint | null;
-  limit: number;
-}
-
-type Row = {
-  id: string;
-  uri: string;
-  url: string | null;
-  user_id: string | null;
-  remote_actor_id: string | null;
-  username: string | null;
-  display_name: string | null;
-  handle: string | null;
-  remote_name: string | null;
-  remote_url: string | null;
-  remote_uri: string | null;
-  content_html: string;
-  summary: string;
-  in_reply_to_uri: string | null;
-  visibility: string;
-  published_at: Date | string;
-  edited_at: Date | string | null;
-  thing_id: string | null;
-};
-
-const date = (v: Date | string) => (v instanceof Date ? v : new Date(v));
-
-function toEntry(config: Config, r: Row): TimelineEntry {
-  const local = r.username !== null;
-  return {
-    id: BigInt(r.id),
-    uri: r.uri,
-    url: r.url ?? r.uri,
-    author: local
-      ? {
-          userId: Number(r.user_id),
-          remoteActorId: null,
-          handle: `${r.username}@${config.origin.host}`,
-          name: r.display_name || r.username!,
-          url: profileUrl(config, r.username!),
-        }
-      : {
-          userId: null,
-          remoteActorId: r.remote_actor_id === null ? null : BigInt(r.remote_actor_id),
-          handle: r.handle ?? r.remote_uri ?? "",
-          name: r.remote_name || r.handle || r.remote_uri || "",
-          url: r.remote_url ?? r.remote_uri ?? "",
-        },
-    contentHtml: r.content_html,
-    summary: r.summary,
-    inReplyToUri: r.in_reply_to_uri,
-    visibility: r.visibility,
-    publishedAt: date(r.published_at),
-    editedAt: r.edited_at === null ? null : date(r.edited_at),
-    thingId: r.thing_id === null ? null : Number(r.thing_id),
-  };
-}
+const page = (p: TimelinePage) => ({ limit: p.limit, oldestFirst: p.minId != null });
 
 /**
  * A user's home timeline: their own posts and the live statuses of everyone they follow (local
@@ -103,33 +34,137 @@ export async function homeTimeline(
   db: Db,
   config: Config,
   userId: number,
-  page: TimelinePage,
+  p: TimelinePage,
 ): Promise<TimelineEntry[]> {
-  const limit = Math.max(1, Math.min(page.limit, 100));
-  const rows = await queryRows<Row>(
+  return selectStatuses(
     db,
-    sql`with followed as (
-          select target_user_id, remote_actor_id from following
-           where user_id = ${userId} and accepted_at is not null
-        )
-        select s.id::text as id, s.uri, s.url, s.user_id::text as user_id,
-               s.remote_actor_id::text as remote_actor_id, u.username, u.display_name,
-               ra.handle, ra.name as remote_name, ra.url as remote_url, ra.uri as remote_uri,
-               s.content_html, s.summary, s.in_reply_to_uri, s.visibility, s.published_at,
-               s.edited_at, s.thing_id::text as thing_id
-          from statuses s
-          left join users u on u.id = s.user_id
-          left join remote_actors ra on ra.id = s.remote_actor_id
-         where s.deleted_at is null
-           and s.visibility in ('public', 'unlisted', 'private')
-           and (s.user_id = ${userId}
-                or s.user_id in (select target_user_id from followed where target_user_id is not null)
-                or s.remote_actor_id in (select remote_actor_id from followed
-                                          where remote_actor_id is not null))
-           ${page.maxId != null ? sql`and s.id < ${page.maxId}` : sql``}
-           ${page.minId != null ? sql`and s.id > ${page.minId}` : sql``}
-         order by s.id desc
-         limit ${limit}`,
+    config,
+    sql`s.deleted_at is null
+        and s.visibility in ('public', 'unlisted', 'private')
+        and (s.user_id = ${userId}::int8
+             or s.user_id in (select target_user_id from following
+                               where user_id = ${userId}::int8 and accepted_at is not null
+                                 and target_user_id is not null)
+             or s.remote_actor_id in (select remote_actor_id from following
+                                       where user_id = ${userId}::int8 and accepted_at is not null
+                                         and remote_actor_id is not null))
+        ${pageBounds(p)}`,
+    page(p),
   );
-  return rows.map((r) => toEntry(config, r));
+}
+
+/**
+ * The public timeline: live public statuses, only local posts with `local`, only remote notes
+ * with `remote` (Mastodon's `local` and `remote` parameters).
+ */
+export async function publicTimeline(
+  db: Db,
+  config: Config,
+  options: { local?: boolean; remote?: boolean },
+  p: TimelinePage,
+): Promise<TimelineEntry[]> {
+  return selectStatuses(
+    db,
+    config,
+    sql`s.deleted_at is null and s.visibility = 'public'
+        ${options.local ? sql`and s.user_id is not null` : sql``}
+        ${options.remote ? sql`and s.remote_actor_id is not null` : sql``}
+        ${pageBounds(p)}`,
+    page(p),
+  );
+}
+
+/** An account's live statuses the viewer may read, newest first (a profile's posts). */
+export async function statusesByAuthor(
+  db: Db,
+  config: Config,
+  author: { userId: number } | { remoteActorId: bigint },
+  viewerId: number | null,
+  p: TimelinePage & { excludeReplies?: boolean },
+): Promise<TimelineEntry[]> {
+  const by =
+    "userId" in author
+      ? sql`s.user_id = ${author.userId}::int8`
+      : sql`s.remote_actor_id = ${author.remoteActorId}::int8`;
+  return selectStatuses(
+    db,
+    config,
+    sql`${by} and s.deleted_at is null and ${visibleTo(viewerId)}
+        ${p.excludeReplies ? sql`and s.in_reply_to_uri is null` : sql``}
+        ${pageBounds(p)}`,
+    page(p),
+  );
+}
+
+/** These statuses, live and readable by the viewer, in no particular order. */
+export async function statusesByIds(
+  db: Db,
+  config: Config,
+  ids: readonly bigint[],
+  viewerId: number | null,
+): Promise<Map<bigint, TimelineEntry>> {
+  const found = new Map<bigint, TimelineEntry>();
+  if (ids.length === 0) return found;
+  const rows = await selectStatuses(
+    db,
+    config,
+    sql`s.id in (${sql.join(
+      ids.map((id) => sql`${id}::int8`),
+      sql`, `,
+    )}) and s.deleted_at is null and ${visibleTo(viewerId)}`,
+    { limit: ids.length },
+  );
+  for (const r of rows) found.set(r.id, r);
+  return found;
+}
+
+/** One live status the viewer may read, or null. */
+export async function statusById(
+  db: Db,
+  config: Config,
+  id: bigint,
+  viewerId: number | null,
+): Promise<TimelineEntry | null> {
+  return (await statusesByIds(db, config, [id], viewerId)).get(id) ?? null;
+}
+
+const THREAD_DEPTH = 40;
+
+/**
+ * A status's thread as Mastodon's `context` shows it: the statuses it answers (oldest first)
+ * and the answers to it, depth first by time, each readable by the viewer and live.
+ */
+export async function threadOf(
+  db: Db,
+  config: Config,
+  id: bigint,
+  viewerId: number | null,
+): Promise<{ ancestors: TimelineEntry[]; descendants: TimelineEntry[] }> {
+  const ancestors = await selectStatuses(
+    db,
+    config,
+    sql`s.id in (with recursive up(id, parent, depth) as (
+                   select id, in_reply_to_id, 0 from statuses where id = ${id}::int8
+                   union all
+                   select p.id, p.in_reply_to_id, up.depth + 1
+                     from statuses p join up on p.id = up.parent
+                    where up.depth < ${THREAD_DEPTH})
+                 select id from up where id <> ${id}::int8)
+        and s.deleted_at is null and ${visibleTo(viewerId)}`,
+    { limit: THREAD_DEPTH, order: sql`s.id asc` },
+  );
+  const descendants = await selectStatuses(
+    db,
+    config,
+    sql`s.id in (with recursive down(id, depth) as (
+                   select id, 0 from statuses where id = ${id}::int8
+                   union all
+                   select c.id, down.depth + 1
+                     from statuses c join down on c.in_reply_to_id = down.id
+                    where down.depth < ${THREAD_DEPTH})
+                 select id from down where id <> ${id}::int8)
+        and s.deleted_at is null and ${visibleTo(viewerId)}`,
+    { limit: 200, order: sql`s.id asc` },
+  );
+  return { ancestors, descendants };
 }

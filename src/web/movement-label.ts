@@ -18,6 +18,12 @@ export function movementLabel(
         ? `Returned: your flattrs of ${periodLabel(of)} for creators who never claimed them`
         : "Returned: flattrs for creators who never claimed them";
     }
+    case "payout_reserve":
+      return metadata.source === "wallet"
+        ? `Withdrawal #${metadata.payout} to your bank account`
+        : `Payout #${metadata.payout} to your bank account`;
+    case "payout_return":
+      return `${metadata.source === "wallet" ? "Withdrawal" : "Payout"} #${metadata.payout} failed: returned`;
     case "reversal": {
       const of = typeof metadata.reversedKind === "string" ? metadata.reversedKind : "";
       const what = movementLabel(of, period, {});

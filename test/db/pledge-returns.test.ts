@@ -8,6 +8,7 @@ import { type Database, type Db, queryRows } from "../../src/db/client.ts";
 import { setBudget } from "../../src/flattr/budget.ts";
 import { flattr } from "../../src/flattr/flattr.ts";
 import { balanceOf, checkLedger, PLEDGES, walletAccount } from "../../src/ledger/index.ts";
+import { admitPeer } from "../../src/peers/admission.ts";
 import { closePeriod } from "../../src/settlement/close.ts";
 import { periodFlattrs } from "../../src/settlement/my-flattrs.ts";
 import { returnExpiredPledges } from "../../src/settlement/pledge-returns.ts";
@@ -32,6 +33,7 @@ describe("returning held shares at the end of the hold", () => {
     const clock = fixedClock("2026-10-05T12:00:00Z");
     const P = "2026-10";
     await markPeer(db, clock, config, "peer.example");
+    await admitPeer(db, clock, config, "peer.example");
     const mia = await remoteActor(db, clock, "masto.example", "mia");
     const zed = await remoteActor(db, clock, "other.example", "zed");
     const bob = await remoteActor(db, clock, "peer.example", "bob");

@@ -2,6 +2,8 @@ import type { User } from "../../accounts/users.ts";
 import type { Config } from "../../config/config.ts";
 import { actorUrl, avatarUrl, headerImageUrl, profileUrl } from "../../http/urls.ts";
 import type { AccountStats } from "../../social/account-stats.ts";
+import type { RemoteActor } from "../../social/remote-actors.ts";
+import type { StatusAuthor } from "../../social/timelines.ts";
 import { dayOf, plainToHtml } from "./text.ts";
 
 /*
@@ -39,7 +41,21 @@ export interface MastodonAccount {
   roles: never[];
 }
 
-export function localAccount(config: Config, user: User, stats: AccountStats): MastodonAccount {
+/** What the Account entity of a local user is made of. */
+export type LocalUser = Pick<User, "id" | "username" | "displayName" | "bio" | "createdAt">;
+
+export const NO_STATS: AccountStats = {
+  followers: 0,
+  following: 0,
+  statuses: 0,
+  lastStatusAt: null,
+};
+
+export function localAccount(
+  config: Config,
+  user: LocalUser,
+  stats: AccountStats,
+): MastodonAccount {
   const avatar = avatarUrl(config, user.username);
   const header = headerImageUrl(config);
   return {
@@ -70,6 +86,83 @@ export function localAccount(config: Config, user: User, stats: AccountStats): M
     fields: [],
     roles: [],
   };
+}
+
+/** A remote actor as an Account: `acct` is its full handle; counts are not known here (0). */
+export function remoteAccount(
+  config: Config,
+  actor: Pick<
+    RemoteActor,
+    "id" | "uri" | "handle" | "name" | "summaryHtml" | "url" | "iconUrl" | "type" | "goneAt"
+  >,
+): MastodonAccount {
+  const handle = actor.handle ?? actor.uri;
+  const username = actor.handle ? actor.handle.split("@")[0]! : actor.uri;
+  // No icon: the generated avatar of a name, as local users without one get.
+  const avatar =
+    actor.iconUrl ??
+    avatarUrl(config, username.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 30) || "remote");
+  const header = headerImageUrl(config);
+  return {
+    id: String(actor.id),
+    username,
+    acct: handle,
+    display_name: actor.name,
+    locked: false,
+    bot: actor.type === "Service" || actor.type === "Application",
+    discoverable: true,
+    indexable: false,
+    group: actor.type === "Group",
+    noindex: false,
+    // Remote actor ids are time ids: the day we first stored the actor.
+    created_at: dayOf(new Date(Number(actor.id >> 16n))),
+    note: actor.summaryHtml,
+    url: actor.url ?? actor.uri,
+    uri: actor.uri,
+    avatar,
+    avatar_static: avatar,
+    header,
+    header_static: header,
+    followers_count: 0,
+    following_count: 0,
+    statuses_count: 0,
+    last_status_at: null,
+    hide_collections: false,
+    emojis: [],
+    fields: [],
+    roles: [],
+  };
+}
+
+/** The Account of a status's author (local stats given by the caller, remote ones zero). */
+export function authorAccount(
+  config: Config,
+  author: StatusAuthor,
+  stats: AccountStats,
+): MastodonAccount {
+  if (author.userId !== null)
+    return localAccount(
+      config,
+      {
+        id: author.userId,
+        username: author.username,
+        displayName: author.name === author.username ? "" : author.name,
+        bio: author.note,
+        createdAt: author.createdAt,
+      },
+      stats,
+    );
+  return remoteAccount(config, {
+    id: author.remoteActorId ?? 0n,
+    uri: author.uri,
+    handle: author.handle === author.uri ? null : author.handle,
+    name: author.name,
+    summaryHtml: author.note,
+    url: author.url,
+    iconUrl: author.iconUrl,
+    type: author.bot ? "Service" : "Person",
+    goneAt: null,
+  });
 }
 
 /**
