@@ -13,7 +13,6 @@ import {
   Link,
   Note,
   Page,
-  PropertyValue,
   PUBLIC_COLLECTION,
   Question,
   Tombstone,

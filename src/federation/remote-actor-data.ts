@@ -55,7 +55,7 @@ export async function remoteActorDataOf(
     iconUrl = href(actor.iconId);
   }
   let paymentUrl: string | null = null;
-  // Profile fields are read by the proof of a pledge claim (src/settlement/claims.ts).
+  // Profile fields: what the proof of a claim reads (src/settlement/claims/proof.ts).
   const fields: { name: string; value: string }[] = [];
   try {
     for await (const a of actor.getAttachments({ documentLoader: loader, suppressError: true })) {

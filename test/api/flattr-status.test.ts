@@ -40,6 +40,9 @@ describe("the status of a closed period's flattrs", () => {
     });
     await markPeer(db, clock, config, "peer.example");
     await admitPeer(db, clock, config, "peer.example");
+    await markPeer(db, clock, config, "known.example"); // speaks Fediflattr, not admitted
+    const kim = await remoteActor(db, clock, "known.example", "kim");
+    const kimNote = await remoteNote(db, clock, kim);
     const bob = await remoteActor(db, clock, "peer.example", "bob");
     const mia = await remoteActor(db, clock, "masto.example", "mia");
     const bobNote = await remoteNote(db, clock, bob);
@@ -47,7 +50,7 @@ describe("the status of a closed period's flattrs", () => {
     const payer = await makeUser(db);
     await deposit(db, config, payer, 1000n);
     await setBudget(db, clock, config, payer, 300n);
-    for (const t of [page, bobNote, miaNote]) await flattr(db, clock, config, payer, t.id);
+    for (const t of [page, bobNote, miaNote, kimNote]) await flattr(db, clock, config, payer, t.id);
 
     const { as } = makeApp(database, config, clock);
     const me = as(await tokenFor(db, clock, payer));
@@ -58,6 +61,7 @@ describe("the status of a closed period's flattrs", () => {
       "/me/flattrs",
     );
     expect(open.flattrs.map((f: any) => [f.status, f.returns_at])).toEqual([
+      [null, null],
       [null, null],
       [null, null],
       [null, null],
@@ -79,6 +83,10 @@ describe("the status of a closed period's flattrs", () => {
     expect(byThing.get(bobNote.id)).toMatchObject({
       creator: { kind: "peer", host: "peer.example" },
       status: "in_transit",
+    });
+    expect(byThing.get(kimNote.id)).toMatchObject({
+      creator: { kind: "peer", host: "known.example" },
+      status: "awaiting",
     });
     expect(byThing.get(miaNote.id)).toMatchObject({
       creator: { kind: "unclaimed" },
@@ -105,7 +113,7 @@ describe("the status of a closed period's flattrs", () => {
     const page_ = await moneyApp(config, database, clock).as(payer);
     const html = await (await page_.get(`/flattrs?period=${P}`)).text();
     expect(textOf(html)).toContain(
-      "€1.00 held for @mia@masto.example until claimed; returns to you on 2027-05-01 if not",
+      "€0.75 held for @mia@masto.example until claimed; returns to you on 2027-05-01 if not",
     );
     expect(html).toContain('data-status="in_transit"');
     expect(await checkLedger(db)).toEqual([]);

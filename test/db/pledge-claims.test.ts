@@ -17,6 +17,7 @@ import {
   PLEDGES,
   walletAccount,
 } from "../../src/ledger/index.ts";
+import { admitPeer } from "../../src/peers/admission.ts";
 import { applyWonClaims } from "../../src/settlement/claims/apply.ts";
 import {
   myClaims,
@@ -179,11 +180,14 @@ describe("claims made here", () => {
     const take = () => db.transaction((tx) => takeClaimAnnouncements(tx, clock.now()));
     expect(await take()).toEqual([]);
     await markPeer(db, clock, config, "p1.example");
+    await admitPeer(db, clock, config, "p1.example");
     expect((await take()).map((x) => [x.id, x.host, x.username, x.proofUrl])).toEqual([
       [claim.id, "p1.example", "alice", BOB],
     ]);
     expect(await take()).toEqual([]);
     await markPeer(db, clock, config, "p2.example");
+    expect(await take()).toEqual([]); // known, not admitted: not told
+    await admitPeer(db, clock, config, "p2.example");
     expect((await take()).map((x) => x.host)).toEqual(["p2.example"]);
     expect(await checkLedger(db)).toEqual([]);
   });

@@ -13,6 +13,7 @@ import { ensurePeerKnown } from "../../src/federation/peer-info.ts";
 import { flattr } from "../../src/flattr/flattr.ts";
 import { remoteThingFor } from "../../src/flattr/remote-things.ts";
 import { balanceOf, clearingAccount, PLEDGES } from "../../src/ledger/index.ts";
+import { admitPeer } from "../../src/peers/admission.ts";
 import { periodBounds, periodOf } from "../../src/periods/period.ts";
 import { startClaim, verifiedClaims, verifyClaim } from "../../src/settlement/claims/local.ts";
 import { claimedPledgeShares, receiveClaim } from "../../src/settlement/claims/remote.ts";
@@ -57,6 +58,10 @@ describe("claims across instances", () => {
     // They know each other as peers.
     expect((await ensurePeerKnown(a.deps, hostOf(b.origin))).speaksFlattr).toBe(true);
     expect((await ensurePeerKnown(b.deps, hostOf(a.origin))).speaksFlattr).toBe(true);
+    expect(
+      (await admitPeer(a.deps.database.db, a.deps.clock, a.deps.config, hostOf(b.origin))).ok,
+    ).toBe(true);
+    expect((await admitPeer(dbB, b.deps.clock, config, hostOf(a.origin))).ok).toBe(true);
 
     // On a, alice claims bob with a public post holding her code.
     const lookupA = fedifyLookup(a.federation, a.deps);
