@@ -3,6 +3,7 @@ import type { Deps } from "./deps.ts";
 import type { FederationData } from "./federation/federation.ts";
 import { startPeerRefresh } from "./federation/peer-info.ts";
 import { startRelay } from "./federation/relay.ts";
+import { startSubscriptionRuns } from "./flattr/subscription-schedule.ts";
 import { startHousekeeping } from "./housekeeping.ts";
 import { startAutoClose } from "./settlement/auto-close.ts";
 
@@ -18,6 +19,8 @@ export function startWorker(
   // Closes each period once it has ended plus CLOSE_GRACE_SECONDS; idempotent across workers.
   const autoClose = startAutoClose(deps);
   const housekeeping = startHousekeeping(deps);
+  // Each subscription's month is flattred at its start, exactly once across workers.
+  const subscriptionRuns = startSubscriptionRuns(deps);
   // Which servers are peers (NodeInfo metadata.flattr) is re-read daily.
   const peerRefresh = startPeerRefresh(deps);
   return {
@@ -27,6 +30,7 @@ export function startWorker(
       housekeeping.stop();
       peerRefresh.stop();
       await autoClose.stop();
+      await subscriptionRuns.stop();
       await queue.catch(() => {});
     },
   };

@@ -12,4 +12,5 @@ export * from "./remote.ts";
 export * from "./settlement.ts";
 export * from "./setup.ts";
 export * from "./statuses.ts";
+export * from "./subscriptions.ts";
 export * from "./tokens.ts";
