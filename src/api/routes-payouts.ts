@@ -99,7 +99,11 @@ const postPayout = endpoint(
     auth: "write",
     body: PayoutRequestInput,
     bodyExample: { source: "earnings" },
-    responses: { 201: { description: "Requested.", json: PayoutSchema }, ...BODY_ERRORS },
+    responses: {
+      201: { description: "Requested.", json: PayoutSchema },
+      409: "Conflict",
+      ...BODY_ERRORS,
+    },
   },
   async (c, { user, body }) => {
     const { config, database, clock } = c.var.deps;
