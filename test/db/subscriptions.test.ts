@@ -16,6 +16,7 @@ import { checkLedger } from "../../src/ledger/index.ts";
 import { closePeriod } from "../../src/settlement/close.ts";
 import { createTestDatabase } from "../helpers/db.ts";
 import { deposit, makeUser } from "../helpers/flattr.ts";
+import { remoteActor, remoteNote } from "../helpers/remote.ts";
 
 let database: Database;
 let db: Db;
@@ -135,6 +136,26 @@ describe("subscriptions", () => {
     // Once cancelled, a new subscription may be made.
     const again = await subscribe(db, fixedClock("2027-07-02T10:00:00Z"), config, payer, thing, 3);
     expect(again.ok && again.value.runs.map((r) => r.outcome)).toEqual(["flattred"]);
+    expect(await checkLedger(db)).toEqual([]);
+  });
+
+  it("a remote thing's month is a flattr with its Like queued in the outbox", async () => {
+    const { payer } = await setup("2027-09-10T10:00:00Z");
+    const at = fixedClock("2027-09-10T10:00:00Z");
+    const bob = await remoteActor(db, at, "b.example", "bob");
+    const note = await remoteNote(db, at, bob);
+    const s = await subscribe(db, at, config, payer, note.id, 3);
+    expect(s.ok && s.value.runs.map((r) => r.outcome)).toEqual(["flattred"]);
+    await runDueSubscriptions(db, fixedClock("2027-10-01T10:00:00Z"), config);
+    const likes = await queryRows<{ period: string; kind: string }>(
+      db,
+      sql`select f.period, e.kind from outbox_events e join flattrs f on f.id = e.flattr_id
+          where f.payer_id = ${payer} and f.thing_id = ${note.id} order by f.period`,
+    );
+    expect(likes).toEqual([
+      { period: "2027-09", kind: "like" },
+      { period: "2027-10", kind: "like" },
+    ]);
     expect(await checkLedger(db)).toEqual([]);
   });
 });
