@@ -103,19 +103,22 @@ export async function activeSubscription(
   return row ? withRuns(db, row) : null;
 }
 
-/** The payer's subscriptions, newest first. */
+/** The payer's subscriptions, newest first, with their things' titles. */
 export async function mySubscriptions(
   db: Db,
   userId: number,
   limit = 100,
-): Promise<Subscription[]> {
+): Promise<(Subscription & { thingTitle: string })[]> {
   const rows = await db
-    .select()
+    .select({ s: subscriptions, title: things.title })
     .from(subscriptions)
+    .innerJoin(things, eq(things.id, subscriptions.thingId))
     .where(eq(subscriptions.userId, userId))
     .orderBy(desc(subscriptions.id))
     .limit(limit);
-  return Promise.all(rows.map((r) => withRuns(db, r)));
+  return Promise.all(
+    rows.map(async (r) => ({ ...(await withRuns(db, r.s)), thingTitle: r.title })),
+  );
 }
 
 /**

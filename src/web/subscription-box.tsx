@@ -63,3 +63,31 @@ export function SubscriptionBox(props: {
     </section>
   );
 }
+
+/** The /flattrs page's list of the payer's running subscriptions and how their last month went. */
+export function SubscriptionList(props: {
+  subscriptions: (Subscription & { thingTitle: string })[];
+  currentPeriod: string;
+}) {
+  const live = props.subscriptions.filter(
+    (s) => s.cancelledAt === null && s.lastPeriod >= props.currentPeriod,
+  );
+  if (live.length === 0) return null;
+  return (
+    <section data-testid="subscriptions">
+      <h2>Your subscriptions</h2>
+      <ul>
+        {live.map((s) => {
+          const last = s.runs.at(-1);
+          return (
+            <li data-subscription-id={s.id}>
+              <a href={`/things/${s.thingId}`}>{s.thingTitle}</a>
+              {`: every month until ${periodLabel(s.lastPeriod)}`}
+              {last && ` (${periodLabel(last.period)}: ${runText(last)})`}
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}

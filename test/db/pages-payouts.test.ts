@@ -115,12 +115,18 @@ describe("subscription box on the thing page", () => {
     const page = textOf(await (await c.get(res.headers.get("location")!)).text());
     expect(page).toContain("You flattr this every month from March 2026 to May 2026 (3 months)");
     expect(page).toContain("March 2026: not flattred: Set a monthly budget before you flattr");
+    const flattrs = textOf(await (await c.get("/flattrs")).text());
+    expect(flattrs).toContain("Your subscriptions Monthly");
+    expect(flattrs).toContain(
+      ": every month until May 2026 (March 2026: not flattred: Set a monthly budget",
+    );
     await setBudget(db, clock, config, payer, 500n);
     res = await c.submit(path, `${path}/unsubscribe`, {});
     expect(res.status).toBe(303);
     expect(textOf(await (await c.get(res.headers.get("location")!)).text())).toContain(
       "Your subscription was cancelled",
     );
+    expect(await (await c.get("/flattrs")).text()).not.toContain('data-testid="subscriptions"');
     // The owner sees no box.
     const owner = await m.as(creator);
     expect(await (await owner.get(path)).text()).not.toContain('data-testid="subscribe"');
