@@ -6,6 +6,7 @@ import { startPeerRefresh } from "./federation/peer-info.ts";
 import { sendPledgeNotices } from "./federation/pledge-notices.ts";
 import { startRelay } from "./federation/relay.ts";
 import { startSettlement } from "./federation/settlement/worker.ts";
+import { startSubscriptionRuns } from "./flattr/subscription-schedule.ts";
 import { startHousekeeping } from "./housekeeping.ts";
 import { startAutoClose } from "./settlement/auto-close.ts";
 import { startPledgeSchedule } from "./settlement/pledge-schedule.ts";
@@ -22,6 +23,8 @@ export function startWorker(
   // Closes each period once it has ended plus CLOSE_GRACE_SECONDS; idempotent across workers.
   const autoClose = startAutoClose(deps);
   const housekeeping = startHousekeeping(deps);
+  // Each subscription's month is flattred at its start, exactly once across workers.
+  const subscriptionRuns = startSubscriptionRuns(deps);
   // Which servers are peers (NodeInfo metadata.flattr) is re-read daily.
   const peerRefresh = startPeerRefresh(deps);
   // Held shares return to payers when their hold ends; won claims take held shares.
@@ -41,6 +44,7 @@ export function startWorker(
       await autoClose.stop();
       await pledges.stop();
       await settlement.stop();
+      await subscriptionRuns.stop();
       await queue.catch(() => {});
     },
   };

@@ -11,9 +11,11 @@ import { payoutEndpoints } from "./routes-payouts.ts";
 import { postEndpoints } from "./routes-posts.ts";
 import { reportEndpoints } from "./routes-reports.ts";
 import { resolveEndpoints } from "./routes-resolve.ts";
+import { subscriptionEndpoints } from "./routes-subscriptions.ts";
 import { thingEndpoints } from "./routes-things.ts";
 import { COMPONENTS } from "./schemas.ts";
 import { PAYOUT_COMPONENTS } from "./schemas-payouts.ts";
+import { SUBSCRIPTION_COMPONENTS } from "./schemas-subscriptions.ts";
 
 /*
  * The API's OpenAPI 3.1 document, served at /api/flattr/v1/openapi.json, generated from the
@@ -51,6 +53,7 @@ export const API_ENDPOINTS: readonly Endpoint[] = [
   ...payoutEndpoints,
   ...followEndpoints,
   ...claimEndpoints,
+  ...subscriptionEndpoints,
 ];
 
 const documents = new WeakMap<Config, OpenApiDocument>();
@@ -82,7 +85,7 @@ export function openApiDocument(config: Config): OpenApiDocument {
         { name: "follows", description: "Whom you follow, here and on other servers." },
         { name: "meta", description: "This document." },
       ],
-      schemas: { ...COMPONENTS, ...PAYOUT_COMPONENTS },
+      schemas: { ...COMPONENTS, ...PAYOUT_COMPONENTS, ...SUBSCRIPTION_COMPONENTS },
       responses: ERROR_RESPONSES,
       headers: HEADERS,
       securitySchemes: {

@@ -30,6 +30,10 @@ export const ERROR_RESPONSES = {
     "Valid JSON the request cannot be done with: a missing or mistyped field (invalid_request, " +
       "invalid_amount) or a refusal with its code.",
   ),
+  Conflict: errorResponse(
+    "The request conflicts with what is there now: one already waiting or running " +
+      "(payout_open, already_subscribed), or a payout past the step asked for (payout_state).",
+  ),
   TooManyRequests: errorResponse("Too many flattrs in a short time (rate_limited).", {
     "Retry-After": { $ref: "#/components/headers/RetryAfter" },
   }),

@@ -3,7 +3,7 @@ import { endpoint } from "../http/endpoint.ts";
 import { formatAmount } from "../money/decimal.ts";
 import { payableEarnings } from "../settlement/payable.ts";
 import { getPayoutDetails, setPayoutDetails } from "../settlement/payout-details.ts";
-import { myPayouts, type Payout, requestPayout } from "../settlement/payouts.ts";
+import { cancelPayout, myPayouts, type Payout, requestPayout } from "../settlement/payouts.ts";
 import { withdrawableWallet } from "../settlement/withdrawable.ts";
 import { amountIn } from "./input.ts";
 import { BODY_ERRORS } from "./responses.ts";
@@ -11,6 +11,7 @@ import type { Out } from "./schemas.ts";
 import {
   PayoutDetailsInput,
   PayoutDetailsSchema,
+  PayoutPath,
   PayoutRequestInput,
   PayoutSchema,
   Payouts,
@@ -99,7 +100,11 @@ const postPayout = endpoint(
     auth: "write",
     body: PayoutRequestInput,
     bodyExample: { source: "earnings" },
-    responses: { 201: { description: "Requested.", json: PayoutSchema }, ...BODY_ERRORS },
+    responses: {
+      201: { description: "Requested.", json: PayoutSchema },
+      409: "Conflict",
+      ...BODY_ERRORS,
+    },
   },
   async (c, { user, body }) => {
     const { config, database, clock } = c.var.deps;
@@ -139,4 +144,26 @@ const putPayoutDetails = endpoint(
   },
 );
 
-export const payoutEndpoints = [getPayouts, postPayout, putPayoutDetails];
+const deletePayout = endpoint(
+  {
+    method: "delete",
+    path: "/me/payouts/{id}",
+    operationId: "cancelPayout",
+    summary: "Cancel your payout request while it waits for approval",
+    description: "Refusals: 404 payout_not_found; 409 payout_state (approved or later).",
+    tags: ["payouts"],
+    auth: "write",
+    params: PayoutPath,
+    responses: {
+      200: { description: "Cancelled.", json: PayoutSchema },
+      404: "NotFound",
+      409: "Conflict",
+    },
+  },
+  async (c, { user, params }) => {
+    const { database, clock } = c.var.deps;
+    return c.json(payoutJson(unwrap(await cancelPayout(database.db, clock, user.id, params.id))));
+  },
+);
+
+export const payoutEndpoints = [getPayouts, postPayout, putPayoutDetails, deletePayout];

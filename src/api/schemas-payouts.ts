@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { refusal } from "../http/input.ts";
 import { Amount, Currency, Period } from "./schemas.ts";
 
 /*
@@ -89,6 +90,19 @@ export const PayoutRequestInput = v.object({
   source: v.optional(PayoutSourceSchema),
   amount: v.optional(
     v.pipe(Amount, v.description("How much; all that is available when omitted.")),
+  ),
+});
+
+export const PayoutPath = v.object({
+  id: refusal(
+    v.pipe(
+      v.string(),
+      v.regex(/^[1-9][0-9]{0,15}$/),
+      v.description("Payout id; anything but a positive whole number is a 404."),
+      v.transform((id: string) => Number(id)),
+      v.check((id: number) => Number.isSafeInteger(id)),
+    ),
+    { message: "There is no such payout." },
   ),
 });
 

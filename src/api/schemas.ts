@@ -71,7 +71,9 @@ export const ErrorBody = v.pipe(
           "budget_too_high, invalid_url, invalid_title, invalid_description, thing_not_found, " +
           "own_thing, no_budget, already_flattred, not_flattred, period_closed, rate_limited, " +
           "period_limit; or a post refusal: invalid_content, invalid_reply, post_not_found, " +
-          "not_author.",
+          "not_author; a subscription refusal: invalid_months, already_subscribed, " +
+          "not_subscribed; a payout refusal: invalid_holder, invalid_iban, invalid_bic, " +
+          "no_payout_details, below_minimum, not_payable, payout_open.",
       ),
     ),
   }),

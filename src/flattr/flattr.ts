@@ -71,12 +71,21 @@ function commonRefusal(outcome: string, period: string): FlattrError {
   }
 }
 
+export interface FlattrOptions {
+  /**
+   * false for flattrs the payer did not click (a subscription's month, src/flattr/subscriptions.ts):
+   * the per-minute limit is for people clicking, not for the worker.
+   */
+  rateLimited?: boolean;
+}
+
 /** The flattr_request call for a flattr made now: its time, period, lock and limits. */
 export function flattrCall(
   clock: Clock,
   config: Config,
   payer: number | PayerToken,
   thingId: number,
+  options: FlattrOptions = {},
 ): FlattrCall {
   const now = clock.now();
   const period = currentPeriod(clock, config, now);
@@ -94,7 +103,10 @@ export function flattrCall(
     currency: config.currency,
     rateSince: new Date(now.getTime() - config.flattrRateLimit.windowSeconds * 1000),
     // Counts never reach beyond a safe integer, so a larger limit means the same as this one.
-    rateMax: Math.min(config.flattrRateLimit.max, Number.MAX_SAFE_INTEGER),
+    rateMax:
+      options.rateLimited === false
+        ? Number.MAX_SAFE_INTEGER
+        : Math.min(config.flattrRateLimit.max, Number.MAX_SAFE_INTEGER),
     periodMax: Math.min(config.maxFlattrsPerPeriod, Number.MAX_SAFE_INTEGER),
   };
 }
@@ -115,9 +127,10 @@ export async function flattr(
   config: Config,
   payer: number | PayerToken,
   thingId: number,
+  options: FlattrOptions = {},
 ): Promise<Flattr> {
   checkThingId(thingId);
-  const call = flattrCall(clock, config, payer, thingId);
+  const call = flattrCall(clock, config, payer, thingId, options);
   const { period } = call;
   const row = await callFlattrThing(db, call);
   return okRow([row], (outcome) => {

@@ -4,6 +4,7 @@ import type { Config } from "../config/config.ts";
 import type { FlattrErrorCode } from "../flattr/errors.ts";
 import type { LinkErrorCode } from "../flattr/linked-actors.ts";
 import type { ResolveErrorCode } from "../flattr/resolve-errors.ts";
+import type { SubscriptionErrorCode } from "../flattr/subscriptions.ts";
 import type { DepositErrorCode } from "../ledger/index.ts";
 import type { PeerErrorCode } from "../peers/errors.ts";
 import type { ClaimErrorCode } from "../settlement/claims/errors.ts";
@@ -18,6 +19,7 @@ export type DomainErrorCode =
   | AccountErrorCode
   | DepositErrorCode
   | CloseErrorCode
+  | SubscriptionErrorCode
   | PayoutErrorCode
   | ClaimErrorCode
   | FollowErrorCode
@@ -74,6 +76,10 @@ const STATUS: { readonly [C in DomainErrorCode]: ClientErrorStatus } = {
   payee_not_found: 422,
   reference_conflict: 409,
   confirmation_required: 422,
+  // subscriptions
+  invalid_months: 422,
+  already_subscribed: 409,
+  not_subscribed: 404,
   // payouts and withdrawals
   invalid_holder: 422,
   invalid_iban: 422,

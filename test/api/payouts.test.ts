@@ -74,6 +74,16 @@ describe("REST API: payouts", () => {
 
     const after = await expectDocumented(config, await P.get("/me/payouts"), "GET", "/me/payouts");
     expect(after.payouts.map((p: any) => p.id)).toEqual([created.id]);
+    res = await P.delete(`/me/payouts/${created.id}`);
+    expect(res.status).toBe(200);
+    expect(await expectDocumented(config, res, "DELETE", "/me/payouts/{id}")).toMatchObject({
+      status: "cancelled",
+    });
+    res = await P.delete(`/me/payouts/${created.id}`);
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as any).code).toBe("payout_state");
+    expect((await P.delete("/me/payouts/999999")).status).toBe(404);
+    expect((await P.delete("/me/payouts/abc")).status).toBe(404);
     expect(await checkLedger(db)).toEqual([]);
   });
 });

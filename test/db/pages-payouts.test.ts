@@ -90,3 +90,46 @@ describe("payout pages", () => {
     expect(await checkLedger(db)).toEqual([]);
   });
 });
+
+describe("subscription box on the thing page", () => {
+  it("subscribes for 3 months, shows each month and why one was not flattred, cancels", async () => {
+    const { setBudget } = await import("../../src/flattr/budget.ts");
+    const { registerThing } = await import("../../src/flattr/things.ts");
+    const m = moneyApp(config, database, clock);
+    const db = database.db;
+    const creator = await m.user();
+    const { thing } = await registerThing(db, clock, config, creator, {
+      url: "https://monthly.example/",
+      title: "Monthly",
+    });
+    const payer = await m.user();
+    const c = await m.as(payer);
+    const path = `/things/${thing.id}`;
+    expect(await (await c.get(path)).text()).toContain('data-testid="subscribe"');
+    let res = await c.submit(path, `${path}/subscribe`, { months: "4" });
+    expect(res.status).toBe(422);
+    expect(textOf(await res.text())).toContain("A subscription runs for 3, 6 or 12 months.");
+    // No budget yet: the subscription stands, this month says why.
+    res = await c.submit(path, `${path}/subscribe`, { months: "3" });
+    expect(res.status).toBe(303);
+    const page = textOf(await (await c.get(res.headers.get("location")!)).text());
+    expect(page).toContain("You flattr this every month from March 2026 to May 2026 (3 months)");
+    expect(page).toContain("March 2026: not flattred: Set a monthly budget before you flattr");
+    const flattrs = textOf(await (await c.get("/flattrs")).text());
+    expect(flattrs).toContain("Your subscriptions Monthly");
+    expect(flattrs).toContain(
+      ": every month until May 2026 (March 2026: not flattred: Set a monthly budget",
+    );
+    await setBudget(db, clock, config, payer, 500n);
+    res = await c.submit(path, `${path}/unsubscribe`, {});
+    expect(res.status).toBe(303);
+    expect(textOf(await (await c.get(res.headers.get("location")!)).text())).toContain(
+      "Your subscription was cancelled",
+    );
+    expect(await (await c.get("/flattrs")).text()).not.toContain('data-testid="subscriptions"');
+    // The owner sees no box.
+    const owner = await m.as(creator);
+    expect(await (await owner.get(path)).text()).not.toContain('data-testid="subscribe"');
+    expect(await checkLedger(db)).toEqual([]);
+  });
+});

@@ -290,4 +290,27 @@ describe("payouts", () => {
     expect(await balanceOf(db, walletAccount(payer), currency)).toBe(8000n);
     await expectLedgerSound();
   });
+
+  it("two admins approving at once reserve each request once", async () => {
+    const clock = fixedClock("2026-10-06T09:00:00Z");
+    const people: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const u = await makeUser(db);
+      await deposit(db, config, u, 2000n);
+      await setPayoutDetails(db, clock, u, { holder: `P${i}`, iban: IBAN_P });
+      const r = await requestPayout(db, clock, config, u, { source: "wallet", amount: 1500n });
+      if (!r.ok) throw r.error;
+      people.push(u);
+    }
+    const pendingBefore = await balanceOf(db, PENDING_PAYOUTS, currency);
+    const [x, y] = await Promise.all([
+      approvePayouts(db, clock, config, { approvedBy: "one" }),
+      approvePayouts(db, clock, config, { approvedBy: "two" }),
+    ]);
+    const approved = [x, y].flatMap((r) => (r.ok ? r.value.approved.map((p) => p.userId) : []));
+    expect(approved.filter((u) => people.includes(u)).sort()).toEqual([...people].sort());
+    for (const u of people) expect(await balanceOf(db, walletAccount(u), currency)).toBe(500n);
+    expect((await balanceOf(db, PENDING_PAYOUTS, currency)) - pendingBefore).toBe(6000n);
+    await expectLedgerSound();
+  });
 });

@@ -8,6 +8,8 @@ import {
   nextPeriod,
   PeriodError,
   parsePeriod,
+  payableFrom,
+  payableThrough,
   periodAfter,
   periodBefore,
   periodBounds,
@@ -235,5 +237,18 @@ describe("periodLabel", () => {
     expect(periodLabel("1999-12")).toBe("December 1999");
     expect(periodLabel("0042-01")).toBe("January 42");
     expect(() => periodLabel("2026-3")).toThrow(PeriodError);
+  });
+});
+
+describe("payableThrough (SETTLEMENT_DAY)", () => {
+  it("month M is payable from the start of day N of M+1 in the instance time zone", () => {
+    const at = (iso: string, tz: string, day: number) => payableThrough(new Date(iso), tz, day);
+    expect(at("2026-02-04T22:59:59Z", "Europe/Berlin", 5)).toBe("2025-12");
+    expect(at("2026-02-04T23:00:00Z", "Europe/Berlin", 5)).toBe("2026-01");
+    expect(at("2026-02-04T23:00:00Z", "UTC", 5)).toBe("2025-12");
+    expect(at("2026-01-01T00:00:00Z", "UTC", 1)).toBe("2025-12");
+    expect(at("2026-01-10T00:00:00Z", "UTC", 10)).toBe("2025-12");
+    expect(at("2026-01-09T23:59:59Z", "UTC", 10)).toBe("2025-11");
+    expect(payableFrom("2025-12", 5)).toBe("2026-01-05");
   });
 });

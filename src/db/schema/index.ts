@@ -14,5 +14,6 @@ export * from "./remote.ts";
 export * from "./settlement.ts";
 export * from "./setup.ts";
 export * from "./statuses.ts";
+export * from "./subscriptions.ts";
 export * from "./summaries.ts";
 export * from "./tokens.ts";

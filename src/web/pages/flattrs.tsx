@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { getBudget } from "../../flattr/budget.ts";
 import { currentPeriod } from "../../flattr/current-period.ts";
+import { mySubscriptions } from "../../flattr/subscriptions.ts";
 import type { AppEnv } from "../../http/env.ts";
 import { formatFeeRate } from "../../money/fee.ts";
 import { type MyFlattrs, myFlattrs } from "../../settlement/my-flattrs.ts";
@@ -16,6 +17,7 @@ import {
 } from "../money-ui.tsx";
 import { requireLogin, requireUser } from "../session.ts";
 import { CreatorLink, ShareRoute } from "../share-route.tsx";
+import { SubscriptionList } from "../subscription-box.tsx";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
@@ -83,10 +85,11 @@ export function flattrsRoutes(): Hono<AppEnv> {
     const now = currentPeriod(clock, config);
     const { period, problem } = periodFromQuery(c, now, "Your flattrs", "flattrs");
     if (problem) return problem;
-    const [values, budget, withdrawn] = await Promise.all([
+    const [values, budget, withdrawn, subscriptions] = await Promise.all([
       myFlattrs(database.db, config, clock, user.id, period),
       getBudget(database.db, config, user.id),
       withdrawnFlattrs(database.db, user.id, period),
+      period === now ? mySubscriptions(database.db, user.id) : [],
     ]);
     const cur = values.currency;
     const n = values.flattrs.length;
@@ -174,6 +177,7 @@ export function flattrsRoutes(): Hono<AppEnv> {
           </>
         )}
         <Withdrawn flattrs={withdrawn} />
+        <SubscriptionList subscriptions={subscriptions} currentPeriod={now} />
         {period !== now && (
           <p>
             <a href={`/statements/${period}`}>Statement for {periodLabel(period)}</a>

@@ -5,6 +5,7 @@ import { FlattrError } from "../../flattr/errors.ts";
 import { flattr, unflattr } from "../../flattr/flattr.ts";
 import { thingOwner } from "../../flattr/resolve-owner.ts";
 import { remoteObjectDeleted } from "../../flattr/resolve-things.ts";
+import { activeSubscription, cancelSubscription, subscribe } from "../../flattr/subscriptions.ts";
 import { getThing, type ThingView } from "../../flattr/things.ts";
 import { type AppEnv, socialDeps } from "../../http/env.ts";
 import { errorStatus } from "../../http/error-status.ts";
@@ -12,16 +13,20 @@ import { thingPath } from "../../http/urls.ts";
 import { flattrValues } from "../../settlement/values.ts";
 import { findPostByThing } from "../../social/posts.ts";
 import { formGuard } from "../csrf.ts";
+import { readForm } from "../forms.ts";
 import { CsrfField, FormMessage } from "../layout.tsx";
 import { Amount, moneyPage, parseId, periodLabel, problemPage } from "../money-ui.tsx";
 import { OwnerLink, PayeeNote } from "../owner-view.tsx";
 import { requireLogin, requireUser } from "../session.ts";
+import { SubscriptionBox } from "../subscription-box.tsx";
 
 const NOTICES: Record<string, string> = {
   flattred: "Flattred! Your budget is shared between your flattrs at the end of the month.",
   unflattred: "Your flattr was withdrawn.",
   registered: "Your thing is registered. Share this page so people can flattr it.",
   existing: "You had already registered this URL: here it is.",
+  subscribed: "Subscribed: this thing is flattred every month until the subscription ends.",
+  unsubscribed: "Your subscription was cancelled; flattrs already made stay.",
 };
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -96,14 +101,18 @@ async function thingPage(
   thing: ThingView,
   options: { status?: ContentfulStatusCode; error?: string; notice?: string } = {},
 ) {
-  const { config, database } = c.var.deps;
-  const [viewer, owner, deleted, post] = await Promise.all([
+  const { config, database, clock } = c.var.deps;
+  const user = c.var.user;
+  const [viewer, owner, deleted, post, subscription] = await Promise.all([
     viewerOf(c, thing),
     thingOwner(database.db, config, thing),
     remoteObjectDeleted(database.db, thing),
     // A local post: its flattrs stay here after it is deleted, and the page says so.
     thing.kind === "note" && thing.ownerKind === "local"
       ? findPostByThing(socialDeps(c), thing.id)
+      : null,
+    user && user.id !== thing.owner.id
+      ? activeSubscription(database.db, clock, config, user.id, thing.id)
       : null,
   ]);
   return moneyPage(
@@ -157,6 +166,13 @@ async function thingPage(
         Flattr button for this on any page.
       </p>
       <FlattrBox thing={thing} viewer={viewer} csrfToken={c.var.csrfToken} />
+      {user && viewer.kind !== "owner" && (
+        <SubscriptionBox
+          thingId={thing.id}
+          subscription={subscription}
+          csrfToken={c.var.csrfToken}
+        />
+      )}
     </>,
   );
 }
@@ -208,6 +224,29 @@ export function thingRoutes(): Hono<AppEnv> {
       return c.redirect(`${thingPath(thing.id)}?done=${action}ed`, 303);
     });
   }
+
+  app.post("/things/:id/subscribe", formGuard(), requireLogin(), async (c) => {
+    const { config, database, clock } = c.var.deps;
+    const user = requireUser(c);
+    const thing = await loadThing(c);
+    if (thing instanceof Response) return thing;
+    const months = Number((await readForm(c)).get("months"));
+    const r = await subscribe(database.db, clock, config, user.id, thing.id, months);
+    if (!r.ok)
+      return thingPage(c, thing, { status: errorStatus(r.error.code), error: r.error.message });
+    return c.redirect(`${thingPath(thing.id)}?done=subscribed`, 303);
+  });
+
+  app.post("/things/:id/unsubscribe", formGuard(), requireLogin(), async (c) => {
+    const { config, database, clock } = c.var.deps;
+    const user = requireUser(c);
+    const thing = await loadThing(c);
+    if (thing instanceof Response) return thing;
+    const r = await cancelSubscription(database.db, clock, config, user.id, thing.id);
+    if (!r.ok)
+      return thingPage(c, thing, { status: errorStatus(r.error.code), error: r.error.message });
+    return c.redirect(`${thingPath(thing.id)}?done=unsubscribed`, 303);
+  });
 
   return app;
 }
