@@ -3,8 +3,8 @@ import { type Db, queryRows } from "../db/client.ts";
 import { listenChannel } from "../db/listen.ts";
 
 /*
- * What the streaming API tells connected apps, as it happens (docs/adr/0021): a new status, a
- * deleted one, a new notification. The database announces them itself (NOTIFY on
+ * What the streaming API tells connected apps, as it happens (docs/adr/0021): a new status, an
+ * edited one, a deleted one, a new notification. The database announces them itself (NOTIFY on
  * fediflattr_stream from triggers, at commit), so writes of any process reach the process that
  * holds the connections, on PostgreSQL and on PGlite alike. Payloads carry ids only.
  */
@@ -13,6 +13,7 @@ export const STREAM_CHANNEL = "fediflattr_stream";
 
 export type StreamEvent =
   | { kind: "status"; id: bigint }
+  | { kind: "edit"; id: bigint }
   | { kind: "delete"; id: bigint }
   | { kind: "notification"; id: bigint; userId: number };
 
@@ -29,7 +30,7 @@ export function parseStreamEvent(payload: string): StreamEvent | null {
   if (data === null || typeof data !== "object") return null;
   const { kind, id, user } = data as Record<string, unknown>;
   if (typeof id !== "string" || !ID.test(id)) return null;
-  if (kind === "status" || kind === "delete") return { kind, id: BigInt(id) };
+  if (kind === "status" || kind === "edit" || kind === "delete") return { kind, id: BigInt(id) };
   if (kind === "notification" && typeof user === "number" && Number.isSafeInteger(user))
     return { kind, id: BigInt(id), userId: user };
   return null;

@@ -7,7 +7,7 @@ import { openPostgres } from "../../src/db/client.ts";
 import { unwrap } from "../../src/errors.ts";
 import { follow } from "../../src/social/follows.ts";
 import { noFederation, type SocialDeps } from "../../src/social/ports.ts";
-import { createPost, deletePost } from "../../src/social/posts.ts";
+import { createPost, deletePost, editPost } from "../../src/social/posts.ts";
 import { usingPostgres } from "../helpers/db.ts";
 import { makeUser } from "../helpers/flattr.ts";
 import { startTestInstance, type TestInstance } from "../helpers/instance.ts";
@@ -16,7 +16,7 @@ import { until } from "../helpers/wait.ts";
 /*
  * The streaming API through real clients: masto.js (token as the WebSocket subprotocol,
  * subscribe messages) and megalodon (token and stream in the query) receive `update`,
- * `notification` and `delete` events live, written by another code path than theirs.
+ * `notification`, `status.update` and `delete` events live, written by another code path than theirs.
  */
 
 let instance: TestInstance;
@@ -72,6 +72,13 @@ describe("masto.js streaming", () => {
       what: "notification",
     });
     expect(notification.payload).toMatchObject({ type: "follow", account: { username: "carol" } });
+
+    unwrap(await editPost(deps, alice, post.id, { content: "Live from alice, edited" }));
+    const edited = await until(() => events.find((e) => e.event === "status.update"), {
+      what: "status.update",
+    });
+    expect(edited.payload).toMatchObject({ id: String(post.id) });
+    expect((edited.payload as { content: string }).content).toContain("edited");
 
     unwrap(await deletePost(deps, alice, post.id));
     const deleted = await until(() => events.find((e) => e.event === "delete"), { what: "delete" });

@@ -111,7 +111,8 @@ export class StreamHub {
       const entry = await statusById(database.db, config, event.id, conn.userId);
       if (!entry) continue;
       const payload = JSON.stringify(await presentStatus(conn.c, entry, conn.userId));
-      for (const s of streams) send(conn, s, "update", payload);
+      const name = event.kind === "edit" ? "status.update" : "update";
+      for (const s of streams) send(conn, s, name, payload);
     }
   }
 }
