@@ -2,7 +2,7 @@ import { createRestAPIClient, createStreamingAPIClient, type mastodon } from "ma
 import generator, { type Entity } from "megalodon";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { createToken } from "../../src/accounts/tokens.ts";
+import { createToken, revokeToken } from "../../src/accounts/tokens.ts";
 import { openPostgres } from "../../src/db/client.ts";
 import { unwrap } from "../../src/errors.ts";
 import { follow } from "../../src/social/follows.ts";
@@ -184,6 +184,19 @@ describe("the WebSocket protocol", () => {
     const viaProtocol = await open("?stream=user", [bobToken]);
     expect(viaProtocol.ws.protocol).toBe(bobToken);
     viaProtocol.ws.close();
+
+    // A token revoked while its stream is open: the next heartbeat closes the connection.
+    const { database, clock } = instance.deps;
+    const short = await createToken(database.db, clock, bob, { name: "short-lived" });
+    const revoked = await open("?stream=user", [short.token]);
+    const closed = new Promise<number>((resolve) =>
+      revoked.ws.on("close", (code) => resolve(code)),
+    );
+    await instance.streaming.recheck();
+    expect(revoked.ws.readyState).toBe(WebSocket.OPEN);
+    await revokeToken(database.db, clock, bob, short.accessToken.id);
+    await instance.streaming.recheck();
+    expect(await closed).toBe(1008);
 
     const health = await fetch(`${instance.origin}/api/v1/streaming/health`);
     expect([health.status, await health.text()]).toEqual([200, "OK"]);

@@ -1,6 +1,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { Context } from "hono";
 import type { WSContext } from "hono/ws";
+import { verifyAccessToken } from "../../accounts/tokens.ts";
 import type { Deps } from "../../deps.ts";
 import type { AppEnv } from "../../http/env.ts";
 import { getNotification } from "../../social/notifications.ts";
@@ -16,6 +17,8 @@ import { presentNotifications } from "../present-notifications.ts";
 
 const logger = getLogger(["fediflattr", "mastodon", "streaming"]);
 
+const HEARTBEAT_MS = 30_000;
+
 /*
  * The streaming API's connections in this process, and the events they receive. Events come from
  * the database (src/social/stream-events.ts); each is read once, then rendered for each
@@ -29,6 +32,8 @@ export interface StreamConnection {
   /** The upgrade request's context, for rendering (its deps). */
   c: Context<AppEnv>;
   userId: number | null;
+  /** The token it was opened with (rechecked: a revoked token ends the connection). */
+  token: string | null;
   /** May receive the user's statuses and notifications (read scopes checked at the upgrade). */
   canReadStatuses: boolean;
   canReadNotifications: boolean;
@@ -40,6 +45,7 @@ export class StreamHub {
   #unlisten: (() => Promise<void>) | undefined;
   #started = false;
   #queue: Promise<void> = Promise.resolve();
+  #heartbeat: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: Deps) {}
 
@@ -47,6 +53,12 @@ export class StreamHub {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    this.#heartbeat = setInterval(() => {
+      this.recheck().catch((error) =>
+        logger.warn("Streaming heartbeat failed: {error}", { error }),
+      );
+    }, HEARTBEAT_MS);
+    this.#heartbeat.unref();
     this.#unlisten = await listenStreamEvents(this.deps.database.db, (event) => {
       if (this.#connections.size === 0) return;
       this.#queue = this.#queue.then(() =>
@@ -59,6 +71,7 @@ export class StreamHub {
 
   /** Closes every connection (going away) and stops listening. */
   async stop(): Promise<void> {
+    clearInterval(this.#heartbeat);
     for (const conn of this.#connections) conn.ws.close(1001, "Server shutting down");
     this.#connections.clear();
     const unlisten = this.#unlisten;
@@ -75,6 +88,22 @@ export class StreamHub {
   /** The streams a user's connections are subscribed to (what an operator or a test asks). */
   streamsOf(userId: number | null): string[] {
     return [...this.#connections].filter((c) => c.userId === userId).flatMap((c) => [...c.streams]);
+  }
+
+  /**
+   * The heartbeat: pings every connection (proxies close idle ones) and closes those whose token
+   * was revoked since they opened, as Mastodon's streaming server does.
+   */
+  async recheck(): Promise<void> {
+    const { database, clock } = this.deps;
+    for (const conn of [...this.#connections]) {
+      if (conn.token !== null && !(await verifyAccessToken(database.db, clock, conn.token))) {
+        this.remove(conn);
+        conn.ws.close(1008, "The access token was revoked");
+        continue;
+      }
+      (conn.ws.raw as { ping?: () => void } | undefined)?.ping?.();
+    }
   }
 
   add(conn: StreamConnection): void {
