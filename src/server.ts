@@ -6,6 +6,7 @@ import { issueSetupToken, SETUP_TOKEN_TTL_SECONDS } from "./accounts/setup.ts";
 import { createApp } from "./app.ts";
 import { type Clock, systemClock } from "./config/clock.ts";
 import type { Config, NodeType } from "./config/config.ts";
+import { StartupError } from "./config/startup-error.ts";
 import { type Database, openDatabase } from "./db/client.ts";
 import { migrate } from "./db/migrate.ts";
 import type { Deps } from "./deps.ts";
@@ -83,19 +84,22 @@ export async function startServer(
     // for before the first connection can arrive. Messages from apps are small.
     await app.streaming.start();
     const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-    const server = await new Promise<ReturnType<typeof serveHttp>>((resolve) => {
-      const s = serveHttp(
-        {
-          fetch,
-          port: config.port,
-          hostname: options.hostname ?? "0.0.0.0",
-          websocket: { server: wss },
-        },
-        () => resolve(s),
-      );
-    });
+    const hostname = options.hostname ?? config.host;
+    let server: ReturnType<typeof serveHttp>;
+    try {
+      server = await listen(fetch, config.port, hostname, wss);
+    } catch (e) {
+      wss.close();
+      await app.streaming.stop();
+      for (const stop of stops.reverse()) await stop();
+      await ownDatabase?.close();
+      throw e;
+    }
     const address = server.address();
+    let bound = `${hostname}:${config.port}`;
     if (address && typeof address === "object") {
+      const host = address.address.includes(":") ? `[${address.address}]` : address.address;
+      bound = `${host}:${address.port}`;
       url = new URL(`http://${options.hostname ?? "localhost"}:${address.port}/`);
     }
     stops.push(async () => {
@@ -113,9 +117,8 @@ export async function startServer(
       (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       await closed;
     });
-    logger.info("Fediflattr ({role}) listening on {url}, public origin {origin}", {
-      role,
-      url: url.href,
+    // The address really bound (HOST may be a name; PORT may have been taken by the OS).
+    logger.info(`Fediflattr (${role}) listening on http://${bound}/, public origin {origin}`, {
       origin: config.origin.href,
     });
   }
@@ -129,6 +132,53 @@ export async function startServer(
       await ownDatabase?.close();
     },
   };
+}
+
+/**
+ * Starts listening, or fails with a StartupError naming the setting to change: a port in use or
+ * not ours to take (PORT), an address this machine does not have (HOST).
+ */
+function listen(
+  fetch: Parameters<typeof serveHttp>[0]["fetch"],
+  port: number,
+  hostname: string,
+  wss: WebSocketServer,
+): Promise<ReturnType<typeof serveHttp>> {
+  return new Promise((resolve, reject) => {
+    const s = serveHttp({ fetch, port, hostname, websocket: { server: wss } }, () => {
+      s.off("error", fail);
+      resolve(s);
+    });
+    function fail(e: NodeJS.ErrnoException) {
+      const at = `${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
+      if (e.code === "EADDRINUSE") {
+        reject(
+          new StartupError(
+            "PORT",
+            `Port ${port} is already in use on ${hostname} (EADDRINUSE): another program listens ` +
+              "there. Stop it, or set PORT to a free port.",
+          ),
+        );
+      } else if (e.code === "EACCES") {
+        reject(
+          new StartupError(
+            "PORT",
+            `Listening on ${at} is not allowed for this user (EACCES; ports below 1024 need ` +
+              "privileges). Set PORT to 1024 or above.",
+          ),
+        );
+      } else if (e.code === "EADDRNOTAVAIL" || e.code === "ENOTFOUND" || e.code === "EAI_AGAIN") {
+        reject(
+          new StartupError(
+            "HOST",
+            `Cannot listen on ${at}: this machine has no such address (${e.code}). Set HOST to ` +
+              "one of its addresses, or 0.0.0.0 for all.",
+          ),
+        );
+      } else reject(e);
+    }
+    s.once("error", fail);
+  });
 }
 
 /**

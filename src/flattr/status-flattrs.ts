@@ -88,3 +88,41 @@ export async function flattrersOf(db: Db, thingId: number, limit: number): Promi
       .map((r) => BigInt(r.remote_actor_id!)),
   };
 }
+
+/** A flattr of a status, for the payer's list of favourites (Mastodon's `/api/v1/favourites`). */
+export interface FlattredStatus {
+  /** The flattr's id: what the list pages by. */
+  flattrId: number;
+  statusId: bigint;
+}
+
+/**
+ * The statuses a payer flattred, newest flattr first, across periods (active flattrs of live
+ * statuses), paged by flattr id: older than `maxId`, newer than `minId` / `sinceId`.
+ */
+export async function flattredStatuses(
+  db: Db,
+  payerId: number,
+  page: { maxId?: bigint; minId?: bigint; sinceId?: bigint; limit: number },
+): Promise<FlattredStatus[]> {
+  const limit = Math.max(1, Math.min(page.limit, 80));
+  const oldestFirst = page.minId !== undefined;
+  const rows = await queryRows<{ id: string; status_id: string }>(
+    db,
+    sql`select f.id::text as id, s.id::text as status_id
+          from flattrs f join statuses s on s.thing_id = f.thing_id
+         where f.payer_id = ${payerId}::int8 and f.withdrawn_at is null and s.deleted_at is null
+           ${page.maxId !== undefined ? sql`and f.id < ${page.maxId}::int8` : sql``}
+           ${page.minId !== undefined ? sql`and f.id > ${page.minId}::int8` : sql``}
+           ${page.sinceId !== undefined ? sql`and f.id > ${page.sinceId}::int8` : sql``}
+         order by f.id ${oldestFirst ? sql`asc` : sql`desc`}
+         limit ${limit}`,
+  );
+  const list = rows.map((r) => ({ flattrId: Number(r.id), statusId: BigInt(r.status_id) }));
+  return oldestFirst ? list.reverse() : list;
+}
+
+/** Records which OAuth app made a flattr (a star in a Mastodon app). */
+export async function recordFlattrApp(db: Db, flattrId: number, appId: number): Promise<void> {
+  await db.execute(sql`update flattrs set app_id = ${appId}::int8 where id = ${flattrId}::int8`);
+}

@@ -2,17 +2,23 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { Deps } from "../deps.ts";
+import type { RemoteLookup } from "../flattr/remote-lookup.ts";
 import type { AppEnv } from "../http/env.ts";
+import { noFederation, type SocialFederation } from "../social/ports.ts";
 import { MastodonError, mastodonNotFound, mastodonOnError } from "./errors.ts";
 import { accountRoutes } from "./routes/accounts.ts";
 import { appRoutes } from "./routes/apps.ts";
+import { favouriteRoutes } from "./routes/favourites.ts";
 import { instanceRoutes } from "./routes/instance.ts";
 import { markerRoutes } from "./routes/markers.ts";
 import { notificationRoutes } from "./routes/notifications.ts";
 import { groupedNotificationRoutes } from "./routes/notifications-v2.ts";
 import { oauthRoutes } from "./routes/oauth.ts";
 import { probeRoutes } from "./routes/probes.ts";
+import { searchRoutes } from "./routes/search.ts";
+import { statusRoutes } from "./routes/statuses.ts";
 import { streamingRoutes } from "./routes/streaming.ts";
+import { timelineRoutes } from "./routes/timelines.ts";
 import { StreamHub } from "./streaming/hub.ts";
 
 /*
@@ -38,12 +44,24 @@ export function streamHub(deps: Deps): StreamHub {
   return new StreamHub(deps);
 }
 
-export function mastodonApp(deps: Deps, streaming: StreamHub = streamHub(deps)): Hono<AppEnv> {
+/** The ports to other servers, from the composition root (a test may leave them out). */
+export interface MastodonPorts {
+  social?: SocialFederation;
+  remoteLookup?: RemoteLookup;
+}
+
+export function mastodonApp(
+  deps: Deps,
+  ports: MastodonPorts = {},
+  streaming: StreamHub = streamHub(deps),
+): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
   app.onError(mastodonOnError);
   app.notFound(mastodonNotFound);
   app.use(async (c, next) => {
     c.set("deps", deps);
+    c.set("social", ports.social ?? noFederation);
+    if (ports.remoteLookup) c.set("remoteLookup", ports.remoteLookup);
     c.set("user", null);
     await next();
   });
@@ -78,6 +96,10 @@ export function mastodonApp(deps: Deps, streaming: StreamHub = streamHub(deps)):
   app.route("/", groupedNotificationRoutes());
   app.route("/", notificationRoutes());
   app.route("/", markerRoutes());
+  app.route("/", statusRoutes());
+  app.route("/", favouriteRoutes());
+  app.route("/", timelineRoutes());
+  app.route("/", searchRoutes());
   app.route("/", probeRoutes());
   app.route("/", streamingRoutes(streaming));
   return app;

@@ -68,3 +68,16 @@ export async function callerUser(c: Context<AppEnv>): Promise<SessionUser> {
   if (!holder.user) throw userRequired();
   return { ...holder.user, scopes: holder.scopes, tokenId: holder.tokenId, appId: holder.appId };
 }
+
+/**
+ * The reader of a public route (a status, a profile, the public timeline): nobody without a
+ * token, else the token's user (null for an app-only token), which must hold `scope`. A token
+ * given but not valid is refused, as Mastodon refuses it.
+ */
+export async function optionalViewer(c: Context<AppEnv>, scope: Scope): Promise<number | null> {
+  if (!bearerOf(c)) return null;
+  const holder = await lookupCaller(c);
+  if (!holder) throw invalidToken();
+  if (!scopeAllows(holder.scopes, scope)) throw outsideScopes(scope);
+  return holder.user?.id ?? null;
+}

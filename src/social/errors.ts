@@ -9,6 +9,8 @@ export const POST_ERROR_CODES = [
   "post_not_found",
   /** Someone else's post: only its author edits or deletes it. */
   "not_author",
+  /** A post with the same Idempotency-Key is still being written. */
+  "in_progress",
 ] as const;
 export type PostErrorCode = (typeof POST_ERROR_CODES)[number];
 

@@ -12,6 +12,7 @@ import {
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 import { users } from "./accounts.ts";
+import { oauthApps } from "./oauth.ts";
 import { remoteActors } from "./remote.ts";
 
 /** A user's monthly budget. No row = no budget (cannot flattr). Unspent budget stays in the wallet. */
@@ -104,6 +105,14 @@ export const flattrs = pgTable(
      * nobody can walk ids to list everyone's flattrs. Defaulted in SQL so set-based inserts get one.
      */
     likeId: text("like_id").notNull().default(sql`replace(gen_random_uuid()::text, '-', '')`),
+    /**
+     * The OAuth app that made it (a star in a Mastodon app); null for pages, the REST API with a
+     * personal access token, and the button. Users see what each app flattred and may withdraw
+     * an app's flattrs of the open period when they revoke it.
+     */
+    appId: bigint("app_id", { mode: "number" }).references(() => oauthApps.id, {
+      onDelete: "set null",
+    }),
   },
   (t) => [
     // One active flattr per thing, payer and period: the database decides races.
@@ -116,6 +125,7 @@ export const flattrs = pgTable(
       .where(sql`${t.withdrawnAt} is null`),
     index("flattrs_thing_period").on(t.thingId, t.period),
     index("flattrs_payer_created").on(t.payerId, t.createdAt),
+    index("flattrs_app").on(t.appId).where(sql`${t.appId} is not null`),
     uniqueIndex("flattrs_like_id").on(t.likeId),
     check("flattrs_period_format", sql`${t.period} ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'`),
   ],

@@ -8,6 +8,8 @@ export * from "./ledger.ts";
 export * from "./notifications.ts";
 export * from "./oauth.ts";
 export * from "./outbox.ts";
+export * from "./payouts.ts";
+export * from "./pledges.ts";
 export * from "./remote.ts";
 export * from "./settlement.ts";
 export * from "./setup.ts";

@@ -5,6 +5,7 @@ import {
   check,
   index,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -90,4 +91,25 @@ export const statusMentions = pgTable(
     uniqueIndex("status_mentions_pk").on(t.statusId, t.actorUri),
     index("status_mentions_user").on(t.userId),
   ],
+);
+
+/**
+ * `Idempotency-Key` of status creation in the Mastodon API: a retried request with the same key
+ * answers the status the first one wrote instead of posting twice. The row is claimed before the
+ * post is written (status_id null until then); keys older than an hour are forgotten, as
+ * Mastodon forgets them.
+ */
+export const statusIdempotencyKeys = pgTable(
+  "status_idempotency_keys",
+  {
+    userId: bigint("user_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    statusId: bigint("status_id", { mode: "bigint" }).references(() => statuses.id, {
+      onDelete: "cascade",
+    }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.key] })],
 );

@@ -6,4 +6,5 @@
  */
 export { ensureFlattred, type Flattred } from "./ensure-flattred.ts";
 export { flattrProfile, profileOwner } from "./flattr-profile.ts";
+export { flattrStatus, type StarRefusal, unflattrStatus } from "./flattr-status.ts";
 export { checkSubmission, type Submission, type SubmitLink, submitAndFlattr } from "./submit.ts";

@@ -5,6 +5,11 @@ import {
   listAuthorizedApps,
   revokeAppForUser,
 } from "../../accounts/oauth/authorizations.ts";
+import {
+  type AppFlattr,
+  appFlattrsThisPeriod,
+  withdrawAppFlattrs,
+} from "../../flattr/app-flattrs.ts";
 import type { AppEnv, SessionUser } from "../../http/env.ts";
 import { ClientError } from "../../http/errors.ts";
 import { formGuard } from "../csrf.ts";
@@ -13,8 +18,10 @@ import { requireLogin, requireUser } from "../session.ts";
 import { scopeWords } from "./oauth-scopes.ts";
 
 /*
- * The apps a user authorized over OAuth (Mastodon apps), with what each may do, when it was
- * authorized and last used, and a way to revoke it (asked first: revoking signs the app out).
+ * The apps a user authorized over OAuth (Mastodon apps), with what each may do, what it
+ * flattred this month (a star in the app is a flattr), when it was authorized and last used, and
+ * a way to revoke it (asked first: revoking signs the app out, and may withdraw its flattrs of
+ * the open month).
  */
 
 const when = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace("T", " ") : "never");
@@ -27,7 +34,28 @@ function browserUser(c: Context<AppEnv>): SessionUser {
 
 const idOf = (raw: string) => (/^[1-9][0-9]{0,15}$/.test(raw) ? Number(raw) : 0);
 
-function AppList(props: { apps: AuthorizedApp[] }) {
+function Flattred(props: { flattrs: AppFlattr[] }) {
+  const n = props.flattrs.length;
+  if (n === 0) return <p class="muted">It flattred nothing this month.</p>;
+  return (
+    <details data-testid="app-flattrs">
+      <summary>
+        It flattred {n} {n === 1 ? "thing" : "things"} this month
+      </summary>
+      <ul>
+        {props.flattrs.map((f) => (
+          <li>
+            <a href={f.url} rel="noopener noreferrer nofollow">
+              {f.title}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
+
+function AppList(props: { apps: AuthorizedApp[]; flattrs: Map<number, AppFlattr[]> }) {
   if (props.apps.length === 0)
     return (
       <p class="muted">
@@ -53,6 +81,7 @@ function AppList(props: { apps: AuthorizedApp[] }) {
               <li title={s}>{scopeWords(s)}</li>
             ))}
           </ul>
+          <Flattred flattrs={props.flattrs.get(a.appId) ?? []} />
           <p class="muted">
             Authorized {when(a.authorizedAt)} · last used {when(a.lastUsedAt)}
           </p>
@@ -70,32 +99,59 @@ export function appsRoutes(): Hono<AppEnv> {
 
   app.get("/settings/apps", requireLogin(), async (c) => {
     const user = browserUser(c);
-    const apps = await listAuthorizedApps(c.var.deps.database.db, user.id);
+    const { database, clock, config } = c.var.deps;
+    const apps = await listAuthorizedApps(database.db, user.id);
+    const flattrs = await appFlattrsThisPeriod(database.db, clock, config, user.id);
+    const withdrawn = Number(c.req.query("withdrawn") ?? 0) || 0;
+    const notice =
+      c.req.query("revoked") === undefined
+        ? undefined
+        : withdrawn > 0
+          ? `The app was revoked and ${withdrawn} of its flattrs this month withdrawn.`
+          : "The app was revoked.";
     return renderPage(
       c,
       { title: "Authorized apps" },
       <>
-        <FormMessage
-          notice={c.req.query("revoked") !== undefined ? "The app was revoked." : undefined}
-        />
-        <AppList apps={apps} />
+        <FormMessage notice={notice} />
+        <AppList apps={apps} flattrs={flattrs} />
       </>,
     );
   });
 
   app.get("/settings/apps/:id/revoke", requireLogin(), async (c) => {
-    browserUser(c);
-    const found = await findAppById(c.var.deps.database.db, idOf(c.req.param("id")));
+    const user = browserUser(c);
+    const { database, clock, config } = c.var.deps;
+    const found = await findAppById(database.db, idOf(c.req.param("id")));
     if (!found) throw new ClientError(404, "No such app.");
+    const flattrs =
+      (await appFlattrsThisPeriod(database.db, clock, config, user.id)).get(found.id) ?? [];
     return renderPage(
       c,
       { title: `Revoke ${found.name}?` },
       <form method="post" action={`/settings/apps/${found.id}/revoke`} class="stack">
         <CsrfField token={c.var.csrfToken} />
-        <p>
-          {found.name} will be signed out and can no longer use your account. Flattrs it already
-          made stay (withdraw them on <a href="/flattrs">Flattrs</a> while the month is open).
-        </p>
+        <p>{found.name} will be signed out and can no longer use your account.</p>
+        {flattrs.length > 0 ? (
+          <>
+            <p>
+              This month it flattred {flattrs.length} {flattrs.length === 1 ? "thing" : "things"}{" "}
+              for you:
+            </p>
+            <ul>
+              {flattrs.map((f) => (
+                <li>{f.title}</li>
+              ))}
+            </ul>
+            <label>
+              <input type="checkbox" name="withdraw" value="1" /> Also withdraw{" "}
+              {flattrs.length === 1 ? "this flattr" : `these ${flattrs.length} flattrs`} (the month
+              is still open, so nothing was paid yet)
+            </label>
+          </>
+        ) : (
+          <p class="muted">It made no flattr this month.</p>
+        )}
         <div class="actions">
           <button type="submit">Revoke</button> <a href="/settings/apps">Cancel</a>
         </div>
@@ -105,10 +161,20 @@ export function appsRoutes(): Hono<AppEnv> {
 
   app.post("/settings/apps/:id/revoke", formGuard(), requireLogin(), async (c) => {
     const user = browserUser(c);
-    const { database, clock } = c.var.deps;
-    const n = await revokeAppForUser(database.db, clock, user.id, idOf(c.req.param("id")));
+    const { database, clock, config } = c.var.deps;
+    const appId = idOf(c.req.param("id"));
+    const form = await c.req.parseBody();
+    const n = await revokeAppForUser(database.db, clock, user.id, appId);
     if (n === 0) throw new ClientError(404, "This app holds no access to your account.");
-    return c.redirect("/settings/apps?revoked", 303);
+    // After the revoke, so the app cannot flattr again in between.
+    const withdrawn =
+      form.withdraw === "1"
+        ? await withdrawAppFlattrs(database.db, clock, config, user.id, appId)
+        : 0;
+    return c.redirect(
+      `/settings/apps?revoked${withdrawn > 0 ? `&withdrawn=${withdrawn}` : ""}`,
+      303,
+    );
   });
 
   return app;
