@@ -133,15 +133,25 @@ export class StreamHub {
     }
     const audience = await statusAudience(this.deps.database.db, event.id);
     if (!audience) return;
+    // Rendered once per viewer (a Status shows the viewer's own star), not once per connection:
+    // every anonymous public stream gets the same payload.
+    const rendered = new Map<number | null, string | null>();
+    const render = async (conn: StreamConnection): Promise<string | null> => {
+      if (rendered.has(conn.userId)) return rendered.get(conn.userId)!;
+      const { config, database } = conn.c.var.deps;
+      const entry = await statusById(database.db, config, event.id, conn.userId);
+      const payload = entry
+        ? JSON.stringify(await presentStatus(conn.c, entry, conn.userId))
+        : null;
+      rendered.set(conn.userId, payload);
+      return payload;
+    };
+    const name = event.kind === "edit" ? "status.update" : "update";
     for (const conn of this.#connections) {
       const streams = [...conn.streams].filter((s) => receives(conn, s, audience));
       if (streams.length === 0) continue;
-      const { config, database } = conn.c.var.deps;
-      const entry = await statusById(database.db, config, event.id, conn.userId);
-      if (!entry) continue;
-      const payload = JSON.stringify(await presentStatus(conn.c, entry, conn.userId));
-      const name = event.kind === "edit" ? "status.update" : "update";
-      for (const s of streams) send(conn, s, name, payload);
+      const payload = await render(conn);
+      if (payload !== null) for (const s of streams) send(conn, s, name, payload);
     }
   }
 }
