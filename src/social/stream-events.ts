@@ -59,8 +59,15 @@ export interface StatusAudience {
   home: Set<number>;
 }
 
-/** The audience of a live status, or null (unknown or deleted). */
-export async function statusAudience(db: Db, statusId: bigint): Promise<StatusAudience | null> {
+/**
+ * The audience of a status, or null (unknown, or deleted unless `deleted`: a deletion is told to
+ * those who were shown the status, and only them).
+ */
+export async function statusAudience(
+  db: Db,
+  statusId: bigint,
+  options: { deleted?: boolean } = {},
+): Promise<StatusAudience | null> {
   const [row] = await queryRows<{
     visibility: string;
     user_id: string | null;
@@ -74,7 +81,7 @@ export async function statusAudience(db: Db, statusId: bigint): Promise<StatusAu
                         or (s.remote_actor_id is not null and f.remote_actor_id = s.remote_actor_id))
                ) as followers
           from statuses s
-         where s.id = ${statusId}::int8 and s.deleted_at is null`,
+         where s.id = ${statusId}::int8 ${options.deleted ? sql`` : sql`and s.deleted_at is null`}`,
   );
   if (!row) return null;
   const home = new Set<number>();

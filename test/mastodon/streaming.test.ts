@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { createRestAPIClient, createStreamingAPIClient, type mastodon } from "masto";
 import generator, { type Entity } from "megalodon";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -171,6 +172,28 @@ describe("the WebSocket protocol", () => {
       ["public", "update", String(post.id)],
       ["public:local", "update", String(post.id)],
     ]);
+    // A followers-only status and its deletion are not told to public streams; a public one's are.
+    const hidden = 1n << 50n;
+    await instance.deps.database.db.execute(
+      sql`insert into statuses (id, uri, user_id, content_html, visibility, published_at)
+          values (${hidden}, 'https://elsewhere.example/hidden', ${alice}, 'x', 'private', now())`,
+    );
+    await instance.deps.database.db.execute(
+      sql`update statuses set deleted_at = now() where id = ${hidden}`,
+    );
+    const gone = unwrap(await createPost(deps, alice, { content: "to be deleted" }));
+    unwrap(await deletePost(deps, alice, gone.id));
+    await until(() => messages.length >= 9, { what: "a public post and its deletion" });
+    const later = messages.slice(5).map((m) => JSON.parse(m));
+    expect(
+      later.map((m) => [m.event, m.event === "delete" ? m.payload : JSON.parse(m.payload).id]),
+    ).toEqual([
+      ["update", String(gone.id)],
+      ["update", String(gone.id)],
+      ["delete", String(gone.id)],
+      ["delete", String(gone.id)],
+    ]);
+    expect(messages.join()).not.toContain(String(hidden));
     ws.send(JSON.stringify({ type: "unsubscribe", stream: "public" }));
     await until(() => !instance.streaming.streamsOf(null).includes("public"));
     ws.close();

@@ -116,8 +116,11 @@ export class StreamHub {
 
   async #handle(event: StreamEvent): Promise<void> {
     if (event.kind === "delete") {
+      const audience = await statusAudience(this.deps.database.db, event.id, { deleted: true });
+      if (!audience) return;
       for (const conn of this.#connections)
-        for (const stream of conn.streams) send(conn, stream, "delete", String(event.id));
+        for (const stream of conn.streams)
+          if (receives(conn, stream, audience)) send(conn, stream, "delete", String(event.id));
       return;
     }
     if (event.kind === "notification") {
