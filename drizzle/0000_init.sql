@@ -489,6 +489,29 @@ CREATE TABLE "statuses" (
 	CONSTRAINT "statuses_visibility" CHECK ("statuses"."visibility" in ('public', 'unlisted', 'private', 'direct'))
 );
 --> statement-breakpoint
+CREATE TABLE "subscription_runs" (
+	"subscription_id" bigint NOT NULL,
+	"period" text NOT NULL,
+	"outcome" text NOT NULL,
+	"message" text,
+	"flattr_id" bigint,
+	"ran_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "subscription_runs_subscription_id_period_pk" PRIMARY KEY("subscription_id","period")
+);
+--> statement-breakpoint
+CREATE TABLE "subscriptions" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "subscriptions_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"user_id" bigint NOT NULL,
+	"thing_id" bigint NOT NULL,
+	"months" integer NOT NULL,
+	"first_period" text NOT NULL,
+	"last_period" text NOT NULL,
+	"created_at" timestamp with time zone NOT NULL,
+	"cancelled_at" timestamp with time zone,
+	CONSTRAINT "subscriptions_months" CHECK ("subscriptions"."months" in (3, 6, 12)),
+	CONSTRAINT "subscriptions_periods" CHECK ("subscriptions"."first_period" <= "subscriptions"."last_period")
+);
+--> statement-breakpoint
 CREATE TABLE "clearing_transfers" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "clearing_transfers_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"peer_host" text NOT NULL,
@@ -584,29 +607,6 @@ CREATE TABLE "settlement_lines_out" (
 	CONSTRAINT "settlement_lines_out_kind" CHECK (("settlement_lines_out"."like_ids" is null) <> ("settlement_lines_out"."claim" is null))
 );
 --> statement-breakpoint
-CREATE TABLE "subscription_runs" (
-	"subscription_id" bigint NOT NULL,
-	"period" text NOT NULL,
-	"outcome" text NOT NULL,
-	"message" text,
-	"flattr_id" bigint,
-	"ran_at" timestamp with time zone NOT NULL,
-	CONSTRAINT "subscription_runs_subscription_id_period_pk" PRIMARY KEY("subscription_id","period")
-);
---> statement-breakpoint
-CREATE TABLE "subscriptions" (
-	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "subscriptions_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
-	"user_id" bigint NOT NULL,
-	"thing_id" bigint NOT NULL,
-	"months" integer NOT NULL,
-	"first_period" text NOT NULL,
-	"last_period" text NOT NULL,
-	"created_at" timestamp with time zone NOT NULL,
-	"cancelled_at" timestamp with time zone,
-	CONSTRAINT "subscriptions_months" CHECK ("subscriptions"."months" in (3, 6, 12)),
-	CONSTRAINT "subscriptions_periods" CHECK ("subscriptions"."first_period" <= "subscriptions"."last_period")
-);
---> statement-breakpoint
 CREATE TABLE "access_tokens" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "access_tokens_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"user_id" bigint,
@@ -676,13 +676,13 @@ ALTER TABLE "statuses" ADD CONSTRAINT "statuses_user_id_users_id_fk" FOREIGN KEY
 ALTER TABLE "statuses" ADD CONSTRAINT "statuses_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "statuses" ADD CONSTRAINT "statuses_in_reply_to_id_statuses_id_fk" FOREIGN KEY ("in_reply_to_id") REFERENCES "public"."statuses"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "statuses" ADD CONSTRAINT "statuses_thing_id_things_id_fk" FOREIGN KEY ("thing_id") REFERENCES "public"."things"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "settlement_lines_in" ADD CONSTRAINT "settlement_lines_in_summary_id_settlement_summaries_in_id_fk" FOREIGN KEY ("summary_id") REFERENCES "public"."settlement_summaries_in"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "settlement_lines_in" ADD CONSTRAINT "settlement_lines_in_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "settlement_lines_out" ADD CONSTRAINT "settlement_lines_out_summary_id_settlement_summaries_out_id_fk" FOREIGN KEY ("summary_id") REFERENCES "public"."settlement_summaries_out"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "subscription_runs" ADD CONSTRAINT "subscription_runs_subscription_id_subscriptions_id_fk" FOREIGN KEY ("subscription_id") REFERENCES "public"."subscriptions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "subscription_runs" ADD CONSTRAINT "subscription_runs_flattr_id_flattrs_id_fk" FOREIGN KEY ("flattr_id") REFERENCES "public"."flattrs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "subscriptions" ADD CONSTRAINT "subscriptions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "subscriptions" ADD CONSTRAINT "subscriptions_thing_id_things_id_fk" FOREIGN KEY ("thing_id") REFERENCES "public"."things"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "settlement_lines_in" ADD CONSTRAINT "settlement_lines_in_summary_id_settlement_summaries_in_id_fk" FOREIGN KEY ("summary_id") REFERENCES "public"."settlement_summaries_in"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "settlement_lines_in" ADD CONSTRAINT "settlement_lines_in_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "settlement_lines_out" ADD CONSTRAINT "settlement_lines_out_summary_id_settlement_summaries_out_id_fk" FOREIGN KEY ("summary_id") REFERENCES "public"."settlement_summaries_out"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "access_tokens" ADD CONSTRAINT "access_tokens_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "access_tokens" ADD CONSTRAINT "access_tokens_app_id_oauth_apps_id_fk" FOREIGN KEY ("app_id") REFERENCES "public"."oauth_apps"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "invites_created_by" ON "invites" USING btree ("created_by");--> statement-breakpoint
@@ -755,6 +755,8 @@ CREATE UNIQUE INDEX "statuses_thing" ON "statuses" USING btree ("thing_id");--> 
 CREATE INDEX "statuses_user" ON "statuses" USING btree ("user_id","id");--> statement-breakpoint
 CREATE INDEX "statuses_remote_actor" ON "statuses" USING btree ("remote_actor_id","id");--> statement-breakpoint
 CREATE INDEX "statuses_in_reply_to" ON "statuses" USING btree ("in_reply_to_uri");--> statement-breakpoint
+CREATE INDEX "subscriptions_live" ON "subscriptions" USING btree ("last_period","first_period") WHERE "subscriptions"."cancelled_at" is null;--> statement-breakpoint
+CREATE INDEX "subscriptions_user_thing" ON "subscriptions" USING btree ("user_id","thing_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "clearing_transfers_ref" ON "clearing_transfers" USING btree ("peer_host","source","direction","reference");--> statement-breakpoint
 CREATE UNIQUE INDEX "settlement_summaries_in_hash" ON "settlement_summaries_in" USING btree ("peer_host","hash");--> statement-breakpoint
 CREATE UNIQUE INDEX "settlement_summaries_in_accepted" ON "settlement_summaries_in" USING btree ("peer_host","period") WHERE "settlement_summaries_in"."state" = 'accepted';--> statement-breakpoint
@@ -762,8 +764,6 @@ CREATE INDEX "settlement_summaries_in_state" ON "settlement_summaries_in" USING 
 CREATE UNIQUE INDEX "settlement_summaries_out_period" ON "settlement_summaries_out" USING btree ("peer_host","period");--> statement-breakpoint
 CREATE UNIQUE INDEX "settlement_summaries_out_sequence" ON "settlement_summaries_out" USING btree ("peer_host","sequence");--> statement-breakpoint
 CREATE INDEX "settlement_summaries_out_due" ON "settlement_summaries_out" USING btree ("state","next_attempt_at");--> statement-breakpoint
-CREATE INDEX "subscriptions_live" ON "subscriptions" USING btree ("last_period","first_period") WHERE "subscriptions"."cancelled_at" is null;--> statement-breakpoint
-CREATE INDEX "subscriptions_user_thing" ON "subscriptions" USING btree ("user_id","thing_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "access_tokens_hash" ON "access_tokens" USING btree ("token_hash");--> statement-breakpoint
 CREATE INDEX "access_tokens_user" ON "access_tokens" USING btree ("user_id");--> statement-breakpoint
 CREATE INDEX "access_tokens_app" ON "access_tokens" USING btree ("app_id");

@@ -90,6 +90,7 @@ export async function startServer(
       server = await listen(fetch, config.port, hostname, wss);
     } catch (e) {
       wss.close();
+      await app.streaming.stop();
       for (const stop of stops.reverse()) await stop();
       await ownDatabase?.close();
       throw e;

@@ -20,7 +20,7 @@ import { notifications } from "../db/schema/index.ts";
  * A user's notifications (docs/adr/0021): favourites and flattrs of their posts, follows,
  * mentions. The rows are written by database triggers where those events are recorded
  * (src/db/sql/notification-triggers.sql); this module reads, dismisses and clears them.
- * Notifications about a post deleted since are not shown (its row stays: its money history).
+ * Notifications about a post deleted since, or from a server blocked since, are not shown.
  */
 
 export const NOTIFICATION_TYPES = ["favourite", "follow", "mention"] as const;
@@ -64,7 +64,10 @@ function toNotification(r: Row): Notification {
   };
 }
 
-/** Not dismissed, and not about a post deleted since. */
+/**
+ * Not dismissed, not about a post deleted since, and not from a server blocked since (its
+ * host or a parent domain, ports ignored, as src/peers/blocks.ts decides).
+ */
 function visible(userId: number): SQL {
   return and(
     eq(notifications.userId, userId),
@@ -72,6 +75,12 @@ function visible(userId: number): SQL {
     sql`(${notifications.statusId} is null or not exists (
            select 1 from statuses s where s.id = ${notifications.statusId}
               and s.deleted_at is not null))`,
+    sql`(${notifications.fromRemoteActorId} is null or not exists (
+           select 1 from remote_actors ra, blocked_domains b
+            where ra.id = ${notifications.fromRemoteActorId}
+              and (regexp_replace(ra.host, ':[0-9]+$', '') = regexp_replace(b.host, ':[0-9]+$', '')
+                   or regexp_replace(ra.host, ':[0-9]+$', '')
+                      like '%.' || regexp_replace(b.host, ':[0-9]+$', ''))))`,
   )!;
 }
 

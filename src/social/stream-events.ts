@@ -3,8 +3,8 @@ import { type Db, queryRows } from "../db/client.ts";
 import { listenChannel } from "../db/listen.ts";
 
 /*
- * What the streaming API tells connected apps, as it happens (docs/adr/0021): a new status, a
- * deleted one, a new notification. The database announces them itself (NOTIFY on
+ * What the streaming API tells connected apps, as it happens (docs/adr/0021): a new status, an
+ * edited one, a deleted one, a new notification. The database announces them itself (NOTIFY on
  * fediflattr_stream from triggers, at commit), so writes of any process reach the process that
  * holds the connections, on PostgreSQL and on PGlite alike. Payloads carry ids only.
  */
@@ -13,6 +13,7 @@ export const STREAM_CHANNEL = "fediflattr_stream";
 
 export type StreamEvent =
   | { kind: "status"; id: bigint }
+  | { kind: "edit"; id: bigint }
   | { kind: "delete"; id: bigint }
   | { kind: "notification"; id: bigint; userId: number };
 
@@ -29,7 +30,7 @@ export function parseStreamEvent(payload: string): StreamEvent | null {
   if (data === null || typeof data !== "object") return null;
   const { kind, id, user } = data as Record<string, unknown>;
   if (typeof id !== "string" || !ID.test(id)) return null;
-  if (kind === "status" || kind === "delete") return { kind, id: BigInt(id) };
+  if (kind === "status" || kind === "edit" || kind === "delete") return { kind, id: BigInt(id) };
   if (kind === "notification" && typeof user === "number" && Number.isSafeInteger(user))
     return { kind, id: BigInt(id), userId: user };
   return null;
@@ -58,8 +59,15 @@ export interface StatusAudience {
   home: Set<number>;
 }
 
-/** The audience of a live status, or null (unknown or deleted). */
-export async function statusAudience(db: Db, statusId: bigint): Promise<StatusAudience | null> {
+/**
+ * The audience of a status, or null (unknown, or deleted unless `deleted`: a deletion is told to
+ * those who were shown the status, and only them).
+ */
+export async function statusAudience(
+  db: Db,
+  statusId: bigint,
+  options: { deleted?: boolean } = {},
+): Promise<StatusAudience | null> {
   const [row] = await queryRows<{
     visibility: string;
     user_id: string | null;
@@ -73,7 +81,7 @@ export async function statusAudience(db: Db, statusId: bigint): Promise<StatusAu
                         or (s.remote_actor_id is not null and f.remote_actor_id = s.remote_actor_id))
                ) as followers
           from statuses s
-         where s.id = ${statusId}::int8 and s.deleted_at is null`,
+         where s.id = ${statusId}::int8 ${options.deleted ? sql`` : sql`and s.deleted_at is null`}`,
   );
   if (!row) return null;
   const home = new Set<number>();

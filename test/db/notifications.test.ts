@@ -145,6 +145,23 @@ describe("notifications", () => {
     expect(await all(carol)).toEqual([]);
   });
 
+  it("from a server blocked since are not shown (a parent domain's block too)", async () => {
+    const hana = await makeUser(db, "hana");
+    const zed = await remoteActor(db, clock, "social.blocked.example:8443", "zed");
+    await addRemoteFollower(db, clock, { userId: hana, actor: zed, followId: `${zed.uri}#f` });
+    await addRemoteFollower(db, clock, { userId: hana, actor: ann, followId: `${ann.uri}#f` });
+    expect((await all(hana)).map(brief)).toEqual([
+      ["follow", false, ann.id],
+      ["follow", false, zed.id],
+    ]);
+    await db.execute(
+      sql`insert into blocked_domains (host, created_at) values ('blocked.example', now())`,
+    );
+    expect((await all(hana)).map(brief)).toEqual([["follow", false, ann.id]]);
+    await db.execute(sql`delete from blocked_domains where host = 'blocked.example'`);
+    expect(await all(hana)).toHaveLength(2);
+  });
+
   it("are written for mentions, once per post, and not for mentioning yourself", async () => {
     const erin = await makeUser(db, "erin");
     const note: IncomingNote = {

@@ -1,13 +1,14 @@
+import { sql } from "drizzle-orm";
 import { createRestAPIClient, createStreamingAPIClient, type mastodon } from "masto";
 import generator, { type Entity } from "megalodon";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { createToken } from "../../src/accounts/tokens.ts";
+import { createToken, revokeToken } from "../../src/accounts/tokens.ts";
 import { openPostgres } from "../../src/db/client.ts";
 import { unwrap } from "../../src/errors.ts";
 import { follow } from "../../src/social/follows.ts";
 import { noFederation, type SocialDeps } from "../../src/social/ports.ts";
-import { createPost, deletePost } from "../../src/social/posts.ts";
+import { createPost, deletePost, editPost } from "../../src/social/posts.ts";
 import { usingPostgres } from "../helpers/db.ts";
 import { makeUser } from "../helpers/flattr.ts";
 import { startTestInstance, type TestInstance } from "../helpers/instance.ts";
@@ -16,7 +17,7 @@ import { until } from "../helpers/wait.ts";
 /*
  * The streaming API through real clients: masto.js (token as the WebSocket subprotocol,
  * subscribe messages) and megalodon (token and stream in the query) receive `update`,
- * `notification` and `delete` events live, written by another code path than theirs.
+ * `notification`, `status.update` and `delete` events live, written by another code path than theirs.
  */
 
 let instance: TestInstance;
@@ -72,6 +73,13 @@ describe("masto.js streaming", () => {
       what: "notification",
     });
     expect(notification.payload).toMatchObject({ type: "follow", account: { username: "carol" } });
+
+    unwrap(await editPost(deps, alice, post.id, { content: "Live from alice, edited" }));
+    const edited = await until(() => events.find((e) => e.event === "status.update"), {
+      what: "status.update",
+    });
+    expect(edited.payload).toMatchObject({ id: String(post.id) });
+    expect((edited.payload as { content: string }).content).toContain("edited");
 
     unwrap(await deletePost(deps, alice, post.id));
     const deleted = await until(() => events.find((e) => e.event === "delete"), { what: "delete" });
@@ -164,6 +172,28 @@ describe("the WebSocket protocol", () => {
       ["public", "update", String(post.id)],
       ["public:local", "update", String(post.id)],
     ]);
+    // A followers-only status and its deletion are not told to public streams; a public one's are.
+    const hidden = 1n << 50n;
+    await instance.deps.database.db.execute(
+      sql`insert into statuses (id, uri, user_id, content_html, visibility, published_at)
+          values (${hidden}, 'https://elsewhere.example/hidden', ${alice}, 'x', 'private', now())`,
+    );
+    await instance.deps.database.db.execute(
+      sql`update statuses set deleted_at = now() where id = ${hidden}`,
+    );
+    const gone = unwrap(await createPost(deps, alice, { content: "to be deleted" }));
+    unwrap(await deletePost(deps, alice, gone.id));
+    await until(() => messages.length >= 9, { what: "a public post and its deletion" });
+    const later = messages.slice(5).map((m) => JSON.parse(m));
+    expect(
+      later.map((m) => [m.event, m.event === "delete" ? m.payload : JSON.parse(m.payload).id]),
+    ).toEqual([
+      ["update", String(gone.id)],
+      ["update", String(gone.id)],
+      ["delete", String(gone.id)],
+      ["delete", String(gone.id)],
+    ]);
+    expect(messages.join()).not.toContain(String(hidden));
     ws.send(JSON.stringify({ type: "unsubscribe", stream: "public" }));
     await until(() => !instance.streaming.streamsOf(null).includes("public"));
     ws.close();
@@ -177,6 +207,19 @@ describe("the WebSocket protocol", () => {
     const viaProtocol = await open("?stream=user", [bobToken]);
     expect(viaProtocol.ws.protocol).toBe(bobToken);
     viaProtocol.ws.close();
+
+    // A token revoked while its stream is open: the next heartbeat closes the connection.
+    const { database, clock } = instance.deps;
+    const short = await createToken(database.db, clock, bob, { name: "short-lived" });
+    const revoked = await open("?stream=user", [short.token]);
+    const closed = new Promise<number>((resolve) =>
+      revoked.ws.on("close", (code) => resolve(code)),
+    );
+    await instance.streaming.recheck();
+    expect(revoked.ws.readyState).toBe(WebSocket.OPEN);
+    await revokeToken(database.db, clock, bob, short.accessToken.id);
+    await instance.streaming.recheck();
+    expect(await closed).toBe(1008);
 
     const health = await fetch(`${instance.origin}/api/v1/streaming/health`);
     expect([health.status, await health.text()]).toEqual([200, "OK"]);

@@ -201,7 +201,8 @@ CREATE TRIGGER status_mentions_notify
 AFTER INSERT ON status_mentions
 FOR EACH ROW EXECUTE FUNCTION notifications_on_mention();
 --> statement-breakpoint
--- New and deleted statuses, for the streaming API's update and delete events.
+-- New, edited and deleted statuses, for the streaming API's update, status.update and delete
+-- events. A remote note's refresh rewrites edited_at unchanged: only a new edit time is an edit.
 CREATE FUNCTION statuses_stream_event()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -215,11 +216,15 @@ BEGIN
   ELSIF NEW.deleted_at IS NOT NULL AND OLD.deleted_at IS NULL THEN
     PERFORM pg_notify('fediflattr_stream',
       json_build_object('kind', 'delete', 'id', NEW.id::text)::text);
+  ELSIF NEW.deleted_at IS NULL AND NEW.edited_at IS DISTINCT FROM OLD.edited_at
+        AND NEW.edited_at IS NOT NULL THEN
+    PERFORM pg_notify('fediflattr_stream',
+      json_build_object('kind', 'edit', 'id', NEW.id::text)::text);
   END IF;
   RETURN NULL;
 END;
 $$;
 --> statement-breakpoint
 CREATE TRIGGER statuses_stream
-AFTER INSERT OR UPDATE OF deleted_at ON statuses
+AFTER INSERT OR UPDATE OF deleted_at, edited_at ON statuses
 FOR EACH ROW EXECUTE FUNCTION statuses_stream_event();

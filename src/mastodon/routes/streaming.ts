@@ -39,6 +39,7 @@ const MAX_STREAMS = 50;
 
 interface Caller {
   holder: TokenHolder | null;
+  token: string | null;
 }
 
 const callers = new WeakMap<Request, Caller>();
@@ -85,7 +86,7 @@ export function streamingRoutes(hub: StreamHub): Hono<AppEnv> {
       const refused = refusal(holder, first);
       if (refused) throw new MastodonError(refused.status as 400 | 401 | 403, refused.error);
     }
-    callers.set(c.req.raw, { holder });
+    callers.set(c.req.raw, { holder, token: holder ? token! : null });
     await next();
   };
 
@@ -94,6 +95,7 @@ export function streamingRoutes(hub: StreamHub): Hono<AppEnv> {
     authenticate,
     upgradeWebSocket((c) => {
       const holder = callers.get(c.req.raw)?.holder ?? null;
+      const token = callers.get(c.req.raw)?.token ?? null;
       const scopes = holder?.scopes ?? [];
       const first = c.req.query("stream");
       let conn: StreamConnection | null = null;
@@ -106,6 +108,7 @@ export function streamingRoutes(hub: StreamHub): Hono<AppEnv> {
             ws,
             c,
             userId: holder?.user?.id ?? null,
+            token,
             canReadStatuses: scopeAllows(scopes, "read:statuses"),
             canReadNotifications: scopeAllows(scopes, "read:notifications"),
             streams: new Set(first ? [first] : []),

@@ -1,6 +1,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { Context } from "hono";
 import type { WSContext } from "hono/ws";
+import { verifyAccessToken } from "../../accounts/tokens.ts";
 import type { Deps } from "../../deps.ts";
 import type { AppEnv } from "../../http/env.ts";
 import { getNotification } from "../../social/notifications.ts";
@@ -16,6 +17,8 @@ import { presentNotifications } from "../present-notifications.ts";
 
 const logger = getLogger(["fediflattr", "mastodon", "streaming"]);
 
+const HEARTBEAT_MS = 30_000;
+
 /*
  * The streaming API's connections in this process, and the events they receive. Events come from
  * the database (src/social/stream-events.ts); each is read once, then rendered for each
@@ -29,6 +32,8 @@ export interface StreamConnection {
   /** The upgrade request's context, for rendering (its deps). */
   c: Context<AppEnv>;
   userId: number | null;
+  /** The token it was opened with (rechecked: a revoked token ends the connection). */
+  token: string | null;
   /** May receive the user's statuses and notifications (read scopes checked at the upgrade). */
   canReadStatuses: boolean;
   canReadNotifications: boolean;
@@ -40,6 +45,7 @@ export class StreamHub {
   #unlisten: (() => Promise<void>) | undefined;
   #started = false;
   #queue: Promise<void> = Promise.resolve();
+  #heartbeat: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: Deps) {}
 
@@ -47,6 +53,12 @@ export class StreamHub {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    this.#heartbeat = setInterval(() => {
+      this.recheck().catch((error) =>
+        logger.warn("Streaming heartbeat failed: {error}", { error }),
+      );
+    }, HEARTBEAT_MS);
+    this.#heartbeat.unref();
     this.#unlisten = await listenStreamEvents(this.deps.database.db, (event) => {
       if (this.#connections.size === 0) return;
       this.#queue = this.#queue.then(() =>
@@ -59,6 +71,7 @@ export class StreamHub {
 
   /** Closes every connection (going away) and stops listening. */
   async stop(): Promise<void> {
+    clearInterval(this.#heartbeat);
     for (const conn of this.#connections) conn.ws.close(1001, "Server shutting down");
     this.#connections.clear();
     const unlisten = this.#unlisten;
@@ -77,6 +90,22 @@ export class StreamHub {
     return [...this.#connections].filter((c) => c.userId === userId).flatMap((c) => [...c.streams]);
   }
 
+  /**
+   * The heartbeat: pings every connection (proxies close idle ones) and closes those whose token
+   * was revoked since they opened, as Mastodon's streaming server does.
+   */
+  async recheck(): Promise<void> {
+    const { database, clock } = this.deps;
+    for (const conn of [...this.#connections]) {
+      if (conn.token !== null && !(await verifyAccessToken(database.db, clock, conn.token))) {
+        this.remove(conn);
+        conn.ws.close(1008, "The access token was revoked");
+        continue;
+      }
+      (conn.ws.raw as { ping?: () => void } | undefined)?.ping?.();
+    }
+  }
+
   add(conn: StreamConnection): void {
     this.#connections.add(conn);
   }
@@ -87,8 +116,11 @@ export class StreamHub {
 
   async #handle(event: StreamEvent): Promise<void> {
     if (event.kind === "delete") {
+      const audience = await statusAudience(this.deps.database.db, event.id, { deleted: true });
+      if (!audience) return;
       for (const conn of this.#connections)
-        for (const stream of conn.streams) send(conn, stream, "delete", String(event.id));
+        for (const stream of conn.streams)
+          if (receives(conn, stream, audience)) send(conn, stream, "delete", String(event.id));
       return;
     }
     if (event.kind === "notification") {
@@ -104,14 +136,25 @@ export class StreamHub {
     }
     const audience = await statusAudience(this.deps.database.db, event.id);
     if (!audience) return;
+    // Rendered once per viewer (a Status shows the viewer's own star), not once per connection:
+    // every anonymous public stream gets the same payload.
+    const rendered = new Map<number | null, string | null>();
+    const render = async (conn: StreamConnection): Promise<string | null> => {
+      if (rendered.has(conn.userId)) return rendered.get(conn.userId)!;
+      const { config, database } = conn.c.var.deps;
+      const entry = await statusById(database.db, config, event.id, conn.userId);
+      const payload = entry
+        ? JSON.stringify(await presentStatus(conn.c, entry, conn.userId))
+        : null;
+      rendered.set(conn.userId, payload);
+      return payload;
+    };
+    const name = event.kind === "edit" ? "status.update" : "update";
     for (const conn of this.#connections) {
       const streams = [...conn.streams].filter((s) => receives(conn, s, audience));
       if (streams.length === 0) continue;
-      const { config, database } = conn.c.var.deps;
-      const entry = await statusById(database.db, config, event.id, conn.userId);
-      if (!entry) continue;
-      const payload = JSON.stringify(await presentStatus(conn.c, entry, conn.userId));
-      for (const s of streams) send(conn, s, "update", payload);
+      const payload = await render(conn);
+      if (payload !== null) for (const s of streams) send(conn, s, name, payload);
     }
   }
 }
