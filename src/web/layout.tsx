@@ -75,8 +75,8 @@ label.nav-toggle { display: none; }
   label.nav-toggle { display: inline-block; font-weight: 600; cursor: pointer; padding: 0.25rem 0.6rem;
     border: 1px solid var(--line); border-radius: 6px; }
   #nav-toggle:not(:checked) ~ nav.site { display: none; }
-  nav.site { flex-direction: column; }
-  nav.site .group { flex-direction: column; gap: 0.1rem; }
+  nav.site, nav.site .group { flex-direction: column; align-items: stretch; }
+  nav.site .group { gap: 0.1rem; }
   nav.site .group.account { margin-left: 0; border-top: 1px solid var(--line); padding-top: 0.3rem; }
   nav.site a, nav.site button.link { display: block; padding: 0.3rem 0; }
 }
