@@ -1,7 +1,8 @@
+import { currentPeriod } from "../flattr/current-period.ts";
 import { endpoint } from "../http/endpoint.ts";
 import { earnings } from "../settlement/earnings.ts";
 import { periodFlattrs } from "../settlement/my-flattrs.ts";
-import { statement } from "../settlement/statement.ts";
+import { checkReportPeriod, statement } from "../settlement/statement.ts";
 import { formatStatementCsv, STATEMENT_CSV_COLUMNS } from "../settlement/statement-csv.ts";
 import { withdrawnFlattrs } from "../settlement/withdrawn-flattrs.ts";
 import { periodOrCurrent } from "./input.ts";
@@ -28,6 +29,7 @@ const listMyFlattrs = endpoint(
   async (c, { user, query }) => {
     const { config, database, clock } = c.var.deps;
     const period = periodOrCurrent(query.period, clock, config);
+    checkReportPeriod(period, currentPeriod(clock, config));
     const [values, withdrawn] = await Promise.all([
       periodFlattrs(database.db, config, user.id, period),
       withdrawnFlattrs(database.db, user.id, period),
@@ -50,6 +52,7 @@ const getMyEarnings = endpoint(
   async (c, { user, query }) => {
     const { config, database, clock } = c.var.deps;
     const period = periodOrCurrent(query.period, clock, config);
+    checkReportPeriod(period, currentPeriod(clock, config));
     return c.json(earningsJson(await earnings(database.db, config, user.id, period)));
   },
 );
@@ -78,6 +81,7 @@ const getMyStatement = endpoint(
   async (c, { user, query }) => {
     const { config, database, clock } = c.var.deps;
     const period = periodOrCurrent(query.period, clock, config);
+    checkReportPeriod(period, currentPeriod(clock, config));
     const csv = wantsCsv(query.format, c.req.header("accept") ?? "");
     const s = await statement(database.db, config, user.id, period);
     c.header("Vary", "Accept");

@@ -3,7 +3,7 @@ import type { Clock } from "../config/clock.ts";
 import type { Config } from "../config/config.ts";
 import { type Db, queryRows } from "../db/client.ts";
 import { budgets } from "../db/schema/flattr.ts";
-import { formatAmount } from "../money/decimal.ts";
+import { formatMoney } from "../money/format.ts";
 import { FlattrError } from "./errors.ts";
 import { walletBalance } from "./wallet.ts";
 
@@ -38,7 +38,8 @@ export async function setBudget(
   userId: number,
   amount: bigint,
 ): Promise<SetBudgetResult> {
-  const fmt = (v: bigint) => `${formatAmount(v, config.currency)} ${config.currency}`;
+  // Every amount people read goes through the one formatter ("€2.00"), errors included.
+  const fmt = (v: bigint) => formatMoney(v, config.currency);
   if (amount < config.minBudget)
     throw new FlattrError(
       "budget_too_low",

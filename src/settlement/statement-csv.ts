@@ -59,7 +59,11 @@ export function formatStatementCsv(s: Statement): string {
       section: "payer",
       type: m.kind,
       date: m.createdAt.toISOString(),
-      reference: `entry ${m.entryId}`,
+      // A deposit's bank reference, as the wallet page shows it: what people match with their bank.
+      reference:
+        typeof m.metadata.reference === "string" && m.metadata.reference !== ""
+          ? `entry ${m.entryId}, reference ${m.metadata.reference}`
+          : `entry ${m.entryId}`,
       amount: amt(m.amount),
     })),
     { ...base, section: "payer", type: "closing_balance", amount: amt(s.payer.closing) },

@@ -9,8 +9,10 @@ import {
   periodAfter,
   periodBefore,
   periodBounds,
+  periodLabel,
+  periodOf,
 } from "../periods/period.ts";
-import { closeKey } from "./close.ts";
+import { CloseError, closeKey } from "./close.ts";
 import { type Earnings, earnings, type PeriodStatus } from "./earnings.ts";
 import { type MyFlattr, periodFlattrs } from "./my-flattrs.ts";
 
@@ -42,6 +44,8 @@ export interface PayerStatement {
 
 export interface Statement {
   period: Period;
+  /** The month ended before the account existed: everything in it is empty. */
+  beforeAccount: boolean;
   status: PeriodStatus;
   /** The payer side is final (the close processed this user, or the period is closed). */
   final: boolean;
@@ -64,6 +68,12 @@ export async function statement(
   period: Period,
 ): Promise<Statement> {
   if (!isPeriod(period)) throw new RangeError(`not a period: ${period}`);
+  const [account] = await queryRows<{ created_at: string | Date }>(
+    db,
+    sql`select created_at from users where id = ${userId}::int8`,
+  );
+  const joined = account ? periodOf(new Date(account.created_at), config.timeZone) : null;
+  if (joined !== null && period < joined) return emptyStatement(db, config, userId, period);
   // An entry without a period (a deposit) belongs to the month of its time, except one made
   // before the user's close of the month before was posted: that close could spend it, so it
   // belongs to the month before. The months' instants come from periods/ (the time zone rules
@@ -128,20 +138,20 @@ export async function statement(
     ),
   ]);
   const closedRow = closed[0];
+  // The close stores the budget it used; a month closed without this payer used none (today's
+  // budget would be a budget the month never had).
+  const budgetNow = values.status === "closed" ? null : (budget?.amount ?? null);
   // Without an active flattr the close takes nothing, whatever the budget.
   const spent = values.flattrs.length === 0 ? 0n : values.amount;
   const fee = values.flattrs.length === 0 ? 0n : values.fee;
   return {
     period,
+    beforeAccount: false,
     status: values.status,
     final: values.final,
     currency: config.currency,
     payer: {
-      budget: closedRow
-        ? closedRow.budget === null
-          ? null
-          : BigInt(closedRow.budget)
-        : (budget?.amount ?? null),
+      budget: closedRow ? (closedRow.budget === null ? null : BigInt(closedRow.budget)) : budgetNow,
       opening,
       movements,
       closing: movements.reduce((s, m) => s + m.amount, opening),
@@ -152,4 +162,41 @@ export async function statement(
     },
     creator,
   };
+}
+
+/** A month before the account existed: nothing in it, whatever the budget is today. */
+async function emptyStatement(
+  db: Db,
+  config: Config,
+  userId: number,
+  period: Period,
+): Promise<Statement> {
+  const creator = await earnings(db, config, userId, period);
+  return {
+    period,
+    beforeAccount: true,
+    status: creator.status,
+    final: creator.status === "closed",
+    currency: config.currency,
+    payer: {
+      budget: null,
+      opening: 0n,
+      movements: [],
+      closing: 0n,
+      spent: 0n,
+      fee: 0n,
+      toCreators: 0n,
+      flattrs: [],
+    },
+    creator,
+  };
+}
+
+/**
+ * Refuses a month that has not started yet, with one status and one message for the statement
+ * page and the API (and the other reports that take a month).
+ */
+export function checkReportPeriod(period: Period, current: Period): void {
+  if (period > current)
+    throw new CloseError("invalid_period", `${periodLabel(period)} has not started yet.`);
 }

@@ -63,7 +63,8 @@ a.button { display: inline-block; padding: 0.5rem 1rem; border-radius: 6px; text
 a.button.secondary { background: transparent; color: var(--fg); border: 1px solid var(--line); }
 .big-line { font-size: 1.15rem; }
 h1, h2, h3, td, th, li, p, dd { overflow-wrap: anywhere; }
-bdi, .isolate { unicode-bidi: isolate; }
+/* Links carry titles and names people wrote: a right-to-left override in one stays inside it. */
+bdi, .isolate, main a { unicode-bidi: isolate; }
 nav.site { display: flex; flex-wrap: wrap; gap: 0.25rem 0.9rem; border-top: 1px solid var(--line);
   max-width: 42rem; margin: 0 auto; padding: 0.4rem 1rem; font-size: 0.95rem; }
 nav.site a[aria-current=page] { font-weight: 700; text-decoration: none; color: var(--fg); }
@@ -75,8 +76,8 @@ label.nav-toggle { display: none; }
   label.nav-toggle { display: inline-block; font-weight: 600; cursor: pointer; padding: 0.25rem 0.6rem;
     border: 1px solid var(--line); border-radius: 6px; }
   #nav-toggle:not(:checked) ~ nav.site { display: none; }
-  nav.site { flex-direction: column; }
-  nav.site .group { flex-direction: column; gap: 0.1rem; }
+  nav.site, nav.site .group { flex-direction: column; align-items: stretch; }
+  nav.site .group { gap: 0.1rem; }
   nav.site .group.account { margin-left: 0; border-top: 1px solid var(--line); padding-top: 0.3rem; }
   nav.site a, nav.site button.link { display: block; padding: 0.3rem 0; }
 }

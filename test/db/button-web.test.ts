@@ -102,7 +102,8 @@ describe("framing", () => {
       expect(html).toMatch(/^<!doctype html>/);
       expect(html).not.toMatch(/<form|<script/i);
       expect(html).toMatch(/target="_blank"/);
-      expect(html).toMatch(/rel="noopener"/);
+      // rel=opener: the confirmation (ours) tells the host page's button.js (ADR 0022).
+      expect(html).toMatch(/rel="opener"/);
     }
     const html = await (await visitor().get(`/button/${thing.id}`)).text();
     expect(html).toContain(`href="${ORIGIN}/things/${thing.id}/flattr"`);
@@ -180,6 +181,18 @@ describe("button.js and badges", () => {
     expect(svg).toContain(">1</text>");
     expect(svg).toContain("Tom &#38; &#34;Jerry&#34;");
     expect(svg).not.toMatch(/<script/);
+    // A short max-age, then revalidation by ETag; a new flattr changes the ETag.
+    expect(res.headers.get("cache-control")).toBe("public, max-age=60");
+    const etag = res.headers.get("etag")!;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    const same = await visitor().get(`/badge/${thing.id}.svg`, { "if-none-match": etag });
+    expect(same.status).toBe(304);
+    const other = await loggedIn((await user()).id);
+    const page2 = await (await other.get(`/things/${thing.id}/flattr`)).text();
+    await other.post(`/things/${thing.id}/flattr?confirm`, { _csrf: csrfTokenOf(page2) });
+    const changed = await visitor().get(`/badge/${thing.id}.svg`, { "if-none-match": etag });
+    expect(changed.status).toBe(200);
+    expect(await changed.text()).toContain(">2</text>");
     const plain = await (await visitor().get(`/badge/${thing.id}.svg?plain=1`)).text();
     expect(plain).not.toContain(">1</text>");
     expect(plain).toContain(">Flattr</text>");
@@ -242,9 +255,12 @@ describe("confirmation", () => {
 
     const res = await c.post(`/things/${thing.id}/flattr?confirm`, { _csrf: token });
     expect(res.status).toBe(303);
-    expect(res.headers.get("location")).toBe(`/things/${thing.id}/flattr`);
+    expect(res.headers.get("location")).toBe(`/things/${thing.id}/flattr?done`);
     expect(await activeFlattrs(thing.id)).toBe(1);
+    const done = await (await c.get(`/things/${thing.id}/flattr?done`)).text();
+    expect(done).toContain('"type":"fediflattr:flattred"');
     const result = await (await c.get(`/things/${thing.id}/flattr`)).text();
+    expect(result).not.toContain("fediflattr:flattred");
     expect(result).toContain("You flattred “Counted”");
     expect(result).toContain(`action="/things/${thing.id}/flattr/undo"`);
     expect(result).toContain("€4.50"); // €5.00 budget − 10% fee, one flattr
@@ -487,7 +503,7 @@ describe("auto-submit", () => {
     const res = await c.post("/submit", { _csrf: csrfTokenOf(html), ...Object.fromEntries(q) });
     expect(res.status).toBe(303);
     const location = res.headers.get("location")!;
-    const id = Number(/^\/things\/(\d+)\/flattr$/.exec(location)![1]);
+    const id = Number(/^\/things\/(\d+)\/flattr\?done$/.exec(location)![1]);
     expect(await activeFlattrs(id)).toBe(1);
     const [thing] = await queryRows<{ owner_id: string; title: string; description: string }>(
       database.db,
@@ -549,7 +565,7 @@ describe("profile payment link", () => {
 
     const res = await c.post(path, { _csrf: csrfTokenOf(html) });
     expect(res.status).toBe(303);
-    const id = Number(/^\/things\/(\d+)\/flattr$/.exec(res.headers.get("location")!)![1]);
+    const id = Number(/^\/things\/(\d+)\/flattr\?done$/.exec(res.headers.get("location")!)![1]);
     expect(await activeFlattrs(id)).toBe(1);
     // From now on the payment link forwards to the thing.
     expect((await c.get(path)).headers.get("location")).toBe(`/things/${id}/flattr`);

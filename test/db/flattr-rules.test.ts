@@ -66,9 +66,9 @@ describe("budget", () => {
   it("refuses budgets outside [MIN_BUDGET, MAX_BUDGET] with the limits in the message", async () => {
     const u = await makeUser(db);
     const low = await refused(setBudget(db, clock, config, u, 199n), "budget_too_low");
-    expect(low.message).toContain("2.00 EUR");
+    expect(low.message).toContain("€2.00");
     const high = await refused(setBudget(db, clock, config, u, 10001n), "budget_too_high");
-    expect(high.message).toContain("100.00 EUR");
+    expect(high.message).toContain("€100.00");
     await refused(setBudget(db, clock, config, u, -5n), "budget_too_low");
     expect(await getBudget(db, config, u)).toBeNull();
     await setBudget(db, clock, config, u, 200n);

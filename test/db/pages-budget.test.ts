@@ -72,10 +72,10 @@ describe("budget page", () => {
       ["1.234", "is not an amount in EUR"],
       ["-5", "is not an amount in EUR"],
       ["1e3", "is not an amount in EUR"],
-      ["", "is not an amount in EUR"],
-      ["1.99", "must be at least 2.00 EUR"],
-      ["100.01", "can be at most 100.00 EUR"],
-      ["999999999999999", "can be at most 100.00 EUR"],
+      ["", "Enter how much your flattrs may share each month, for example 2.00."],
+      ["1.99", "must be at least €2.00"],
+      ["100.01", "can be at most €100.00"],
+      ["999999999999999", "can be at most €100.00"],
     ] as const) {
       const res = await c.submit("/budget", "/budget", { amount });
       expect(res.status, amount).toBe(422);

@@ -133,3 +133,32 @@ describe("error pages", () => {
     expect(api.headers.get("content-type")).toContain("json");
   });
 });
+
+describe("one voice", () => {
+  it("tokens default to read-only, revoking asks first, budget limits are printed as money", async () => {
+    const config = testConfig({ ORIGIN: "https://voice.example" });
+    const clock = fixedClock("2026-12-10T12:00:00Z");
+    const m = moneyApp(config, database, clock);
+    const u = await m.user("voice");
+    const c = await m.as(u);
+    const form = await (await c.get("/settings/tokens")).text();
+    expect(form).toMatch(/<input type="checkbox" name="write" value="1"\/>/);
+    const created = await c.submit("/settings/tokens", "/settings/tokens", { name: "reader" });
+    expect(created.status).toBe(201);
+    const list = await (await c.get("/settings/tokens")).text();
+    const id = /href="\/settings\/tokens\/(\d+)\/revoke"/.exec(list)![1];
+    expect(textOf(list)).toContain("reader read");
+    const ask = await c.get(`/settings/tokens/${id}/revoke`);
+    expect(ask.status).toBe(200);
+    const askText = textOf(await ask.text());
+    expect(askText).toContain("Revoke this token?");
+    expect(askText).toContain("stop working at once");
+    // Nothing was revoked by looking.
+    expect(textOf(await (await c.get("/settings/tokens")).text())).not.toContain("Revoked");
+
+    const low = await c.submit("/budget", "/budget", { amount: "1.00" });
+    expect(textOf(await low.text())).toContain(
+      "The monthly budget must be at least €2.00; €1.00 is too low.",
+    );
+  });
+});

@@ -4,14 +4,20 @@ import { type Db, queryRows } from "../../src/db/client.ts";
 import { DEPOSITS, postEntry, walletAccount } from "../../src/ledger/index.ts";
 
 let seq = 0;
+const CREATED_AT = "2000-01-01T00:00:00Z";
 
-/** A user row without the (slow, irrelevant here) password hashing of the accounts module. */
+/**
+ * A user row without the (slow, irrelevant here) password hashing of the accounts module. Made
+ * in 2000, so that any month a test uses is after the account existed (statements show months
+ * before an account as empty).
+ */
 export async function makeUser(db: Db, name?: string): Promise<number> {
   const username = name ?? `u${process.pid}_${++seq}_${Math.random().toString(36).slice(2, 8)}`;
   const [row] = await queryRows<{ id: string }>(
     db,
-    sql`insert into users (username, email, password_hash)
-        values (${username}, ${`${username}@example.test`}, 'x') returning id::text`,
+    sql`insert into users (username, email, password_hash, created_at)
+        values (${username}, ${`${username}@example.test`}, 'x', ${CREATED_AT}::timestamptz)
+        returning id::text`,
   );
   return Number(row!.id);
 }
@@ -21,8 +27,9 @@ export async function makeUsers(db: Db, n: number, prefix = "bulk"): Promise<num
   const tag = `${prefix}${++seq}_${Math.random().toString(36).slice(2, 6)}`;
   const rows = await queryRows<{ id: string }>(
     db,
-    sql`insert into users (username, email, password_hash)
-        select ${tag} || '_' || g, ${tag} || '_' || g || '@example.test', 'x'
+    sql`insert into users (username, email, password_hash, created_at)
+        select ${tag} || '_' || g, ${tag} || '_' || g || '@example.test', 'x',
+               ${CREATED_AT}::timestamptz
         from generate_series(1, ${n}::int4) g order by g returning id::text`,
   );
   return rows.map((r) => Number(r.id)).sort((a, b) => a - b);

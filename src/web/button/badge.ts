@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/env.ts";
 import { ClientError } from "../../http/errors.ts";
@@ -50,12 +51,18 @@ export function badgeRoutes(): Hono<AppEnv> {
     if (!m) throw new ClientError(404, "Badges are at /badge/<thing id>.svg.");
     const thing = await loadThingById(c, m[1]);
     const plain = c.req.query("plain") !== undefined;
-    c.header("Content-Type", "image/svg+xml; charset=utf-8");
-    // A counter a few minutes old is fine; image proxies (GitHub's camo) honour this.
-    c.header("Cache-Control", `public, max-age=${plain ? 86400 : 300}`);
+    const svg = badgeSvg({ title: thing.title, count: plain ? null : thing.flattrsAllTime });
+    // The count changes with every flattr: a short max-age, then a cheap revalidation by ETag
+    // (image proxies such as GitHub's camo honour both). The plain badge changes only with the title.
+    const etag = `"${createHash("sha256").update(svg).digest("base64url").slice(0, 22)}"`;
+    c.header("Cache-Control", `public, max-age=${plain ? 3600 : 60}`);
+    c.header("ETag", etag);
     c.header("Cross-Origin-Resource-Policy", "cross-origin");
     c.header("Access-Control-Allow-Origin", "*");
-    return c.body(badgeSvg({ title: thing.title, count: plain ? null : thing.flattrsAllTime }));
+    const seen = c.req.header("if-none-match")?.split(/\s*,\s*/);
+    if (seen?.includes(etag) || seen?.includes(`W/${etag}`)) return c.body(null, 304);
+    c.header("Content-Type", "image/svg+xml; charset=utf-8");
+    return c.body(svg);
   });
   return app;
 }

@@ -211,6 +211,10 @@ export function flattredPage(
     target: Target & { thingId: number };
     money: VisitorMoney;
     value: bigint;
+    /** The thing's flattrs of all time, for the opener's counter. */
+    count: number;
+    /** Right after the confirmation: tell the opener and close this window if it is a popup. */
+    justFlattred: boolean;
     status?: ContentfulStatusCode;
     error?: string;
   },
@@ -222,7 +226,12 @@ export function flattredPage(
     {
       title: `You flattred “${target.title}”`,
       status: o.status,
-      head: <style>{raw(CSS)}</style>,
+      head: (
+        <>
+          <style>{raw(CSS)}</style>
+          {o.justFlattred && <TellOpener thingId={target.thingId} count={o.count} />}
+        </>
+      ),
     },
     <>
       <FormMessage error={o.error} />
@@ -252,5 +261,36 @@ export function flattredPage(
         </p>
       </section>
     </>,
+  );
+}
+
+/**
+ * After a confirmed flattr in a window another page opened (a button's link): the opener and
+ * the page around it (the button is a frame of the host page: `opener.parent`) get a message
+ * with the thing and its new count, which button.js turns into a fresh counter; then the window
+ * closes itself, after a moment to read the thanks. The message says only what the counter
+ * shows anyway. Opened any other way (typed, a plain tab), nothing happens.
+ */
+function TellOpener(props: { thingId: number; count: number }) {
+  const message = JSON.stringify({
+    type: "fediflattr:flattred",
+    thingId: props.thingId,
+    count: props.count,
+  });
+  return (
+    <script>
+      {raw(`(function () {
+  var o = window.opener;
+  if (!o) return;
+  var m = ${message};
+  try { o.postMessage(m, "*"); } catch (e) {}
+  try { if (o.parent && o.parent !== o) o.parent.postMessage(m, "*"); } catch (e) {}
+  addEventListener("DOMContentLoaded", function () {
+    var n = document.querySelector("[data-testid=flattred]");
+    if (n) n.appendChild(document.createTextNode(" This window closes by itself."));
+  });
+  setTimeout(function () { window.close(); }, 1200);
+})();`)}
+    </script>
   );
 }

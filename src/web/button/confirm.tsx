@@ -21,7 +21,12 @@ import { visitorMoney } from "./visitor.ts";
 async function thingConfirmation(
   c: Context<AppEnv>,
   thing: ThingView,
-  options: { status?: ContentfulStatusCode; error?: string; notice?: string } = {},
+  options: {
+    status?: ContentfulStatusCode;
+    error?: string;
+    notice?: string;
+    justFlattred?: boolean;
+  } = {},
 ): Promise<Response> {
   const { config, database } = c.var.deps;
   const user = requireUser(c);
@@ -36,6 +41,8 @@ async function thingConfirmation(
       target,
       money,
       value: mine.value,
+      count: thing.flattrsAllTime,
+      justFlattred: options.justFlattred === true,
       status: options.status,
       error: options.error,
     });
@@ -62,7 +69,8 @@ async function confirmFlattr(c: Context<AppEnv>): Promise<Response> {
       status: errorStatus(r.error.code),
       error: r.error.message,
     });
-  return c.redirect(flattrPath(thing.id), 303);
+  // `?done`: the result page tells the window that opened it and closes itself (ADR 0022).
+  return c.redirect(`${flattrPath(thing.id)}?done`, 303);
 }
 
 /**
@@ -79,7 +87,7 @@ export function confirmRoutes(): Hono<AppEnv> {
     const thing = await loadThing(c);
     if (!c.var.user) return loginRedirect(c);
     const notice = c.req.query("undone") !== undefined ? "Your flattr was withdrawn." : undefined;
-    return thingConfirmation(c, thing, { notice });
+    return thingConfirmation(c, thing, { notice, justFlattred: c.req.query("done") !== undefined });
   });
 
   const guard = confirmGuard();

@@ -56,7 +56,7 @@ export function profileFlattrRoutes(): Hono<AppEnv> {
     const username = c.req.param("username");
     // Refusals (unknown user, your own profile, no budget, ...) answer the error page.
     const { thingId } = unwrap(await flattrProfile(database.db, clock, config, user.id, username));
-    return c.redirect(flattrPath(thingId), 303);
+    return c.redirect(`${flattrPath(thingId)}?done`, 303);
   });
 
   return app;

@@ -73,14 +73,22 @@ const BUTTON_JS = `/* Fediflattr button (AGPL-3.0-only): upgrades a.fediflattr-b
   // The first return always refreshes; after that at most one reload per 2 s (focus and
   // visibilitychange usually fire together).
   var last = 0;
-  function refresh() {
-    if (document.visibilityState === "hidden" || Date.now() - last < 2000) return;
+  function refresh(now) {
+    if (now !== true && (document.visibilityState === "hidden" || Date.now() - last < 2000)) return;
     last = Date.now();
     var frames = document.querySelectorAll("iframe." + FRAME);
     for (var i = 0; i < frames.length; i++) {
       if (frames[i].src.indexOf(origin + "/button/") === 0) frames[i].src = frames[i].src;
     }
   }
+
+  // The confirmation window tells us when the visitor flattred (its opener is one of our frames,
+  // and we are that frame's parent): refresh the counters now, without waiting for focus.
+  window.addEventListener("message", function (e) {
+    if (e.origin !== origin || !e.data || e.data.type !== "fediflattr:flattred") return;
+    last = 0;
+    refresh(true);
+  });
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", scan);
   else scan();

@@ -102,7 +102,7 @@ export function submitRoutes(): Hono<AppEnv> {
         status: errorStatus(r.error.code),
         error: r.error.message,
       });
-    return c.redirect(flattrPath(r.value.thingId), 303);
+    return c.redirect(`${flattrPath(r.value.thingId)}?done`, 303);
   });
 
   return app;

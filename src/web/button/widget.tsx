@@ -18,6 +18,13 @@ export const WIDGET_SIZE = {
 
 const GREEN = "#2f7d32";
 
+/**
+ * The widget's link keeps `window.opener`: the page it opens is our confirmation, which tells its
+ * opener's page (the host of this frame, `opener.parent`) that the visitor flattred, so button.js
+ * refreshes the counter at once (ADR 0022). Not `noopener`, which browsers imply for _blank.
+ */
+const KEEP_OPENER = "opener";
+
 const CSS = {
   normal: `html,body{margin:0;height:100%;overflow:hidden;background:transparent}
 a{box-sizing:border-box;display:flex;flex-direction:column;width:60px;height:66px;margin:1px;
@@ -27,7 +34,9 @@ a{box-sizing:border-box;display:flex;flex-direction:column;width:60px;height:66p
  background:#fff}
 .label{background:${GREEN};color:#fff;padding:6px 0;text-align:center;letter-spacing:.02em}
 a:hover .label,a:focus-visible .label{background:#256428}
-a:focus-visible{outline:2px solid #1d1d1f;outline-offset:-2px}`,
+a:focus-visible{outline:2px solid #1d1d1f;outline-offset:-2px}
+@media (prefers-color-scheme:dark){.count{background:#1d1d1f;color:#e8e8e6}
+ a{border-color:#66bb6a}a:focus-visible{outline-color:#e8e8e6}}`,
   compact: `html,body{margin:0;height:100%;overflow:hidden;background:transparent}
 a{display:inline-flex;align-items:center;height:20px;margin:1px;text-decoration:none;
  font:700 11px/1 system-ui,-apple-system,"Segoe UI",sans-serif}
@@ -37,7 +46,9 @@ a{display:inline-flex;align-items:center;height:20px;margin:1px;text-decoration:
 .count::before{content:"";position:absolute;left:-5px;top:50%;margin-top:-4px;border:4px solid transparent;
  border-left:0;border-right:5px solid #b9b9b2}
 a:hover .label,a:focus-visible .label{background:#256428}
-a:focus-visible{outline:2px solid #1d1d1f}`,
+a:focus-visible{outline:2px solid #1d1d1f}
+@media (prefers-color-scheme:dark){.count{background:#1d1d1f;color:#e8e8e6;border-color:#55555a}
+ .count::before{border-right-color:#55555a}a:focus-visible{outline-color:#e8e8e6}}`,
 };
 
 /** 7, 999, 1.2k, 12k, 1.2M: whole numbers, no floats. */
@@ -79,7 +90,7 @@ function widgetResponse(
           <a
             href={p.href}
             target="_blank"
-            rel="noopener"
+            rel={KEEP_OPENER}
             title={label}
             aria-label={label}
             class={style}

@@ -182,7 +182,9 @@ export function adminDepositsRoutes(): Hono<AppEnv> {
     if (amount === null || amount === 0n)
       return refuse(
         422,
-        `"${input.amount}" is not an amount in ${config.currency}: write it like 10.00.`,
+        input.amount.trim() === ""
+          ? "Enter the amount of the transfer, as on the bank statement, for example 10.00."
+          : `"${input.amount}" is not an amount in ${config.currency}: write it like 10.00.`,
       );
     const r = await recordBankDeposit(database.db, config, {
       payee: input.who,

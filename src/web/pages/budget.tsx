@@ -116,11 +116,15 @@ export function budgetRoutes(): Hono<AppEnv> {
     const entered = (await readForm(c)).get("amount").trim();
     const amount = parseAmount(entered, config.currency);
     const shown = entered.slice(0, 40);
+    const example = formatAmount(config.minBudget, config.currency);
     if (amount === null)
       return budgetPage(c, {
         status: 422,
         entered: shown,
-        error: `"${shown}" is not an amount in ${config.currency}: write it like ${formatAmount(config.minBudget, config.currency)}.`,
+        error:
+          entered === ""
+            ? `Enter how much your flattrs may share each month, for example ${example}.`
+            : `"${shown}" is not an amount in ${config.currency}: write it like ${example}.`,
       });
     try {
       await setBudget(database.db, clock, config, user.id, amount);

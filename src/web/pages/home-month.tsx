@@ -12,9 +12,10 @@ import { CreatorLink } from "../share-route.tsx";
  */
 
 const CSS = `
-.month { display: grid; grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr)); gap: 0.75rem;
+.month { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr)); gap: 0.75rem;
   margin: 1rem 0; }
-.month .tile { border: 1px solid var(--line); border-radius: 8px; padding: 0.6rem 0.8rem; }
+.month .tile { border: 1px solid var(--line); border-radius: 8px; padding: 0.6rem 0.8rem;
+  display: flex; flex-direction: column; gap: 0.15rem; }
 .month .tile .label { color: var(--muted); font-size: 0.85rem; display: block; }
 .month .tile .value { font-size: 1.35rem; font-weight: 700; font-variant-numeric: tabular-nums; }
 .month .tile a { font-size: 0.85rem; }

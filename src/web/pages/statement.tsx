@@ -1,8 +1,11 @@
 import { Hono } from "hono";
+import { DomainError } from "../../errors.ts";
 import { currentPeriod } from "../../flattr/current-period.ts";
 import type { AppEnv } from "../../http/env.ts";
-import { type Statement, statement } from "../../settlement/statement.ts";
+import { errorStatus } from "../../http/error-status.ts";
+import { checkReportPeriod, type Statement, statement } from "../../settlement/statement.ts";
 import { statementCsv } from "../../settlement/statement-csv.ts";
+import { statementMonths } from "../../settlement/statement-months.ts";
 import { EarningsTable } from "../earnings-table.tsx";
 import { Amount, moneyPage, parsePeriodParam, periodLabel, problemPage } from "../money-ui.tsx";
 import { movementLabel } from "../movement-label.ts";
@@ -108,6 +111,33 @@ function CreatorSection(props: { s: Statement }) {
 export function statementRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
+  // Every month since the account existed (at most two years), newest first.
+  app.get("/statements", requireLogin(), async (c) => {
+    const { config, clock } = c.var.deps;
+    const user = requireUser(c);
+    const months = await statementMonths(c.var.deps.database.db, config, clock, user.id, 24);
+    return moneyPage(
+      c,
+      { title: "Statements" },
+      <>
+        <p>
+          A statement per month: your wallet's movements, what your flattrs were worth and what your
+          things earned, on the page or as CSV.
+        </p>
+        <ul data-testid="statement-months">
+          {months.map((p) => (
+            <li data-period={p}>
+              <a href={`/statements/${p}`}>{periodLabel(p)}</a> ·{" "}
+              <a href={`/statements/${p}.csv`} download>
+                CSV
+              </a>
+            </li>
+          ))}
+        </ul>
+      </>,
+    );
+  });
+
   // One segment, "YYYY-MM" or "YYYY-MM.csv".
   app.get("/statements/:file", requireLogin(), async (c) => {
     const { config, database, clock } = c.var.deps;
@@ -123,8 +153,13 @@ export function statementRoutes(): Hono<AppEnv> {
         "Statement",
         `"${file.slice(0, 20)}" is not a month: use /statements/YYYY-MM or /statements/YYYY-MM.csv.`,
       );
-    if (period > now)
-      return problemPage(c, 400, "Statement", `${periodLabel(period)} has not started yet.`);
+    // The API refuses the same month with the same words (settlement/statement.ts).
+    try {
+      checkReportPeriod(period, now);
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      return problemPage(c, errorStatus(e.code), "Statement", e.message);
+    }
 
     if (m[2]) {
       const csv = await statementCsv(database.db, config, user.id, period);
@@ -151,8 +186,17 @@ export function statementRoutes(): Hono<AppEnv> {
             Download as CSV
           </a>
         </p>
-        <PayerSection s={s} timeZone={config.timeZone} />
-        <CreatorSection s={s} />
+        {s.beforeAccount ? (
+          <p data-testid="before-account">
+            Your account did not exist yet in {periodLabel(period)}: nothing was flattred, paid or
+            earned.
+          </p>
+        ) : (
+          <>
+            <PayerSection s={s} timeZone={config.timeZone} />
+            <CreatorSection s={s} />
+          </>
+        )}
       </>,
     );
   });

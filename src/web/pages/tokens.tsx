@@ -49,12 +49,10 @@ function TokenTable(props: { tokens: AccessToken[]; csrfToken: string }) {
               {t.revokedAt ? (
                 <span class="muted">Revoked {when(t.revokedAt)}</span>
               ) : (
-                <form method="post" action={`/settings/tokens/${t.id}/revoke`}>
-                  <CsrfField token={props.csrfToken} />
-                  <button type="submit" class="link">
-                    Revoke
-                  </button>
-                </form>
+                // Revoking cannot be undone: it asks first, on its own page.
+                <a href={`/settings/tokens/${t.id}/revoke`} data-testid="revoke">
+                  Revoke…
+                </a>
               )}
             </td>
           </tr>
@@ -106,8 +104,12 @@ export function tokensRoutes(): Hono<AppEnv> {
           </label>
           <label>
             <span>
-              <input type="checkbox" name="write" value="1" checked /> Allow changes (write)
+              <input type="checkbox" name="write" value="1" /> Allow changes (write)
             </span>
+            <small>
+              Off: the token can only read. Give a program write access only if it must flattr, set
+              your budget or register things for you.
+            </small>
           </label>
           <button type="submit">Create token</button>
         </form>
@@ -138,6 +140,34 @@ export function tokensRoutes(): Hono<AppEnv> {
       const status = errorStatus(e.code);
       return page(c, { status: status === 404 ? 404 : 422, error: e.message });
     }
+  });
+
+  app.get("/settings/tokens/:id/revoke", requireLogin(), async (c) => {
+    const user = browserUser(c);
+    const raw = c.req.param("id");
+    const id = /^[1-9][0-9]{0,15}$/.test(raw) ? Number(raw) : 0;
+    const tokens = await listTokens(c.var.deps.database.db, user.id);
+    const token = tokens.find((t) => t.id === id && !t.revokedAt);
+    if (!token) return page(c, { status: 404, error: "No such token, or it was already revoked." });
+    return renderPage(
+      c,
+      { title: "Revoke this token?" },
+      <>
+        <p>
+          Programs that use the token “<bdi>{token.name}</bdi>” ({token.scopes.join(", ")}) stop
+          working at once. This cannot be undone; you can create a new token later.
+        </p>
+        <form method="post" action={`/settings/tokens/${token.id}/revoke`} class="actions">
+          <CsrfField token={c.var.csrfToken} />
+          <button type="submit" data-testid="confirm-revoke">
+            Revoke the token
+          </button>
+          <a href="/settings/tokens" class="button secondary">
+            Keep it
+          </a>
+        </form>
+      </>,
+    );
   });
 
   app.post("/settings/tokens/:id/revoke", formGuard(), requireLogin(), async (c) => {
