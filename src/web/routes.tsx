@@ -6,6 +6,7 @@ import { buttonRoutes } from "./button/routes.ts";
 import { moneyRoutes } from "./money-routes.tsx";
 import { accountRoutes } from "./pages/account.tsx";
 import { appsRoutes } from "./pages/apps.tsx";
+import { deleteAccountRoutes } from "./pages/delete-account.tsx";
 import { followingRoutes } from "./pages/following.tsx";
 import { homeRoutes } from "./pages/home.tsx";
 import { invitesRoutes } from "./pages/invites.tsx";
@@ -37,6 +38,7 @@ export function webRoutes(_deps: Deps): Hono<AppEnv> {
   app.route("/", settingsRoutes());
   app.route("/", accountRoutes());
   app.route("/", passwordResetRoutes());
+  app.route("/", deleteAccountRoutes());
   app.route("/", tokensRoutes());
   app.route("/", appsRoutes());
   app.route("/", oauthAuthorizeRoutes());

@@ -26,6 +26,8 @@ function withdrawnBecause(reason: string): string {
       return "its creator's server was blocked by this instance's administrators";
     case "own_thing":
       return "it turned out to be your own";
+    case "account_deleted":
+      return "its creator deleted their account";
     default:
       return reason;
   }
