@@ -20,6 +20,7 @@ import { settingsRoutes } from "./pages/settings.tsx";
 import { setupRoutes } from "./pages/setup.tsx";
 import { signupRoutes } from "./pages/signup.tsx";
 import { tokensRoutes } from "./pages/tokens.tsx";
+import { verifyRoutes } from "./pages/verify.tsx";
 import { sessionMiddleware } from "./session.ts";
 
 /**
@@ -39,6 +40,7 @@ export function webRoutes(_deps: Deps): Hono<AppEnv> {
   app.route("/", accountRoutes());
   app.route("/", passwordResetRoutes());
   app.route("/", deleteAccountRoutes());
+  app.route("/", verifyRoutes());
   app.route("/", tokensRoutes());
   app.route("/", appsRoutes());
   app.route("/", oauthAuthorizeRoutes());

@@ -111,6 +111,7 @@ export function deleteAccountRoutes(): Hono<AppEnv> {
       return deletePage(c, { status: errorStatus(e.code), error: e.message });
     }
     await endSession(c);
+    c.set("user", null); // the page below is rendered for a visitor now
     return renderPage(
       c,
       { title: "Your account is deleted" },

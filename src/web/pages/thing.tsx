@@ -8,7 +8,7 @@ import { remoteObjectDeleted } from "../../flattr/resolve-things.ts";
 import { getThing, type ThingView } from "../../flattr/things.ts";
 import { type AppEnv, socialDeps } from "../../http/env.ts";
 import { errorStatus } from "../../http/error-status.ts";
-import { thingPath } from "../../http/urls.ts";
+import { profileUrl, thingPath } from "../../http/urls.ts";
 import { flattrValues } from "../../settlement/values.ts";
 import { findPostByThing } from "../../social/posts.ts";
 import { formGuard } from "../csrf.ts";
@@ -16,6 +16,7 @@ import { CsrfField, FormMessage } from "../layout.tsx";
 import { Amount, moneyPage, parseId, periodLabel, problemPage } from "../money-ui.tsx";
 import { OwnerLink, PayeeNote } from "../owner-view.tsx";
 import { requireLogin, requireUser } from "../session.ts";
+import { TakenOver, VerifiedMark, VerifyBox } from "../verified-view.tsx";
 
 const NOTICES: Record<string, string> = {
   flattred: "Flattred! Your budget is shared between your flattrs at the end of the month.",
@@ -91,7 +92,7 @@ function FromOtherServers(props: { n: number }) {
   return <small class="muted"> ({props.n} from other servers)</small>;
 }
 
-async function thingPage(
+export async function thingPage(
   c: Context<AppEnv>,
   thing: ThingView,
   options: { status?: ContentfulStatusCode; error?: string; notice?: string } = {},
@@ -111,6 +112,7 @@ async function thingPage(
     { title: thing.title, status: options.status },
     <>
       <FormMessage error={options.error} notice={options.notice} />
+      <TakenOver thing={thing} />
       {deleted && (
         <p class="muted" data-testid="deleted">
           This was deleted on its server. Flattrs made before stay as they were.
@@ -140,6 +142,14 @@ async function thingPage(
             {thing.url}
           </a>
         </dd>
+        {thing.kind === "page" && (
+          <>
+            <dt>Owner</dt>
+            <dd>
+              <VerifiedMark thing={thing} />
+            </dd>
+          </>
+        )}
         <dt>This month</dt>
         <dd data-testid="flattrs-this-month">
           {plural(thing.flattrsThisPeriod, "flattr")} in {periodLabel(thing.period)}
@@ -153,6 +163,14 @@ async function thingPage(
       </dl>
       {thing.description && <p class="bio">{thing.description}</p>}
       <FlattrBox thing={thing} viewer={viewer} csrfToken={c.var.csrfToken} />
+      {viewer.kind === "owner" && (
+        <VerifyBox
+          thing={thing}
+          profileUrl={profileUrl(config, thing.owner.username)}
+          handle={`@${thing.owner.username}@${config.origin.host}`}
+          csrfToken={c.var.csrfToken}
+        />
+      )}
     </>,
   );
 }
