@@ -1,6 +1,6 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
+import { checkCurrentPassword } from "../accounts/credentials.ts";
 import { AccountError } from "../accounts/errors.ts";
-import { verifyPassword } from "../accounts/passwords.ts";
 import type { Clock } from "../config/clock.ts";
 import type { Config } from "../config/config.ts";
 import { type Db, queryRows } from "../db/client.ts";
@@ -88,14 +88,7 @@ export async function deleteAccount(
   userId: number,
   password: string,
 ): Promise<{ withdrawn: number }> {
-  const [stored] = await db
-    .select({ passwordHash: users.passwordHash })
-    .from(users)
-    .where(and(eq(users.id, userId), isNull(users.deletedAt)));
-  if (!stored) throw new AccountError("not_found", "Your account no longer exists.");
-  if (!password || !(await verifyPassword(password, stored.passwordHash))) {
-    throw new AccountError("wrong_password", "Your password is not right.", "password");
-  }
+  await checkCurrentPassword(db, { clock, config }, userId, password, "password");
   const now = clock.now();
   return db.transaction(async (tx) => {
     await tx.execute(sql`select id from ${users} where id = ${userId} for update`);

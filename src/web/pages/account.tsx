@@ -190,7 +190,7 @@ export function accountRoutes(): Hono<AppEnv> {
     const form = await readForm(c);
     const email = form.get("email").slice(0, 300);
     try {
-      await changeEmail(c.var.deps.database.db, requireUser(c).id, {
+      await changeEmail(c.var.deps.database.db, c.var.deps, requireUser(c).id, {
         email,
         password: form.get("password"),
       });
@@ -203,7 +203,7 @@ export function accountRoutes(): Hono<AppEnv> {
   app.post("/settings/password", formGuard(), requireLogin(), async (c) => {
     const form = await readForm(c);
     try {
-      await changePassword(c.var.deps.database.db, requireUser(c).id, {
+      await changePassword(c.var.deps.database.db, c.var.deps, requireUser(c).id, {
         current: form.get("current"),
         next: form.get("next"),
         repeat: form.get("repeat"),

@@ -28,6 +28,8 @@ function withdrawnBecause(reason: string): string {
       return "it turned out to be your own";
     case "account_deleted":
       return "its creator deleted their account";
+    case "taken_over":
+      return "its page was verified by its owner, whose thing you flattred too";
     default:
       return reason;
   }

@@ -162,7 +162,9 @@ export async function thingPage(
         </dd>
       </dl>
       {thing.description && <p class="bio">{thing.description}</p>}
-      <FlattrBox thing={thing} viewer={viewer} csrfToken={c.var.csrfToken} />
+      {thing.supersededBy === null && (
+        <FlattrBox thing={thing} viewer={viewer} csrfToken={c.var.csrfToken} />
+      )}
       {viewer.kind === "owner" && (
         <VerifyBox
           thing={thing}
