@@ -118,6 +118,8 @@ CREATE TABLE "things" (
 	"title" text NOT NULL,
 	"description" text DEFAULT '' NOT NULL,
 	"created_at" timestamp with time zone NOT NULL,
+	"verified_at" timestamp with time zone,
+	"superseded_by" bigint,
 	CONSTRAINT "things_kind" CHECK ("things"."kind" in ('page', 'profile', 'note')),
 	CONSTRAINT "things_owner_kind" CHECK ("things"."owner_kind" in ('local', 'remote')),
 	CONSTRAINT "things_one_owner" CHECK (("things"."owner_kind" = 'local' and "things"."owner_id" is not null and "things"."remote_owner_id" is null)

@@ -6,9 +6,11 @@ import type { Deps } from "./deps.ts";
 import { buildFederation, type FederationData } from "./federation/federation.ts";
 import { fedifyLookup } from "./federation/lookup.ts";
 import { federationMiddleware } from "./federation/middleware.ts";
+import { httpPageFetcher } from "./federation/page-fetcher.ts";
 import { nodeInfoPeerReader } from "./federation/peer-info.ts";
 import { federationSocial } from "./federation/social.ts";
 import type { RemoteLookup } from "./flattr/remote-lookup.ts";
+import type { PageFetcher } from "./flattr/verification.ts";
 import { BEARER_RESOLVERS, bearerResolvers } from "./http/bearer.ts";
 import type { AppEnv } from "./http/env.ts";
 import { onError, onNotFound } from "./http/errors.ts";
@@ -32,12 +34,13 @@ export interface App {
 /** The composition root: the only place that wires the pieces together. */
 export function createApp(
   deps: Deps,
-  options: { remoteLookup?: RemoteLookup; peerReader?: PeerReader } = {},
+  options: { remoteLookup?: RemoteLookup; peerReader?: PeerReader; pageFetcher?: PageFetcher } = {},
 ): App {
   const federation = buildFederation(deps);
   // The domain's ports to other servers, on Fedify and our NodeInfo client (tests may pass fakes).
   const remoteLookup = options.remoteLookup ?? fedifyLookup(federation, deps);
   const peerReader = options.peerReader ?? nodeInfoPeerReader(deps);
+  const pageFetcher = options.pageFetcher ?? httpPageFetcher(deps.config);
   const social = federationSocial(federation, deps);
   const hono = new Hono<AppEnv>();
   hono.onError(onError);
@@ -47,6 +50,7 @@ export function createApp(
     c.set("deps", deps);
     c.set("remoteLookup", remoteLookup);
     c.set("peerReader", peerReader);
+    c.set("pageFetcher", pageFetcher);
     c.set("social", social);
     c.set("user", null);
     await next();

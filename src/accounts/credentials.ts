@@ -1,9 +1,12 @@
 import { eq, sql } from "drizzle-orm";
+import type { Clock } from "../config/clock.ts";
+import type { Config } from "../config/config.ts";
 import type { Db } from "../db/client.ts";
 import { queryRows } from "../db/client.ts";
 import { users } from "../db/schema/index.ts";
 import { AccountError, uniqueViolation } from "./errors.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
+import { hitRateLimit, reauthRateKey, resetRateLimit } from "./rate-limit.ts";
 import { endOtherSessions } from "./sessions.ts";
 import { validateEmail, validatePassword } from "./validation.ts";
 
@@ -17,14 +20,39 @@ async function currentHash(db: Db, userId: number): Promise<string> {
   return rows[0].password_hash;
 }
 
-/** Someone at an unlocked browser cannot change what proves who you are without knowing it. */
-async function checkCurrentPassword(db: Db, userId: number, password: string): Promise<void> {
+/** What a password check counts its failures with (LOGIN_RATE_LIMIT, per account). */
+export interface ReauthLimit {
+  clock: Clock;
+  config: Config;
+}
+
+/**
+ * Someone at an unlocked browser cannot change what proves who you are without knowing it; and
+ * cannot guess it here faster than at the login (the same LOGIN_RATE_LIMIT, per account).
+ */
+export async function checkCurrentPassword(
+  db: Db,
+  limit: ReauthLimit,
+  userId: number,
+  password: string,
+  field = "current",
+): Promise<void> {
   if (!password) {
-    throw new AccountError("wrong_password", "Enter your current password.", "current");
+    throw new AccountError("wrong_password", "Enter your current password.", field);
+  }
+  const key = reauthRateKey(userId);
+  const hit = await hitRateLimit(db, limit.clock, key, limit.config.loginRateLimit);
+  if (!hit.allowed) {
+    throw new AccountError(
+      "rate_limited",
+      `Too many wrong passwords. Try again in ${Math.ceil(hit.retryAfterSeconds / 60)} minutes.`,
+      field,
+    );
   }
   if (!(await verifyPassword(password, await currentHash(db, userId)))) {
-    throw new AccountError("wrong_password", "Your current password is not right.", "current");
+    throw new AccountError("wrong_password", "Your current password is not right.", field);
   }
+  await resetRateLimit(db, key);
 }
 
 /**
@@ -34,6 +62,7 @@ async function checkCurrentPassword(db: Db, userId: number, password: string): P
  */
 export async function changePassword(
   db: Db,
+  limit: ReauthLimit,
   userId: number,
   input: { current: string; next: string; repeat: string; keepSessionToken?: string },
 ): Promise<number> {
@@ -41,7 +70,7 @@ export async function changePassword(
   if (input.next !== input.repeat) {
     throw new AccountError("invalid", "The two new passwords are not the same.", "repeat");
   }
-  await checkCurrentPassword(db, userId, input.current);
+  await checkCurrentPassword(db, limit, userId, input.current);
   const passwordHash = await hashPassword(next);
   return db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash }).where(eq(users.id, userId));
@@ -52,11 +81,12 @@ export async function changePassword(
 /** Changes the e-mail address (also a login name) when the current password is given. */
 export async function changeEmail(
   db: Db,
+  limit: ReauthLimit,
   userId: number,
   input: { email: string; password: string },
 ): Promise<string> {
   const email = validateEmail(input.email);
-  await checkCurrentPassword(db, userId, input.password);
+  await checkCurrentPassword(db, limit, userId, input.password, "password");
   const taken = await queryRows<{ id: number }>(
     db,
     sql`select id from ${users} where lower(email) = lower(${email}) and id <> ${userId}`,

@@ -13,6 +13,7 @@ export const ACCOUNT_ERROR_CODES = [
   "wrong_password",
   "reset_invalid",
   "has_money",
+  "rate_limited",
 ] as const;
 export type AccountErrorCode = (typeof ACCOUNT_ERROR_CODES)[number];
 

@@ -89,3 +89,9 @@ export const loginRateKey = (ip: string, account: number | string) =>
   typeof account === "number"
     ? `login:${ip}:#${account}`
     : `login:${ip}:${account.trim().toLowerCase()}`;
+
+/**
+ * Wrong current passwords given by a logged-in session (changing the e-mail or the password,
+ * deleting the account), per account: a stolen session must not become a password oracle.
+ */
+export const reauthRateKey = (userId: number) => `reauth:#${userId}`;

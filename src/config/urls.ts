@@ -70,3 +70,21 @@ export const likeUrl = (config: Config, likeId: string) => absoluteUrl(config, l
 /** The id of the `Add` that announces a verified claim to the peers (docs/PROTOCOL.md, "Claims"). */
 export const claimAnnouncementUrl = (config: Config, claimId: number) =>
   absoluteUrl(config, `/claims/${claimId}/announcement`);
+
+/**
+ * A user's FEP-0ea0 payment link: flattr their profile (`/users/alice/flattr`). Here, not in
+ * src/http/urls.ts, because verifying a page (src/flattr/verification.ts) looks for links to it.
+ */
+export const paymentLinkPath = (username: string) => `${actorPath(username)}/flattr`;
+export const paymentLinkUrl = (config: Config, username: string) =>
+  absoluteUrl(config, paymentLinkPath(username));
+
+/**
+ * A thing's page (`/things/42`); for registered web pages also the id of their ActivityPub
+ * `Page` (src/federation/pages.ts), served there to ActivityPub clients. Here because a verified
+ * page may link back to it (src/flattr/verification.ts).
+ */
+export const THING_PATH_TEMPLATE = "/things/{id}" as const;
+export const thingPath = (thingId: number) => `/things/${thingId}`;
+export const thingUrl = (config: Config, thingId: number) =>
+  absoluteUrl(config, thingPath(thingId));

@@ -7,6 +7,7 @@ import { things } from "../db/schema/flattr.ts";
 import { currentPeriod } from "./current-period.ts";
 import { FlattrError } from "./errors.ts";
 import { normalizeThingUrl } from "./url.ts";
+import { verifiedOwnerOf } from "./verification.ts";
 
 export const MAX_TITLE_LENGTH = 200;
 export const MAX_DESCRIPTION_LENGTH = 2000;
@@ -27,6 +28,10 @@ export interface Thing {
   title: string;
   description: string;
   createdAt: Date;
+  /** The page links back to its owner, as the instance last checked (src/flattr/verification.ts). */
+  verified: boolean;
+  /** Taken over by the owner who verified the URL: that thing's id (flattr it there). */
+  supersededBy: number | null;
 }
 
 export interface ThingView extends Thing {
@@ -91,6 +96,8 @@ export function toThing(row: typeof things.$inferSelect): Thing {
     title: row.title,
     description: row.description,
     createdAt: row.createdAt,
+    verified: row.verifiedAt !== null,
+    supersededBy: row.supersededBy,
   };
 }
 
@@ -118,6 +125,13 @@ export async function registerThing(
   const description = cleanDescription(input.description);
   const owner = await queryRows(db, sql`select 1 from users where id = ${ownerId}`);
   if (owner.length === 0) throw new FlattrError("user_not_found", "No such user.");
+  // A page its owner verified is theirs: nobody else may claim it (src/flattr/verification.ts).
+  const verified = await verifiedOwnerOf(db, checked.normalized);
+  if (verified && verified.ownerId !== ownerId)
+    throw new FlattrError(
+      "invalid_url",
+      `This page is verified as @${verified.username}'s: it links back to them. Flattr it on their thing instead.`,
+    );
 
   const inserted = await db
     .insert(things)

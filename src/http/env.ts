@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Deps } from "../deps.ts";
 import type { RemoteLookup } from "../flattr/remote-lookup.ts";
+import type { PageFetcher } from "../flattr/verification.ts";
 import type { PeerReader } from "../peers/peers-admin.ts";
 import type { SocialDeps, SocialFederation } from "../social/ports.ts";
 
@@ -31,6 +32,8 @@ export interface AppEnv {
     remoteLookup: RemoteLookup;
     /** Reads a server's NodeInfo now, for the peers admin (src/federation/peer-info.ts). */
     peerReader: PeerReader;
+    /** Fetches an owner's page to verify their thing (src/federation/page-fetcher.ts). */
+    pageFetcher: PageFetcher;
     /** The federation as the social doors need it (src/federation/social.ts). */
     social: SocialFederation;
     /**

@@ -1,5 +1,5 @@
 import type { Config } from "../config/config.ts";
-import { absoluteUrl as absolute, actorPath, pathSegment as name } from "../config/urls.ts";
+import { absoluteUrl as absolute, pathSegment as name, thingPath } from "../config/urls.ts";
 
 /*
  * Every public URL of the instance, built in one place: pages link with the paths, API answers,
@@ -22,20 +22,20 @@ export {
   noteUrl,
   passwordResetPath,
   passwordResetUrl,
+  paymentLinkPath,
+  paymentLinkUrl,
   postPath,
   postUrl,
   profilePath,
   profileUrl,
   sharedInboxUrl,
+  THING_PATH_TEMPLATE,
+  thingPath,
+  thingUrl,
 } from "../config/urls.ts";
 
 /** Where the author of a local post edits it. */
 export const postEditPath = (postId: bigint | string) => `/posts/${postId}/edit`;
-
-/** A user's FEP-0ea0 payment link: flattr their profile (`/users/alice/flattr`). */
-export const paymentLinkPath = (username: string) => `${actorPath(username)}/flattr`;
-export const paymentLinkUrl = (config: Config, username: string) =>
-  absolute(config, paymentLinkPath(username));
 
 /** A user's generated default avatar (PNG; the web serves it), and the plain header image. */
 export const avatarPath = (username: string) => `/avatars/${name(username)}.png`;
@@ -50,14 +50,6 @@ export const headerImageUrl = (config: Config) => absolute(config, HEADER_IMAGE_
  */
 export const streamingUrl = (config: Config) =>
   absolute(config, "/").replace(/^http/, "ws").replace(/\/$/, "");
-
-/**
- * A thing's page (`/things/42`); for registered web pages also the id of their ActivityPub
- * `Page` (src/federation/pages.ts), served there to ActivityPub clients.
- */
-export const THING_PATH_TEMPLATE = "/things/{id}" as const;
-export const thingPath = (thingId: number) => `/things/${thingId}`;
-export const thingUrl = (config: Config, thingId: number) => absolute(config, thingPath(thingId));
 
 /** Where every button, badge and link of a thing leads: its flattr confirmation page. */
 export const flattrPath = (thingId: number) => `${thingPath(thingId)}/flattr`;

@@ -8,6 +8,7 @@ import { moneyRoutes } from "./money-routes.tsx";
 import { accountRoutes } from "./pages/account.tsx";
 import { appsRoutes } from "./pages/apps.tsx";
 import { claimsRoutes } from "./pages/claims.tsx";
+import { deleteAccountRoutes } from "./pages/delete-account.tsx";
 import { discoverRoutes } from "./pages/discover.tsx";
 import { followingRoutes } from "./pages/following.tsx";
 import { homeRoutes } from "./pages/home.tsx";
@@ -22,6 +23,7 @@ import { settingsRoutes } from "./pages/settings.tsx";
 import { setupRoutes } from "./pages/setup.tsx";
 import { signupRoutes } from "./pages/signup.tsx";
 import { tokensRoutes } from "./pages/tokens.tsx";
+import { verifyRoutes } from "./pages/verify.tsx";
 import { sessionMiddleware } from "./session.ts";
 
 /**
@@ -41,6 +43,8 @@ export function webRoutes(_deps: Deps): Hono<AppEnv> {
   app.route("/", settingsRoutes());
   app.route("/", accountRoutes());
   app.route("/", passwordResetRoutes());
+  app.route("/", deleteAccountRoutes());
+  app.route("/", verifyRoutes());
   app.route("/", tokensRoutes());
   app.route("/", claimsRoutes());
   app.route("/", appsRoutes());

@@ -224,3 +224,27 @@ describe("password reset", () => {
     expect((await browser().get(path)).status).toBe(410);
   });
 });
+
+describe("wrong current passwords", () => {
+  it("are capped per account like logins (LOGIN_RATE_LIMIT)", async () => {
+    await createUser(database.db, systemClock, {
+      username: "gus",
+      email: "gus@example.org",
+      password: "password123",
+    });
+    const c = await loggedIn("gus");
+    for (let i = 0; i < 10; i++) {
+      const r = await c.submit("/settings/account", "/settings/email", {
+        email: "gus2@example.org",
+        password: `wrong-${i}`,
+      });
+      expect(r.status).toBe(422);
+    }
+    const blocked = await c.submit("/settings/account", "/settings/email", {
+      email: "gus2@example.org",
+      password: "password123",
+    });
+    expect(blocked.status).toBe(429);
+    expect(await blocked.text()).toContain("Too many wrong passwords");
+  });
+});

@@ -60,6 +60,16 @@ export const things = pgTable(
     title: text("title").notNull(),
     description: text("description").notNull().default(""),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
+    /**
+     * When the instance last found the page linking back to its owner (src/flattr/verification.ts);
+     * null: unverified, a claim anyone could have made.
+     */
+    verifiedAt: timestamp("verified_at", { withTimezone: true }),
+    /**
+     * Another owner verified this URL and took it over: new flattrs go to that thing, and this
+     * one's open-period flattrs moved there. Null while this claim stands.
+     */
+    supersededBy: bigint("superseded_by", { mode: "number" }),
   },
   (t) => [
     uniqueIndex("things_owner_url").on(t.ownerId, t.urlNormalized),

@@ -104,8 +104,11 @@ BEGIN
       USING ERRCODE = 'invalid_transaction_state';
   END IF;
 
+  -- A thing of a deleted account (users.deleted_at), or one whose URL its verified owner took
+  -- over (things.superseded_by), is gone for new flattrs.
   SELECT t.owner_kind, t.owner_id, t.remote_owner_id INTO v_owner_kind, v_owner_id, v_remote_owner
-  FROM things t WHERE t.id = p_thing;
+  FROM things t LEFT JOIN users u ON u.id = t.owner_id
+  WHERE t.id = p_thing AND u.deleted_at IS NULL AND t.superseded_by IS NULL;
   IF NOT FOUND THEN
     outcome := 'thing_not_found';
     RETURN;

@@ -57,5 +57,6 @@ export function targetOf(config: Config, thing: ThingView): Target & { thingId: 
     owner: { username: thing.owner.username, displayName: thing.owner.displayName },
     flattrsThisPeriod: thing.flattrsThisPeriod,
     flattrsAllTime: thing.flattrsAllTime,
+    verified: thing.kind === "page" ? thing.verified : undefined,
   };
 }

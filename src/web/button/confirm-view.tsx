@@ -9,6 +9,7 @@ import { formatMoney } from "../../money/format.ts";
 import { periodLabel } from "../../periods/period.ts";
 import { CsrfField, FormMessage, renderPage } from "../layout.tsx";
 import { OwnerLink, PayeeNote } from "../owner-view.tsx";
+import { VerifiedMark } from "../verified-view.tsx";
 import type { VisitorMoney } from "./visitor.ts";
 
 /** What is about to be flattred: a registered thing, or one the confirmation will register. */
@@ -23,6 +24,8 @@ export interface Target {
   recipient?: ThingOwner;
   flattrsThisPeriod: number;
   flattrsAllTime: number;
+  /** For web pages: whether the page links back to its owner; undefined for profiles and posts. */
+  verified?: boolean;
 }
 
 const CSS = `
@@ -66,6 +69,14 @@ function Facts(props: { target: Target; period: string }) {
           <dt>Money</dt>
           <dd>
             <PayeeNote owner={t.recipient} />
+          </dd>
+        </>
+      )}
+      {t.verified !== undefined && (
+        <>
+          <dt>Owner</dt>
+          <dd>
+            <VerifiedMark thing={{ kind: "page", verified: t.verified }} />
           </dd>
         </>
       )}

@@ -39,6 +39,7 @@ async function submitConfirmation(
       owner: { username: s.owner.username, displayName: s.owner.displayName },
       flattrsThisPeriod: 0,
       flattrsAllTime: 0,
+      verified: false, // not registered yet, so not checked either
     },
     money,
     action: "/submit",

@@ -64,6 +64,8 @@ interface WidgetProps {
   title: string;
   count: number;
   compact: boolean;
+  /** A web page that links back to its owner (undefined: not a page). */
+  verified?: boolean;
 }
 
 function widgetResponse(
@@ -73,7 +75,13 @@ function widgetResponse(
 ): Response | Promise<Response> {
   const style = p.compact ? "compact" : "normal";
   const flattrs = `${p.count} flattr${p.count === 1 ? "" : "s"}`;
-  const label = `Flattr “${p.title}” (${flattrs}): opens a confirmation page in a new window`;
+  const owner =
+    p.verified === undefined
+      ? ""
+      : p.verified
+        ? ", verified: the page links back to its owner"
+        : ", not verified";
+  const label = `Flattr “${p.title}” (${flattrs}${owner}): opens a confirmation page in a new window`;
   // Same for every visitor (the session cookie is not sent to a third-party frame anyway), so
   // nothing here tells the embedding page who is looking.
   c.header("Cache-Control", "no-cache");
@@ -94,6 +102,7 @@ function widgetResponse(
             title={label}
             aria-label={label}
             class={style}
+            data-verified={p.verified === undefined ? undefined : p.verified ? "yes" : "no"}
           >
             {style === "normal" ? (
               <>
@@ -157,6 +166,7 @@ export function widgetRoutes(): Hono<AppEnv> {
         title: thing.title,
         count: thing.flattrsAllTime,
         compact: isCompact(c),
+        verified: thing.kind === "page" ? thing.verified : undefined,
       });
     }),
   );
@@ -180,6 +190,7 @@ export function widgetRoutes(): Hono<AppEnv> {
         title: view?.title ?? s.title,
         count: view?.flattrsAllTime ?? 0,
         compact: isCompact(c),
+        verified: view ? view.verified : false,
       });
     }),
   );

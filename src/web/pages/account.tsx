@@ -49,114 +49,116 @@ async function accountPage(
       <p>
         <a href="/settings">Profile settings</a> · <a href="/settings/delete">Delete account</a>
       </p>
-      <section class="card" id="email">
-        <h2>E-mail</h2>
-        <form method="post" action="/settings/email" class="stack">
-          {msg("email")}
-          <CsrfField token={csrf} />
-          <label>
-            E-mail address
-            <input
-              type="email"
-              name="email"
-              value={options.email ?? user.email}
-              required
-              autocomplete="email"
-            />
-            <small>You can log in with it as with your username.</small>
-          </label>
-          <label>
-            Current password
-            <input type="password" name="password" required autocomplete="current-password" />
-          </label>
-          <button type="submit">Change e-mail</button>
-        </form>
-        <p />
-      </section>
-      <section class="card" id="password">
-        <h2>Password</h2>
-        <form method="post" action="/settings/password" class="stack">
-          {msg("password")}
-          <CsrfField token={csrf} />
-          <label>
-            Current password
-            <input type="password" name="current" required autocomplete="current-password" />
-          </label>
-          <label>
-            New password
-            <input
-              type="password"
-              name="next"
-              required
-              minlength={PASSWORD_MIN}
-              autocomplete="new-password"
-            />
-            <small>At least {PASSWORD_MIN} characters.</small>
-          </label>
-          <label>
-            New password again
-            <input
-              type="password"
-              name="repeat"
-              required
-              minlength={PASSWORD_MIN}
-              autocomplete="new-password"
-            />
-          </label>
-          <p class="muted">Changing it logs you out everywhere except in this browser.</p>
-          <button type="submit">Change password</button>
-        </form>
-        <p />
-      </section>
-      <section class="card" id="sessions">
-        <h2>Where you are logged in</h2>
-        {msg("sessions")}
-        <div class="table-wrap">
-          <table data-testid="sessions">
-            <thead>
-              <tr>
-                <th>Browser</th>
-                <th>Since</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {sessions.map((s) => (
-                <tr data-current={s.current ? "yes" : "no"}>
-                  <td style="overflow-wrap: anywhere">
-                    {s.userAgent || <span class="muted">unknown browser</span>}
-                  </td>
-                  <td>{when(s.createdAt, config.timeZone)}</td>
-                  <td>
-                    {s.current ? (
-                      <strong>this browser</strong>
-                    ) : (
-                      <form method="post" action="/settings/sessions/end" class="inline">
-                        <CsrfField token={csrf} />
-                        <input type="hidden" name="id" value={s.id} />
-                        <button type="submit" class="link">
-                          Log out
-                        </button>
-                      </form>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-        {sessions.some((s) => !s.current) && (
-          <form method="post" action="/settings/sessions/end-others">
-            <p>
-              <CsrfField token={csrf} />
-              <button type="submit" class="secondary">
-                Log out everywhere else
-              </button>
-            </p>
+      <div class="stack">
+        <section class="card" id="email">
+          <h2>E-mail</h2>
+          <form method="post" action="/settings/email" class="stack">
+            {msg("email")}
+            <CsrfField token={csrf} />
+            <label>
+              E-mail address
+              <input
+                type="email"
+                name="email"
+                value={options.email ?? user.email}
+                required
+                autocomplete="email"
+              />
+              <small>You can log in with it as with your username.</small>
+            </label>
+            <label>
+              Current password
+              <input type="password" name="password" required autocomplete="current-password" />
+            </label>
+            <button type="submit">Change e-mail</button>
           </form>
-        )}
-        <p />
-      </section>
+          <p />
+        </section>
+        <section class="card" id="password">
+          <h2>Password</h2>
+          <form method="post" action="/settings/password" class="stack">
+            {msg("password")}
+            <CsrfField token={csrf} />
+            <label>
+              Current password
+              <input type="password" name="current" required autocomplete="current-password" />
+            </label>
+            <label>
+              New password
+              <input
+                type="password"
+                name="next"
+                required
+                minlength={PASSWORD_MIN}
+                autocomplete="new-password"
+              />
+              <small>At least {PASSWORD_MIN} characters.</small>
+            </label>
+            <label>
+              New password again
+              <input
+                type="password"
+                name="repeat"
+                required
+                minlength={PASSWORD_MIN}
+                autocomplete="new-password"
+              />
+            </label>
+            <p class="muted">Changing it logs you out everywhere except in this browser.</p>
+            <button type="submit">Change password</button>
+          </form>
+          <p />
+        </section>
+        <section class="card" id="sessions">
+          <h2>Where you are logged in</h2>
+          {msg("sessions")}
+          <div class="table-wrap">
+            <table data-testid="sessions">
+              <thead>
+                <tr>
+                  <th>Browser</th>
+                  <th>Since</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {sessions.map((s) => (
+                  <tr data-current={s.current ? "yes" : "no"}>
+                    <td style="overflow-wrap: anywhere">
+                      {s.userAgent || <span class="muted">unknown browser</span>}
+                    </td>
+                    <td>{when(s.createdAt, config.timeZone)}</td>
+                    <td>
+                      {s.current ? (
+                        <strong>this browser</strong>
+                      ) : (
+                        <form method="post" action="/settings/sessions/end" class="inline">
+                          <CsrfField token={csrf} />
+                          <input type="hidden" name="id" value={s.id} />
+                          <button type="submit" class="link">
+                            Log out
+                          </button>
+                        </form>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {sessions.some((s) => !s.current) && (
+            <form method="post" action="/settings/sessions/end-others">
+              <p>
+                <CsrfField token={csrf} />
+                <button type="submit" class="secondary">
+                  Log out everywhere else
+                </button>
+              </p>
+            </form>
+          )}
+          <p />
+        </section>
+      </div>
     </>,
   );
 }
@@ -188,7 +190,7 @@ export function accountRoutes(): Hono<AppEnv> {
     const form = await readForm(c);
     const email = form.get("email").slice(0, 300);
     try {
-      await changeEmail(c.var.deps.database.db, requireUser(c).id, {
+      await changeEmail(c.var.deps.database.db, c.var.deps, requireUser(c).id, {
         email,
         password: form.get("password"),
       });
@@ -201,7 +203,7 @@ export function accountRoutes(): Hono<AppEnv> {
   app.post("/settings/password", formGuard(), requireLogin(), async (c) => {
     const form = await readForm(c);
     try {
-      await changePassword(c.var.deps.database.db, requireUser(c).id, {
+      await changePassword(c.var.deps.database.db, c.var.deps, requireUser(c).id, {
         current: form.get("current"),
         next: form.get("next"),
         repeat: form.get("repeat"),

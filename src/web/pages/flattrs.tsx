@@ -28,6 +28,10 @@ function withdrawnBecause(reason: string): string {
       return "its creator's server was blocked by this instance's administrators";
     case "own_thing":
       return "it turned out to be your own";
+    case "account_deleted":
+      return "its creator deleted their account";
+    case "taken_over":
+      return "its page was verified by its owner, whose thing you flattred too";
     default:
       return reason;
   }

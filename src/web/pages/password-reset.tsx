@@ -11,9 +11,11 @@ import { PASSWORD_MIN, USERNAME_MAX } from "../../accounts/validation.ts";
 import type { AppEnv } from "../../http/env.ts";
 import { errorStatus } from "../../http/error-status.ts";
 import { passwordResetPath, passwordResetUrl } from "../../http/urls.ts";
+import { deletedAccountsWithMoney } from "../../settlement/account-deletion.ts";
 import { formGuard } from "../csrf.ts";
 import { readForm } from "../forms.ts";
 import { CsrfField, FormMessage, renderPage } from "../layout.tsx";
+import { money } from "../money-ui.tsx";
 import { endSession, requireAdmin, requireLogin } from "../session.ts";
 
 /*
@@ -75,10 +77,13 @@ async function usersPage(
   options: { status?: ContentfulStatusCode; error?: string; link?: string; username?: string } = {},
 ) {
   const hours = PASSWORD_RESET_TTL_SECONDS / 3600;
+  const { config, database } = c.var.deps;
+  const stranded = await deletedAccountsWithMoney(database.db, config);
   return renderPage(
     c,
-    { title: "Reset a password", status: options.status },
+    { title: "Users", status: options.status },
     <>
+      <h2>Reset a password</h2>
       <p>
         This instance sends no e-mail. When someone cannot log in, make a link here and give it to
         them through a channel where you know it is them. The link sets a new password once, works
@@ -113,6 +118,39 @@ async function usersPage(
         </label>
         <button type="submit">Make a reset link</button>
       </form>
+      <h2>Deleted accounts holding money</h2>
+      <p class="muted">
+        Money that arrived after an account was deleted (a refund, a returned pledge, a credit from
+        another server, a month closed after the deletion). Settle it with the person by hand.
+      </p>
+      {stranded.length === 0 ? (
+        <p data-testid="stranded-none">None.</p>
+      ) : (
+        <div class="table-wrap">
+          <table data-testid="stranded">
+            <thead>
+              <tr>
+                <th>Account</th>
+                <th>Deleted</th>
+                <th>Wallet</th>
+                <th>Earnings</th>
+              </tr>
+            </thead>
+            <tbody>
+              {stranded.map((a) => (
+                <tr data-user={a.username}>
+                  <td>
+                    @{a.username} (id {a.userId})
+                  </td>
+                  <td>{a.deletedAt.toISOString().slice(0, 10)}</td>
+                  <td>{money(a.wallet, config.currency)}</td>
+                  <td>{money(a.earnings, config.currency)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
     </>,
   );
 }

@@ -9,7 +9,7 @@ import { activeSubscription, cancelSubscription, subscribe } from "../../flattr/
 import { getThing, type ThingView } from "../../flattr/things.ts";
 import { type AppEnv, socialDeps } from "../../http/env.ts";
 import { errorStatus } from "../../http/error-status.ts";
-import { thingPath } from "../../http/urls.ts";
+import { profileUrl, thingPath } from "../../http/urls.ts";
 import { flattrValues } from "../../settlement/values.ts";
 import { findPostByThing } from "../../social/posts.ts";
 import { formGuard } from "../csrf.ts";
@@ -19,6 +19,7 @@ import { Amount, moneyPage, parseId, periodLabel, problemPage } from "../money-u
 import { OwnerLink, PayeeNote } from "../owner-view.tsx";
 import { requireLogin, requireUser } from "../session.ts";
 import { SubscriptionBox } from "../subscription-box.tsx";
+import { TakenOver, VerifiedMark, VerifyBox } from "../verified-view.tsx";
 
 const NOTICES: Record<string, string> = {
   flattred: "Flattred! Your budget is shared between your flattrs at the end of the month.",
@@ -96,7 +97,7 @@ function FromOtherServers(props: { n: number }) {
   return <small class="muted"> ({props.n} from other servers)</small>;
 }
 
-async function thingPage(
+export async function thingPage(
   c: Context<AppEnv>,
   thing: ThingView,
   options: { status?: ContentfulStatusCode; error?: string; notice?: string } = {},
@@ -120,6 +121,7 @@ async function thingPage(
     { title: thing.title, status: options.status },
     <>
       <FormMessage error={options.error} notice={options.notice} />
+      <TakenOver thing={thing} />
       {deleted && (
         <p class="muted" data-testid="deleted">
           This was deleted on its server. Flattrs made before stay as they were.
@@ -149,6 +151,14 @@ async function thingPage(
             {thing.url}
           </a>
         </dd>
+        {thing.kind === "page" && (
+          <>
+            <dt>Owner</dt>
+            <dd>
+              <VerifiedMark thing={thing} />
+            </dd>
+          </>
+        )}
         <dt>This month</dt>
         <dd data-testid="flattrs-this-month">
           {plural(thing.flattrsThisPeriod, "flattr")} in {periodLabel(thing.period)}
@@ -165,11 +175,21 @@ async function thingPage(
         <a href={`${thingPath(thing.id)}/embed`}>Button for a website</a>: the snippets that put a
         Flattr button for this on any page.
       </p>
-      <FlattrBox thing={thing} viewer={viewer} csrfToken={c.var.csrfToken} />
-      {user && viewer.kind !== "owner" && (
+      {thing.supersededBy === null && (
+        <FlattrBox thing={thing} viewer={viewer} csrfToken={c.var.csrfToken} />
+      )}
+      {user && viewer.kind !== "owner" && thing.supersededBy === null && (
         <SubscriptionBox
           thingId={thing.id}
           subscription={subscription}
+          csrfToken={c.var.csrfToken}
+        />
+      )}
+      {viewer.kind === "owner" && (
+        <VerifyBox
+          thing={thing}
+          profileUrl={profileUrl(config, thing.owner.username)}
+          handle={`@${thing.owner.username}@${config.origin.host}`}
           csrfToken={c.var.csrfToken}
         />
       )}
