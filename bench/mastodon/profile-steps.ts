@@ -6,11 +6,16 @@ import { flattrStatus } from "../../src/flattr/use-cases/flattr-status.ts";
 import { accountStats } from "../../src/social/account-stats.ts";
 import { mentionsOf, statusById } from "../../src/social/timelines.ts";
 import { apiSizesFor, benchToken, payerId, requestFor, seedApi, statusIdFor } from "../api/seed.ts";
-import { createScratch, dropScratch, openScratch } from "../lib/scratch.ts";
+import { createScratch, dropScratch, newPglite, openScratch } from "../lib/scratch.ts";
 
+/*
+ * Where a favourite's time goes, step by step (sequential, no load): `npx tsx
+ * bench/mastodon/profile-steps.ts` on PostgreSQL, `… --pglite` on in-memory PGlite.
+ */
 const url = process.env.TEST_DATABASE_URL ?? "postgres://root@127.0.0.1:5432/test";
-const s = await createScratch(url, "mprof");
-const d = openScratch(s);
+const onPglite = process.argv.includes("--pglite");
+const s = onPglite ? null : await createScratch(url, "mprof");
+const d = s ? openScratch(s) : (await newPglite()).database;
 try {
   await migrate(d);
   const sizes = apiSizesFor(0.2);
@@ -19,11 +24,11 @@ try {
     ORIGIN: "http://127.0.0.1:1",
     CURRENCY: "EUR",
     TIME_ZONE: "UTC",
-    DATABASE_URL: s.url,
+    ...(s ? { DATABASE_URL: s.url } : {}),
   });
   const clock = { now: () => new Date() };
   const db = d.db;
-  const N = 300;
+  const N = onPglite ? 50 : 300;
   const time = async (name: string, f: (k: number) => Promise<unknown>) => {
     const t = performance.now();
     const c0 = process.cpuUsage();
@@ -58,5 +63,5 @@ try {
   );
 } finally {
   await d.close();
-  await dropScratch(url, s.name);
+  if (s) await dropScratch(url, s.name);
 }
