@@ -63,7 +63,7 @@ export function apiTable(results: ApiBenchResult[]): string {
       ]);
     }
     rows.push([
-      "",
+      `${r.connections} conn${r.idleBefore == null ? "" : `, ${Math.round(r.idleBefore * 100)} % idle before`}`,
       "ratio / goals",
       ratio(r.ratio),
       "",
@@ -78,20 +78,36 @@ export function apiTable(results: ApiBenchResult[]): string {
     ]);
   }
   const first = results[0];
-  const medians = (["pg", "pglite"] as const)
-    .map((db) => results.filter((r) => r.db === db))
+  const median = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = sorted.length / 2;
+    return sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  const groups = new Map<string, ApiBenchResult[]>();
+  for (const r of results) {
+    const key = `${r.db} ${r.connections}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const medians = [...groups.values()]
     .filter((rs) => rs.length > 1)
     .map((rs) => {
-      const sorted = rs.map((r) => r.ratio).sort((a, b) => a - b);
-      const mid = sorted.length / 2;
-      const median =
-        sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-      return `${dbName(rs[0]!.db)}: median ratio ${ratio(median)} over ${rs.length} runs (${sorted.map((x) => ratio(x)).join(", ")})`;
+      const idle = rs.map((r) => r.idleBefore).filter((x): x is number => x != null);
+      const p99 = median(rs.map((r) => r.ours.latencyMs.p99));
+      return (
+        `${dbName(rs[0]!.db)}, ${rs[0]!.connections} connections: median ratio ${ratio(median(rs.map((r) => r.ratio)))} over ${rs.length} pairs (${rs
+          .map((r) => r.ratio)
+          .sort((a, b) => a - b)
+          .map((x) => ratio(x))
+          .join(", ")}), median p99 ${p99} ms` +
+        (idle.length
+          ? `, machine idle before the pairs ${Math.round(Math.min(...idle) * 100)}–${Math.round(Math.max(...idle) * 100)} %`
+          : "")
+      );
     });
   return [
     `Flattr API: POST /api/flattr/v1/things/{id}/flattr (bearer token, each a new flattr) vs a bare Hono + insert endpoint` +
       (first
-        ? ` — ${first.connections} connections, ${first.durationS} s after ${first.warmupS} s warm-up, pool ${first.pool}`
+        ? ` — ${[...new Set(results.map((r) => r.connections))].join(", ")} connections, ${first.durationS} s after ${first.warmupS} s warm-up, pool ${first.pool}`
         : ""),
     table(
       [

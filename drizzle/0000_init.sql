@@ -6,6 +6,14 @@ CREATE TABLE "invites" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "password_resets" (
+	"token_hash" text PRIMARY KEY NOT NULL,
+	"user_id" bigint NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL,
+	"used_at" timestamp with time zone
+);
+--> statement-breakpoint
 CREATE TABLE "rate_limits" (
 	"key" text PRIMARY KEY NOT NULL,
 	"window_start" timestamp with time zone NOT NULL,
@@ -16,7 +24,8 @@ CREATE TABLE "sessions" (
 	"token_hash" text PRIMARY KEY NOT NULL,
 	"user_id" bigint NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"expires_at" timestamp with time zone NOT NULL
+	"expires_at" timestamp with time zone NOT NULL,
+	"user_agent" text DEFAULT '' NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "users" (
@@ -27,7 +36,8 @@ CREATE TABLE "users" (
 	"display_name" text DEFAULT '' NOT NULL,
 	"bio" text DEFAULT '' NOT NULL,
 	"is_admin" boolean DEFAULT false NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"deleted_at" timestamp with time zone
 );
 --> statement-breakpoint
 CREATE TABLE "actor_keys" (
@@ -183,7 +193,7 @@ CREATE TABLE "ledger_accounts" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "ledger_accounts_name_currency_pk" PRIMARY KEY("name","currency"),
 	CONSTRAINT "ledger_accounts_currency" CHECK ("ledger_accounts"."currency" ~ '^[A-Z]{3}$'),
-	CONSTRAINT "ledger_accounts_name" CHECK ("ledger_accounts"."name" ~ '^(wallet|earnings):[1-9][0-9]*$' or "ledger_accounts"."name" in ('fees', 'pledges', 'deposits', 'payouts') or "ledger_accounts"."name" ~ '^clearing:[a-z0-9.:\[\]-]+$'),
+	CONSTRAINT "ledger_accounts_name" CHECK ("ledger_accounts"."name" ~ '^(wallet|earnings):[1-9][0-9]*$' or "ledger_accounts"."name" in ('fees', 'pledges', 'deposits', 'payouts', 'pending_payouts') or "ledger_accounts"."name" ~ '^clearing:[a-z0-9.:\[\]-]+$'),
 	CONSTRAINT "ledger_accounts_may_go_negative" CHECK ("ledger_accounts"."may_go_negative" = ("ledger_accounts"."name" in ('deposits', 'payouts') or "ledger_accounts"."name" like 'clearing:%'))
 );
 --> statement-breakpoint
@@ -217,6 +227,32 @@ CREATE TABLE "ledger_postings" (
 	"currency" text NOT NULL,
 	"amount" bigint NOT NULL,
 	CONSTRAINT "ledger_postings_amount_nonzero" CHECK ("ledger_postings"."amount" <> 0)
+);
+--> statement-breakpoint
+CREATE TABLE "markers" (
+	"user_id" bigint NOT NULL,
+	"timeline" text NOT NULL,
+	"last_read_id" text NOT NULL,
+	"version" bigint DEFAULT 0 NOT NULL,
+	"updated_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "markers_user_id_timeline_pk" PRIMARY KEY("user_id","timeline"),
+	CONSTRAINT "markers_timeline" CHECK ("markers"."timeline" in ('home', 'notifications')),
+	CONSTRAINT "markers_last_read_id" CHECK ("markers"."last_read_id" ~ '^[0-9]{1,19}$')
+);
+--> statement-breakpoint
+CREATE TABLE "notifications" (
+	"id" bigint PRIMARY KEY NOT NULL,
+	"user_id" bigint NOT NULL,
+	"type" text NOT NULL,
+	"source_key" text NOT NULL,
+	"from_user_id" bigint,
+	"from_remote_actor_id" bigint,
+	"status_id" bigint,
+	"flattr" boolean DEFAULT false NOT NULL,
+	"created_at" timestamp with time zone NOT NULL,
+	"dismissed_at" timestamp with time zone,
+	CONSTRAINT "notifications_type" CHECK ("notifications"."type" in ('favourite', 'follow', 'mention')),
+	CONSTRAINT "notifications_one_actor" CHECK (("notifications"."from_user_id" is null) <> ("notifications"."from_remote_actor_id" is null))
 );
 --> statement-breakpoint
 CREATE TABLE "oauth_apps" (
@@ -262,6 +298,65 @@ CREATE TABLE "outbox_events" (
 	CONSTRAINT "outbox_events_kind" CHECK ("outbox_events"."kind" in ('like', 'undo'))
 );
 --> statement-breakpoint
+CREATE TABLE "pledge_claims" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "pledge_claims_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"remote_actor_id" bigint NOT NULL,
+	"user_id" bigint,
+	"claimant_uri" text NOT NULL,
+	"claiming_host" text,
+	"code" text NOT NULL,
+	"proof_url" text,
+	"state" text DEFAULT 'pending' NOT NULL,
+	"problem" text,
+	"announcement_id" text,
+	"created_at" timestamp with time zone NOT NULL,
+	"verified_at" timestamp with time zone,
+	"announced_at" timestamp with time zone,
+	CONSTRAINT "pledge_claims_state" CHECK ("pledge_claims"."state" in ('pending', 'won', 'rival', 'failed')),
+	CONSTRAINT "pledge_claims_claimant" CHECK (("pledge_claims"."claiming_host" is null and "pledge_claims"."user_id" is not null) or ("pledge_claims"."claiming_host" is not null and "pledge_claims"."user_id" is null and "pledge_claims"."announcement_id" is not null))
+);
+--> statement-breakpoint
+CREATE TABLE "pledge_notices" (
+	"remote_actor_id" bigint NOT NULL,
+	"period" text NOT NULL,
+	"sent_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "payout_batches" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "payout_batches_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"currency" text NOT NULL,
+	"created_at" timestamp with time zone NOT NULL,
+	"approved_by" text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "payout_details" (
+	"user_id" bigint PRIMARY KEY NOT NULL,
+	"holder" text NOT NULL,
+	"iban" text NOT NULL,
+	"bic" text DEFAULT '' NOT NULL,
+	"updated_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "payouts" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "payouts_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"user_id" bigint NOT NULL,
+	"source" text NOT NULL,
+	"amount" bigint NOT NULL,
+	"currency" text NOT NULL,
+	"status" text NOT NULL,
+	"holder" text NOT NULL,
+	"iban" text NOT NULL,
+	"bic" text NOT NULL,
+	"batch_id" bigint,
+	"requested_at" timestamp with time zone NOT NULL,
+	"decided_at" timestamp with time zone,
+	"note" text,
+	CONSTRAINT "payouts_source" CHECK ("payouts"."source" in ('earnings', 'wallet')),
+	CONSTRAINT "payouts_status" CHECK ("payouts"."status" in ('requested', 'approved', 'paid', 'failed', 'cancelled')),
+	CONSTRAINT "payouts_amount" CHECK ("payouts"."amount" > 0),
+	CONSTRAINT "payouts_batch" CHECK (("payouts"."batch_id" is null) = ("payouts"."status" in ('requested', 'cancelled')))
+);
+--> statement-breakpoint
 CREATE TABLE "blocked_domains" (
 	"host" text PRIMARY KEY NOT NULL,
 	"reason" text DEFAULT '' NOT NULL,
@@ -285,11 +380,15 @@ CREATE TABLE "peers" (
 	"time_zone" text,
 	"settlement_day" integer,
 	"speaks_flattr" boolean DEFAULT false NOT NULL,
-	"first_seen" timestamp with time zone NOT NULL,
+	"first_seen" timestamp with time zone,
 	"last_seen" timestamp with time zone,
-	"checked_at" timestamp with time zone NOT NULL,
+	"checked_at" timestamp with time zone,
 	"last_error" text,
-	CONSTRAINT "peers_host" CHECK ("peers"."host" ~ '^[a-z0-9.:\[\]-]+$' and length("peers"."host") <= 255)
+	"admitted_at" timestamp with time zone,
+	"suspended_at" timestamp with time zone,
+	"credit_limit" bigint DEFAULT 0 NOT NULL,
+	CONSTRAINT "peers_host" CHECK ("peers"."host" ~ '^[a-z0-9.:\[\]-]+$' and length("peers"."host") <= 255),
+	CONSTRAINT "peers_credit_limit" CHECK ("peers"."credit_limit" >= 0)
 );
 --> statement-breakpoint
 CREATE TABLE "remote_actors" (
@@ -332,11 +431,14 @@ CREATE TABLE "remote_shares" (
 	"route" text NOT NULL,
 	"peer_host" text,
 	"state" text DEFAULT 'open' NOT NULL,
+	"claim_id" bigint,
+	"claimed_by_host" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "remote_shares_period_remote_actor_id_payer_id_pk" PRIMARY KEY("period","remote_actor_id","payer_id"),
 	CONSTRAINT "remote_shares_amount" CHECK ("remote_shares"."amount" > 0 and "remote_shares"."flattrs" > 0),
 	CONSTRAINT "remote_shares_route" CHECK (("remote_shares"."route" = 'peer' and "remote_shares"."peer_host" is not null) or ("remote_shares"."route" = 'unclaimed' and "remote_shares"."peer_host" is null)),
-	CONSTRAINT "remote_shares_state" CHECK ("remote_shares"."state" in ('open', 'settled', 'claimed', 'returned'))
+	CONSTRAINT "remote_shares_state" CHECK ("remote_shares"."state" in ('open', 'settled', 'claimed', 'returned')),
+	CONSTRAINT "remote_shares_claim" CHECK (("remote_shares"."state" = 'claimed') = ("remote_shares"."claim_id" is not null) or "remote_shares"."state" = 'settled')
 );
 --> statement-breakpoint
 CREATE TABLE "setup_tokens" (
@@ -399,6 +501,7 @@ CREATE TABLE "access_tokens" (
 --> statement-breakpoint
 ALTER TABLE "invites" ADD CONSTRAINT "invites_created_by_users_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "invites" ADD CONSTRAINT "invites_used_by_users_id_fk" FOREIGN KEY ("used_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "password_resets" ADD CONSTRAINT "password_resets_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sessions" ADD CONSTRAINT "sessions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "budgets" ADD CONSTRAINT "budgets_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "close_payers" ADD CONSTRAINT "close_payers_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
@@ -418,15 +521,27 @@ ALTER TABLE "favourites" ADD CONSTRAINT "favourites_thing_id_things_id_fk" FOREI
 ALTER TABLE "incoming_flattrs" ADD CONSTRAINT "incoming_flattrs_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "incoming_flattrs" ADD CONSTRAINT "incoming_flattrs_thing_id_things_id_fk" FOREIGN KEY ("thing_id") REFERENCES "public"."things"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "ledger_entries" ADD CONSTRAINT "ledger_entries_reverses_entry_id_ledger_entries_id_fk" FOREIGN KEY ("reverses_entry_id") REFERENCES "public"."ledger_entries"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "markers" ADD CONSTRAINT "markers_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "notifications" ADD CONSTRAINT "notifications_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "notifications" ADD CONSTRAINT "notifications_from_user_id_users_id_fk" FOREIGN KEY ("from_user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "notifications" ADD CONSTRAINT "notifications_from_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("from_remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "notifications" ADD CONSTRAINT "notifications_status_id_statuses_id_fk" FOREIGN KEY ("status_id") REFERENCES "public"."statuses"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "oauth_codes" ADD CONSTRAINT "oauth_codes_app_id_oauth_apps_id_fk" FOREIGN KEY ("app_id") REFERENCES "public"."oauth_apps"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "oauth_codes" ADD CONSTRAINT "oauth_codes_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "oauth_codes" ADD CONSTRAINT "oauth_codes_token_id_access_tokens_id_fk" FOREIGN KEY ("token_id") REFERENCES "public"."access_tokens"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "outbox_events" ADD CONSTRAINT "outbox_events_flattr_id_flattrs_id_fk" FOREIGN KEY ("flattr_id") REFERENCES "public"."flattrs"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "pledge_claims" ADD CONSTRAINT "pledge_claims_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "pledge_claims" ADD CONSTRAINT "pledge_claims_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "pledge_notices" ADD CONSTRAINT "pledge_notices_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "payout_details" ADD CONSTRAINT "payout_details_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "payouts" ADD CONSTRAINT "payouts_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "payouts" ADD CONSTRAINT "payouts_batch_id_payout_batches_id_fk" FOREIGN KEY ("batch_id") REFERENCES "public"."payout_batches"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "linked_actors" ADD CONSTRAINT "linked_actors_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "linked_actors" ADD CONSTRAINT "linked_actors_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "close_routes" ADD CONSTRAINT "close_routes_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "remote_shares" ADD CONSTRAINT "remote_shares_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "remote_shares" ADD CONSTRAINT "remote_shares_payer_id_users_id_fk" FOREIGN KEY ("payer_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "remote_shares" ADD CONSTRAINT "remote_shares_claim_id_pledge_claims_id_fk" FOREIGN KEY ("claim_id") REFERENCES "public"."pledge_claims"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "status_idempotency_keys" ADD CONSTRAINT "status_idempotency_keys_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "status_idempotency_keys" ADD CONSTRAINT "status_idempotency_keys_status_id_statuses_id_fk" FOREIGN KEY ("status_id") REFERENCES "public"."statuses"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "status_mentions" ADD CONSTRAINT "status_mentions_status_id_statuses_id_fk" FOREIGN KEY ("status_id") REFERENCES "public"."statuses"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -438,6 +553,7 @@ ALTER TABLE "statuses" ADD CONSTRAINT "statuses_thing_id_things_id_fk" FOREIGN K
 ALTER TABLE "access_tokens" ADD CONSTRAINT "access_tokens_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "access_tokens" ADD CONSTRAINT "access_tokens_app_id_oauth_apps_id_fk" FOREIGN KEY ("app_id") REFERENCES "public"."oauth_apps"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "invites_created_by" ON "invites" USING btree ("created_by");--> statement-breakpoint
+CREATE INDEX "password_resets_user" ON "password_resets" USING btree ("user_id");--> statement-breakpoint
 CREATE INDEX "rate_limits_window_start" ON "rate_limits" USING btree ("window_start");--> statement-breakpoint
 CREATE INDEX "sessions_user" ON "sessions" USING btree ("user_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "users_username_lower" ON "users" USING btree (lower("username"));--> statement-breakpoint
@@ -476,17 +592,29 @@ CREATE INDEX "ledger_entries_period_kind" ON "ledger_entries" USING btree ("peri
 CREATE INDEX "ledger_entries_deposit_reference" ON "ledger_entries" USING btree (translate("metadata"->>'reference', ' -‐‑‒–—―−', '')) WHERE "ledger_entries"."kind" = 'deposit';--> statement-breakpoint
 CREATE INDEX "ledger_postings_entry" ON "ledger_postings" USING btree ("entry_id");--> statement-breakpoint
 CREATE INDEX "ledger_postings_account" ON "ledger_postings" USING btree ("account","currency","entry_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "notifications_source" ON "notifications" USING btree ("user_id","source_key");--> statement-breakpoint
+CREATE INDEX "notifications_user" ON "notifications" USING btree ("user_id","id") WHERE "notifications"."dismissed_at" is null;--> statement-breakpoint
+CREATE INDEX "notifications_status" ON "notifications" USING btree ("status_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "oauth_apps_client_id" ON "oauth_apps" USING btree ("client_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "oauth_codes_hash" ON "oauth_codes" USING btree ("code_hash");--> statement-breakpoint
 CREATE INDEX "oauth_codes_expires" ON "oauth_codes" USING btree ("expires_at");--> statement-breakpoint
 CREATE INDEX "outbox_events_available" ON "outbox_events" USING btree ("available_at","id");--> statement-breakpoint
 CREATE INDEX "outbox_events_flattr" ON "outbox_events" USING btree ("flattr_id","id");--> statement-breakpoint
+CREATE UNIQUE INDEX "pledge_claims_winner" ON "pledge_claims" USING btree ("remote_actor_id") WHERE "pledge_claims"."state" = 'won';--> statement-breakpoint
+CREATE UNIQUE INDEX "pledge_claims_announcement" ON "pledge_claims" USING btree ("announcement_id");--> statement-breakpoint
+CREATE INDEX "pledge_claims_user" ON "pledge_claims" USING btree ("user_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "pledge_notices_key" ON "pledge_notices" USING btree ("remote_actor_id","period");--> statement-breakpoint
+CREATE UNIQUE INDEX "payouts_one_open" ON "payouts" USING btree ("user_id","source") WHERE "payouts"."status" = 'requested';--> statement-breakpoint
+CREATE INDEX "payouts_user" ON "payouts" USING btree ("user_id","id");--> statement-breakpoint
+CREATE INDEX "payouts_status" ON "payouts" USING btree ("status","id");--> statement-breakpoint
+CREATE INDEX "payouts_batch" ON "payouts" USING btree ("batch_id");--> statement-breakpoint
 CREATE INDEX "linked_actors_user" ON "linked_actors" USING btree ("user_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "remote_actors_uri" ON "remote_actors" USING btree ("uri");--> statement-breakpoint
 CREATE INDEX "remote_actors_host" ON "remote_actors" USING btree ("host");--> statement-breakpoint
 CREATE UNIQUE INDEX "remote_actors_handle" ON "remote_actors" USING btree (lower("handle"));--> statement-breakpoint
 CREATE INDEX "remote_shares_route" ON "remote_shares" USING btree ("route","peer_host","state");--> statement-breakpoint
 CREATE INDEX "remote_shares_payer" ON "remote_shares" USING btree ("payer_id","period");--> statement-breakpoint
+CREATE INDEX "remote_shares_claimed_by" ON "remote_shares" USING btree ("claimed_by_host","state");--> statement-breakpoint
 CREATE UNIQUE INDEX "status_mentions_pk" ON "status_mentions" USING btree ("status_id","actor_uri");--> statement-breakpoint
 CREATE INDEX "status_mentions_user" ON "status_mentions" USING btree ("user_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "statuses_uri" ON "statuses" USING btree ("uri");--> statement-breakpoint

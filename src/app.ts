@@ -14,7 +14,8 @@ import type { AppEnv } from "./http/env.ts";
 import { onError, onNotFound } from "./http/errors.ts";
 import { requestLog } from "./http/request-log.ts";
 import { API_BASE } from "./http/urls.ts";
-import { isMastodonPath, mastodonApp } from "./mastodon/app.ts";
+import { isMastodonPath, mastodonApp, streamHub } from "./mastodon/app.ts";
+import type { StreamHub } from "./mastodon/streaming/hub.ts";
 import type { PeerReader } from "./peers/peers-admin.ts";
 import { widgetFraming } from "./web/button/framing.ts";
 import { webRoutes } from "./web/routes.tsx";
@@ -22,6 +23,8 @@ import { webRoutes } from "./web/routes.tsx";
 export interface App {
   hono: Hono<AppEnv>;
   federation: Federation<FederationData>;
+  /** The streaming API's connections: a web process starts it before serving, stops it first. */
+  streaming: StreamHub;
   /** `env` is what @hono/node-server passes (the socket, for the client IP); tests omit it. */
   fetch: (request: Request, env?: object) => Promise<Response>;
 }
@@ -61,7 +64,8 @@ export function createApp(
   );
   // The Mastodon client API is its own app (it routes with and without a trailing slash); the
   // OAuth consent page is one of the pages (src/web/pages/oauth-authorize.tsx).
-  const mastodon = mastodonApp(deps, { social, remoteLookup });
+  const streaming = streamHub(deps);
+  const mastodon = mastodonApp(deps, { social, remoteLookup }, streaming);
   hono.use(async (c, next) => {
     if (!isMastodonPath(c.req.path)) return next();
     c.res = await mastodon.fetch(c.req.raw, c.env);
@@ -76,5 +80,5 @@ export function createApp(
   // when a route asks), the pages the session cookie and CSRF token (src/web/routes.tsx).
   hono.route(API_BASE, apiRouter({ bearer: bearerResolvers(BEARER_RESOLVERS) }));
   hono.route("/", webRoutes(deps));
-  return { hono, federation, fetch: async (request, env) => hono.fetch(request, env) };
+  return { hono, federation, streaming, fetch: async (request, env) => hono.fetch(request, env) };
 }

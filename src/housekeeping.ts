@@ -1,5 +1,6 @@
 import { getLogger } from "@logtape/logtape";
 import { deleteStaleCodes } from "./accounts/oauth/grants.ts";
+import { pruneExpiredPasswordResets } from "./accounts/password-resets.ts";
 import { pruneRateLimits } from "./accounts/rate-limit.ts";
 import { deleteExpiredSessions } from "./accounts/sessions.ts";
 import type { Deps } from "./deps.ts";
@@ -11,6 +12,7 @@ export async function runHousekeeping(deps: Deps): Promise<void> {
   const { db } = deps.database;
   await deleteExpiredSessions(db, deps.clock);
   await pruneRateLimits(db, deps.clock);
+  await pruneExpiredPasswordResets(db, deps.clock);
   await deleteStaleCodes(db, deps.clock);
 }
 

@@ -1,15 +1,18 @@
 import type { Federation } from "@fedify/fedify";
 import { serve as serveHttp } from "@hono/node-server";
 import { getLogger } from "@logtape/logtape";
+import { WebSocketServer } from "ws";
 import { issueSetupToken, SETUP_TOKEN_TTL_SECONDS } from "./accounts/setup.ts";
 import { createApp } from "./app.ts";
 import { type Clock, systemClock } from "./config/clock.ts";
 import type { Config, NodeType } from "./config/config.ts";
+import { StartupError } from "./config/startup-error.ts";
 import { type Database, openDatabase } from "./db/client.ts";
 import { migrate } from "./db/migrate.ts";
 import type { Deps } from "./deps.ts";
 import type { FederationData } from "./federation/federation.ts";
 import { nodeInfoPeerReader } from "./federation/peer-info.ts";
+import type { StreamHub } from "./mastodon/streaming/hub.ts";
 import type { PeerReader } from "./peers/peers-admin.ts";
 import { setupPath } from "./web/pages/setup.tsx";
 import { startWorker } from "./worker.ts";
@@ -32,6 +35,8 @@ export interface RunningServer {
   url: URL;
   /** For code that sends activities: `federationContext(server.federation, server.deps)`. */
   federation: Federation<FederationData>;
+  /** The streaming API's connections in this process. */
+  streaming: StreamHub;
   stop(): Promise<void>;
 }
 
@@ -75,17 +80,31 @@ export async function startServer(
         if (--inFlight === 0) drained?.();
       }
     };
-    const server = await new Promise<ReturnType<typeof serveHttp>>((resolve) => {
-      const s = serveHttp(
-        { fetch, port: config.port, hostname: options.hostname ?? "0.0.0.0" },
-        () => resolve(s),
-      );
-    });
+    // The streaming API's WebSockets (src/mastodon/routes/streaming.ts): its events are LISTENed
+    // for before the first connection can arrive. Messages from apps are small.
+    await app.streaming.start();
+    const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+    const hostname = options.hostname ?? config.host;
+    let server: ReturnType<typeof serveHttp>;
+    try {
+      server = await listen(fetch, config.port, hostname, wss);
+    } catch (e) {
+      wss.close();
+      for (const stop of stops.reverse()) await stop();
+      await ownDatabase?.close();
+      throw e;
+    }
     const address = server.address();
+    let bound = `${hostname}:${config.port}`;
     if (address && typeof address === "object") {
+      const host = address.address.includes(":") ? `[${address.address}]` : address.address;
+      bound = `${host}:${address.port}`;
       url = new URL(`http://${options.hostname ?? "localhost"}:${address.port}/`);
     }
     stops.push(async () => {
+      // Open WebSockets would keep the server from closing.
+      await app.streaming.stop();
+      wss.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       if (inFlight > 0) {
@@ -97,9 +116,8 @@ export async function startServer(
       (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       await closed;
     });
-    logger.info("Fediflattr ({role}) listening on {url}, public origin {origin}", {
-      role,
-      url: url.href,
+    // The address really bound (HOST may be a name; PORT may have been taken by the OS).
+    logger.info(`Fediflattr (${role}) listening on http://${bound}/, public origin {origin}`, {
       origin: config.origin.href,
     });
   }
@@ -107,11 +125,59 @@ export async function startServer(
     deps,
     url,
     federation: app.federation,
+    streaming: app.streaming,
     stop: async () => {
       for (const stop of stops.reverse()) await stop();
       await ownDatabase?.close();
     },
   };
+}
+
+/**
+ * Starts listening, or fails with a StartupError naming the setting to change: a port in use or
+ * not ours to take (PORT), an address this machine does not have (HOST).
+ */
+function listen(
+  fetch: Parameters<typeof serveHttp>[0]["fetch"],
+  port: number,
+  hostname: string,
+  wss: WebSocketServer,
+): Promise<ReturnType<typeof serveHttp>> {
+  return new Promise((resolve, reject) => {
+    const s = serveHttp({ fetch, port, hostname, websocket: { server: wss } }, () => {
+      s.off("error", fail);
+      resolve(s);
+    });
+    function fail(e: NodeJS.ErrnoException) {
+      const at = `${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
+      if (e.code === "EADDRINUSE") {
+        reject(
+          new StartupError(
+            "PORT",
+            `Port ${port} is already in use on ${hostname} (EADDRINUSE): another program listens ` +
+              "there. Stop it, or set PORT to a free port.",
+          ),
+        );
+      } else if (e.code === "EACCES") {
+        reject(
+          new StartupError(
+            "PORT",
+            `Listening on ${at} is not allowed for this user (EACCES; ports below 1024 need ` +
+              "privileges). Set PORT to 1024 or above.",
+          ),
+        );
+      } else if (e.code === "EADDRNOTAVAIL" || e.code === "ENOTFOUND" || e.code === "EAI_AGAIN") {
+        reject(
+          new StartupError(
+            "HOST",
+            `Cannot listen on ${at}: this machine has no such address (${e.code}). Set HOST to ` +
+              "one of its addresses, or 0.0.0.0 for all.",
+          ),
+        );
+      } else reject(e);
+    }
+    s.once("error", fail);
+  });
 }
 
 /**

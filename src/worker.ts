@@ -5,6 +5,7 @@ import { startPeerRefresh } from "./federation/peer-info.ts";
 import { startRelay } from "./federation/relay.ts";
 import { startHousekeeping } from "./housekeeping.ts";
 import { startAutoClose } from "./settlement/auto-close.ts";
+import { startPledgeSchedule } from "./settlement/pledge-schedule.ts";
 
 /** Background work: the federation queue (outbox deliveries, inbox processing) and schedules. */
 export function startWorker(
@@ -20,6 +21,8 @@ export function startWorker(
   const housekeeping = startHousekeeping(deps);
   // Which servers are peers (NodeInfo metadata.flattr) is re-read daily.
   const peerRefresh = startPeerRefresh(deps);
+  // Held shares return to payers when their hold ends; won claims take held shares.
+  const pledges = startPledgeSchedule(deps);
   return {
     stop: async () => {
       await relay.stop();
@@ -27,6 +30,7 @@ export function startWorker(
       housekeeping.stop();
       peerRefresh.stop();
       await autoClose.stop();
+      await pledges.stop();
       await queue.catch(() => {});
     },
   };

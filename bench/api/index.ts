@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { migrate } from "../../src/db/migrate.ts";
 import type { BenchOptions, DbChoice } from "../lib/args.ts";
-import { machineBusyMs, postgresCpuBetween, postgresCpuMs } from "../lib/cpu.ts";
+import { machineBusyMs, machineIdleShare, postgresCpuBetween, postgresCpuMs } from "../lib/cpu.ts";
 import { int, log } from "../lib/format.ts";
 import { createScratch, dropScratch, openScratch, type Scratch } from "../lib/scratch.ts";
 import { type ApiProfile, profileApi } from "./profile.ts";
@@ -65,6 +65,8 @@ export interface ApiBenchResult {
   pool: number;
   ours: LoadFigures;
   baseline: LoadFigures;
+  /** The machine's idle share in the seconds before this pair (null: not measured). */
+  idleBefore: number | null;
   /** ours.okPerSec / baseline.okPerSec; goal ≥ 0.5. */
   ratio: number;
   /** --profile, PostgreSQL: statements per request and unloaded latency. */
@@ -318,6 +320,9 @@ async function runOne(
       await child.stop();
       return figures;
     };
+    // How quiet the machine is before the pair: a ratio from a busy machine says little.
+    const idleBefore = opts.idleProbe > 0 ? await machineIdleShare(opts.idleProbe * 1000) : null;
+    if (idleBefore != null) log(`  machine ${Math.round(idleBefore * 100)} % idle before the pair`);
     // Repeats alternate which server goes first, so neither always gets the fresher machine.
     let ours: LoadFigures;
     let baseline: LoadFigures;
@@ -341,6 +346,7 @@ async function runOne(
       pool: POOL,
       ours,
       baseline,
+      idleBefore,
       ratio: ours.okPerSec / baseline.okPerSec,
     };
   } finally {
@@ -353,6 +359,8 @@ async function runOne(
 export async function runApiBench(opts: BenchOptions): Promise<ApiBenchResult[]> {
   const results: ApiBenchResult[] = [];
   for (const db of opts.dbs)
-    for (let rep = 0; rep < opts.repeat; rep++) results.push(await runOne(db, opts, rep % 2 === 1));
+    for (const connections of opts.connectionsList)
+      for (let rep = 0; rep < opts.repeat; rep++)
+        results.push(await runOne(db, { ...opts, connections }, rep % 2 === 1));
   return results;
 }

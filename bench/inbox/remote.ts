@@ -1,12 +1,14 @@
+import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { generateCryptoKeyPair, signRequest } from "@fedify/fedify";
 import { CryptographicKey, Person } from "@fedify/vocab";
 
 /*
  * The servers sending the benchmark's activities, in the bench process: one HTTP server with
- * `actors` Person documents (each its own RSA key, fetched once by the server under test) and
- * inboxes that accept whatever arrives (the Accepts our instance sends back to followers). The
- * activities are signed before the measured run, so the load generator only sends bytes.
+ * `actors` Person documents (each its own RSA key, fetched once by the server under test), a
+ * NodeInfo that makes it a peer (metadata.flattr, EUR), and inboxes that accept whatever arrives
+ * (the Accepts our instance sends back to followers). The activities are signed before the
+ * measured run, so the load generator only sends bytes.
  */
 
 export const AP = "application/activity+json";
@@ -14,7 +16,21 @@ export const AP = "application/activity+json";
 /** The origin both servers under test claim, reached with this Host header on their own port. */
 export const TARGET_ORIGIN = "http://inbox.bench";
 
-export type BenchActivity = "follow" | "undo";
+export type BenchActivity = "like" | "follow" | "undo";
+
+/** The local post flattred by delivery k: one per local user (bench/inbox/server.ts seeds them). */
+export function benchPostUri(users: number, k: number): string {
+  return `${TARGET_ORIGIN}/users/u${(k % users) + 1}/statuses/bench`;
+}
+
+/** The payment extension's inline context (docs/PROTOCOL.md), never fetched. */
+const FLATTR_CONTEXT = {
+  flattr: "https://w3id.org/fediflattr/ns#",
+  flattrPeriod: "flattr:period",
+  flattrPayerInstance: { "@id": "flattr:payerInstance", "@type": "@id" },
+  flattrCurrency: "flattr:currency",
+  flattrProtocolVersion: "flattr:protocolVersion",
+};
 
 /** Follow k of the benchmark: who follows whom, and the Follow's id (bench/inbox/server.ts seeds it). */
 export function benchFollow(origin: string, users: number, k: number) {
@@ -38,8 +54,9 @@ export interface BenchRemote {
   received(): number;
   stop(): Promise<void>;
   /**
-   * `count` distinct deliveries to the shared inbox about follow k: the Follow of local user
-   * `u{k mod users + 1}` by remote actor `a{k div users}` (so no pair repeats), or its Undo.
+   * `count` distinct deliveries to the shared inbox about pair k, local user `u{k mod users + 1}`
+   * and remote actor `a{k div users}` (so no pair repeats): a flattr (`Like` with the payment
+   * extension) of the user's post, the actor's Follow of the user, or its Undo.
    */
   sign(count: number, users: number, activity: BenchActivity): Promise<SignedDelivery[]>;
 }
@@ -50,6 +67,24 @@ export async function startBenchRemote(actors: number, port: number): Promise<Be
     Array.from({ length: actors }, () => generateCryptoKeyPair("RSASSA-PKCS1-v1_5")),
   );
   const actorUri = (i: number) => `${origin}/users/a${i}`;
+  // A peer: its NodeInfo says it speaks the protocol in the instance's currency (EUR).
+  const nodeInfo = JSON.stringify({
+    version: "2.1",
+    software: { name: "fediflattr-bench", version: "1.0.0" },
+    protocols: ["activitypub"],
+    services: { inbound: [], outbound: [] },
+    openRegistrations: false,
+    usage: { users: {} },
+    metadata: {
+      flattr: {
+        protocolVersion: "1",
+        currency: "EUR",
+        feeBasisPoints: 500,
+        timeZone: "UTC",
+        settlementDay: 10,
+      },
+    },
+  });
   const documents = await Promise.all(
     keys.map(async (k, i) =>
       JSON.stringify(
@@ -73,6 +108,20 @@ export async function startBenchRemote(actors: number, port: number): Promise<Be
       res.writeHead(200, { "Content-Type": AP }).end(documents[Number(m[1])]);
       return;
     }
+    if (req.method === "GET" && req.url === "/.well-known/nodeinfo") {
+      res.writeHead(200, { "Content-Type": "application/json" }).end(
+        JSON.stringify({
+          links: [
+            { rel: "http://nodeinfo.diaspora.software/ns/schema/2.1", href: `${origin}/nodeinfo` },
+          ],
+        }),
+      );
+      return;
+    }
+    if (req.method === "GET" && req.url === "/nodeinfo") {
+      res.writeHead(200, { "Content-Type": "application/json" }).end(nodeInfo);
+      return;
+    }
     if (req.method === "POST") {
       posts++;
       req.resume();
@@ -93,20 +142,37 @@ export async function startBenchRemote(actors: number, port: number): Promise<Be
       }),
     async sign(count, users, activity) {
       const out: SignedDelivery[] = [];
+      // The payer's period (this month, UTC): the receiver stores it as sent.
+      const period = new Date().toISOString().slice(0, 7);
       for (let k = 0; k < count; k++) {
         const a = Math.floor(k / users) % actors;
         const follow = benchFollow(origin, users, k);
-        const body = JSON.stringify({
-          "@context": "https://www.w3.org/ns/activitystreams",
-          ...(activity === "follow"
-            ? follow
-            : {
-                id: `${follow.actor}#undos/${k}`,
-                type: "Undo",
+        const body = JSON.stringify(
+          activity === "like"
+            ? {
+                "@context": ["https://www.w3.org/ns/activitystreams", FLATTR_CONTEXT],
+                id: `${follow.actor}/flattrs/${randomUUID().replaceAll("-", "")}`,
+                type: "Like",
                 actor: follow.actor,
-                object: follow,
-              }),
-        });
+                object: benchPostUri(users, k),
+                to: `${TARGET_ORIGIN}/users/u${(k % users) + 1}`,
+                flattrPeriod: period,
+                flattrPayerInstance: `${origin}/actor`,
+                flattrCurrency: "EUR",
+                flattrProtocolVersion: "1",
+              }
+            : {
+                "@context": "https://www.w3.org/ns/activitystreams",
+                ...(activity === "follow"
+                  ? follow
+                  : {
+                      id: `${follow.actor}#undos/${k}`,
+                      type: "Undo",
+                      actor: follow.actor,
+                      object: follow,
+                    }),
+              },
+        );
         const signed = await signRequest(
           new Request(`${TARGET_ORIGIN}/inbox`, {
             method: "POST",

@@ -1,5 +1,5 @@
 import { createFederation, MemoryKvStore } from "@fedify/fedify";
-import { Follow, Person, Undo } from "@fedify/vocab";
+import { Follow, Like, Person, Undo } from "@fedify/vocab";
 import { serve } from "@hono/node-server";
 import { sql as dsql } from "drizzle-orm";
 import { loadConfig } from "../../src/config/config.ts";
@@ -9,15 +9,15 @@ import { migrate } from "../../src/db/migrate.ts";
 import { INSTANCE_KEY_OWNER, loadOrCreateKeyPairs } from "../../src/federation/keys.ts";
 import { startServer } from "../../src/server.ts";
 import { newPglite } from "../lib/scratch.ts";
-import { type BenchActivity, benchFollow, TARGET_ORIGIN } from "./remote.ts";
+import { type BenchActivity, benchFollow, benchPostUri, TARGET_ORIGIN } from "./remote.ts";
 
 /*
  * One inbox under test, in its own process: `ours` is the real instance (startServer, role all:
  * the web process answers 202 once the guard passed and Fedify queued the activity, the worker
  * stores it), `baseline` a bare Fedify server whose listener only counts (Fedify verifies the
  * signature itself, no queue, nothing stored). Both claim TARGET_ORIGIN. Reports {ready} once
- * listening; answers {count} (activities processed: follower rows stored or removed, or the
- * listener's count),
+ * listening; answers {count} (activities processed: incoming flattrs stored, follower rows
+ * stored or removed, or the listener's count),
  * {cpu} and {stop} over IPC.
  */
 
@@ -75,6 +75,18 @@ async function ours(): Promise<{ count(): Promise<number>; stop(): Promise<void>
       );
     }
   }
+  if (spec.activity === "like") {
+    // One post per user, each a thing (kind note), as createPost leaves them.
+    await database.db.execute(
+      dsql`insert into things (owner_id, kind, url, url_normalized, object_uri, title, created_at)
+           select u.id, 'note', p.uri, p.uri, p.uri, 'a post', now()
+           from users u
+           join (select g, ${TARGET_ORIGIN} || '/users/u' || g || '/statuses/bench' as uri
+                 from generate_series(1, ${spec.users}::int4) g) p on u.username = 'u' || p.g`,
+    );
+    if (benchPostUri(spec.users, 0) !== `${TARGET_ORIGIN}/users/u1/statuses/bench`)
+      throw new Error("bench post uris and the seed disagree");
+  }
   const server = await startServer(config, {
     role: "all",
     hostname: "127.0.0.1",
@@ -83,6 +95,13 @@ async function ours(): Promise<{ count(): Promise<number>; stop(): Promise<void>
   return {
     // Processed: follower rows stored (Follow), or seeded ones removed (Undo).
     count: async () => {
+      if (spec.activity === "like") {
+        const [l] = await queryRows<{ n: string }>(
+          database.db,
+          dsql`select count(*)::text as n from incoming_flattrs`,
+        );
+        return Number(l?.n ?? 0);
+      }
       const [r] = await queryRows<{ n: string }>(
         database.db,
         dsql`select count(*)::text as n from followers`,
@@ -119,6 +138,9 @@ async function baseline(): Promise<{ count(): Promise<number>; stop(): Promise<v
       processed++;
     })
     .on(Undo, () => {
+      processed++;
+    })
+    .on(Like, () => {
       processed++;
     });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {

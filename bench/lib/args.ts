@@ -23,7 +23,12 @@ export interface BenchOptions {
   /** Seconds of load per API run (after a warm-up). */
   duration: number;
   warmup: number;
+  /** Inbox: concurrent connections; API: the first of `connectionsList`. */
   connections: number;
+  /** API: each connection count is measured in its own pairs (e.g. 16,64,256). */
+  connectionsList: number[];
+  /** API: seconds of idle-share reading before each pair (0 = none). */
+  idleProbe: number;
   /** Keep scratch databases (their names are printed) instead of dropping them. */
   keep: boolean;
   out: string;
@@ -32,7 +37,7 @@ export interface BenchOptions {
   /** Inbox: signed deliveries sent to each inbox under test. */
   inboxDeliveries: number;
   /** Inbox: which activities (each measured separately). */
-  inboxActivities: ("undo" | "follow")[];
+  inboxActivities: ("like" | "undo" | "follow")[];
 }
 
 const USAGE = `npm run bench -- [options]
@@ -48,13 +53,17 @@ const USAGE = `npm run bench -- [options]
   --check               close: also run the full ledger check on the closed database
   --duration S          API: seconds of load per run (default 10)
   --warmup S            API: seconds of warm-up per run, not counted (default 2)
-  --connections N       API: concurrent connections (default 16)
+  --connections N[,N…]  API: concurrent connections, each count in its own pairs (default 16);
+                        inbox: the first one
+  --idle-probe S        API: seconds the machine's idle share is read before each pair (default 3)
   --url URL             PostgreSQL server for scratch databases
                         (default BENCH_DATABASE_URL, TEST_DATABASE_URL or postgres://root@127.0.0.1:5432/test)
   --server-cpu-prof DIR API, inbox: V8 CPU profile of each server process (Chrome DevTools)
   --inbox-deliveries N  inbox: signed deliveries per server under test (default 3000)
-  --inbox-activity A    inbox: undo (Undo(Follow): a stored row removed, nothing sent back),
-                        follow (a row stored and an Accept sent), or both (default undo)
+  --inbox-activity A    inbox: like (a Like with the payment extension from a peer's user,
+                        stored as an incoming flattr), undo (Undo(Follow): a stored row
+                        removed), follow (a row stored and an Accept sent), all, or a
+                        comma-separated list (default like)
   --keep                keep the scratch databases
   --out FILE            JSON results (default bench/results/latest.json)`;
 
@@ -74,6 +83,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
       duration: { type: "string" },
       warmup: { type: "string" },
       connections: { type: "string" },
+      "idle-probe": { type: "string" },
       url: { type: "string" },
       keep: { type: "boolean" },
       out: { type: "string" },
@@ -97,10 +107,17 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
   const db = values.db ?? "both";
   if (!["pg", "pglite", "both"].includes(db))
     throw new Error(`--db must be pg, pglite or both, got "${db}"`);
-  const activity = values["inbox-activity"] ?? "undo";
-  if (!["undo", "follow", "both"].includes(activity))
-    throw new Error(`--inbox-activity must be undo, follow or both, got "${activity}"`);
+  const activityArg = values["inbox-activity"] ?? "like";
+  const activities = (activityArg === "all" ? "like,undo,follow" : activityArg)
+    .split(",")
+    .map((s) => s.trim());
+  for (const a of activities)
+    if (a !== "like" && a !== "undo" && a !== "follow")
+      throw new Error(`--inbox-activity must be like, undo, follow or all, got "${a}"`);
   const batch = values["batch-size"];
+  const connectionsList = (values.connections ?? "16")
+    .split(",")
+    .map((c) => Math.round(num("connections", c.trim(), 16, 1)));
   return {
     only: only as Part[],
     dbs: db === "both" ? ["pg", "pglite"] : [db as DbChoice],
@@ -117,12 +134,14 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
     repeat: Math.round(num("repeat", values.repeat, 1, 1)),
     duration: num("duration", values.duration, 10, 1),
     warmup: num("warmup", values.warmup, 2, 0),
-    connections: Math.round(num("connections", values.connections, 16, 1)),
+    connections: connectionsList[0]!,
+    connectionsList,
+    idleProbe: num("idle-probe", values["idle-probe"], 3, 0),
     keep: values.keep ?? false,
     out: values.out ?? "bench/results/latest.json",
     serverCpuProf: values["server-cpu-prof"],
     inboxDeliveries: Math.round(num("inbox-deliveries", values["inbox-deliveries"], 3000, 1)),
-    inboxActivities: activity === "both" ? ["undo", "follow"] : [activity as "undo" | "follow"],
+    inboxActivities: activities as ("like" | "undo" | "follow")[],
   };
 }
 

@@ -25,6 +25,31 @@ export function machineBusyMs(): number | null {
   }
 }
 
+/** Idle and total jiffies of the whole machine so far (idle includes iowait). */
+function machineTicks(): { idle: number; total: number } | null {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!;
+    const t = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    return { idle: t[3]! + t[4]!, total: t.reduce((a, b) => a + b, 0) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The machine's idle share (0–1, all cores) over the next `ms` milliseconds, read from /proc/stat.
+ * Measured before each pair of runs, so a figure can say how quiet the machine was: on a shared
+ * machine another tenant's load slows the two servers unequally (ADR-free rule of thumb: trust a
+ * pair only when the machine was at least ~90 % idle just before it). Null without /proc.
+ */
+export async function machineIdleShare(ms: number): Promise<number | null> {
+  const a = machineTicks();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = machineTicks();
+  if (!a || !b || b.total === a.total) return null;
+  return (b.idle - a.idle) / (b.total - a.total);
+}
+
 /** CPU time used so far by the processes named `postgres` that are alive now. */
 export function postgresCpuMs(): Map<number, number> | null {
   try {

@@ -12,6 +12,7 @@ import {
 import { apiSizesFor, benchToken, payerId, seedApi, statusIdFor } from "../api/seed.ts";
 import type { ServerSpec } from "../api/server.ts";
 import type { BenchOptions, DbChoice } from "../lib/args.ts";
+import { machineIdleShare } from "../lib/cpu.ts";
 import { int, log } from "../lib/format.ts";
 import { createScratch, dropScratch, openScratch, type Scratch } from "../lib/scratch.ts";
 
@@ -72,6 +73,9 @@ async function runOne(
     const favourite = () =>
       measure(favSpec, "favourite", (t) => `/api/v1/statuses/${statusIdFor(t)}/favourite`);
     const rest = () => measure(restSpec, "REST flattr", (t) => `/api/flattr/v1/things/${t}/flattr`);
+    // How quiet the machine is before the pair: a ratio from a busy machine says little.
+    const idleBefore = opts.idleProbe > 0 ? await machineIdleShare(opts.idleProbe * 1000) : null;
+    if (idleBefore != null) log(`  machine ${Math.round(idleBefore * 100)} % idle before the pair`);
     let ours: LoadFigures;
     let baseline: LoadFigures;
     if (restFirst) {
@@ -91,6 +95,7 @@ async function runOne(
       pool: POOL,
       ours,
       baseline,
+      idleBefore,
       ratio: ours.okPerSec / baseline.okPerSec,
     };
   } finally {

@@ -10,6 +10,9 @@ export const ACCOUNT_ERROR_CODES = [
   "invite_used",
   "invite_quota",
   "not_found",
+  "wrong_password",
+  "reset_invalid",
+  "has_money",
 ] as const;
 export type AccountErrorCode = (typeof ACCOUNT_ERROR_CODES)[number];
 

@@ -57,6 +57,16 @@ export async function resetRateLimit(db: Db, key: string): Promise<void> {
   await db.execute(sql`delete from ${rateLimits} where key = ${key}`);
 }
 
+/**
+ * Takes back one hit (never below zero): for attempts that turned out not to be what the limit
+ * counts, e.g. a sign-up refused because the name was taken, or a login that succeeded.
+ */
+export async function refundRateLimit(db: Db, key: string): Promise<void> {
+  await db.execute(
+    sql`update ${rateLimits} set count = greatest(${rateLimits.count} - 1, 0) where key = ${key}`,
+  );
+}
+
 /** Drops counters whose window ended more than `olderThanSeconds` ago. */
 export async function pruneRateLimits(
   db: Db,
@@ -68,5 +78,14 @@ export async function pruneRateLimits(
 }
 
 export const signupRateKey = (ip: string) => `signup:${ip}`;
-export const loginRateKey = (ip: string, identifier: string) =>
-  `login:${ip}:${identifier.trim().toLowerCase()}`;
+/** Failed logins from one address, whatever names they try. */
+export const loginIpRateKey = (ip: string) => `login-ip:${ip}`;
+/**
+ * Failed logins from one address against one account: keyed by the account's id when the
+ * identifier names one, so its username and its e-mail share one budget; by the identifier
+ * otherwise (names that do not exist cost a password hash too).
+ */
+export const loginRateKey = (ip: string, account: number | string) =>
+  typeof account === "number"
+    ? `login:${ip}:#${account}`
+    : `login:${ip}:${account.trim().toLowerCase()}`;

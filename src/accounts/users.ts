@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Clock } from "../config/clock.ts";
 import type { Db } from "../db/client.ts";
 import { queryRows } from "../db/client.ts";
@@ -115,8 +115,12 @@ export async function createUser(db: Db, clock: Clock, input: NewUser): Promise<
   return insertUser(db, clock, await prepareUser(input));
 }
 
+/** A live account (deleted ones are not found, here and by username). */
 export async function findUserById(db: Db, id: number): Promise<User | null> {
-  const [row] = await db.select(columns).from(users).where(eq(users.id, id));
+  const [row] = await db
+    .select(columns)
+    .from(users)
+    .where(and(eq(users.id, id), isNull(users.deletedAt)));
   return row ?? null;
 }
 
@@ -137,7 +141,7 @@ export async function findUserByUsername(db: Db, username: string): Promise<User
   const [row] = await db
     .select(columns)
     .from(users)
-    .where(sql`lower(${users.username}) = lower(${username})`);
+    .where(and(sql`lower(${users.username}) = lower(${username})`, isNull(users.deletedAt)));
   return row ?? null;
 }
 
@@ -159,9 +163,12 @@ export async function authenticate(
           .select({ ...columns, passwordHash: users.passwordHash })
           .from(users)
           .where(
-            byEmail
-              ? sql`lower(${users.email}) = lower(${id})`
-              : sql`lower(${users.username}) = lower(${id})`,
+            and(
+              byEmail
+                ? sql`lower(${users.email}) = lower(${id})`
+                : sql`lower(${users.username}) = lower(${id})`,
+              isNull(users.deletedAt),
+            ),
           );
   if (!row) return verifyDummyPassword(password).then(() => null);
   if (!(await verifyPassword(password, row.passwordHash))) return null;

@@ -4,12 +4,15 @@ import { buildDocument } from "../http/openapi.ts";
 import type { OpenApiDocument } from "../http/openapi-types.ts";
 import { apiBaseUrl } from "../http/urls.ts";
 import { ERROR_RESPONSES, HEADERS } from "./responses.ts";
+import { followEndpoints } from "./routes-follows.ts";
 import { meEndpoints } from "./routes-me.ts";
+import { payoutEndpoints } from "./routes-payouts.ts";
 import { postEndpoints } from "./routes-posts.ts";
 import { reportEndpoints } from "./routes-reports.ts";
 import { resolveEndpoints } from "./routes-resolve.ts";
 import { thingEndpoints } from "./routes-things.ts";
 import { COMPONENTS } from "./schemas.ts";
+import { PAYOUT_COMPONENTS } from "./schemas-payouts.ts";
 
 /*
  * The API's OpenAPI 3.1 document, served at /api/flattr/v1/openapi.json, generated from the
@@ -44,6 +47,8 @@ export const API_ENDPOINTS: readonly Endpoint[] = [
   ...resolveEndpoints,
   ...thingEndpoints,
   ...postEndpoints,
+  ...payoutEndpoints,
+  ...followEndpoints,
 ];
 
 const documents = new WeakMap<Config, OpenApiDocument>();
@@ -70,10 +75,12 @@ export function openApiDocument(config: Config): OpenApiDocument {
         { name: "me", description: "The token's user." },
         { name: "things", description: "Things and flattrs." },
         { name: "reports", description: "Values, earnings, statements." },
+        { name: "payouts", description: "Payouts of earnings and wallet withdrawals." },
         { name: "posts", description: "Your posts: each is a Note to your followers and a thing." },
+        { name: "follows", description: "Whom you follow, here and on other servers." },
         { name: "meta", description: "This document." },
       ],
-      schemas: COMPONENTS,
+      schemas: { ...COMPONENTS, ...PAYOUT_COMPONENTS },
       responses: ERROR_RESPONSES,
       headers: HEADERS,
       securitySchemes: {

@@ -287,10 +287,26 @@ export const Creator = v.pipe(
   v.description("Where the flattr's share goes."),
 );
 
+export const FlattrStatus = v.pipe(
+  v.nullable(v.picklist(["paid", "in_transit", "awaiting", "held", "returned"])),
+  v.description(
+    "What became of the share, once the period is closed (null before, or when it was worth " +
+      "nothing): paid (to a creator here, or settled with or claimed through the creator's " +
+      "server), in_transit (owed to the creator's Fediflattr server, not settled yet), awaiting " +
+      "(the creator's server is not admitted here yet), held (kept for an unclaimed creator " +
+      "until they claim it, or `returns_at`), returned (the hold ended: back in your wallet).",
+  ),
+);
+
 export const FlattrValue = v.strictObject({
   id: int("Flattr id."),
   thing: ThingRef,
   creator: Creator,
+  status: FlattrStatus,
+  returns_at: v.pipe(
+    v.nullable(v.pipe(v.string(), v.isoTimestamp())),
+    v.description("For a held share: when it returns to your wallet if not claimed by then."),
+  ),
   created_at: time("When it was made."),
   value: amount("This flattr's share: projected while the period is open, final after the close."),
 });
@@ -384,6 +400,32 @@ export const Statement = v.strictObject({
     posted: amount("What the ledger credited so far."),
     things: v.array(ThingEarnings),
   }),
+});
+
+export const FollowInput = v.object({
+  target: v.pipe(
+    v.string(),
+    v.maxLength(MAX_URL_LENGTH),
+    v.description(
+      "A handle (`@alice@example.org`, `acct:alice@example.org`) or the address of an actor or " +
+        "profile, here or on any server.",
+    ),
+    v.examples(["@alice@example.org"]),
+  ),
+});
+
+export const FollowQuery = v.object({
+  actor: v.pipe(v.string(), v.maxLength(MAX_URL_LENGTH), v.description("The actor's address.")),
+});
+
+export const Following = v.strictObject({
+  actor: uri("The followed actor's address (ActivityPub id)."),
+  follow_id: uri("The Follow activity's id."),
+  accepted: v.pipe(v.boolean(), v.description("Whether they accepted (at once for local users).")),
+});
+
+export const Unfollowed = v.strictObject({
+  unfollowed: v.pipe(v.boolean(), v.description("Whether you followed them until now.")),
 });
 
 export const ResolveInput = v.object({
@@ -496,6 +538,9 @@ export const COMPONENTS = {
   PostCreated,
   Post,
   DeletedPost,
+  FollowInput,
+  Following,
+  Unfollowed,
 };
 
 export type Out<S extends v.GenericSchema> = v.InferOutput<S>;

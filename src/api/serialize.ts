@@ -74,6 +74,11 @@ function creatorJson(f: MyFlattr) {
   return { kind: f.creator.kind, host: f.creator.host, frozen: f.creator.frozen };
 }
 
+/** What became of the share once the period is closed. */
+function statusJson(f: MyFlattr) {
+  return { status: f.status, returns_at: f.returnsAt?.toISOString() ?? null };
+}
+
 export function myFlattrsJson(
   config: Config,
   v: MyFlattrs,
@@ -91,6 +96,7 @@ export function myFlattrsJson(
       id: f.flattrId,
       thing: thingRef(config, f),
       creator: creatorJson(f),
+      ...statusJson(f),
       created_at: f.createdAt.toISOString(),
       value: amt(f.value),
     })),
@@ -149,6 +155,7 @@ export function statementJson(config: Config, s: Statement): Out<typeof Statemen
         id: f.flattrId,
         thing: thingRef(config, f),
         creator: creatorJson(f),
+        ...statusJson(f),
         created_at: f.createdAt.toISOString(),
         value: amt(f.value),
       })),

@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from "../config/clock.ts";
 import { type Config, ConfigError, loadConfig } from "../config/config.ts";
 import { configureLogging } from "../config/logging.ts";
+import { StartupError } from "../config/startup-error.ts";
 import { type Database, DataDirLockedError, type LockHolder, openDatabase } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
 import type { Deps } from "../deps.ts";
@@ -73,6 +74,11 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(`Configuration error: ${e.message}`);
+      return EXIT.usage;
+    }
+    if (e instanceof StartupError) {
+      // The surroundings, not our code: one line naming the setting, no stack trace.
+      console.error(e.message);
       return EXIT.usage;
     }
     if (e instanceof UsageError) {

@@ -7,6 +7,8 @@ export type NodeType = "web" | "worker" | "all";
 export interface Config {
   origin: URL;
   port: number;
+  /** The address the web server binds (HOST; 0.0.0.0 = every IPv4 interface, :: = every one). */
+  host: string;
   dataDir: string;
   databaseUrl: string | undefined;
   currency: string;
@@ -22,7 +24,10 @@ export interface Config {
   /** Trust X-Forwarded-For for client IPs (behind a reverse proxy). */
   trustProxy: boolean;
   signupRateLimit: { max: number; windowSeconds: number };
+  /** Failed logins per IP and account (its username and e-mail share one budget). */
   loginRateLimit: { max: number; windowSeconds: number };
+  /** Failed logins per IP, across every name it tries. */
+  loginIpRateLimit: { max: number; windowSeconds: number };
   invitesPerUser: number;
   /** Grace after a period ends before the worker closes it. */
   closeGraceSeconds: number;
@@ -30,6 +35,14 @@ export interface Config {
   bank: { accountHolder: string | undefined; iban: string | undefined };
   /** Day of month M+1 on which revenue of month M becomes payable (Flattr: the 10th). */
   settlementDay: number;
+  /** Months after its period's end that an unclaimed creator's share is held before it returns to the payer. */
+  pledgeHoldMonths: number;
+  /** Send unclaimed creators one direct mention a month saying money waits for them. */
+  pledgeNotice: boolean;
+  /** Payable earnings below this (minor units) cannot be requested as a payout (Flattr: €10). */
+  payoutMinimum: bigint;
+  /** BIC of BANK_IBAN, for the debtor agent of SEPA payout files (optional there). */
+  bankBic: string | undefined;
   /** Flattrs (including later withdrawn ones) one user may make per window. */
   flattrRateLimit: { max: number; windowSeconds: number };
   /** Sanity limit: active flattrs one user may have in one period. */
@@ -158,6 +171,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (maxBudget < minBudget) throw new ConfigError("MAX_BUDGET", "must not be below MIN_BUDGET");
   // Whole units, so the default parses in every currency (JPY has no minor unit).
   const depositConfirmAbove = amount("DEPOSIT_CONFIRM_ABOVE", "1000");
+  const payoutMinimum = amount("PAYOUT_MINIMUM", "10");
+  if (payoutMinimum <= 0n) throw new ConfigError("PAYOUT_MINIMUM", "must be greater than zero");
+  const bankBic = str(env, "BANK_BIC", "").replace(/\s+/g, "").toUpperCase() || undefined;
+  if (bankBic !== undefined && !/^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$/.test(bankBic))
+    throw new ConfigError("BANK_BIC", `not a BIC: "${env.BANK_BIC}"`);
 
   const databaseUrl = str(env, "DATABASE_URL", "") || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -167,6 +185,7 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     origin,
     port: int(env, "PORT", Number(origin.port) || 8080, 1, 65535),
+    host: host(env, "HOST"),
     dataDir: str(env, "DATA_DIR", "./data"),
     databaseUrl,
     currency,
@@ -181,9 +200,14 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: bool(env, "TRUST_PROXY", false),
     signupRateLimit: rate(env, "SIGNUP_RATE_LIMIT", "5/3600"),
     loginRateLimit: rate(env, "LOGIN_RATE_LIMIT", "10/900"),
+    loginIpRateLimit: rate(env, "LOGIN_IP_RATE_LIMIT", "30/900"),
     invitesPerUser: int(env, "INVITES_PER_USER", 3, 0, 1000),
     closeGraceSeconds: int(env, "CLOSE_GRACE_SECONDS", 3600, 0, 31 * 86400),
     settlementDay: int(env, "SETTLEMENT_DAY", 10, 1, 28),
+    pledgeHoldMonths: int(env, "PLEDGE_HOLD_MONTHS", 6, 0, 120),
+    pledgeNotice: bool(env, "PLEDGE_NOTICE", false),
+    payoutMinimum,
+    bankBic,
     bank: {
       accountHolder: str(env, "BANK_ACCOUNT_HOLDER", "") || undefined,
       iban: iban(env, "BANK_IBAN"),
@@ -209,6 +233,18 @@ export function loadConfig(env: Env = process.env): Config {
     },
     appRateLimit: rate(env, "APP_RATE_LIMIT", "30/3600"),
   };
+}
+
+/** A bind address: an IPv4 or IPv6 address or a host name, without port or brackets. */
+function host(env: Env, name: string): string {
+  const raw = str(env, name, "0.0.0.0").trim();
+  if (
+    !/^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.%A-Za-z]*)$/.test(
+      raw,
+    )
+  )
+    throw new ConfigError(name, `must be an IP address or a host name (no port), got "${raw}"`);
+  return raw;
 }
 
 /** Free text for people (titles, descriptions): trimmed, bounded, no control characters. */

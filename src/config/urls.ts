@@ -50,3 +50,11 @@ export const postPath = (username: string, postId: bigint | string) =>
   `${profilePath(username)}/posts/${postId}`;
 export const postUrl = (config: Config, username: string, postId: bigint | string) =>
   absoluteUrl(config, postPath(username, postId));
+
+/**
+ * A one-time link to set a new password (src/accounts/password-resets.ts). Here because the CLI,
+ * which prints it, does not import the HTTP layer; the page is src/web/pages/password-reset.tsx.
+ */
+export const passwordResetPath = (token: string) => `/reset-password/${encodeURIComponent(token)}`;
+export const passwordResetUrl = (config: Config, token: string) =>
+  absoluteUrl(config, passwordResetPath(token));

@@ -1,11 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import type { SQL } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { errorCode, redactUrl, StartupError } from "../config/startup-error.ts";
 import { acquireDataDirLock, type LockHolder } from "./lock.ts";
 
 export { DataDirLockedError, type LockHolder } from "./lock.ts";
@@ -28,6 +29,8 @@ export interface Database {
 export function openPostgres(url: string, options: { max?: number } = {}): Database {
   const client = postgres(url, {
     max: options.max ?? 10,
+    // A server that does not answer is reported within seconds, not after postgres.js's 30.
+    connect_timeout: 10,
     onnotice: () => {},
     // Amounts are int8; keep them exact (strings, converted by drizzle's bigint columns).
     types: {},
@@ -49,8 +52,12 @@ export async function openPglite(
   let client: PGlite;
   if (dataDir) {
     const dir = resolve(dataDir);
-    mkdirSync(dir, { recursive: true });
-    release = acquireDataDirLock(dir, holder);
+    try {
+      mkdirSync(dir, { recursive: true });
+      release = acquireDataDirLock(dir, holder);
+    } catch (e) {
+      throw dataDirError(dir, e);
+    }
     try {
       client = await PGlite.create(resolve(dir, "pg"));
     } catch (e) {
@@ -71,11 +78,71 @@ export async function openPglite(
   };
 }
 
+/** Errors of the file system that mean "this directory cannot be ours", said as the setting. */
+const UNWRITABLE = new Set(["EACCES", "EPERM", "EROFS", "ENOTDIR", "EEXIST", "ENOSPC", "EISDIR"]);
+
+function dataDirError(dir: string, e: unknown): unknown {
+  const code = errorCode(e);
+  if (!code || !UNWRITABLE.has(code)) return e;
+  const why =
+    code === "ENOTDIR" || code === "EEXIST"
+      ? "is not a directory (a file is in the way)"
+      : code === "ENOSPC"
+        ? "is on a full disk"
+        : "is not writable by this user";
+  return new StartupError(
+    "DATA_DIR",
+    `The data directory ${dir} ${why} (${code}). Set DATA_DIR to a directory this user can ` +
+      "write, or DATABASE_URL to use PostgreSQL.",
+  );
+}
+
+/** Connection failures (not bugs): the server is down, the name is wrong, the login is refused. */
+const UNREACHABLE = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "28P01", // password authentication failed
+  "28000", // no such role / not allowed
+  "3D000", // database does not exist
+]);
+
+/**
+ * Opens the configured database for a process. PostgreSQL connects lazily, so it is asked once
+ * here: a server that cannot be reached is reported at start-up, naming DATABASE_URL.
+ */
 export async function openDatabase(
   opts: { databaseUrl: string | undefined; dataDir: string },
   holder?: LockHolder,
 ): Promise<Database> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir, holder);
+  if (!opts.databaseUrl) return openPglite(opts.dataDir, holder);
+  const database = openPostgres(opts.databaseUrl);
+  try {
+    await database.db.execute(sql`select 1`);
+  } catch (e) {
+    await database.close().catch(() => {});
+    const code = errorCode(e);
+    if (!code || !UNREACHABLE.has(code)) throw e;
+    throw new StartupError(
+      "DATABASE_URL",
+      `PostgreSQL at ${redactUrl(opts.databaseUrl)} is not reachable (${code}: ${firstLine(e)}). ` +
+        "Check DATABASE_URL and that the server is running.",
+    );
+  }
+  return database;
+}
+
+/** The driver's own message (drizzle wraps it as the `cause` of "Failed query: …"). */
+function firstLine(e: unknown): string {
+  let x = e as { message?: unknown; cause?: unknown } | undefined;
+  while (x?.cause) x = x.cause as typeof x;
+  return String(x?.message ?? x).split("\n")[0]!;
 }
 
 /** Rows of a raw query; PGlite answers `{rows}`, postgres.js an array. */

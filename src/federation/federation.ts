@@ -9,7 +9,7 @@ import type { Deps } from "../deps.ts";
 import { isDomainBlocked } from "../peers/blocks.ts";
 import { registerActors } from "./actors.ts";
 import { registerCollections } from "./collections.ts";
-import { skipBlockedDeliveries } from "./delivery-filter.ts";
+import { skipBlockedDeliveries, skipBlockedSends } from "./delivery-filter.ts";
 import { registerInbox } from "./inbox.ts";
 import { createInboxGuard } from "./inbox-guard.ts";
 import { MemoryKeyCache } from "./key-cache.ts";
@@ -75,6 +75,7 @@ export function buildFederation(deps: Deps): Federation<FederationData> {
   // Fedify refuses these two options next to custom loader factories, but its WebFinger and
   // object look-ups read them from the federation: set them as the options would have.
   setLookupOptions(federation, loaderOptions);
+  skipBlockedSends(federation, loaderOptions.isBlocked);
   attachTransactionScope(federation, scope);
   registerActors(federation);
   registerCollections(federation);

@@ -1,14 +1,12 @@
 import type { DocumentLoader, Federation } from "@fedify/fedify";
 import {
   Activity,
-  type Actor,
   Object as APObject,
   Article,
   Audio,
   Collection,
   Document,
   Event,
-  getActorTypeName,
   getTypeId,
   Image,
   isActor,
@@ -31,13 +29,13 @@ import type {
 } from "../flattr/remote-lookup.ts";
 import { isDomainBlocked } from "../peers/blocks.ts";
 import { hostOf } from "../peers/host.ts";
-import type { RemoteActorData } from "../social/remote-actors.ts";
 import type { Visibility } from "../social/remote-statuses.ts";
 import { INSTANCE_ACTOR } from "./actors.ts";
 import type { FederationData } from "./federation.ts";
 import { ensurePeerKnown } from "./peer-info.ts";
+import { remoteActorDataOf } from "./remote-actor-data.ts";
 import { dateOf } from "./vocab/time.ts";
-import { webFingerActor } from "./webfinger.ts";
+import { webFingerActor, webFingerOptionsFor } from "./webfinger.ts";
 
 /*
  * The resolver's RemoteLookup (src/flattr/remote-lookup.ts) on Fedify. Documents are fetched
@@ -78,39 +76,6 @@ function visibilityOf(object: APObject, followers: string | null): Visibility {
   if (cc.includes(pub) || cc.includes("as:Public") || cc.includes("Public")) return "unlisted";
   if (followers && (to.includes(followers) || cc.includes(followers))) return "private";
   return "direct";
-}
-
-async function actorData(actor: Actor, loader: DocumentLoader): Promise<RemoteActorData> {
-  const uri = actor.id!.href;
-  const username = text(actor.preferredUsername).trim();
-  let iconUrl: string | null = null;
-  try {
-    // An avatar is display only: an embedded image may live on a media host.
-    const icon = await actor.getIcon({ documentLoader: loader, crossOrigin: "trust" });
-    iconUrl = href(icon?.url);
-  } catch {}
-  let paymentUrl: string | null = null;
-  try {
-    for await (const a of actor.getAttachments({ documentLoader: loader, suppressError: true })) {
-      if (a instanceof Link && (a.rel === "payment" || a.rels.includes("payment"))) {
-        paymentUrl = href(a.href);
-        break;
-      }
-    }
-  } catch {}
-  return {
-    uri,
-    type: getActorTypeName(actor),
-    handle: username && /^[^@\s/]+$/.test(username) ? `${username}@${hostOf(uri)}` : null,
-    name: text(actor.name),
-    summaryHtml: text(actor.summary),
-    url: href(actor.url),
-    iconUrl,
-    inboxUrl: href(actor.inboxId),
-    sharedInboxUrl: href(actor.endpoints?.sharedInbox),
-    followersUrl: href(actor.followersId),
-    paymentUrl,
-  };
 }
 
 function objectData(object: APObject, kind: "note" | "page"): RemoteObjectData {
@@ -195,7 +160,11 @@ export function fedifyLookup(federation: Federation<FederationData>, deps: Deps)
     }
     if (object instanceof Tombstone) return fail("gone", "a Tombstone");
     if (isActor(object))
-      return { found: true, kind: "actor", actor: await actorData(object, loader) };
+      return {
+        found: true,
+        kind: "actor",
+        actor: await remoteActorDataOf(object, { documentLoader: loader }),
+      };
     if (object instanceof Page)
       return { found: true, kind: "object", object: objectData(object, "page") };
     if (POST_TYPES.some((T) => object instanceof T)) {
@@ -215,16 +184,7 @@ export function fedifyLookup(federation: Federation<FederationData>, deps: Deps)
 
   return {
     webFinger: (username, host) =>
-      webFingerActor(username, host, {
-        allowPrivateAddress: config.allowPrivateAddress,
-        // Loopback test and dev instances speak http; public servers https only.
-        schemes: config.allowPrivateAddress
-          ? config.origin.protocol === "http:"
-            ? ["http", "https"]
-            : ["https", "http"]
-          : ["https"],
-        isBlocked,
-      }),
+      webFingerActor(username, host, webFingerOptionsFor(config, isBlocked)),
     fetch: (uri) => fetchOnce(uri, 0),
     peer: async (host, scheme) => {
       const peer = await ensurePeerKnown(deps, host, { scheme });

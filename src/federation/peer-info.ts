@@ -143,7 +143,8 @@ export async function ensurePeerKnown(
 ): Promise<Peer> {
   const known = await findPeer(deps.database.db, host);
   const maxAge = options.maxAgeMs ?? PEER_MAX_AGE_MS;
-  if (known && deps.clock.now().getTime() - known.checkedAt.getTime() <= maxAge) return known;
+  if (known?.checkedAt && deps.clock.now().getTime() - known.checkedAt.getTime() <= maxAge)
+    return known;
   return refreshPeer(deps, host, options.scheme ?? schemeFor(deps));
 }
 

@@ -2,11 +2,11 @@ import type { Context, Federation } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
 import { sql } from "drizzle-orm";
 import { type Db, queryRows } from "../db/client.ts";
+import { listenChannel } from "../db/listen.ts";
 import type { Deps } from "../deps.ts";
 import { likeUrl } from "../http/urls.ts";
 import { INSTANCE_ACTOR } from "./actors.ts";
 import { type FederationData, federationContext } from "./federation.ts";
-import { listenChannel } from "./notify.ts";
 import { withOutbox } from "./outbox.ts";
 import { buildFlattrLike, buildFlattrUndo, type FlattrLikeInput } from "./vocab/flattr-like.ts";
 

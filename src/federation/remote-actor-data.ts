@@ -1,37 +1,81 @@
-import { type Actor, Application, Group, Link, Organization, Person, Service } from "@fedify/vocab";
-import type { RemoteActorData, RemoteActorType } from "../social/remote-actors.ts";
+import type { DocumentLoader } from "@fedify/fedify";
+import { type Actor, getActorTypeName, Link } from "@fedify/vocab";
+import { hostOf } from "../peers/host.ts";
+import type { RemoteActorData } from "../social/remote-actors.ts";
 
-function typeOf(actor: Actor): RemoteActorType {
-  if (actor instanceof Person) return "Person";
-  if (actor instanceof Service) return "Service";
-  if (actor instanceof Application) return "Application";
-  if (actor instanceof Group) return "Group";
-  if (actor instanceof Organization) return "Organization";
-  return "Person";
+/*
+ * The one adapter from a Fedify actor to the remote-actor cache's plain data
+ * (src/social/remote-actors.ts): the resolver's look-ups, the actor cache, inbound Likes, Notes
+ * and profile Updates all store actors through it, so they agree on handles, URLs and types.
+ * No Fedify types go past this module.
+ */
+
+const text = (v: unknown): string => (v == null ? "" : String(v));
+
+/** An http(s) address of a URL or Link, else null (never javascript: or data:). */
+function href(v: URL | Link | null | undefined): string | null {
+  if (v == null) return null;
+  const u = v instanceof Link ? v.href : v;
+  return u && hostOf(u) !== null ? u.href : null;
 }
 
-const text = (v: unknown): string => (v === null || v === undefined ? "" : String(v));
+export interface ActorDataOptions {
+  /**
+   * `user@host` as WebFinger confirmed it; without one, `preferredUsername@host` of the actor's
+   * own origin (when the username is a plain name).
+   */
+  handle?: string | null;
+  /**
+   * The loader for the avatar and the payment link when they are not embedded (the instance
+   * actor's signed loader). Without one nothing is fetched: the avatar is read by id, the
+   * payment link only when embedded.
+   */
+  documentLoader?: DocumentLoader;
+}
 
-/**
- * What the remote-actor cache stores of a fetched or delivered actor (no Fedify types beyond
- * this adapter). The handle is `preferredUsername@host` of the actor's own origin, unconfirmed by
- * WebFinger; nothing that fetches is called (icon and attachments are read by id only).
- */
-export function remoteActorDataOf(actor: Actor): RemoteActorData {
+/** What the remote-actor cache stores of a fetched or delivered actor. */
+export async function remoteActorDataOf(
+  actor: Actor,
+  options: ActorDataOptions = {},
+): Promise<RemoteActorData> {
   if (!actor.id) throw new TypeError("an actor without an id");
-  const username = text(actor.preferredUsername);
-  const url = actor.url instanceof Link ? actor.url.href : actor.url;
+  const uri = actor.id.href;
+  const { documentLoader } = options;
+  const username = text(actor.preferredUsername).trim();
+  const noFetch: DocumentLoader = (url) => Promise.reject(new Error(`not fetched: ${url}`));
+  const loader = documentLoader ?? noFetch;
+  let iconUrl: string | null = null;
+  if (documentLoader) {
+    try {
+      // An avatar is display only: an embedded image may live on a media host.
+      const icon = await actor.getIcon({ documentLoader, crossOrigin: "trust" });
+      iconUrl = href(icon?.url);
+    } catch {}
+  } else {
+    iconUrl = href(actor.iconId);
+  }
+  let paymentUrl: string | null = null;
+  try {
+    for await (const a of actor.getAttachments({ documentLoader: loader, suppressError: true })) {
+      if (a instanceof Link && (a.rel === "payment" || a.rels.includes("payment"))) {
+        paymentUrl = href(a.href);
+        break;
+      }
+    }
+  } catch {}
   return {
-    uri: actor.id.href,
-    type: typeOf(actor),
-    handle: username === "" ? null : `${username}@${actor.id.host}`,
+    uri,
+    type: getActorTypeName(actor),
+    handle:
+      options.handle ??
+      (username && /^[^@\s/]+$/.test(username) ? `${username}@${hostOf(uri)}` : null),
     name: text(actor.name),
     summaryHtml: text(actor.summary),
-    url: url?.href ?? null,
-    iconUrl: actor.iconId?.href ?? null,
-    inboxUrl: actor.inboxId?.href ?? null,
-    sharedInboxUrl: actor.endpoints?.sharedInbox?.href ?? null,
-    followersUrl: actor.followersId?.href ?? null,
-    paymentUrl: null,
+    url: href(actor.url),
+    iconUrl,
+    inboxUrl: href(actor.inboxId),
+    sharedInboxUrl: href(actor.endpoints?.sharedInbox),
+    followersUrl: href(actor.followersId),
+    paymentUrl,
   };
 }

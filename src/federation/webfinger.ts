@@ -99,6 +99,23 @@ async function getJrd(start: URL, options: WebFingerOptions): Promise<Jrd> {
   }
 }
 
+/** This instance's options: http is tried too only where private (loopback) addresses are allowed. */
+export function webFingerOptionsFor(
+  config: { allowPrivateAddress: boolean; origin: URL },
+  isBlocked: (host: string) => Promise<boolean>,
+): WebFingerOptions {
+  return {
+    allowPrivateAddress: config.allowPrivateAddress,
+    // Loopback test and dev instances speak http; public servers https only.
+    schemes: config.allowPrivateAddress
+      ? config.origin.protocol === "http:"
+        ? ["http", "https"]
+        : ["https", "http"]
+      : ["https"],
+    isBlocked,
+  };
+}
+
 const AP_TYPE =
   /^application\/(activity\+json|ld\+json\s*;\s*profile="https:\/\/www\.w3\.org\/ns\/activitystreams")$/;
 

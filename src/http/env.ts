@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Deps } from "../deps.ts";
 import type { RemoteLookup } from "../flattr/remote-lookup.ts";
 import type { PeerReader } from "../peers/peers-admin.ts";
@@ -15,6 +16,12 @@ export interface SessionUser {
   tokenId?: number;
   appId?: number | null;
 }
+
+/** An HTML error page for a status and a message meant for people. */
+export type ErrorPageRenderer = (
+  status: ContentfulStatusCode,
+  message: string,
+) => Response | Promise<Response>;
 
 /** Hono environment of every HTTP surface: what middleware puts on the context for handlers. */
 export interface AppEnv {
@@ -38,6 +45,12 @@ export interface AppEnv {
      */
     bearerToken: string | undefined;
     bearerUser: (() => Promise<SessionUser | null>) | undefined;
+    /**
+     * Renders an HTML error page in the site layout (set by the pages' session middleware,
+     * src/web/error-page.tsx); unset, errors.ts answers its bare page. A port: http cannot
+     * import the web surface.
+     */
+    errorPage: ErrorPageRenderer | undefined;
     /** Per-request CSRF token to embed in forms (pages only). */
     csrfToken: string;
     requestId: string;

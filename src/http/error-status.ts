@@ -7,6 +7,7 @@ import type { ResolveErrorCode } from "../flattr/resolve-errors.ts";
 import type { DepositErrorCode } from "../ledger/index.ts";
 import type { PeerErrorCode } from "../peers/errors.ts";
 import type { CloseErrorCode } from "../settlement/close.ts";
+import type { PayoutErrorCode } from "../settlement/payout-errors.ts";
 import type { FollowErrorCode, PostErrorCode } from "../social/errors.ts";
 
 /** Every code a domain refusal (src/errors.ts) can carry. */
@@ -15,6 +16,7 @@ export type DomainErrorCode =
   | AccountErrorCode
   | DepositErrorCode
   | CloseErrorCode
+  | PayoutErrorCode
   | FollowErrorCode
   | OAuthErrorCode
   | ResolveErrorCode
@@ -57,6 +59,9 @@ const STATUS: { readonly [C in DomainErrorCode]: ClientErrorStatus } = {
   invite_used: 422,
   invite_quota: 403,
   not_found: 404,
+  wrong_password: 422,
+  reset_invalid: 410,
+  has_money: 409,
   // deposits
   invalid_amount: 422,
   invalid_currency: 422,
@@ -65,6 +70,18 @@ const STATUS: { readonly [C in DomainErrorCode]: ClientErrorStatus } = {
   payee_not_found: 422,
   reference_conflict: 409,
   confirmation_required: 422,
+  // payouts and withdrawals
+  invalid_holder: 422,
+  invalid_iban: 422,
+  invalid_bic: 422,
+  no_payout_details: 422,
+  below_minimum: 422,
+  not_payable: 422,
+  payout_open: 409,
+  payout_not_found: 404,
+  payout_state: 409,
+  nothing_to_approve: 422,
+  sepa_unavailable: 422,
   // the month close
   invalid_period: 400,
   period_not_ended: 409,
@@ -95,6 +112,8 @@ const STATUS: { readonly [C in DomainErrorCode]: ClientErrorStatus } = {
   // peers admin (domain_blocked above)
   invalid_host: 422,
   own_server: 422,
+  invalid_credit_limit: 422,
+  unknown_peer: 404,
   // linked remote accounts
   actor_linked_elsewhere: 409,
 };

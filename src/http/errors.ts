@@ -71,9 +71,11 @@ export function errorResponse(
   status: ContentfulStatusCode,
   message: string,
   code?: string,
-): Response {
+): Response | Promise<Response> {
   if (wantsJson(c.req.path))
     return c.json(code ? { error: message, code } : { error: message }, status);
+  const page = (c as Context<AppEnv>).var?.errorPage;
+  if (page) return page(status, message);
   return c.html(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${status}</title>` +
       `<meta name="viewport" content="width=device-width"></head><body><h1>${status}</h1>` +
@@ -87,7 +89,7 @@ export function errorResponse(
  * (domain codes through the one table, src/http/error-status.ts, with Retry-After where due);
  * anything else is logged and a 500. Never a 500 for input.
  */
-export function onError(err: Error, c: Context<AppEnv>): Response {
+export function onError(err: Error, c: Context<AppEnv>): Response | Promise<Response> {
   if (err instanceof ApiError) {
     for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
     return errorResponse(c, err.status, err.message, err.code);
@@ -113,6 +115,6 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
   return errorResponse(c, 500, "Internal server error");
 }
 
-export function onNotFound(c: Context): Response {
+export function onNotFound(c: Context): Response | Promise<Response> {
   return errorResponse(c, 404, `Not found: ${c.req.path}`);
 }

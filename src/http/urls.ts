@@ -17,6 +17,8 @@ export {
   NOTE_PATH_TEMPLATE,
   notePath,
   noteUrl,
+  passwordResetPath,
+  passwordResetUrl,
   postPath,
   postUrl,
   profilePath,

@@ -38,9 +38,14 @@ export const PLEDGES = "pledges";
 export const DEPOSITS = "deposits";
 /** Counter-account of money leaving (positive by the total paid out). */
 export const PAYOUTS = "payouts";
+/**
+ * Approved payouts (creators' earnings, withdrawn wallet money) reserved until the bank transfer
+ * is confirmed (→ payouts) or fails (→ back where it came from). Never negative.
+ */
+export const PENDING_PAYOUTS = "pending_payouts";
 
 const NAME =
-  /^(?:(?:wallet|earnings):[1-9][0-9]*|fees|pledges|deposits|payouts|clearing:[a-z0-9.:[\]-]+)$/;
+  /^(?:(?:wallet|earnings):[1-9][0-9]*|fees|pledges|deposits|payouts|pending_payouts|clearing:[a-z0-9.:[\]-]+)$/;
 
 export function isAccountName(name: string): boolean {
   return NAME.test(name);
@@ -77,9 +82,9 @@ export function earningsAccountSql(userId: SQL): SQL {
   return sql`(${literal(EARNINGS_PREFIX)} || (${userId})::text)`;
 }
 
-/** A fixed account (FEES, PLEDGES, DEPOSITS, PAYOUTS) as an SQL literal. */
+/** A fixed account (FEES, PLEDGES, DEPOSITS, PAYOUTS, PENDING_PAYOUTS) as an SQL literal. */
 export function accountSql(
-  name: typeof FEES | typeof PLEDGES | typeof DEPOSITS | typeof PAYOUTS,
+  name: typeof FEES | typeof PLEDGES | typeof DEPOSITS | typeof PAYOUTS | typeof PENDING_PAYOUTS,
 ): SQL {
   return literal(name);
 }

@@ -1,6 +1,12 @@
 import { type SQL, sql } from "drizzle-orm";
 import { type Db, queryRows } from "../db/client.ts";
-import { accountSql, clearingAccountSql, mayGoNegativeSql, PLEDGES } from "./accounts.ts";
+import {
+  accountSql,
+  clearingAccountSql,
+  mayGoNegativeSql,
+  PENDING_PAYOUTS,
+  PLEDGES,
+} from "./accounts.ts";
 
 export interface LedgerViolation {
   rule:
@@ -15,7 +21,8 @@ export interface LedgerViolation {
     | "reversal_kind"
     | "currency_total"
     | "clearing_records"
-    | "pledges_records";
+    | "pledges_records"
+    | "pending_payouts_records";
   message: string;
 }
 
@@ -158,6 +165,22 @@ const RULES: { rule: LedgerViolation["rule"]; query: SQL; message: (r: Row) => s
       where coalesce(p.s, 0) <> coalesce(r.s, 0)`,
     message: (r) =>
       `${PLEDGES} (${r.currency}): balance ${r.balance} but its open unclaimed shares (remote_shares) sum to ${r.recorded}`,
+  },
+  {
+    // Money reserved for payouts is exactly the approved payouts not yet paid or failed.
+    rule: "pending_payouts_records",
+    query: sql`
+      with recorded as (
+        select currency, sum(amount) as s from payouts where status = 'approved' group by 1),
+      posted as (
+        select currency, balance as s from ledger_balances
+        where account = ${accountSql(PENDING_PAYOUTS)})
+      select coalesce(p.currency, r.currency) as currency,
+             coalesce(p.s, 0)::text as balance, coalesce(r.s, 0)::text as recorded
+      from posted p full join recorded r on r.currency = p.currency
+      where coalesce(p.s, 0) <> coalesce(r.s, 0)`,
+    message: (r) =>
+      `${PENDING_PAYOUTS} (${r.currency}): balance ${r.balance} but the approved payouts sum to ${r.recorded}`,
   },
 ];
 

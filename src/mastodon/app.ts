@@ -10,11 +10,16 @@ import { accountRoutes } from "./routes/accounts.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { favouriteRoutes } from "./routes/favourites.ts";
 import { instanceRoutes } from "./routes/instance.ts";
+import { markerRoutes } from "./routes/markers.ts";
+import { notificationRoutes } from "./routes/notifications.ts";
+import { groupedNotificationRoutes } from "./routes/notifications-v2.ts";
 import { oauthRoutes } from "./routes/oauth.ts";
 import { probeRoutes } from "./routes/probes.ts";
 import { searchRoutes } from "./routes/search.ts";
 import { statusRoutes } from "./routes/statuses.ts";
+import { streamingRoutes } from "./routes/streaming.ts";
 import { timelineRoutes } from "./routes/timelines.ts";
+import { StreamHub } from "./streaming/hub.ts";
 
 /*
  * The Mastodon client API (docs/CONVENTIONS.md, "Adding a Mastodon endpoint"): /api/v1, /api/v2,
@@ -34,13 +39,22 @@ export function isMastodonPath(path: string): boolean {
   );
 }
 
+/** The streaming API's connections: made by the composition root, which starts and stops it. */
+export function streamHub(deps: Deps): StreamHub {
+  return new StreamHub(deps);
+}
+
 /** The ports to other servers, from the composition root (a test may leave them out). */
 export interface MastodonPorts {
   social?: SocialFederation;
   remoteLookup?: RemoteLookup;
 }
 
-export function mastodonApp(deps: Deps, ports: MastodonPorts = {}): Hono<AppEnv> {
+export function mastodonApp(
+  deps: Deps,
+  ports: MastodonPorts = {},
+  streaming: StreamHub = streamHub(deps),
+): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
   app.onError(mastodonOnError);
   app.notFound(mastodonNotFound);
@@ -78,10 +92,15 @@ export function mastodonApp(deps: Deps, ports: MastodonPorts = {}): Hono<AppEnv>
   app.route("/", appRoutes());
   app.route("/", instanceRoutes());
   app.route("/", accountRoutes());
+  // Before the v1 routes: /api/v1/notifications/policy and /requests are not notification ids.
+  app.route("/", groupedNotificationRoutes());
+  app.route("/", notificationRoutes());
+  app.route("/", markerRoutes());
   app.route("/", statusRoutes());
   app.route("/", favouriteRoutes());
   app.route("/", timelineRoutes());
   app.route("/", searchRoutes());
   app.route("/", probeRoutes());
+  app.route("/", streamingRoutes(streaming));
   return app;
 }

@@ -88,7 +88,14 @@ export async function recordPeerInfo(
   const [row] = await db
     .insert(peers)
     .values({ host, firstSeen: now, ...values })
-    .onConflictDoUpdate({ target: peers.host, set: values })
+    // A host admitted ahead has no first_seen yet: this read is when we met it.
+    .onConflictDoUpdate({
+      target: peers.host,
+      set: {
+        ...values,
+        firstSeen: sql`coalesce(${peers.firstSeen}, ${now.toISOString()}::timestamptz)`,
+      },
+    })
     .returning();
   if (!row) throw new Error("upsert of a peer returned no row");
   return row;
@@ -109,7 +116,14 @@ export async function recordPeerFailure(
   const [row] = await db
     .insert(peers)
     .values({ host, firstSeen: now, checkedAt: now, lastError })
-    .onConflictDoUpdate({ target: peers.host, set: { checkedAt: now, lastError } })
+    .onConflictDoUpdate({
+      target: peers.host,
+      set: {
+        checkedAt: now,
+        lastError,
+        firstSeen: sql`coalesce(${peers.firstSeen}, ${now.toISOString()}::timestamptz)`,
+      },
+    })
     .returning();
   if (!row) throw new Error("upsert of a peer returned no row");
   return row;
@@ -136,8 +150,9 @@ export async function peersDueForRefresh(
   const rows = await db
     .select({ host: peers.host })
     .from(peers)
-    .where(sql`${peers.checkedAt} < ${before}::timestamptz`)
-    .orderBy(asc(peers.checkedAt))
+    // A host admitted before we met it has never been read (checked_at null): read it first.
+    .where(sql`${peers.checkedAt} is null or ${peers.checkedAt} < ${before}::timestamptz`)
+    .orderBy(sql`${peers.checkedAt} asc nulls first`)
     .limit(limit);
   return rows.map((r) => r.host);
 }

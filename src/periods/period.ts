@@ -119,3 +119,20 @@ export function periodLabel(period: Period): string {
   d.setUTCFullYear(year);
   return d.toLocaleString("en", { month: "long", year: "numeric", timeZone: "UTC" });
 }
+
+/**
+ * The last period whose revenue is payable at `now`: month M becomes payable at the start of day
+ * `settlementDay` of M+1 in the instance time zone (SETTLEMENT_DAY). Before that day the month
+ * before the previous one is the last.
+ */
+export function payableThrough(now: Date, timeZone: string, settlementDay: number): Period {
+  const z = Temporal.Instant.fromEpochMilliseconds(now.getTime()).toZonedDateTimeISO(timeZone);
+  const current = format(z.year, z.month);
+  const last = previousPeriod(current);
+  return z.day >= settlementDay ? last : previousPeriod(last);
+}
+
+/** The first day (YYYY-MM-DD) on which revenue of `period` is payable. */
+export function payableFrom(period: Period, settlementDay: number): string {
+  return `${nextPeriod(period)}-${String(settlementDay).padStart(2, "0")}`;
+}

@@ -1,4 +1,5 @@
 import { eq, sql } from "drizzle-orm";
+import { uniqueViolation } from "../accounts/errors.ts";
 import type { Clock } from "../config/clock.ts";
 import type { Db } from "../db/client.ts";
 import { newId } from "../db/ids.ts";
@@ -66,25 +67,55 @@ function columns(data: RemoteActorData) {
 /**
  * Stores what we just learned about an actor (fetched now): inserts it, or updates the cached row
  * and marks it fetched. A handle another actor held before moves to this one (accounts move).
+ *
+ * Deliveries and look-ups of one actor arrive at once (a new or renamed account posts to several
+ * inboxes here), so two of these may race for the same handle. A transaction-scoped advisory lock
+ * on the handle serialises them (the last writer's view wins, as it would one after the other);
+ * a unique violation that still slips through (a handle taken between statements by a caller
+ * that holds no lock) is retried, and the actor is finally stored without its handle rather than
+ * failing the delivery. Inside a caller's transaction this is a savepoint.
  */
 export async function upsertRemoteActor(
   db: Db,
   clock: Clock,
   data: RemoteActorData,
 ): Promise<RemoteActor> {
-  const now = clock.now();
   const values = columns(data);
+  for (let attempt = 0; ; attempt++) {
+    const handle = attempt < HANDLE_ATTEMPTS ? values.handle : null;
+    try {
+      return await db.transaction((tx) =>
+        storeActor(tx, clock.now(), data.uri, { ...values, handle }),
+      );
+    } catch (error) {
+      if (!uniqueViolation(error) || attempt >= HANDLE_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** Attempts with the handle before the actor is stored without it. */
+const HANDLE_ATTEMPTS = 3;
+
+async function storeActor(
+  tx: Db,
+  now: Date,
+  uri: string,
+  values: ReturnType<typeof columns>,
+): Promise<RemoteActor> {
   if (values.handle) {
-    await db
+    await tx.execute(
+      sql`select pg_advisory_xact_lock(${HANDLE_LOCK_CLASS}::int4, hashtext(lower(${values.handle})))`,
+    );
+    await tx
       .update(remoteActors)
       .set({ handle: null })
       .where(
-        sql`lower(${remoteActors.handle}) = lower(${values.handle}) and ${remoteActors.uri} <> ${data.uri}`,
+        sql`lower(${remoteActors.handle}) = lower(${values.handle}) and ${remoteActors.uri} <> ${uri}`,
       );
   }
-  const [row] = await db
+  const [row] = await tx
     .insert(remoteActors)
-    .values({ id: newId(now), uri: data.uri, ...values, fetchedAt: now })
+    .values({ id: newId(now), uri, ...values, fetchedAt: now })
     .onConflictDoUpdate({
       target: remoteActors.uri,
       set: { ...values, fetchedAt: now, goneAt: null },
@@ -93,6 +124,9 @@ export async function upsertRemoteActor(
   if (!row) throw new Error("upsert of a remote actor returned no row");
   return row;
 }
+
+/** The first key of the two-key advisory lock on a remote handle (arbitrary, unique in this code). */
+const HANDLE_LOCK_CLASS = 0x7265_6d61; // "rema"
 
 export async function findRemoteActorByUri(db: Db, uri: string): Promise<RemoteActor | null> {
   const [row] = await db.select().from(remoteActors).where(eq(remoteActors.uri, uri));

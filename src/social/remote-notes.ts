@@ -8,6 +8,7 @@ import { isLocalPostUri } from "./posts.ts";
 import type { RemoteActor } from "./remote-actors.ts";
 import {
   findStatusByUri,
+  insertRemoteTombstone,
   markRemoteStatusDeleted,
   type RemoteStatusData,
   type Status,
@@ -71,12 +72,17 @@ export async function storeRemoteNote(
   });
 }
 
-/** The author deleted a note: its row stays (thing, money history), its content goes. */
+/**
+ * The author deleted a note: its row stays (thing, money history), its content goes. A note we do
+ * not have yet (the Delete overtook its Create) gets a tombstone, so the late Create does not
+ * bring it back. Returns whether anything changed.
+ */
 export async function deleteRemoteNote(
   db: Db,
   clock: Clock,
   author: RemoteActor,
   uri: string,
 ): Promise<boolean> {
-  return markRemoteStatusDeleted(db, clock, uri, author.id);
+  if (await markRemoteStatusDeleted(db, clock, uri, author.id)) return true;
+  return insertRemoteTombstone(db, clock, uri, author.id);
 }

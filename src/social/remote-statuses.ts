@@ -118,3 +118,35 @@ export async function markRemoteStatusDeleted(
     .returning({ id: statuses.id });
   return rows.length > 0;
 }
+
+/**
+ * A Delete arrived for a note we do not have (it overtook its Create, or we never had it): a
+ * deleted row without content is kept under its uri, so a late Create or Update cannot bring the
+ * note back (upsertRemoteStatus leaves deleted rows alone). Returns whether a row was added.
+ */
+export async function insertRemoteTombstone(
+  db: Db,
+  clock: Clock,
+  uri: string,
+  remoteActorId: bigint,
+): Promise<boolean> {
+  if (hostOf(uri) === null || uri.length > 2048) return false;
+  const now = clock.now();
+  const rows = await db
+    .insert(statuses)
+    .values({
+      id: newId(now),
+      uri,
+      remoteActorId,
+      contentHtml: "",
+      summary: "",
+      // Never shown: the content is gone, and direct is the narrowest audience.
+      visibility: "direct",
+      publishedAt: now,
+      deletedAt: now,
+      fetchedAt: now,
+    })
+    .onConflictDoNothing({ target: statuses.uri })
+    .returning({ id: statuses.id });
+  return rows.length > 0;
+}

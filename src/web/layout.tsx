@@ -48,6 +48,8 @@ button.secondary { background: transparent; color: var(--fg); border: 1px solid 
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 0.4rem 0.5rem; border-bottom: 1px solid var(--line); }
 code { font-family: ui-monospace, monospace; font-size: 0.95em; }
+pre { overflow-x: auto; white-space: pre-wrap; overflow-wrap: anywhere; padding: 0.5rem 0.7rem;
+  border: 1px solid var(--line); border-radius: 6px; }
 .bio { white-space: pre-wrap; }
 footer { color: var(--muted); font-size: 0.85rem; }
 form.header-search { display: flex; gap: 0.3rem; margin: 0; flex: 1 1 12rem; max-width: 19rem; }
@@ -56,7 +58,91 @@ form.header-search input { flex: 1; min-width: 0; font: inherit; font-size: 0.9r
   background: transparent; color: inherit; }
 form.header-search button { font-size: 0.9rem; padding: 0.35rem 0.7rem; }
 @media (max-width: 40rem) { form.header-search { order: 3; flex-basis: 100%; max-width: none; } }
+a.button { display: inline-block; padding: 0.5rem 1rem; border-radius: 6px; text-decoration: none;
+  background: var(--accent); color: var(--accent-fg); }
+a.button.secondary { background: transparent; color: var(--fg); border: 1px solid var(--line); }
+.big-line { font-size: 1.15rem; }
+h1, h2, h3, td, th, li, p, dd { overflow-wrap: anywhere; }
+bdi, .isolate { unicode-bidi: isolate; }
+nav.site { display: flex; flex-wrap: wrap; gap: 0.25rem 0.9rem; border-top: 1px solid var(--line);
+  max-width: 42rem; margin: 0 auto; padding: 0.4rem 1rem; font-size: 0.95rem; }
+nav.site a[aria-current=page] { font-weight: 700; text-decoration: none; color: var(--fg); }
+nav.site .group { display: flex; flex-wrap: wrap; gap: 0.25rem 0.9rem; }
+nav.site .group.account { margin-left: auto; }
+#nav-toggle { position: absolute; opacity: 0; pointer-events: none; }
+label.nav-toggle { display: none; }
+@media (max-width: 40rem) {
+  label.nav-toggle { display: inline-block; font-weight: 600; cursor: pointer; padding: 0.25rem 0.6rem;
+    border: 1px solid var(--line); border-radius: 6px; }
+  #nav-toggle:not(:checked) ~ nav.site { display: none; }
+  nav.site { flex-direction: column; }
+  nav.site .group { flex-direction: column; gap: 0.1rem; }
+  nav.site .group.account { margin-left: 0; border-top: 1px solid var(--line); padding-top: 0.3rem; }
+  nav.site a, nav.site button.link { display: block; padding: 0.3rem 0; }
+}
 `;
+
+/**
+ * The site navigation: the money pages first (what a person comes back for), then the account.
+ * Every page shows it; pages that add sections of their own (admin, payouts) add them here.
+ */
+export const MONEY_NAV: { href: string; label: string }[] = [
+  { href: "/", label: "Home" },
+  { href: "/flattrs", label: "This month" },
+  { href: "/wallet", label: "Wallet" },
+  { href: "/budget", label: "Budget" },
+  { href: "/things", label: "My things" },
+  { href: "/earnings", label: "Earnings" },
+  { href: "/statements", label: "Statements" },
+  { href: "/discover", label: "Discover" },
+];
+
+const ACCOUNT_NAV: { href: string; label: string; admin?: boolean }[] = [
+  { href: "/settings", label: "Settings" },
+  { href: "/settings/tokens", label: "Tokens" },
+  { href: "/settings/apps", label: "Apps" },
+  { href: "/invites", label: "Invites" },
+  { href: "/admin/deposits", label: "Admin", admin: true },
+];
+
+/** The current page's own entry, or the one whose section it is in ("/things/new" → My things). */
+function currentHref(path: string, hrefs: string[]): string | undefined {
+  if (hrefs.includes(path)) return path;
+  return hrefs
+    .filter((h) => h !== "/" && path.startsWith(`${h}/`))
+    .sort((a, b) => b.length - a.length)[0];
+}
+
+function SiteNav(props: { user: SessionUser; path: string; csrfToken: string }) {
+  const { user } = props;
+  const account = ACCOUNT_NAV.filter((a) => !a.admin || user.isAdmin);
+  const current = currentHref(
+    props.path,
+    [...MONEY_NAV, ...account].map((n) => n.href),
+  );
+  const link = (n: { href: string; label: string }) => (
+    <a href={n.href} aria-current={n.href === current ? "page" : undefined}>
+      {n.label}
+    </a>
+  );
+  return (
+    <nav class="site" aria-label="Site" data-testid="site-nav">
+      <div class="group">{MONEY_NAV.map(link)}</div>
+      <div class="group account">
+        <span data-testid="current-user">
+          Logged in as <a href={profilePath(user.username)}>@{user.username}</a>
+        </span>
+        {account.map(link)}
+        <form method="post" action="/logout">
+          <CsrfField token={props.csrfToken} />
+          <button type="submit" class="link">
+            Log out
+          </button>
+        </form>
+      </div>
+    </nav>
+  );
+}
 
 /** The site header's search box: a handle or address to find and flattr (src/web/pages/search.tsx). */
 function HeaderSearch() {
@@ -109,6 +195,8 @@ export interface LayoutProps {
   host: string;
   /** Whether to offer "Sign up" to visitors. */
   signupOpen: boolean;
+  /** The request path, to mark the current page in the navigation. */
+  path: string;
   head?: Child;
 }
 
@@ -131,32 +219,24 @@ function Layout(props: PropsWithChildren<LayoutProps>) {
               Fediflattr <span class="muted">{props.host}</span>
             </a>
             {user && <HeaderSearch />}
-            <nav aria-label="Account">
-              {user ? (
-                <>
-                  <span data-testid="current-user">
-                    Logged in as <a href={profilePath(user.username)}>@{user.username}</a>
-                  </span>
-                  <a href="/flattrs">Flattrs</a>
-                  <a href="/settings">Settings</a>
-                  <a href="/settings/tokens">Tokens</a>
-                  <a href="/settings/apps">Apps</a>
-                  <a href="/invites">Invites</a>
-                  <form method="post" action="/logout">
-                    <CsrfField token={props.csrfToken} />
-                    <button type="submit" class="link">
-                      Log out
-                    </button>
-                  </form>
-                </>
-              ) : (
-                <>
-                  <a href="/login">Log in</a>
-                  {props.signupOpen && <a href="/signup">Sign up</a>}
-                </>
-              )}
-            </nav>
+            {user ? (
+              <label for="nav-toggle" class="nav-toggle">
+                Menu
+              </label>
+            ) : (
+              <nav aria-label="Account">
+                <a href="/discover">Discover</a>
+                <a href="/login">Log in</a>
+                {props.signupOpen && <a href="/signup">Sign up</a>}
+              </nav>
+            )}
           </div>
+          {user && (
+            <>
+              <input type="checkbox" id="nav-toggle" aria-label="Show the menu" />
+              <SiteNav user={user} path={props.path} csrfToken={props.csrfToken} />
+            </>
+          )}
         </header>
         <main>
           <h1>{props.title}</h1>
@@ -184,6 +264,7 @@ export function renderPage(
         csrfToken={c.var.csrfToken}
         host={config.origin.host}
         signupOpen={config.registration !== "closed"}
+        path={c.req.path}
         head={options.head}
       >
         {content}

@@ -2,10 +2,12 @@ import { Hono } from "hono";
 import type { AppEnv } from "../http/env.ts";
 import { adminDepositsRoutes } from "./pages/admin-deposits.tsx";
 import { adminDomainsRoutes } from "./pages/admin-domains.tsx";
+import { adminPayoutsRoutes } from "./pages/admin-payouts.tsx";
 import { adminPeersRoutes } from "./pages/admin-peers.tsx";
 import { budgetRoutes } from "./pages/budget.tsx";
 import { earningsRoutes } from "./pages/earnings.tsx";
 import { flattrsRoutes } from "./pages/flattrs.tsx";
+import { payoutsRoutes } from "./pages/payouts.tsx";
 import { statementRoutes } from "./pages/statement.tsx";
 import { thingRoutes } from "./pages/thing.tsx";
 import { thingsRoutes } from "./pages/things.tsx";
@@ -22,7 +24,9 @@ export function moneyRoutes(): Hono<AppEnv> {
   // Before thingRoutes: /things/new is not a thing id.
   app.route("/", thingsRoutes());
   app.route("/", thingRoutes());
+  app.route("/", payoutsRoutes());
   app.route("/", adminDepositsRoutes());
+  app.route("/", adminPayoutsRoutes());
   app.route("/", adminPeersRoutes());
   app.route("/", adminDomainsRoutes());
   return app;

@@ -6,7 +6,7 @@ import type { AppEnv } from "../http/env.ts";
 import { formatAmount } from "../money/decimal.ts";
 import { formatMoney } from "../money/format.ts";
 import { isPeriod, type Period, periodLabel, periodOf, periodsEnding } from "../periods/period.ts";
-import { FormMessage, renderPage } from "./layout.tsx";
+import { FormMessage, MONEY_NAV, renderPage } from "./layout.tsx";
 
 /*
  * Shared pieces of the money pages (wallet, budget, things, flattrs, earnings, statements, admin
@@ -138,7 +138,9 @@ type Section =
   | "flattrs"
   | "things"
   | "earnings"
+  | "payouts"
   | "admin-deposits"
+  | "admin-payouts"
   | "admin-peers"
   | "admin-domains";
 
@@ -148,15 +150,25 @@ const SECTIONS: { id: Section; href: string; label: string; admin?: boolean }[] 
   { id: "budget", href: "/budget", label: "Budget" },
   { id: "things", href: "/things", label: "My things" },
   { id: "earnings", href: "/earnings", label: "Earnings" },
+  { id: "payouts", href: "/payouts", label: "Payouts" },
   { id: "admin-deposits", href: "/admin/deposits", label: "Deposits (admin)", admin: true },
+  { id: "admin-payouts", href: "/admin/payouts", label: "Payouts (admin)", admin: true },
   { id: "admin-peers", href: "/admin/peers", label: "Peers (admin)", admin: true },
   { id: "admin-domains", href: "/admin/domains", label: "Blocked servers (admin)", admin: true },
 ];
 
+/**
+ * The sections the site navigation (layout.tsx) does not list, shown on their own pages only
+ * (today the admin pages): the money pages are in the site navigation on every page.
+ */
 function MoneyNav(props: { active: Section | undefined; isAdmin: boolean }) {
+  const extra = SECTIONS.filter(
+    (s) => (!s.admin || props.isAdmin) && !MONEY_NAV.some((n) => n.href === s.href),
+  );
+  if (!extra.some((s) => s.id === props.active)) return null;
   return (
     <nav class="money" aria-label="Money">
-      {SECTIONS.filter((s) => !s.admin || props.isAdmin).map((s) => (
+      {extra.map((s) => (
         <a href={s.href} aria-current={s.id === props.active ? "page" : undefined}>
           {s.label}
         </a>

@@ -12,6 +12,18 @@ export function movementLabel(
       return ref ? `Deposit, reference ${ref}` : "Deposit";
     case "close":
       return period ? `Flattrs of ${periodLabel(period)}` : "Month close";
+    case "pledge_return": {
+      const of = typeof metadata.from === "string" ? metadata.from : null;
+      return of
+        ? `Returned: your flattrs of ${periodLabel(of)} for creators who never claimed them`
+        : "Returned: flattrs for creators who never claimed them";
+    }
+    case "payout_reserve":
+      return metadata.source === "wallet"
+        ? `Withdrawal #${metadata.payout} to your bank account`
+        : `Payout #${metadata.payout} to your bank account`;
+    case "payout_return":
+      return `${metadata.source === "wallet" ? "Withdrawal" : "Payout"} #${metadata.payout} failed: returned`;
     case "reversal": {
       const of = typeof metadata.reversedKind === "string" ? metadata.reversedKind : "";
       const what = movementLabel(of, period, {});

@@ -78,8 +78,14 @@ export function sessionMiddleware(): MiddlewareHandler<AppEnv> {
 /** Logs the browser in as `userId`: a new session and its cookie. */
 export async function startSession(c: Context<AppEnv>, userId: number): Promise<void> {
   const { config, database, clock } = c.var.deps;
-  const { token } = await createSession(database.db, clock, userId);
+  const browser = c.req.header("user-agent") ?? "";
+  const { token } = await createSession(database.db, clock, userId, SESSION_TTL_SECONDS, browser);
   setCookie(c, cookieNames(config).session, token, cookieOptions(config, SESSION_TTL_SECONDS));
+}
+
+/** The session token of this request's cookie, if any (to tell "this browser" in the list). */
+export function sessionToken(c: Context<AppEnv>): string | undefined {
+  return getCookie(c, cookieNames(c.var.deps.config).session);
 }
 
 /** Deletes the session row and (unless a new one replaces it) the cookie. */

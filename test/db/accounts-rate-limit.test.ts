@@ -48,6 +48,7 @@ it("reset forgets a key", async () => {
   const clock = fixedClock("2026-03-10T12:10:00Z");
   const key = loginRateKey("192.0.2.1", " Alice ");
   expect(key).toBe("login:192.0.2.1:alice");
+  expect(loginRateKey("192.0.2.1", 7)).toBe("login:192.0.2.1:#7");
   for (let i = 0; i < 4; i++) await hitRateLimit(database.db, clock, key, limit);
   await resetRateLimit(database.db, key);
   expect((await hitRateLimit(database.db, clock, key, limit)).count).toBe(1);

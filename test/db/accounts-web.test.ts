@@ -307,8 +307,10 @@ describe("rate limits", () => {
     const env = { SIGNUP_RATE_LIMIT: "2/3600" };
     const a = "203.0.113.7";
     expect((await signUpAs(client(env, a), "rl_one")).status).toBe(303);
-    // A typo in the form does not count.
+    // A typo in the form does not count, nor a name that is taken: only accounts made count.
     expect((await signUpAs(client(env, a), "bad name")).status).toBe(422);
+    expect((await signUpAs(client(env, a), "rl_one")).status).toBe(409);
+    expect((await signUpAs(client(env, a), "rl_one")).status).toBe(409);
     expect((await signUpAs(client(env, a), "rl_two")).status).toBe(303);
     const third = await signUpAs(client(env, a), "rl_three");
     expect(third.status).toBe(429);
@@ -340,6 +342,35 @@ describe("rate limits", () => {
     // Other usernames from that address, and that username from elsewhere, are unaffected.
     expect((await attempt("bob", "password123")).status).toBe(303);
     expect((await attempt("alice", "password123", "203.0.113.51")).status).toBe(303);
+  });
+
+  it("an account's username and e-mail share one budget of failures", async () => {
+    const env = { LOGIN_RATE_LIMIT: "3/900" };
+    const ip = "203.0.113.60";
+    const attempt = (username: string, password: string) =>
+      client(env, ip).submit("/login", "/login", { username, password });
+    expect((await attempt("alice", "wrong-1")).status).toBe(401);
+    expect((await attempt("Alice@example.org", "wrong-2")).status).toBe(401);
+    expect((await attempt("ALICE", "wrong-3")).status).toBe(401);
+    const blocked = await attempt("alice@EXAMPLE.org", "password123");
+    expect(blocked.status).toBe(429);
+  });
+
+  it("failed logins from one address are capped across usernames", async () => {
+    const env = { LOGIN_IP_RATE_LIMIT: "4/900" };
+    const ip = "203.0.113.70";
+    const attempt = (username: string, password: string, from = ip) =>
+      client(env, from).submit("/login", "/login", { username, password });
+    // A success does not use up the address's budget.
+    expect((await attempt("bob", "password123")).status).toBe(303);
+    for (const name of ["nobody1", "nobody2", "alice", "nobody3"]) {
+      expect((await attempt(name, "wrong")).status).toBe(401);
+    }
+    const blocked = await attempt("bob", "password123");
+    expect(blocked.status).toBe(429);
+    expect(blocked.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(await blocked.text()).toContain("Too many failed logins from your address");
+    expect((await attempt("bob", "password123", "203.0.113.71")).status).toBe(303);
   });
 });
 

@@ -1,8 +1,9 @@
-import { sql } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixedClock } from "../../src/config/clock.ts";
 import type { Database } from "../../src/db/client.ts";
 import { queryRows } from "../../src/db/client.ts";
+import { remoteActors } from "../../src/db/schema/index.ts";
 import { isDomainBlocked } from "../../src/peers/blocks.ts";
 import {
   findRemoteActorByHandle,
@@ -66,6 +67,52 @@ describe("remote actors", () => {
     expect(gone?.gone).toBe(true);
     expect(isStale(first, new Date("2026-12-06T10:00:01Z"))).toBe(true);
     expect(isStale(first, new Date("2026-12-06T09:59:59Z"))).toBe(false);
+  });
+});
+
+describe("remote actors at once", () => {
+  const lower = (h: string | null) => h?.toLowerCase() ?? null;
+  async function handlesOf(uris: string[]) {
+    const rows = await database.db
+      .select({ uri: remoteActors.uri, handle: remoteActors.handle })
+      .from(remoteActors)
+      .where(inArray(remoteActors.uri, uris));
+    return Object.fromEntries(rows.map((r) => [r.uri, lower(r.handle)]));
+  }
+
+  it("store a new actor delivered twice at once as one row", async () => {
+    const data = bob({ uri: "https://race.example/users/new", handle: "new@race.example" });
+    const rows = await Promise.all(
+      Array.from({ length: 8 }, () => upsertRemoteActor(database.db, clock, data)),
+    );
+    expect(new Set(rows.map((r) => r.id)).size).toBe(1);
+    expect(await handlesOf([data.uri])).toEqual({ [data.uri]: "new@race.example" });
+  });
+
+  it("never fail when a renamed handle is claimed by two actors at once", async () => {
+    const old = bob({ uri: "https://race.example/users/old", handle: "Carol@race.example" });
+    const fresh = bob({ uri: "https://race.example/users/carol", handle: "carol@race.example" });
+    await upsertRemoteActor(database.db, clock, old);
+    for (let round = 0; round < 5; round++) {
+      // The new account and a stale copy of the old one both claim the handle at once.
+      const results = await Promise.allSettled([
+        upsertRemoteActor(database.db, clock, fresh),
+        upsertRemoteActor(database.db, clock, old),
+        upsertRemoteActor(database.db, clock, fresh),
+        upsertRemoteActor(database.db, clock, { ...old, handle: "CAROL@race.example" }),
+      ]);
+      expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+      const handles = await handlesOf([old.uri, fresh.uri]);
+      // One of them holds it, never both, and neither lost its row.
+      expect(Object.keys(handles).sort()).toEqual([old.uri, fresh.uri].sort());
+      expect(Object.values(handles).filter((h) => h === "carol@race.example")).toHaveLength(1);
+    }
+    // Told once more, alone, the new account keeps the handle.
+    await upsertRemoteActor(database.db, clock, fresh);
+    expect(await handlesOf([old.uri, fresh.uri])).toEqual({
+      [old.uri]: null,
+      [fresh.uri]: "carol@race.example",
+    });
   });
 });
 

@@ -3,12 +3,16 @@ import { generateCryptoKeyPair, signObject, signRequest } from "@fedify/fedify";
 import { CryptographicKey, Follow, Multikey } from "@fedify/vocab";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSession } from "../../src/accounts/sessions.ts";
+import { createToken } from "../../src/accounts/tokens.ts";
 import { followers, following } from "../../src/db/schema/index.ts";
 import { unwrap } from "../../src/errors.ts";
 import { loadOrCreateKeyPairs } from "../../src/federation/keys.ts";
 import { follow, unfollow } from "../../src/social/follows.ts";
+import { cookieNames } from "../../src/web/session.ts";
 import { freePort, startTestInstance, type TestInstance } from "../helpers/instance.ts";
 import { queueRows } from "../helpers/queue.ts";
+import { WebClient } from "../helpers/web-client.ts";
 import { AP, getJson, insertUser, socialOf, waitFor } from "./support.ts";
 
 // Two real instances on loopback ports, with real HTTP signatures between them.
@@ -16,6 +20,7 @@ let one: TestInstance;
 let two: TestInstance;
 let aliceId: number;
 let bobId: number;
+let carolId: number;
 let alice: string;
 let bob: string;
 let carol: string;
@@ -23,7 +28,7 @@ let carol: string;
 beforeAll(async () => {
   [one, two] = await Promise.all([startTestInstance(), startTestInstance()]);
   aliceId = await insertUser(one, "Alice");
-  await insertUser(one, "Carol");
+  carolId = await insertUser(one, "Carol");
   bobId = await insertUser(two, "Bob");
   alice = `${one.origin}/users/Alice`;
   carol = `${one.origin}/users/Carol`;
@@ -86,6 +91,47 @@ describe("Follow / Accept / Undo between two instances", () => {
     expect(await followingRow(one, aliceId, bob)).toBeNull();
     await waitFor(async () => (await followerRow(two, bobId, alice)) === null);
     expect(await unfollow(social, aliceId, bob)).toBe(false);
+  });
+
+  it("follows a remote handle over HTTP, through WebFinger: the web form and the API", async () => {
+    const db = one.deps.database.db;
+    const handle = `@Bob@${new URL(two.origin).host}`;
+    // The web form, as a logged-in person submits it.
+    const { token: session } = await createSession(db, one.deps.clock, carolId);
+    const web = new WebClient((r) => fetch(r), one.origin);
+    web.cookies.set(cookieNames(one.deps.config).session, session);
+    const posted = await web.submit("/following", "/follow", { target: handle });
+    expect(posted.status).toBe(303);
+    expect(posted.headers.get("location")).toBe("/following?followed");
+    await waitFor(async () => (await followingRow(one, carolId, bob))?.acceptedAt);
+    expect((await followerRow(two, bobId, carol))?.followId).toMatch(/^http/);
+    const page = await (await web.get("/following")).text();
+    expect(page).toContain(`@Bob@${new URL(two.origin).host}`);
+
+    // The REST API with a token, the acct: form of the handle.
+    const token = (await createToken(db, one.deps.clock, aliceId, { name: "t", scopes: ["write"] }))
+      .token;
+    const api = (method: string, path: string, body?: unknown) =>
+      fetch(`${one.origin}/api/flattr/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const res = await api("POST", "/follows", { target: `acct:Bob@${new URL(two.origin).host}` });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ actor: bob, accepted: false });
+    await waitFor(async () => (await followingRow(one, aliceId, bob))?.acceptedAt);
+    const unknown = await api("POST", "/follows", {
+      target: `@nobody@${new URL(two.origin).host}`,
+    });
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json()).code).toBe("actor_not_found");
+    const gone = await api("DELETE", `/follows?actor=${encodeURIComponent(bob)}`);
+    expect(await gone.json()).toEqual({ unfollowed: true });
+    await waitFor(async () => (await followerRow(two, bobId, alice)) === null);
+    // The web form's follow stays: the next test starts from Carol following Bob.
+    expect(await unfollow(socialOf(one), carolId, bob)).toBe(true);
+    await waitFor(async () => (await followerRow(two, bobId, carol)) === null);
   });
 
   it("refuses to follow unknown actors and oneself", async () => {

@@ -312,5 +312,27 @@ describe("a blocked server", () => {
     });
     expect(blocked.hits("/users/eve/inbox")).toBe(0);
     expect(logs.some((r) => r.rawMessage.toString().startsWith("Dropped delivery"))).toBe(true);
+
+    // Sent at once, without the queue: still not delivered; an allowed inbox beside it still is.
+    const allowed = await remote();
+    const dropped = logs.length;
+    await ctx.sendActivity(
+      { identifier: "bob" },
+      [
+        { id: new URL(blocked.actor), inboxId: new URL(`${blocked.actor}/inbox`) },
+        { id: new URL(allowed.actor), inboxId: new URL(`${allowed.actor}/inbox`) },
+      ],
+      new Like({
+        id: new URL(`${bob}#likes/blocked-immediate`),
+        actor: new URL(bob),
+        object: new URL(blocked.actor),
+      }),
+      { immediate: true },
+    );
+    expect(blocked.hits("/users/eve/inbox")).toBe(0);
+    expect(allowed.hits("/users/eve/inbox")).toBe(1);
+    expect(
+      logs.slice(dropped).some((r) => r.rawMessage.toString().startsWith("Dropped delivery")),
+    ).toBe(true);
   });
 });

@@ -35,7 +35,7 @@ export async function cacheActor(instance: TestInstance, uri: string): Promise<R
   return upsertRemoteActor(
     instance.deps.database.db,
     instance.deps.clock,
-    remoteActorDataOf(actor),
+    await remoteActorDataOf(actor),
   );
 }
 

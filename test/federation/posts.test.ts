@@ -294,6 +294,15 @@ describe("with a plain Fedify server standing in for Mastodon", () => {
       );
     await deleteOf("note", new URL(`${eve}/statuses/1`));
     await statusOn(one, `${eve}/statuses/1`, (s) => s.deletedAt !== null);
+    // A Delete that overtakes its Create leaves a tombstone: the late Create does not bring it back.
+    await deleteOf("6", new URL(`${eve}/statuses/6`));
+    await statusOn(one, `${eve}/statuses/6`, (s) => s.deletedAt !== null);
+    await send("6", eve, true);
+    await drained(one);
+    expect(await findStatusByUri(one.deps.database.db, `${eve}/statuses/6`)).toMatchObject({
+      contentHtml: "",
+      deletedAt: expect.any(Date),
+    });
     await deleteOf("actor", new URL(eve));
     await waitFor(async () => (await findRemoteActorByUri(one.deps.database.db, eve))?.goneAt);
   });

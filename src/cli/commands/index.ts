@@ -5,15 +5,29 @@ import { domainBlockCommand, domainListCommand, domainUnblockCommand } from "./d
 import { inviteCreateCommand } from "./invite-create.ts";
 import { ledgerCheckCommand } from "./ledger-check.ts";
 import { migrateCommand } from "./migrate.ts";
-import { peersCommand, peersRefreshCommand } from "./peers.ts";
+import {
+  payoutsApproveCommand,
+  payoutsExportCommand,
+  payoutsFailCommand,
+  payoutsListCommand,
+  payoutsMarkPaidCommand,
+} from "./payouts.ts";
+import {
+  peersAdmitCommand,
+  peersCommand,
+  peersRefreshCommand,
+  peersSuspendCommand,
+} from "./peers.ts";
 import { serveCommand } from "./serve.ts";
 import { tokenCreateCommand } from "./token-create.ts";
 import { userCreateCommand } from "./user-create.ts";
+import { userResetPasswordCommand } from "./user-reset-password.ts";
 
 export const commands: Command[] = [
   serveCommand,
   migrateCommand,
   userCreateCommand,
+  userResetPasswordCommand,
   inviteCreateCommand,
   closeCommand,
   tokenCreateCommand,
@@ -21,8 +35,15 @@ export const commands: Command[] = [
   ledgerCheckCommand,
   // "peers refresh" before "peers": the first command whose words match runs.
   peersRefreshCommand,
+  peersAdmitCommand,
+  peersSuspendCommand,
   peersCommand,
   domainBlockCommand,
   domainUnblockCommand,
   domainListCommand,
+  payoutsListCommand,
+  payoutsApproveCommand,
+  payoutsExportCommand,
+  payoutsMarkPaidCommand,
+  payoutsFailCommand,
 ];

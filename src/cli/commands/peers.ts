@@ -1,5 +1,7 @@
 import type { Config } from "../../config/config.ts";
+import { formatAmount } from "../../money/decimal.ts";
 import { formatFeeRate } from "../../money/fee.ts";
+import { admitPeer, admitted, suspendPeer } from "../../peers/admission.ts";
 import { listPeers, type Peer } from "../../peers/peers.ts";
 import { refreshPeerNow } from "../../peers/peers-admin.ts";
 import { peerReader } from "../../server.ts";
@@ -9,7 +11,8 @@ import { command, parse, UsageError } from "../usage.ts";
  * `fediflattr peers`: the servers this instance has met and whether each is a peer (speaks our
  * protocol in our currency, so its creators are paid through it), as /admin/peers shows them;
  * `fediflattr peers refresh <host>` reads one server's NodeInfo now instead of waiting for the
- * daily refresh.
+ * daily refresh; `peers admit <host> [--credit-limit 50.00]` and `peers suspend <host>` decide
+ * whether money flows with it (src/peers/admission.ts).
  */
 
 function stamp(d: Date | null, timeZone: string): string {
@@ -30,6 +33,8 @@ export function peersTable(peers: Peer[], config: Config): string {
     "fee",
     "first seen",
     "last seen",
+    "admitted",
+    "credit limit",
     "last error",
   ];
   const rows = peers.map((p) => [
@@ -41,6 +46,8 @@ export function peersTable(peers: Peer[], config: Config): string {
     p.feeBp === null ? "-" : formatFeeRate(p.feeBp),
     stamp(p.firstSeen, config.timeZone),
     stamp(p.lastSeen, config.timeZone),
+    admitted(p) ? "yes" : p.suspendedAt !== null ? "suspended" : "no",
+    formatAmount(p.creditLimit, config.currency),
     orDash(p.lastError?.replace(/\s+/g, " ").slice(0, 80) ?? null),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -112,4 +119,59 @@ export const peersRefreshCommand = command({
   },
   whileServing: (_input, origin) =>
     `Use the refresh button on the server's admin page: ${new URL("/admin/peers", origin).href}.`,
+});
+
+export const peersAdmitCommand = command({
+  name: "peers admit",
+  usage: "<host> [--credit-limit <amount>]",
+  summary:
+    "Admit a server as a peer (money flows with it); a host not met yet may be admitted ahead",
+  needs: "database",
+  parse: (args) => {
+    const { positionals, values } = parse(args, { "credit-limit": { type: "string" } });
+    if (positionals.length !== 1) throw new UsageError("Give exactly one host, e.g. example.org.");
+    const limit = values["credit-limit"];
+    return { host: positionals[0]!, creditLimit: typeof limit === "string" ? limit : undefined };
+  },
+  run: async (input, { config, database, clock }) => {
+    const r = await admitPeer(database.db, clock, config, input.host, {
+      creditLimit: input.creditLimit,
+    });
+    if (!r.ok) {
+      console.error(r.error.message);
+      return 1;
+    }
+    console.log(peersTable([r.value], config));
+    console.error(
+      `${r.value.host} is admitted: summaries go to it and its summaries are applied; credit limit ` +
+        `${formatAmount(r.value.creditLimit, config.currency)} ${config.currency}.`,
+    );
+    return 0;
+  },
+  whileServing: (_input, origin) =>
+    `Use the admit button on the server's admin page: ${new URL("/admin/peers", origin).href}.`,
+});
+
+export const peersSuspendCommand = command({
+  name: "peers suspend",
+  usage: "<host>",
+  summary: "Suspend an admitted peer: no summaries are sent to it or applied from it",
+  needs: "database",
+  parse: (args) => {
+    const { positionals } = parse(args, {});
+    if (positionals.length !== 1) throw new UsageError("Give exactly one host, e.g. example.org.");
+    return { host: positionals[0]! };
+  },
+  run: async (input, { config, database, clock }) => {
+    const r = await suspendPeer(database.db, clock, config, input.host);
+    if (!r.ok) {
+      console.error(r.error.message);
+      return 1;
+    }
+    console.log(peersTable([r.value], config));
+    console.error(`${r.value.host} is suspended; \`peers admit ${r.value.host}\` lifts it.`);
+    return 0;
+  },
+  whileServing: (_input, origin) =>
+    `Use the suspend button on the server's admin page: ${new URL("/admin/peers", origin).href}.`,
 });

@@ -21,6 +21,11 @@ export const users = pgTable(
     bio: text("bio").notNull().default(""),
     isAdmin: boolean("is_admin").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * Set when the account was deleted: the row stays (the ledger's history and federated copies
+     * name it, and the username stays taken) but is anonymised and can never log in.
+     */
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
   },
   (t) => [
     uniqueIndex("users_username_lower").on(sql`lower(${t.username})`),
@@ -38,8 +43,26 @@ export const sessions = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    /** The browser that logged in (cut to 200 characters), so a person recognises it in the list. */
+    userAgent: text("user_agent").notNull().default(""),
   },
   (t) => [index("sessions_user").on(t.userId)],
+);
+
+/** One-time links an administrator hands out to set a new password. */
+export const passwordResets = pgTable(
+  "password_resets",
+  {
+    /** SHA-256 of the token in the link: the table does not hold usable links. */
+    tokenHash: text("token_hash").primaryKey(),
+    userId: bigint("user_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+  },
+  (t) => [index("password_resets_user").on(t.userId)],
 );
 
 export const invites = pgTable(

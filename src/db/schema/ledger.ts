@@ -43,7 +43,7 @@ export const depositReferenceKeySql = (metadata: SQL | AnyPgColumn): SQL =>
 export const ledgerAccounts = pgTable(
   "ledger_accounts",
   {
-    /** wallet:<userId>, earnings:<userId>, fees, pledges, deposits, payouts, clearing:<host>. */
+    /** wallet:<userId>, earnings:<userId>, fees, pledges, deposits, payouts, pending_payouts, clearing:<host>. */
     name: text("name").notNull(),
     currency: text("currency").notNull(),
     /** Derived from the name; the CHECK makes it impossible to get wrong. */
@@ -55,7 +55,7 @@ export const ledgerAccounts = pgTable(
     check("ledger_accounts_currency", sql`${t.currency} ~ '^[A-Z]{3}$'`),
     check(
       "ledger_accounts_name",
-      sql`${t.name} ~ '^(wallet|earnings):[1-9][0-9]*$' or ${t.name} in ('fees', 'pledges', 'deposits', 'payouts') or ${t.name} ~ '^clearing:[a-z0-9.:\\[\\]-]+$'`,
+      sql`${t.name} ~ '^(wallet|earnings):[1-9][0-9]*$' or ${t.name} in ('fees', 'pledges', 'deposits', 'payouts', 'pending_payouts') or ${t.name} ~ '^clearing:[a-z0-9.:\\[\\]-]+$'`,
     ),
     check("ledger_accounts_may_go_negative", sql`${t.mayGoNegative} = ${mayGoNegative(t.name)}`),
   ],

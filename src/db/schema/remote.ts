@@ -76,14 +76,30 @@ export const peers = pgTable(
     timeZone: text("time_zone"),
     settlementDay: integer("settlement_day"),
     speaksFlattr: boolean("speaks_flattr").notNull().default(false),
-    firstSeen: timestamp("first_seen", { withTimezone: true }).notNull(),
+    /** Null for a host an admin admitted before we ever met it (its NodeInfo not read yet). */
+    firstSeen: timestamp("first_seen", { withTimezone: true }),
     /** Last time its NodeInfo was read successfully. */
     lastSeen: timestamp("last_seen", { withTimezone: true }),
     /** Last attempt, successful or not. */
-    checkedAt: timestamp("checked_at", { withTimezone: true }).notNull(),
+    checkedAt: timestamp("checked_at", { withTimezone: true }),
     lastError: text("last_error"),
+    /**
+     * Money flows only with admitted peers (src/peers/admission.ts): set by an admin, kept when
+     * the peer is suspended (suspended_at), so re-admitting shows when trust began.
+     */
+    admittedAt: timestamp("admitted_at", { withTimezone: true }),
+    /** Set while the admin has suspended the peer: no summaries sent, received ones not applied. */
+    suspendedAt: timestamp("suspended_at", { withTimezone: true }),
+    /**
+     * Minor units of a peer's credited earnings that are payable here before its transfers
+     * arrive (issue 10 point 4). Default 0: a peer's word alone never makes money payable.
+     */
+    creditLimit: bigint("credit_limit", { mode: "bigint" }).notNull().default(sql`0`),
   },
-  (t) => [check("peers_host", hostCheck(t.host))],
+  (t) => [
+    check("peers_host", hostCheck(t.host)),
+    check("peers_credit_limit", sql`${t.creditLimit} >= 0`),
+  ],
 );
 
 /**

@@ -10,6 +10,7 @@ import {
   timestamp,
 } from "drizzle-orm/pg-core";
 import { users } from "./accounts.ts";
+import { pledgeClaims } from "./pledges.ts";
 import { remoteActors } from "./remote.ts";
 
 /*
@@ -70,6 +71,15 @@ export const remoteShares = pgTable(
     route: text("route").notNull(),
     peerHost: text("peer_host"),
     state: text("state").notNull().default("open"),
+    /** The claim that took a held share (state claimed). */
+    claimId: bigint("claim_id", { mode: "number" }).references(() => pledgeClaims.id, {
+      onDelete: "restrict",
+    }),
+    /**
+     * For a share claimed through another Fediflattr server: that server's host. The share then
+     * is owed to it (moved to clearing:<host>) and travels in our next summary to it.
+     */
+    claimedByHost: text("claimed_by_host"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -82,5 +92,10 @@ export const remoteShares = pgTable(
       sql`(${t.route} = 'peer' and ${t.peerHost} is not null) or (${t.route} = 'unclaimed' and ${t.peerHost} is null)`,
     ),
     check("remote_shares_state", sql`${t.state} in ('open', 'settled', 'claimed', 'returned')`),
+    check(
+      "remote_shares_claim",
+      sql`(${t.state} = 'claimed') = (${t.claimId} is not null) or ${t.state} = 'settled'`,
+    ),
+    index("remote_shares_claimed_by").on(t.claimedByHost, t.state),
   ],
 );

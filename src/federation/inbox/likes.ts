@@ -42,7 +42,7 @@ async function payerOf(ctx: InboxContext<FederationData>, like: Like): Promise<R
     // Thrown, so the inbox queue retries: the sender has its 202 already.
     throw new Error(`the actor of ${like.id?.href} could not be fetched`);
   }
-  return upsertRemoteActor(db, clock, remoteActorDataOf(actor));
+  return upsertRemoteActor(db, clock, await remoteActorDataOf(actor));
 }
 
 /** Inbox: a `Like` of one of our things is an incoming flattr (with the extension, from a peer) or a favourite. */

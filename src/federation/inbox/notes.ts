@@ -29,9 +29,10 @@ import {
 } from "../../social/remote-notes.ts";
 import type { Visibility } from "../../social/remote-statuses.ts";
 import { htmlToText } from "../../social/sanitize.ts";
-import { actorData, remoteActorFor, signedLoader } from "../actor-cache.ts";
+import { remoteActorFor, signedLoader } from "../actor-cache.ts";
 import type { FederationData } from "../federation.ts";
 import { dbOf } from "../outbox.ts";
+import { remoteActorDataOf } from "../remote-actor-data.ts";
 import { dateOf } from "../vocab/time.ts";
 
 /*
@@ -190,7 +191,11 @@ export async function onUpdateObject(
     const documentLoader = await signedLoader(ctx);
     const actor = await ctx.lookupObject(actorId.href, { documentLoader }).catch(() => null);
     if (isActor(actor) && actor.id?.href === actorId.href)
-      await upsertRemoteActor(db, ctx.data.clock, await actorData(actor, null, documentLoader));
+      await upsertRemoteActor(
+        db,
+        ctx.data.clock,
+        await remoteActorDataOf(actor, { documentLoader }),
+      );
     return;
   }
   await receive(ctx, update);

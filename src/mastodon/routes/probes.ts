@@ -42,9 +42,6 @@ export function probeRoutes(): Hono<AppEnv> {
   for (const [path, scope] of EMPTY_LISTS)
     app.get(path, scope ? requireScope(scope) : open, (c) => c.json([]));
 
-  // Markers: none saved yet; Mastodon answers {} for timelines without one.
-  app.get("/api/v1/markers", requireScope("read:statuses"), (c) => c.json({}));
-
   // Preferences: what the settings page would say; ours are fixed for now.
   app.get("/api/v1/preferences", requireScope("read:accounts"), (c) =>
     c.json({

@@ -2,7 +2,9 @@ import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../../http/env.ts";
 import { errorStatus } from "../../http/error-status.ts";
+import { formatAmount } from "../../money/decimal.ts";
 import { formatFeeRate } from "../../money/fee.ts";
+import { admitPeer, admitted, suspendPeer } from "../../peers/admission.ts";
 import { listPeers, type Peer } from "../../peers/peers.ts";
 import { refreshPeerNow } from "../../peers/peers-admin.ts";
 import { formGuard } from "../csrf.ts";
@@ -36,7 +38,30 @@ function When(props: { at: Date | null; timeZone: string }) {
   return <time datetime={props.at.toISOString()}>{text.slice(0, 16)}</time>;
 }
 
-function PeerRow(props: { peer: Peer; timeZone: string; csrfToken: string }) {
+function AdmitForms(props: { peer: Peer; currency: string; csrfToken: string }) {
+  const p = props.peer;
+  if (admitted(p))
+    return (
+      <form method="post" action="/admin/peers/suspend">
+        <CsrfField token={props.csrfToken} />
+        <input type="hidden" name="host" value={p.host} />
+        <button type="submit" class="link" data-testid="suspend">
+          Suspend
+        </button>
+      </form>
+    );
+  return (
+    <form method="post" action="/admin/peers/admit">
+      <CsrfField token={props.csrfToken} />
+      <input type="hidden" name="host" value={p.host} />
+      <button type="submit" class="link" data-testid="admit">
+        {p.suspendedAt === null ? "Admit" : "Admit again"}
+      </button>
+    </form>
+  );
+}
+
+function PeerRow(props: { peer: Peer; timeZone: string; currency: string; csrfToken: string }) {
   const { peer: p, timeZone } = props;
   return (
     <tr data-host={p.host}>
@@ -64,6 +89,18 @@ function PeerRow(props: { peer: Peer; timeZone: string; csrfToken: string }) {
         <When at={p.lastSeen} timeZone={timeZone} />
       </td>
       <td class="err">{p.lastError ?? ""}</td>
+      <td data-testid="admitted">
+        {admitted(p) ? (
+          <span class="badge yes">admitted</span>
+        ) : p.suspendedAt !== null ? (
+          <span class="badge no">suspended</span>
+        ) : (
+          <span class="muted">no</span>
+        )}
+      </td>
+      <td class="num" data-testid="credit-limit">
+        {formatAmount(p.creditLimit, props.currency)}
+      </td>
       <td>
         <form method="post" action="/admin/peers/refresh">
           <CsrfField token={props.csrfToken} />
@@ -72,6 +109,7 @@ function PeerRow(props: { peer: Peer; timeZone: string; csrfToken: string }) {
             Refresh
           </button>
         </form>
+        <AdmitForms peer={p} currency={props.currency} csrfToken={props.csrfToken} />
       </td>
     </tr>
   );
@@ -95,6 +133,12 @@ async function peersPage(
         peer are paid through it; creators anywhere else are unclaimed, and their shares are held
         until they claim them. Each server is read again once a day.
       </p>
+      <p>
+        Money flows only with <strong>admitted</strong> peers: we send them monthly settlement
+        summaries and apply theirs. What an admitted peer credits to creators here is payable only
+        as its transfers arrive, plus the credit limit you grant it. A server may be admitted before
+        we have met it.
+      </p>
       <FormMessage error={options.error} notice={options.notice} />
       <form method="post" action="/admin/peers/refresh" class="inline">
         <CsrfField token={c.var.csrfToken} />
@@ -111,6 +155,25 @@ async function peersPage(
           />
         </label>
         <button type="submit">Read NodeInfo</button>
+      </form>
+      <form method="post" action="/admin/peers/admit" class="inline" data-testid="admit-form">
+        <CsrfField token={c.var.csrfToken} />
+        <label>
+          Admit a server{" "}
+          <input
+            type="text"
+            name="host"
+            required
+            maxlength={300}
+            placeholder="example.org"
+            autocomplete="off"
+          />
+        </label>
+        <label>
+          credit limit ({config.currency}){" "}
+          <input type="text" name="credit_limit" inputmode="decimal" placeholder="0.00" size={8} />
+        </label>
+        <button type="submit">Admit</button>
       </form>
       {peers.length === 0 ? (
         <p class="muted">No servers met yet.</p>
@@ -132,12 +195,19 @@ async function peersPage(
                   <th>First seen</th>
                   <th>Last seen</th>
                   <th>Last error</th>
+                  <th>Admitted</th>
+                  <th class="num">Credit limit</th>
                   <th />
                 </tr>
               </thead>
               <tbody>
                 {peers.map((p) => (
-                  <PeerRow peer={p} timeZone={config.timeZone} csrfToken={c.var.csrfToken} />
+                  <PeerRow
+                    peer={p}
+                    timeZone={config.timeZone}
+                    currency={config.currency}
+                    csrfToken={c.var.csrfToken}
+                  />
                 ))}
               </tbody>
             </table>
@@ -163,6 +233,26 @@ export function adminPeersRoutes(): Hono<AppEnv> {
     return peersPage(c, {
       notice: `${p.host} read just now: ${p.speaksFlattr ? "a peer" : "not a peer"}.`,
     });
+  });
+  app.post("/admin/peers/admit", formGuard(), requireLogin(), requireAdmin(), async (c) => {
+    const { config, database, clock } = c.var.deps;
+    const form = await readForm(c);
+    const host = form.get("host").slice(0, 300);
+    const limit = form.get("credit_limit").trim();
+    const r = await admitPeer(database.db, clock, config, host, {
+      creditLimit: limit === "" ? undefined : limit,
+    });
+    if (!r.ok) return peersPage(c, { status: errorStatus(r.error.code), error: r.error.message });
+    return peersPage(c, {
+      notice: `${r.value.host} is admitted (credit limit ${formatAmount(r.value.creditLimit, config.currency)} ${config.currency}).`,
+    });
+  });
+  app.post("/admin/peers/suspend", formGuard(), requireLogin(), requireAdmin(), async (c) => {
+    const { config, database, clock } = c.var.deps;
+    const form = await readForm(c);
+    const r = await suspendPeer(database.db, clock, config, form.get("host").slice(0, 300));
+    if (!r.ok) return peersPage(c, { status: errorStatus(r.error.code), error: r.error.message });
+    return peersPage(c, { notice: `${r.value.host} is suspended.` });
   });
   return app;
 }

@@ -149,7 +149,7 @@ export function flattrsRoutes(): Hono<AppEnv> {
                         <CreatorLink flattr={f} />
                       </td>
                       <td>
-                        <ShareRoute flattr={f} />
+                        <ShareRoute flattr={f} currency={cur} timeZone={config.timeZone} />
                       </td>
                       <td class="num">
                         <Amount minor={f.value} currency={cur} />

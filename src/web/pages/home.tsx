@@ -1,83 +1,89 @@
 import { Hono } from "hono";
 import { type AppEnv, socialDeps } from "../../http/env.ts";
-import { profilePath, searchPath } from "../../http/urls.ts";
+import { homeSummary } from "../../settlement/home-summary.ts";
 import { homeTimeline } from "../../social/timelines.ts";
 import { renderPage } from "../layout.tsx";
 import { Compose, entryView, Status, statusHead } from "../status-views.tsx";
+import { HomeMonth, homeHead } from "./home-month.tsx";
+
+/** What a visitor reads first: what Fediflattr is, how it works in three lines, how to join. */
+function Welcome(props: { registration: "open" | "invite" | "closed" }) {
+  const { registration } = props;
+  return (
+    <>
+      <p class="big-line">
+        Give a little to what you read on the fediverse, in one monthly budget.
+      </p>
+      <ol data-testid="how-it-works">
+        <li>Put money in your wallet and choose a monthly budget (from a couple of euros).</li>
+        <li>
+          Flattr posts, profiles and pages you like: here, on websites with a Flattr button, or by
+          favouriting from any fediverse app.
+        </li>
+        <li>
+          At the end of the month your budget is shared between everything you flattred, to the
+          cent, and the creators are paid.
+        </li>
+      </ol>
+      <p class="actions">
+        {registration !== "closed" && (
+          <a href="/signup" class="button">
+            {registration === "invite" ? "Sign up with an invite code" : "Sign up"}
+          </a>
+        )}
+        <a href="/login" class="button secondary">
+          Log in
+        </a>
+        <a href="/discover">See what people here make</a>
+      </p>
+      {registration === "closed" && <p class="muted">Sign-ups are closed on this instance.</p>}
+    </>
+  );
+}
 
 export function homeRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get("/", async (c) => {
     const user = c.var.user;
-    const { registration } = c.var.deps.config;
-    if (user) {
-      const { config } = c.var.deps;
-      const timeline = await homeTimeline(socialDeps(c).db, config, user.id, { limit: 20 });
+    const { config, clock, database } = c.var.deps;
+    if (!user)
       return renderPage(
         c,
-        { title: `Welcome, ${user.displayName || user.username}`, head: statusHead() },
-        <>
-          <Compose csrfToken={c.var.csrfToken} />
-          <h2>Latest from you and the people you follow</h2>
-          {timeline.length === 0 ? (
-            <p class="muted">
-              Nothing yet. <a href="/following">Follow someone</a>, here or on any fediverse server.
-            </p>
-          ) : (
-            timeline.map((entry) => (
-              <Status
-                config={config}
-                status={entryView(entry, user.id)}
-                csrfToken={c.var.csrfToken}
-              />
-            ))
-          )}
-          <h2>Your account</h2>
-          <ul>
-            <li>
-              <a href={searchPath()}>Find a profile or post to flattr</a>, here or on any fediverse
-              server
-            </li>
-            <li>
-              <a href={profilePath(user.username)}>Your public profile</a>
-            </li>
-            <li>
-              <a href="/settings">Profile settings</a>
-            </li>
-            <li>
-              <a href="/following">Following</a> and <a href="/followers">followers</a>
-            </li>
-            <li>
-              <a href="/invites">Invite people</a>
-            </li>
-          </ul>
-        </>,
+        { title: "Flattr for the fediverse" },
+        <Welcome registration={config.registration} />,
       );
-    }
+    const [summary, timeline] = await Promise.all([
+      homeSummary(database.db, config, clock, user.id),
+      homeTimeline(socialDeps(c).db, config, user.id, { limit: 10 }),
+    ]);
     return renderPage(
       c,
-      { title: "Flattr for the fediverse" },
+      {
+        title: `Welcome, ${user.displayName || user.username}`,
+        head: (
+          <>
+            {statusHead()}
+            {homeHead()}
+          </>
+        ),
+      },
       <>
-        <p>
-          Set a monthly budget, favourite posts from any fediverse app, and at the end of the month
-          your budget is shared between everything you flattr'd, to the cent.
-        </p>
-        <p>
-          <a href="/login">Log in</a>
-          {registration === "open" && (
-            <>
-              {" or "}
-              <a href="/signup">sign up</a>
-            </>
-          )}
-          {registration === "invite" && (
-            <>
-              {" or "}
-              <a href="/signup">sign up with an invite code</a>
-            </>
-          )}
-          .{registration === "closed" && " Sign-ups are closed on this instance."}
-        </p>
+        <HomeMonth summary={summary} timeZone={config.timeZone} />
+        <h2>Latest from you and the people you follow</h2>
+        <Compose csrfToken={c.var.csrfToken} />
+        {timeline.length === 0 ? (
+          <p class="muted">
+            Nothing yet. <a href="/following">Follow someone</a>, here or on any fediverse server.
+          </p>
+        ) : (
+          timeline.map((entry) => (
+            <Status
+              config={config}
+              status={entryView(entry, user.id)}
+              csrfToken={c.var.csrfToken}
+            />
+          ))
+        )}
       </>,
     );
   });

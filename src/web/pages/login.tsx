@@ -1,6 +1,5 @@
 import { Hono } from "hono";
-import { hitRateLimit, loginRateKey, resetRateLimit } from "../../accounts/rate-limit.ts";
-import { authenticate } from "../../accounts/users.ts";
+import { logIn } from "../../accounts/login.ts";
 import { ANY_CONTROL } from "../../accounts/validation.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import type { AppEnv } from "../../http/env.ts";
@@ -14,10 +13,11 @@ export function LoginForm(props: {
   username: string;
   next: string;
   error?: string;
+  notice?: string;
 }) {
   return (
     <form method="post" action="/login" class="stack">
-      <FormMessage error={props.error} />
+      <FormMessage error={props.error} notice={props.notice} />
       <CsrfField token={props.csrfToken} />
       <input type="hidden" name="next" value={props.next} />
       <label>
@@ -49,7 +49,16 @@ export function loginRoutes(): Hono<AppEnv> {
     return renderPage(
       c,
       { title: "Log in" },
-      <LoginForm csrfToken={c.var.csrfToken} username="" next={next} />,
+      <LoginForm
+        csrfToken={c.var.csrfToken}
+        username=""
+        next={next}
+        notice={
+          c.req.query("reset") !== undefined
+            ? "Your new password is set. Log in with it."
+            : undefined
+        }
+      />,
     );
   });
 
@@ -67,19 +76,23 @@ export function loginRoutes(): Hono<AppEnv> {
       );
     if (!username || !password) return fail(422, "Enter your username and your password.");
     if (ANY_CONTROL.test(username)) return fail(422, "Enter a valid username or e-mail address.");
-    // Counted before checking, so parallel guesses cannot slip past; a success clears it.
-    const key = loginRateKey(clientIp(c, config), username);
-    const limit = await hitRateLimit(database.db, clock, key, config.loginRateLimit);
-    if (!limit.allowed) {
-      c.header("Retry-After", String(limit.retryAfterSeconds));
+    const outcome = await logIn(database.db, clock, config, {
+      ip: clientIp(c, config),
+      identifier: username,
+      password,
+    });
+    if (!outcome.ok && outcome.reason === "limited") {
+      c.header("Retry-After", String(outcome.retryAfterSeconds));
+      const minutes = Math.ceil(outcome.retryAfterSeconds / 60);
       return fail(
         429,
-        `Too many failed logins for this account from your address. Try again in ${Math.ceil(limit.retryAfterSeconds / 60)} minutes.`,
+        outcome.scope === "address"
+          ? `Too many failed logins from your address. Try again in ${minutes} minutes.`
+          : `Too many failed logins for this account from your address. Try again in ${minutes} minutes.`,
       );
     }
-    const user = await authenticate(database.db, username, password);
-    if (!user) return fail(401, "Wrong username or password.");
-    await resetRateLimit(database.db, key);
+    if (!outcome.ok) return fail(401, "Wrong username or password.");
+    const user = outcome.user;
     await endSession(c, { keepCookie: true }); // an older session of this browser ends
     await startSession(c, user.id);
     return c.redirect(next, 303);

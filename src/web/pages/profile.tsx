@@ -1,13 +1,16 @@
 import { Hono } from "hono";
 import { findUserByUsername } from "../../accounts/users.ts";
+import { listOwnedThings } from "../../flattr/owner-things.ts";
 import { type AppEnv, socialDeps } from "../../http/env.ts";
 import { ClientError } from "../../http/errors.ts";
 import { actorUrl, paymentLinkPath, paymentLinkUrl, profilePath } from "../../http/urls.ts";
 import { followCounts, followState } from "../../social/follows.ts";
 import { listPostsByUser } from "../../social/posts.ts";
+import { Bio } from "../bio.tsx";
 import { FormMessage, renderPage } from "../layout.tsx";
 import { postView, Status, statusHead } from "../status-views.tsx";
 import { FollowButton } from "./following.tsx";
+import { ProfileButton, ProfileThings } from "./profile-things.tsx";
 
 /**
  * The public HTML profile at `/@username`. `/users/{username}` belongs to federation (the
@@ -23,10 +26,11 @@ export function profileRoutes(): Hono<AppEnv> {
     if (user.username !== username) return c.redirect(profilePath(user.username), 301);
     const actor = actorUrl(config, user.username);
     const viewer = c.var.user;
-    const [posts, counts, state] = await Promise.all([
+    const [posts, counts, state, owned] = await Promise.all([
       listPostsByUser(socialDeps(c), user.id, { limit: 20 }),
       followCounts(database.db, user.id),
       viewer && viewer.id !== user.id ? followState(database.db, viewer.id, actor) : null,
+      listOwnedThings(database.db, c.var.deps.clock, config, user.id),
     ]);
     return renderPage(
       c,
@@ -52,7 +56,7 @@ export function profileRoutes(): Hono<AppEnv> {
             Flattr @{user.username}
           </a>
         </p>
-        {user.bio ? <p class="bio">{user.bio}</p> : <p class="muted">No bio yet.</p>}
+        {user.bio ? <Bio text={user.bio} /> : <p class="muted">No bio yet.</p>}
         <p class="muted" data-testid="follow-counts">
           {counts.following} following · {counts.followers}{" "}
           {counts.followers === 1 ? "follower" : "followers"}
@@ -70,6 +74,7 @@ export function profileRoutes(): Hono<AppEnv> {
             <a href="/posts/new">Write a post</a> · <a href="/following">Following</a>
           </p>
         )}
+        <ProfileThings things={owned.things} own={viewer?.id === user.id} />
         <h2>Posts</h2>
         {posts.length === 0 ? (
           <p class="muted">No posts yet.</p>
@@ -82,6 +87,7 @@ export function profileRoutes(): Hono<AppEnv> {
             />
           ))
         )}
+        <ProfileButton config={config} username={user.username} />
       </>,
     );
   });

@@ -52,12 +52,17 @@ export function settingsRoutes(): Hono<AppEnv> {
     return renderPage(
       c,
       { title: "Profile settings" },
-      <ProfileForm
-        csrfToken={c.var.csrfToken}
-        displayName={user.displayName}
-        bio={user.bio}
-        notice={c.req.query("saved") !== undefined ? "Your profile was saved." : undefined}
-      />,
+      <>
+        <p>
+          <a href="/settings/account">E-mail, password and where you are logged in</a>
+        </p>
+        <ProfileForm
+          csrfToken={c.var.csrfToken}
+          displayName={user.displayName}
+          bio={user.bio}
+          notice={c.req.query("saved") !== undefined ? "Your profile was saved." : undefined}
+        />
+      </>,
     );
   });
 

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { AccountError } from "../../accounts/errors.ts";
-import { hitRateLimit, signupRateKey } from "../../accounts/rate-limit.ts";
+import { hitRateLimit, refundRateLimit, signupRateKey } from "../../accounts/rate-limit.ts";
 import { signUp } from "../../accounts/signup.ts";
 import { validateNewUser } from "../../accounts/users.ts";
 import { PASSWORD_MIN, USERNAME_MAX } from "../../accounts/validation.ts";
@@ -125,19 +125,17 @@ export function signupRoutes(): Hono<AppEnv> {
           error={error}
         />,
       );
+    let counted: string | null = null;
     try {
       if (config.registration === "closed") {
         throw new AccountError("registration_closed", "Sign-ups are closed on this instance.");
       }
-      // Typos in the form do not count against the limit; every attempt that gets further does.
+      // The limit counts accounts made: typos are refused before it, other refusals give back.
       validateNewUser({ username: values.username, email: values.email, password });
-      const limit = await hitRateLimit(
-        database.db,
-        clock,
-        signupRateKey(clientIp(c, config)),
-        config.signupRateLimit,
-      );
+      counted = signupRateKey(clientIp(c, config));
+      const limit = await hitRateLimit(database.db, clock, counted, config.signupRateLimit);
       if (!limit.allowed) {
+        counted = null; // a refused attempt stays counted
         c.header("Retry-After", String(limit.retryAfterSeconds));
         return fail(
           429,
@@ -153,6 +151,9 @@ export function signupRoutes(): Hono<AppEnv> {
       await startSession(c, user.id);
       return c.redirect("/", 303);
     } catch (e) {
+      // Only accounts made count: a taken name or a wrong invite code gives the hit back (it was
+      // taken first, so parallel sign-ups cannot slip past the limit).
+      if (counted) await refundRateLimit(database.db, counted);
       if (e instanceof AccountError) return fail(errorStatus(e.code), e.message);
       throw e;
     }

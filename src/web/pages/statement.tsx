@@ -60,7 +60,7 @@ function PayerSection(props: { s: Statement; timeZone: string }) {
                   </td>
                   <td>{f.owner.username && `@${f.owner.username}`}</td>
                   <td>
-                    <ShareRoute flattr={f} />
+                    <ShareRoute flattr={f} currency={cur} timeZone={props.timeZone} />
                   </td>
                   <td class="num">
                     <Amount minor={f.value} currency={cur} />

@@ -152,6 +152,10 @@ async function thingPage(
         </dd>
       </dl>
       {thing.description && <p class="bio">{thing.description}</p>}
+      <p data-testid="embed-link">
+        <a href={`${thingPath(thing.id)}/embed`}>Button for a website</a>: the snippets that put a
+        Flattr button for this on any page.
+      </p>
       <FlattrBox thing={thing} viewer={viewer} csrfToken={c.var.csrfToken} />
     </>,
   );

@@ -1,7 +1,7 @@
 import { getLogger } from "@logtape/logtape";
-import type { Db } from "../db/client.ts";
+import type { Db } from "./client.ts";
 
-const logger = getLogger(["fediflattr", "federation", "notify"]);
+const logger = getLogger(["fediflattr", "db", "listen"]);
 
 const TIMEOUT_MS = 5_000;
 
@@ -14,7 +14,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /**
- * LISTEN on a PostgreSQL NOTIFY channel through the driver's client (postgres.js and PGlite both
+ * LISTEN on a PostgreSQL NOTIFY channel (the relay's wake-ups, the streaming API's events) through the driver's client (postgres.js and PGlite both
  * have `listen`); resolves to an unlisten function, or undefined when listening is not possible
  * (the caller then only polls). Bounded both ways: a LISTEN or UNLISTEN that never answers must
  * not keep a poller from polling or a shutdown from finishing.
@@ -22,7 +22,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export async function listenChannel(
   db: Db,
   channel: string,
-  onNotify: () => void,
+  onNotify: (payload: string) => void,
 ): Promise<(() => Promise<void>) | undefined> {
   const client = (db as unknown as { $client?: unknown }).$client as
     | { listen?: (channel: string, cb: (payload: string) => void) => Promise<unknown> }
@@ -30,7 +30,7 @@ export async function listenChannel(
   if (typeof client?.listen !== "function") return undefined;
   try {
     const handle = await withTimeout(
-      client.listen(channel, () => onNotify()),
+      client.listen(channel, (payload) => onNotify(payload)),
       TIMEOUT_MS,
     );
     return async () => {
