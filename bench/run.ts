@@ -9,6 +9,12 @@ import { type InboxBenchResult, inboxComplete, runInboxBench } from "./inbox/ind
 import { parseBenchArgs, USAGE } from "./lib/args.ts";
 import { log } from "./lib/format.ts";
 import { dropAllScratch } from "./lib/scratch.ts";
+import {
+  type MastodonBenchResult,
+  mastodonComplete,
+  mastodonTable,
+  runMastodonBench,
+} from "./mastodon/index.ts";
 import { apiTable, closeTable, inboxTable } from "./report.ts";
 
 /*
@@ -73,10 +79,12 @@ async function main(): Promise<number> {
   let close: CloseBenchResult[] = [];
   let api: ApiBenchResult[] = [];
   let inbox: InboxBenchResult[] = [];
+  let mastodon: MastodonBenchResult[] = [];
   try {
     if (opts.only.includes("close")) close = await runCloseBench(opts);
     if (opts.only.includes("api")) api = await runApiBench(opts);
     if (opts.only.includes("inbox")) inbox = await runInboxBench(opts);
+    if (opts.only.includes("mastodon")) mastodon = await runMastodonBench(opts);
   } finally {
     if (!opts.keep) await dropAllScratch(opts.url).catch(() => {});
   }
@@ -90,6 +98,7 @@ async function main(): Promise<number> {
     close,
     api,
     inbox,
+    mastodon,
   };
   mkdirSync(dirname(opts.out), { recursive: true });
   writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
@@ -98,11 +107,13 @@ async function main(): Promise<number> {
   if (close.length) console.log(`${closeTable(close)}\n`);
   if (api.length) console.log(`${apiTable(api)}\n`);
   if (inbox.length) console.log(`${inboxTable(inbox)}\n`);
+  if (mastodon.length) console.log(`${mastodonTable(mastodon)}\n`);
   console.log(`\nResults written to ${opts.out} (${results.seconds} s in all).`);
   const wrong =
     close.some((c) => !c.verify.ok) ||
     api.some((a) => [a.ours, a.baseline].some((f) => !rowsMatch(f, a.connections))) ||
-    inbox.some((i) => !inboxComplete(i));
+    inbox.some((i) => !inboxComplete(i)) ||
+    mastodon.some((m) => !mastodonComplete(m));
   return wrong ? 1 : 0;
 }
 

@@ -22,7 +22,7 @@ import type { ServerSpec } from "./server.ts";
  */
 
 /** The pool size of both servers: src/db/client.ts's default for openPostgres. */
-const POOL = 10;
+export const POOL = 10;
 const SERVER = fileURLToPath(new URL("./server.ts", import.meta.url));
 
 export interface LoadFigures {
@@ -73,7 +73,7 @@ export interface ApiBenchResult {
   profile?: ApiProfile;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once("error", reject);
@@ -90,7 +90,7 @@ interface Reply {
   ms?: number;
 }
 
-interface Child {
+export interface Child {
   proc: ChildProcess;
   port: number;
   count(): Promise<number>;
@@ -99,7 +99,7 @@ interface Child {
   stop(): Promise<void>;
 }
 
-async function startChild(
+export async function startChild(
   spec: Omit<ServerSpec, "port" | "pool">,
   cpuProfDir: string | undefined,
 ): Promise<Child> {
@@ -162,14 +162,21 @@ async function settledCount(child: Child): Promise<number> {
   return last;
 }
 
-/** Drives one server: warm-up, then the measured run, continuing the request sequence. */
-async function drive(
+/** The REST API's flattr of thing `thing` (the default request). */
+const restFlattrPath = (thing: number) => `/api/flattr/v1/things/${thing}/flattr`;
+
+/**
+ * Drives one server: warm-up, then the measured run, continuing the request sequence. Each
+ * request POSTs to `pathFor(thing)` (the REST API's flattr unless given).
+ */
+export async function drive(
   child: Child,
   sizes: ApiSizes,
   tokens: string[],
   opts: BenchOptions,
   label: string,
   db: DbChoice,
+  pathFor: (thing: number) => string = restFlattrPath,
 ): Promise<LoadFigures> {
   let k = 0;
   const samples: { status: number; body: string }[] = [];
@@ -187,7 +194,7 @@ async function drive(
             return {
               ...req,
               method: "POST",
-              path: `/api/flattr/v1/things/${thing}/flattr`,
+              path: pathFor(thing),
               headers: {
                 ...req.headers,
                 authorization: `Bearer ${tokens[payer - sizes.creators - 1]}`,

@@ -40,7 +40,20 @@ export function requestFor(s: ApiSizes, k: number): { payer: number; thing: numb
   return { payer, thing: ((payer * 7919 + j * 7) % s.things) + 1 };
 }
 
-export async function seedApi(db: Db, s: ApiSizes, nonce: string): Promise<void> {
+/** The Mastodon benchmark's statuses: thing x is the local post with this time-sorted id. */
+const STATUS_EPOCH_MS = 1767225600000n; // 2026-01-01
+export const statusIdFor = (thing: number): bigint => (STATUS_EPOCH_MS + BigInt(thing)) << 16n;
+
+/**
+ * `mastodon`: every thing is a local post (a status with its Note id), and the tokens belong to
+ * one OAuth app, as a Mastodon app's tokens do (so a favourite records its app).
+ */
+export async function seedApi(
+  db: Db,
+  s: ApiSizes,
+  nonce: string,
+  options: { mastodon?: boolean } = {},
+): Promise<void> {
   const C = s.creators;
   const last = C + s.payers;
   const run = (q: string) => db.execute(sql.raw(q));
@@ -55,6 +68,20 @@ export async function seedApi(db: Db, s: ApiSizes, nonce: string): Promise<void>
     select x, 'local', (x - 1) / 5 + 1, 'page', 'https://c' || x || '.bench.example/',
            'https://c' || x || '.bench.example/', 'Thing ' || x, now()
     from generate_series(1, ${s.things}) x`);
+  if (options.mastodon) {
+    await run(`update things set kind = 'note', object_uri = 'https://bench.example/notes/' || id`);
+    await run(`
+      insert into statuses (id, uri, url, user_id, content_source, content_html, visibility,
+                            published_at, thing_id)
+      select ((${STATUS_EPOCH_MS} + x) << 16), 'https://bench.example/notes/' || x,
+             'https://bench.example/notes/' || x, (x - 1) / 5 + 1, 'Post ' || x,
+             '<p>Post ' || x || '</p>', 'public', now(), x
+      from generate_series(1, ${s.things}) x`);
+    await run(`
+      insert into oauth_apps (id, client_id, client_secret_hash, name, redirect_uris, scopes, created_at)
+      overriding system value
+      values (1, 'bench', 'x', 'Bench app', array['urn:ietf:wg:oauth:2.0:oob'], array['read', 'write'], now())`);
+  }
   await run(`
     insert into budgets (user_id, amount, currency, updated_at)
     select u, 500, 'EUR', now() from generate_series(${C + 1}, ${last}) u`);
@@ -65,11 +92,11 @@ export async function seedApi(db: Db, s: ApiSizes, nonce: string): Promise<void>
     hashes.push(createHash("sha256").update(benchToken(nonce, u)).digest("hex"));
   }
   await db.execute(
-    sql`insert into access_tokens (user_id, name, token_hash, scopes, created_at)
-        select u, 'bench', h, array['read', 'write'], now()
+    sql`insert into access_tokens (user_id, app_id, name, token_hash, scopes, created_at)
+        select u, ${options.mastodon ? 1 : null}::int8, 'bench', h, array['read', 'write'], now()
         from unnest(${`{${ids.join(",")}}`}::int8[], ${`{${hashes.join(",")}}`}::text[]) t(u, h)`,
   );
-  for (const t of ["users", "things"])
+  for (const t of options.mastodon ? ["users", "things", "oauth_apps"] : ["users", "things"])
     await run(`select setval(pg_get_serial_sequence('${t}', 'id'), (select max(id) from ${t}))`);
   await run("analyze");
 }

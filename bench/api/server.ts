@@ -29,6 +29,8 @@ export interface ServerSpec {
   /** PGlite: the server seeds its in-memory database itself. */
   sizes?: ApiSizes;
   nonce?: string;
+  /** PGlite: seed the Mastodon benchmark's statuses and app too (bench/mastodon). */
+  mastodon?: boolean;
 }
 
 const spec = JSON.parse(process.argv[2]!) as ServerSpec;
@@ -51,7 +53,7 @@ async function ours(): Promise<{ count(): Promise<number>; stop(): Promise<void>
   if (spec.db === "pglite") {
     pglite = await newPglite();
     await migrate(pglite.database);
-    await seedApi(pglite.database.db, spec.sizes!, spec.nonce!);
+    await seedApi(pglite.database.db, spec.sizes!, spec.nonce!, { mastodon: spec.mastodon });
   }
   const server = await startServer(config, {
     role: "web",

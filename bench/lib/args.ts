@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 
-export type Part = "close" | "api" | "inbox";
+export type Part = "close" | "api" | "inbox" | "mastodon";
 export type DbChoice = "pg" | "pglite";
 
 export interface BenchOptions {
@@ -42,7 +42,7 @@ export interface BenchOptions {
 
 const USAGE = `npm run bench -- [options]
 
-  --only close|api|inbox  run some parts, comma-separated (default: all three)
+  --only close|api|inbox|mastodon  run some parts, comma-separated (default: all four)
   --db pg|pglite|both   database(s) (default: both; PGlite at --pglite-scale)
   --scale N             PostgreSQL size factor, 1 = 100,000 payers / 1,000,000 flattrs (default 1)
   --pglite-scale N      PGlite size factor (default 0.1)
@@ -100,10 +100,10 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
     if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number ≥ ${min}`);
     return n;
   };
-  const only = (values.only ?? "close,api,inbox").split(",").map((s) => s.trim());
+  const only = (values.only ?? "close,api,inbox,mastodon").split(",").map((s) => s.trim());
   for (const p of only)
-    if (p !== "close" && p !== "api" && p !== "inbox")
-      throw new Error(`--only must be close, api or inbox, got "${p}"`);
+    if (p !== "close" && p !== "api" && p !== "inbox" && p !== "mastodon")
+      throw new Error(`--only must be close, api, inbox or mastodon, got "${p}"`);
   const db = values.db ?? "both";
   if (!["pg", "pglite", "both"].includes(db))
     throw new Error(`--db must be pg, pglite or both, got "${db}"`);

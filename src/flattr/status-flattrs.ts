@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Clock } from "../config/clock.ts";
 import type { Config } from "../config/config.ts";
-import { type Db, queryRows } from "../db/client.ts";
+import { type Db, preparedRows, queryRows } from "../db/client.ts";
 import { currentPeriod } from "./current-period.ts";
 
 /*
@@ -32,8 +32,10 @@ export async function starFacts(
   const ids = [...new Set(thingIds)];
   if (ids.length === 0) return out;
   const period = currentPeriod(clock, config);
-  const rows = await queryRows<{ id: string; n: string; mine: boolean }>(
+  // Prepared per list length (the text depends only on it): every star answer reads this.
+  const rows = await preparedRows<{ id: string; n: string; mine: boolean }>(
     db,
+    `star_facts_${ids.length}`,
     sql`select t.id::text as id,
                ((select count(*) from flattrs f
                   where f.thing_id = t.id and f.withdrawn_at is null)
@@ -124,5 +126,9 @@ export async function flattredStatuses(
 
 /** Records which OAuth app made a flattr (a star in a Mastodon app). */
 export async function recordFlattrApp(db: Db, flattrId: number, appId: number): Promise<void> {
-  await db.execute(sql`update flattrs set app_id = ${appId}::int8 where id = ${flattrId}::int8`);
+  await preparedRows(
+    db,
+    "record_flattr_app",
+    sql`update flattrs set app_id = ${appId}::int8 where id = ${flattrId}::int8`,
+  );
 }

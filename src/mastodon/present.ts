@@ -21,19 +21,20 @@ export async function presentStatuses(
   const { config, clock, database } = c.var.deps;
   const db = database.db;
   const thingIds = entries.flatMap((e) => (e.thingId === null ? [] : [e.thingId]));
-  const [stars, mentions] = await Promise.all([
+  const authors = [
+    ...new Set(entries.flatMap((e) => (e.author.userId === null ? [] : [e.author.userId]))),
+  ];
+  // Independent reads: concurrently, each on its own pooled connection.
+  const [stars, mentions, authorStats] = await Promise.all([
     starFacts(db, clock, config, viewerId, thingIds),
     mentionsOf(
       db,
       config,
       entries.map((e) => e.id),
     ),
+    Promise.all(authors.map((id) => accountStats(db, id))),
   ]);
-  const stats = new Map<number, AccountStats>();
-  for (const e of entries) {
-    const userId = e.author.userId;
-    if (userId !== null && !stats.has(userId)) stats.set(userId, await accountStats(db, userId));
-  }
+  const stats = new Map<number, AccountStats>(authors.map((id, i) => [id, authorStats[i]!]));
   return entries.map((e) =>
     statusJson(config, e, {
       stars: (e.thingId !== null && stars.get(e.thingId)) || NO_STARS,

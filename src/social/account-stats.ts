@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { type Db, queryRows } from "../db/client.ts";
+import { type Db, preparedRows } from "../db/client.ts";
 
 /** What a profile counts (Mastodon's Account entity shows these). */
 export interface AccountStats {
@@ -11,13 +11,14 @@ export interface AccountStats {
 
 /** Followers, accepted follows, live posts and the newest post's time of a local user. */
 export async function accountStats(db: Db, userId: number): Promise<AccountStats> {
-  const [row] = await queryRows<{
+  const [row] = await preparedRows<{
     followers: string;
     following: string;
     statuses: string;
     last_status_at: string | null;
   }>(
     db,
+    "account_stats",
     sql`select
           (select count(*) from followers where user_id = ${userId}::int8)::text as followers,
           (select count(*) from following

@@ -1,7 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Config } from "../config/config.ts";
 import { actorUrl, profileUrl } from "../config/urls.ts";
-import { type Db, queryRows } from "../db/client.ts";
+import { type Db, preparedRows, queryRows } from "../db/client.ts";
 
 /*
  * Statuses (local posts and remote notes, one table) as readers see them, with their authors:
@@ -53,7 +53,7 @@ export interface TimelineEntry {
   editedAt: Date | null;
   deletedAt: Date | null;
   thingId: number | null;
-  /** Live answers to it that we store. */
+  /** Live answers to it that we store (by the indexed in_reply_to_uri: a reply names its parent so). */
   repliesCount: number;
 }
 
@@ -191,12 +191,22 @@ export async function selectStatuses(
   db: Db,
   config: Config,
   where: SQL,
-  options: { limit: number; oldestFirst?: boolean; order?: SQL },
+  options: {
+    limit: number;
+    oldestFirst?: boolean;
+    order?: SQL;
+    /**
+     * Hot reads whose text never changes (a status by id): a prepared statement of this name,
+     * parsed and planned once per connection instead of every time.
+     */
+    prepared?: string;
+  },
 ): Promise<TimelineEntry[]> {
   const limit = Math.max(1, Math.min(options.limit, 200));
   const order = options.order ?? (options.oldestFirst ? sql`s.id asc` : sql`s.id desc`);
-  const rows = await queryRows<Row>(
-    db,
+  const run = (q: SQL) =>
+    options.prepared ? preparedRows<Row>(db, options.prepared, q) : queryRows<Row>(db, q);
+  const rows = await run(
     sql`select s.id::text as id, s.uri, s.url, s.user_id::text as user_id,
                s.remote_actor_id::text as remote_actor_id, u.username, u.display_name, u.bio,
                u.created_at as user_created_at, ra.handle, ra.name as remote_name,
@@ -207,7 +217,7 @@ export async function selectStatuses(
                p.remote_actor_id::text as parent_remote_actor_id, s.visibility, s.published_at,
                s.edited_at, s.deleted_at, s.thing_id::text as thing_id,
                (select count(*) from statuses c
-                 where c.in_reply_to_id = s.id and c.deleted_at is null)::text as replies_count
+                 where c.in_reply_to_uri = s.uri and c.deleted_at is null)::text as replies_count
           from statuses s
           left join users u on u.id = s.user_id
           left join remote_actors ra on ra.id = s.remote_actor_id
@@ -239,7 +249,8 @@ export async function mentionsOf(
 ): Promise<Map<bigint, StatusMention[]>> {
   const out = new Map<bigint, StatusMention[]>();
   if (ids.length === 0) return out;
-  const rows = await queryRows<{
+  // Prepared per list length: the text depends only on it (a page has at most a few dozen).
+  const rows = await preparedRows<{
     status_id: string;
     user_id: string | null;
     username: string | null;
@@ -249,6 +260,7 @@ export async function mentionsOf(
     uri: string;
   }>(
     db,
+    `mentions_of_${ids.length}`,
     sql`select m.status_id::text as status_id, m.user_id::text as user_id, u.username,
                ra.id::text as remote_actor_id, ra.handle, ra.url, m.actor_uri as uri
           from status_mentions m

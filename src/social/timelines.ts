@@ -112,7 +112,11 @@ export async function statusesByIds(
       ids.map((id) => sql`${id}::int8`),
       sql`, `,
     )}) and s.deleted_at is null and ${visibleTo(viewerId)}`,
-    { limit: ids.length },
+    {
+      limit: ids.length,
+      prepared:
+        ids.length === 1 ? `status_by_id_${viewerId === null ? "anon" : "viewer"}` : undefined,
+    },
   );
   for (const r of rows) found.set(r.id, r);
   return found;
@@ -156,11 +160,11 @@ export async function threadOf(
   const descendants = await selectStatuses(
     db,
     config,
-    sql`s.id in (with recursive down(id, depth) as (
-                   select id, 0 from statuses where id = ${id}::int8
+    sql`s.id in (with recursive down(id, uri, depth) as (
+                   select id, uri, 0 from statuses where id = ${id}::int8
                    union all
-                   select c.id, down.depth + 1
-                     from statuses c join down on c.in_reply_to_id = down.id
+                   select c.id, c.uri, down.depth + 1
+                     from statuses c join down on c.in_reply_to_uri = down.uri
                     where down.depth < ${THREAD_DEPTH})
                  select id from down where id <> ${id}::int8)
         and s.deleted_at is null and ${visibleTo(viewerId)}`,
