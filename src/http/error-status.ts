@@ -134,6 +134,7 @@ const STATUS: { readonly [C in DomainErrorCode]: ClientErrorStatus } = {
   unknown_summary: 404,
   not_withdrawable: 409,
   not_refundable: 409,
+  invalid_transfer: 422,
   unknown_peer: 404,
   // linked remote accounts
   actor_linked_elsewhere: 409,

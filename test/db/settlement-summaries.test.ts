@@ -18,6 +18,7 @@ import {
   walletAccount,
 } from "../../src/ledger/index.ts";
 import { admitPeer } from "../../src/peers/admission.ts";
+import { awaitingFromPeers } from "../../src/settlement/awaiting.ts";
 import { closePeriod } from "../../src/settlement/close.ts";
 import { buildDueSummaries, summaryLines } from "../../src/settlement/summaries/build.ts";
 import {
@@ -38,6 +39,7 @@ import {
   withdrawSummary,
 } from "../../src/settlement/summaries/sent.ts";
 import { upsertRemoteActor } from "../../src/social/remote-actors.ts";
+import { runCliWith } from "../helpers/cli.ts";
 import { createTestDatabase } from "../helpers/db.ts";
 import { deposit, makeUser } from "../helpers/flattr.ts";
 import { markPeer, remoteActor, remoteNote } from "../helpers/remote.ts";
@@ -67,6 +69,7 @@ async function expectSound(...dbs: Db[]) {
 }
 
 let seq = 0;
+let carol = 0;
 /**
  * One period of flattrs from payers on A of creators on B, closed on A; the Likes recorded on B
  * as incoming flattrs of the creators' things. Returns the creators' user ids on B.
@@ -182,6 +185,7 @@ function otherLikes(lines: SummaryLine[]): SummaryLine[] {
 describe("a summary from build to credit", () => {
   it("builds once after the close, is credited to the creators, accepted, idempotent", async () => {
     const { userIds } = await month("2027-03", ["carol", "dave"]);
+    carol = userIds[0]!;
     const built = await buildDueSummaries(dbA.db, after, configA);
     expect(built).toHaveLength(1);
     expect(built[0]).toMatchObject({ peerHost: B, sequence: 1, prevHash: null, total: 300n });
@@ -364,5 +368,61 @@ describe("withdrawals and refunds", () => {
     const refunds = await refundSummaries(dbA.db, after);
     expect(refunds.map((x) => x.summary.period)).toEqual(["2027-04"]);
     await expectSound(dbA.db);
+  });
+});
+
+describe("payable only when arrived; clearing", () => {
+  const cliB = (args: string[]) =>
+    runCliWith(args, { deps: { config: configB, database: dbB, clock: after } });
+  const cliA = (args: string[]) =>
+    runCliWith(args, { deps: { config: configA, database: dbA, clock: after } });
+
+  it("a peer's credit awaits its transfers and the credit limit; transfers are recorded once", async () => {
+    expect(await awaitingFromPeers(dbB.db, carol)).toEqual([{ peerHost: A, amount: 150n }]);
+    await admitPeer(dbB.db, after, configB, A, { creditLimit: "1.00" });
+    // 1.00 of the 3.00 covered: carol's 1.50 is covered pro rata, rounded down.
+    expect(await awaitingFromPeers(dbB.db, carol)).toEqual([{ peerHost: A, amount: 100n }]);
+
+    const rec = ["clearing", "record", A, "1.00", "--reference", "R-1", "--direction", "received"];
+    expect((await cliB(rec)).code).toBe(0);
+    expect((await cliB(rec)).stdout).toContain("Already recorded");
+    const other = await cliB([
+      "clearing",
+      "record",
+      A,
+      "2.00",
+      "--reference",
+      "R-1",
+      "--direction",
+      "received",
+    ]);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain("another amount");
+    expect((await cliB(["clearing", "record", A, "1", "--reference", "x"])).code).toBe(2);
+    expect(await awaitingFromPeers(dbB.db, carol)).toEqual([{ peerHost: A, amount: 50n }]);
+    const positions = await cliB(["clearing"]);
+    expect(positions.stdout).toMatch(new RegExp(`${A}\t0.00\t3.00\t0.00\t1.00\tthey owe 2.00`));
+
+    // A pays what B's creators were credited for March; May's summary is still unanswered.
+    expect(
+      (
+        await cliA([
+          "clearing",
+          "record",
+          B,
+          "3.00",
+          "--reference",
+          "SEPA-9",
+          "--direction",
+          "sent",
+        ])
+      ).code,
+    ).toBe(0);
+    expect((await cliA(["clearing"])).stdout).toMatch(
+      new RegExp(`${B}\t3.00\t0.00\t3.00\t0.00\twe owe 3.00`),
+    );
+    const list = await cliA(["settlements"]);
+    expect(list.stdout).toContain(`sent\t${B}\t2027-03\t#1\t3.00 EUR\t2 line(s)\taccepted`);
+    await expectSound(dbA.db, dbB.db);
   });
 });

@@ -1,4 +1,5 @@
 import type { Command } from "../usage.ts";
+import { clearingCommand, clearingRecordCommand } from "./clearing.ts";
 import { closeCommand } from "./close.ts";
 import { depositCommand } from "./deposit.ts";
 import { domainBlockCommand, domainListCommand, domainUnblockCommand } from "./domain.ts";
@@ -19,6 +20,11 @@ import {
   peersSuspendCommand,
 } from "./peers.ts";
 import { serveCommand } from "./serve.ts";
+import {
+  settlementsCommand,
+  settlementsRefundCommand,
+  settlementsWithdrawCommand,
+} from "./settlements.ts";
 import { tokenCreateCommand } from "./token-create.ts";
 import { userCreateCommand } from "./user-create.ts";
 import { userResetPasswordCommand } from "./user-reset-password.ts";
@@ -46,4 +52,10 @@ export const commands: Command[] = [
   payoutsExportCommand,
   payoutsMarkPaidCommand,
   payoutsFailCommand,
+  // The sub-commands before "settlements" (the first command whose words match runs).
+  settlementsWithdrawCommand,
+  settlementsRefundCommand,
+  settlementsCommand,
+  clearingRecordCommand,
+  clearingCommand,
 ];

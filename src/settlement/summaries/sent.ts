@@ -21,6 +21,7 @@ export const SETTLEMENT_ERROR_CODES = [
   "unknown_summary",
   "not_withdrawable",
   "not_refundable",
+  "invalid_transfer",
 ] as const;
 export type SettlementErrorCode = (typeof SETTLEMENT_ERROR_CODES)[number];
 

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { currentPeriod } from "../../flattr/current-period.ts";
 import type { AppEnv } from "../../http/env.ts";
 import { type Period, periodsEnding } from "../../periods/period.ts";
+import { awaitingFromPeers } from "../../settlement/awaiting.ts";
 import {
   type Earnings,
   earnings,
@@ -107,10 +108,11 @@ export function earningsRoutes(): Hono<AppEnv> {
     const now = currentPeriod(clock, config);
     const { period, problem } = periodFromQuery(c, now, "Earnings", "earnings");
     if (problem) return problem;
-    const [byMonth, selected, remote] = await Promise.all([
+    const [byMonth, selected, remote, awaiting] = await Promise.all([
       earningsByMonth(database.db, config, user.id, periodsEnding(now, 12)),
       earnings(database.db, config, user.id, period),
       incomingFlattrers(database.db, user.id, period),
+      awaitingFromPeers(database.db, user.id),
     ]);
     const cur = byMonth.currency;
     const bars = byMonth.months.map((m) => ({
@@ -156,6 +158,18 @@ export function earningsRoutes(): Hono<AppEnv> {
         )}
         <EarningsTable earnings={selected} testId="things" />
         <RemoteFlattrers flattrers={remote} period={period} />
+        {awaiting.length > 0 && (
+          <p data-testid="awaiting">
+            Credited by other servers but not payable yet, until their transfers arrive:{" "}
+            {awaiting.map((a, i) => (
+              <>
+                {i > 0 && ", "}
+                <Amount minor={a.amount} currency={cur} /> awaiting {a.peerHost}
+              </>
+            ))}
+            .
+          </p>
+        )}
         <h2>By month</h2>
         <MonthTable months={byMonth.months} currency={cur} current={now} />
       </>,
