@@ -4,6 +4,7 @@ import type { Config } from "../config/config.ts";
 import { type Db, queryRows } from "../db/client.ts";
 import { earningsAccount } from "../ledger/index.ts";
 import { nextPeriod, type Period, payableFrom, payableThrough } from "../periods/period.ts";
+import { awaitingFromPeers } from "./awaiting.ts";
 
 /*
  * What a creator may take out of the instance (issue 10 point 8): earnings of month M become
@@ -40,12 +41,14 @@ export interface PayableEarnings {
 }
 
 /**
- * The one place that keeps peer money out of payouts until it has arrived (issue 10 point 4).
- * Merging with the settlement branch: return its awaitingFromPeers(db, config, userId) here;
- * payableEarnings subtracts it and shows it.
+ * The one place that keeps peer money out of payouts until it has arrived (issue 10 point 4):
+ * what peers' accepted summaries credited to this creator beyond the transfers received from
+ * each peer plus its credit limit (src/settlement/awaiting.ts), summed over peers.
  */
-async function awaitingFromPeers(_db: Db, _config: Config, _userId: number): Promise<bigint> {
-  return 0n;
+async function awaitingTotal(db: Db, userId: number): Promise<bigint> {
+  let total = 0n;
+  for (const a of await awaitingFromPeers(db, userId)) total += a.amount;
+  return total;
 }
 
 export async function payableEarnings(
@@ -70,7 +73,7 @@ export async function payableEarnings(
   );
   const balance = BigInt(row?.balance ?? "0");
   const matured = BigInt(row?.matured ?? "0") + BigInt(row?.out ?? "0");
-  const awaiting = await awaitingFromPeers(db, config, userId);
+  const awaiting = await awaitingTotal(db, userId);
   const capped = matured < balance ? matured : balance;
   const payable = capped - awaiting > 0n ? capped - awaiting : 0n;
   const notYetPayable = balance - capped > 0n ? balance - capped : 0n;
