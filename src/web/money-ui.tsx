@@ -141,6 +141,7 @@ type Section =
   | "payouts"
   | "claims"
   | "admin-claims"
+  | "admin-users"
   | "admin-deposits"
   | "admin-payouts"
   | "admin-peers"
@@ -159,6 +160,7 @@ const SECTIONS: { id: Section; href: string; label: string; admin?: boolean }[] 
   { id: "admin-peers", href: "/admin/peers", label: "Peers (admin)", admin: true },
   { id: "admin-domains", href: "/admin/domains", label: "Blocked servers (admin)", admin: true },
   { id: "admin-claims", href: "/admin/claims", label: "Claims (admin)", admin: true },
+  { id: "admin-users", href: "/admin/users", label: "Users (admin)", admin: true },
 ];
 
 /**
