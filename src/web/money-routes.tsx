@@ -3,6 +3,7 @@ import type { AppEnv } from "../http/env.ts";
 import { adminDepositsRoutes } from "./pages/admin-deposits.tsx";
 import { adminDomainsRoutes } from "./pages/admin-domains.tsx";
 import { adminPeersRoutes } from "./pages/admin-peers.tsx";
+import { adminSettlementsRoutes } from "./pages/admin-settlements.tsx";
 import { budgetRoutes } from "./pages/budget.tsx";
 import { earningsRoutes } from "./pages/earnings.tsx";
 import { flattrsRoutes } from "./pages/flattrs.tsx";
@@ -24,6 +25,7 @@ export function moneyRoutes(): Hono<AppEnv> {
   app.route("/", thingRoutes());
   app.route("/", adminDepositsRoutes());
   app.route("/", adminPeersRoutes());
+  app.route("/", adminSettlementsRoutes());
   app.route("/", adminDomainsRoutes());
   return app;
 }
