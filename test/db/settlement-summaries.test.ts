@@ -427,6 +427,20 @@ describe("payable only when arrived; clearing", () => {
     await expectSound(dbA.db, dbB.db);
   });
 
+  it("settlements withdraw and refund on the command line", async () => {
+    const unknown = await cliA(["settlements", "withdraw", B, "2026-01"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("No summary");
+    const answered = await cliA(["settlements", "withdraw", B, "2027-03"]);
+    expect(answered.code).toBe(1);
+    expect(answered.stderr).toContain("accepted");
+    expect((await cliA(["settlements", "withdraw", B])).code).toBe(2);
+    const may = await cliA(["settlements", "withdraw", B, "2027-05"]);
+    expect(may.code).toBe(0);
+    expect((await findSent(dbA.db, B, "2027-05"))?.state).toBe("withdrawing");
+    expect((await cliA(["settlements", "refund"])).stderr).toContain("Nothing to refund.");
+  });
+
   it("/admin/settlements shows summaries and positions to admins", async () => {
     const { user, as } = moneyApp(testConfig({ ORIGIN: `http://${B}` }), dbB, after);
     const admin = await as(await user(undefined, { admin: true }));
