@@ -4,6 +4,7 @@ import { adminDepositsRoutes } from "./pages/admin-deposits.tsx";
 import { adminDomainsRoutes } from "./pages/admin-domains.tsx";
 import { adminPayoutsRoutes } from "./pages/admin-payouts.tsx";
 import { adminPeersRoutes } from "./pages/admin-peers.tsx";
+import { adminSettlementsRoutes } from "./pages/admin-settlements.tsx";
 import { budgetRoutes } from "./pages/budget.tsx";
 import { earningsRoutes } from "./pages/earnings.tsx";
 import { flattrsRoutes } from "./pages/flattrs.tsx";
@@ -28,6 +29,7 @@ export function moneyRoutes(): Hono<AppEnv> {
   app.route("/", adminDepositsRoutes());
   app.route("/", adminPayoutsRoutes());
   app.route("/", adminPeersRoutes());
+  app.route("/", adminSettlementsRoutes());
   app.route("/", adminDomainsRoutes());
   return app;
 }

@@ -42,6 +42,7 @@ import { upsertRemoteActor } from "../../src/social/remote-actors.ts";
 import { runCliWith } from "../helpers/cli.ts";
 import { createTestDatabase } from "../helpers/db.ts";
 import { deposit, makeUser } from "../helpers/flattr.ts";
+import { moneyApp, textOf } from "../helpers/money-pages.ts";
 import { markPeer, remoteActor, remoteNote } from "../helpers/remote.ts";
 
 // A pays; B hosts the creators.
@@ -424,5 +425,30 @@ describe("payable only when arrived; clearing", () => {
     const list = await cliA(["settlements"]);
     expect(list.stdout).toContain(`sent\t${B}\t2027-03\t#1\t3.00 EUR\t2 line(s)\taccepted`);
     await expectSound(dbA.db, dbB.db);
+  });
+
+  it("settlements withdraw and refund on the command line", async () => {
+    const unknown = await cliA(["settlements", "withdraw", B, "2026-01"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("No summary");
+    const answered = await cliA(["settlements", "withdraw", B, "2027-03"]);
+    expect(answered.code).toBe(1);
+    expect(answered.stderr).toContain("accepted");
+    expect((await cliA(["settlements", "withdraw", B])).code).toBe(2);
+    const may = await cliA(["settlements", "withdraw", B, "2027-05"]);
+    expect(may.code).toBe(0);
+    expect((await findSent(dbA.db, B, "2027-05"))?.state).toBe("withdrawing");
+    expect((await cliA(["settlements", "refund"])).stderr).toContain("Nothing to refund.");
+  });
+
+  it("/admin/settlements shows summaries and positions to admins", async () => {
+    const { user, as } = moneyApp(testConfig({ ORIGIN: `http://${B}` }), dbB, after);
+    const admin = await as(await user(undefined, { admin: true }));
+    const page = await admin.get("/admin/settlements");
+    expect(page.status).toBe(200);
+    const text = textOf(await page.text());
+    expect(text).toContain(`${A} €0.00 €3.00 €0.00 €1.00 they owe €2.00`);
+    expect(text).toContain("received a.example 2027-03 1 €3.00 2 accepted");
+    expect((await (await as(await user())).get("/admin/settlements")).status).toBe(403);
   });
 });
