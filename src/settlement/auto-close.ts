@@ -10,6 +10,7 @@ import {
   periodOf,
   previousPeriod,
 } from "../periods/period.ts";
+import { type Repeating, repeatEvery } from "../schedule.ts";
 import { type CloseResult, closePeriod, statsToJson } from "./close.ts";
 
 const logger = getLogger(["fediflattr", "settlement", "close"]);
@@ -95,35 +96,15 @@ export async function closeDuePeriods(
 export function startAutoClose(
   deps: { database: { db: Db }; clock: Clock; config: Config },
   options: { intervalMs?: number } = {},
-): { stop(): Promise<void> } {
+): Repeating {
   const intervalMs = options.intervalMs ?? 60_000;
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  const loop = (async () => {
-    while (!stopped) {
-      try {
-        await closeDuePeriods(deps.database.db, deps.clock, deps.config);
-      } catch (error) {
-        logger.error("Automatic close failed, retrying in {seconds} s: {error}", {
-          seconds: intervalMs / 1000,
-          error,
-        });
-      }
-      if (stopped) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, intervalMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  })();
-  return {
-    stop: async () => {
-      stopped = true;
-      wake?.();
-      await loop;
-    },
-  };
+  return repeatEvery(
+    intervalMs,
+    () => closeDuePeriods(deps.database.db, deps.clock, deps.config),
+    (error) =>
+      logger.error("Automatic close failed, retrying in {seconds} s: {error}", {
+        seconds: intervalMs / 1000,
+        error,
+      }),
+  );
 }

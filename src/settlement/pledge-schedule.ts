@@ -1,5 +1,6 @@
 import { getLogger } from "@logtape/logtape";
 import type { Deps } from "../deps.ts";
+import { type Repeating, repeatEvery } from "../schedule.ts";
 import { applyWonClaims } from "./claims/apply.ts";
 import { returnExpiredPledges } from "./pledge-returns.ts";
 
@@ -35,32 +36,10 @@ export function startPledgeSchedule(
   deps: Deps,
   extra: (() => Promise<unknown>)[] = [],
   intervalMs = 60 * 60_000,
-): { stop(): Promise<void> } {
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  const loop = (async () => {
-    while (!stopped) {
-      try {
-        await runPledgeDuties(deps, extra);
-      } catch (error) {
-        logger.error("Pledge duties failed, retrying later: {error}", { error });
-      }
-      if (stopped) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, intervalMs);
-        timer.unref?.();
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  })();
-  return {
-    stop: async () => {
-      stopped = true;
-      wake?.();
-      await loop;
-    },
-  };
+): Repeating {
+  return repeatEvery(
+    intervalMs,
+    () => runPledgeDuties(deps, extra),
+    (error) => logger.error("Pledge duties failed, retrying later: {error}", { error }),
+  );
 }

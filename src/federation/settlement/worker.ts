@@ -5,6 +5,7 @@ import type { Deps } from "../../deps.ts";
 import { settlementAnswerUrl, settlementLinesUrl, settlementSummaryUrl } from "../../http/urls.ts";
 import { admitted } from "../../peers/admission.ts";
 import { hostOf } from "../../peers/host.ts";
+import { type Repeating, repeatEvery } from "../../schedule.ts";
 import { buildDueSummaries, type SummaryOut } from "../../settlement/summaries/build.ts";
 import type { SummaryLine } from "../../settlement/summaries/canonical.ts";
 import {
@@ -182,32 +183,11 @@ export function startSettlement(
   federation: Federation<FederationData>,
   deps: Deps,
   options: { intervalMs?: number } = {},
-): { stop(): Promise<void> } {
+): Repeating {
   const intervalMs = options.intervalMs ?? 30_000;
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  const loop = (async () => {
-    while (!stopped) {
-      try {
-        await settlementRound(federation, deps);
-      } catch (error) {
-        logger.error("Settlement round failed: {error}", { error });
-      }
-      if (stopped) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, intervalMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  })();
-  return {
-    stop: async () => {
-      stopped = true;
-      wake?.();
-      await loop;
-    },
-  };
+  return repeatEvery(
+    intervalMs,
+    () => settlementRound(federation, deps),
+    (error) => logger.error("Settlement round failed: {error}", { error }),
+  );
 }
