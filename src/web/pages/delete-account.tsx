@@ -66,7 +66,7 @@ async function deletePage(
       {blocked ? (
         <p class="warning" role="alert" data-testid="deletion-blocked">
           This account cannot be deleted while it holds money.{" "}
-          <a href="/wallet">Go to your wallet</a>.
+          <a href="/payouts">Withdraw it on the payouts page</a> (wallet money and payable earnings).
         </p>
       ) : (
         <form method="post" action="/settings/delete" class="stack">
