@@ -66,7 +66,8 @@ async function deletePage(
       {blocked ? (
         <p class="warning" role="alert" data-testid="deletion-blocked">
           This account cannot be deleted while it holds money.{" "}
-          <a href="/payouts">Withdraw it on the payouts page</a> (wallet money and payable earnings).
+          <a href="/payouts">Withdraw it on the payouts page</a> (wallet money and payable
+          earnings).
         </p>
       ) : (
         <form method="post" action="/settings/delete" class="stack">
