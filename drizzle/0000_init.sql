@@ -442,6 +442,7 @@ CREATE TABLE "remote_shares" (
 	"state" text DEFAULT 'open' NOT NULL,
 	"claim_id" bigint,
 	"claimed_by_host" text,
+	"carried_by" bigint,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "remote_shares_period_remote_actor_id_payer_id_pk" PRIMARY KEY("period","remote_actor_id","payer_id"),
 	CONSTRAINT "remote_shares_amount" CHECK ("remote_shares"."amount" > 0 and "remote_shares"."flattrs" > 0),
@@ -670,6 +671,7 @@ ALTER TABLE "close_routes" ADD CONSTRAINT "close_routes_remote_actor_id_remote_a
 ALTER TABLE "remote_shares" ADD CONSTRAINT "remote_shares_remote_actor_id_remote_actors_id_fk" FOREIGN KEY ("remote_actor_id") REFERENCES "public"."remote_actors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "remote_shares" ADD CONSTRAINT "remote_shares_payer_id_users_id_fk" FOREIGN KEY ("payer_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "remote_shares" ADD CONSTRAINT "remote_shares_claim_id_pledge_claims_id_fk" FOREIGN KEY ("claim_id") REFERENCES "public"."pledge_claims"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "remote_shares" ADD CONSTRAINT "remote_shares_carried_by_settlement_summaries_out_id_fk" FOREIGN KEY ("carried_by") REFERENCES "public"."settlement_summaries_out"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "status_idempotency_keys" ADD CONSTRAINT "status_idempotency_keys_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "status_idempotency_keys" ADD CONSTRAINT "status_idempotency_keys_status_id_statuses_id_fk" FOREIGN KEY ("status_id") REFERENCES "public"."statuses"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "status_mentions" ADD CONSTRAINT "status_mentions_status_id_statuses_id_fk" FOREIGN KEY ("status_id") REFERENCES "public"."statuses"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -750,6 +752,7 @@ CREATE UNIQUE INDEX "remote_actors_handle" ON "remote_actors" USING btree (lower
 CREATE INDEX "remote_shares_route" ON "remote_shares" USING btree ("route","peer_host","state");--> statement-breakpoint
 CREATE INDEX "remote_shares_payer" ON "remote_shares" USING btree ("payer_id","period");--> statement-breakpoint
 CREATE INDEX "remote_shares_claimed_by" ON "remote_shares" USING btree ("claimed_by_host","state");--> statement-breakpoint
+CREATE INDEX "remote_shares_carried_by" ON "remote_shares" USING btree ("carried_by");--> statement-breakpoint
 CREATE UNIQUE INDEX "status_mentions_pk" ON "status_mentions" USING btree ("status_id","actor_uri");--> statement-breakpoint
 CREATE INDEX "status_mentions_user" ON "status_mentions" USING btree ("user_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "statuses_uri" ON "statuses" USING btree ("uri");--> statement-breakpoint

@@ -12,6 +12,7 @@ import {
 import { users } from "./accounts.ts";
 import { pledgeClaims } from "./pledges.ts";
 import { remoteActors } from "./remote.ts";
+import { summariesOut } from "./summaries.ts";
 
 /*
  * Where the close sends the shares of remote creators (docs/adr/0010-frozen-close-routes.md).
@@ -80,6 +81,14 @@ export const remoteShares = pgTable(
      * is owed to it (moved to clearing:<host>) and travels in our next summary to it.
      */
     claimedByHost: text("claimed_by_host"),
+    /**
+     * For a share claimed through another server: the summary to it that carries the share as
+     * part of a claimed-pledge line (src/settlement/summaries/build.ts). Null: not sent yet, or
+     * put back by a final Reject or a withdrawal, so that the next summary carries it.
+     */
+    carriedBy: bigint("carried_by", { mode: "number" }).references(() => summariesOut.id, {
+      onDelete: "restrict",
+    }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -97,5 +106,6 @@ export const remoteShares = pgTable(
       sql`(${t.state} = 'claimed') = (${t.claimId} is not null) or ${t.state} = 'settled'`,
     ),
     index("remote_shares_claimed_by").on(t.claimedByHost, t.state),
+    index("remote_shares_carried_by").on(t.carriedBy),
   ],
 );

@@ -6,6 +6,7 @@ import { likeUrl } from "../../config/urls.ts";
 import { type Db, queryRows } from "../../db/client.ts";
 import { summariesOut } from "../../db/schema/index.ts";
 import { LinesHasher, type SummaryLine, summaryHash } from "./canonical.ts";
+import { carryClaimedShares } from "./claim-lines.ts";
 
 const logger = getLogger(["fediflattr", "settlement", "summaries"]);
 
@@ -14,7 +15,10 @@ const logger = getLogger(["fediflattr", "settlement", "summaries"]);
  * admitted peer with shares routed to it (remote_shares, route peer, still open) gets one summary
  * for (peer, period): its lines (one per creator, with the Likes the shares pay) are written once
  * by a set-based INSERT … SELECT and frozen; its sequence continues the chain to that peer and
- * its hash covers the previous summary's hash. Building twice builds nothing new.
+ * its hash covers the previous summary's hash. Building twice builds nothing new. Every summary
+ * built also carries, after the creators' lines, the held shares claimed through that peer that
+ * no summary carries yet (claim-lines.ts); when they wait and the latest closed period has no
+ * summary to that peer, one is built for it with only those lines.
  */
 
 export type SummaryOut = typeof summariesOut.$inferSelect;
@@ -109,7 +113,9 @@ export async function buildSummary(
             returning 1)
           select count(*)::text as n from lines`,
     );
-    if (!n || n.n === "0") {
+    const flattrLines = Number(n?.n ?? 0);
+    const claimLines = await carryClaimedShares(tx, config, id, peerHost, flattrLines);
+    if (flattrLines + claimLines === 0) {
       await tx.delete(summariesOut).where(eq(summariesOut.id, id));
       return null;
     }
@@ -154,7 +160,9 @@ export async function buildSummary(
 
 /**
  * Builds every summary due: for each closed period with open shares routed to an admitted peer
- * that has no summary yet. Returns those built now.
+ * that has no summary yet, and for the latest closed period of an admitted peer owed claimed
+ * shares no summary carries (when that period has no summary to it yet; else they wait for the
+ * next close). Returns those built now.
  */
 export async function buildDueSummaries(
   db: Db,
@@ -170,7 +178,17 @@ export async function buildDueSummaries(
         where s.route = 'peer' and s.state = 'open'
           and not exists (select 1 from settlement_summaries_out o
                           where o.peer_host = s.peer_host and o.period = s.period)
-        order by s.period, s.peer_host`,
+        union
+        select distinct s.claimed_by_host, l.period from remote_shares s
+        cross join (select max(period) as period from closed_periods
+                    where closed_at is not null) l
+        join peers p on p.host = s.claimed_by_host
+          and p.admitted_at is not null and p.suspended_at is null
+        where s.state = 'claimed' and s.claimed_by_host is not null and s.carried_by is null
+          and l.period is not null
+          and not exists (select 1 from settlement_summaries_out o
+                          where o.peer_host = s.claimed_by_host and o.period = l.period)
+        order by period, peer_host`,
   );
   const built: SummaryOut[] = [];
   for (const d of due) {

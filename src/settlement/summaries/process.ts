@@ -9,6 +9,7 @@ import { clearingAccountSql, earningsAccountSql } from "../../ledger/index.ts";
 import { admitted } from "../../peers/admission.ts";
 import { findPeer } from "../../peers/peers.ts";
 import { LinesHasher, type SummaryLine } from "./canonical.ts";
+import { badClaimLine } from "./claim-lines.ts";
 import { MAX_SUMMARY_LINES, type RejectReason } from "./reasons.ts";
 import type { SummaryIn } from "./received.ts";
 
@@ -170,20 +171,19 @@ async function chainCheck(db: Db, s: SummaryIn): Promise<Decision | null> {
   );
 }
 
-async function creatorCheck(db: Db, s: SummaryIn): Promise<Decision | null> {
+async function creatorCheck(db: Db, config: Config, s: SummaryIn): Promise<Decision | null> {
   const [bad] = await queryRows<{ creator_uri: string }>(
     db,
     sql`select creator_uri from settlement_lines_in
         where summary_id = ${s.id} and user_id is null order by idx limit 1`,
   );
   if (bad) return reject("creator", `${bad.creator_uri} is not a creator on this instance.`);
-  const [claim] = await queryRows<{ claim: string }>(
-    db,
-    sql`select claim from settlement_lines_in
-        where summary_id = ${s.id} and claim is not null order by idx limit 1`,
-  );
-  // Claims this instance made (claimed pledges) are not known yet: no claim line is believed.
-  if (claim) return reject("creator", `The claim ${claim.claim} was not made here.`);
+  const claim = await badClaimLine(db, config, s);
+  if (claim)
+    return reject(
+      "creator",
+      `Line ${claim.idx}: ${claim.claim} is not a won claim made here by ${claim.creator}.`,
+    );
   return null;
 }
 
@@ -364,7 +364,7 @@ export async function processReceived(
       .where(eq(summariesIn.id, s.id));
     return { state: "waiting", message: e.message };
   }
-  const problem = stored ?? (await creatorCheck(db, s)) ?? (await likesCheck(db, s));
+  const problem = stored ?? (await creatorCheck(db, config, s)) ?? (await likesCheck(db, s));
   if (problem) return decide(db, now, s, problem as Exclude<Decision, { state: "accepted" }>);
   return apply(db, now, s);
 }

@@ -6,6 +6,7 @@ import { summariesOut } from "../../db/schema/index.ts";
 import { DomainError, ok, type Result, refused } from "../../errors.ts";
 import { clearingAccount, postEntry, walletAccount } from "../../ledger/index.ts";
 import type { SummaryOut } from "./build.ts";
+import { putBackCarried, settleCarried } from "./claim-lines.ts";
 import { isRejectReason, isRetryable } from "./reasons.ts";
 
 const logger = getLogger(["fediflattr", "settlement", "summaries"]);
@@ -113,6 +114,7 @@ export async function recordAnswer(
         sql`update remote_shares set state = 'settled'
             where period = ${s.period} and route = 'peer' and peer_host = ${peerHost} and state = 'open'`,
       );
+      await settleCarried(tx, s.id);
     } else if (answer.kind === "reject") {
       const reason = isRejectReason(answer.reason) ? answer.reason : "total";
       const final = answer.final && !isRetryable(reason);
@@ -127,6 +129,9 @@ export async function recordAnswer(
           answeredAt: final ? now : null,
         })
         .where(eq(summariesOut.id, s.id));
+      // Never accepted now: its claimed shares wait for the next summary (a conflict keeps them,
+      // for the admins to sort out: the peer accepted another summary for that period).
+      if (final && reason !== "conflict") await putBackCarried(tx, s.id);
     } else if (s.state === "withdrawing") {
       await tx
         .update(summariesOut)
@@ -136,6 +141,7 @@ export async function recordAnswer(
             : { state: "sent", message: answer.message.slice(0, 1000) },
         )
         .where(eq(summariesOut.id, s.id));
+      if (answer.accepted) await putBackCarried(tx, s.id);
     }
     const [after] = await tx.select().from(summariesOut).where(eq(summariesOut.id, s.id));
     return after ?? null;
