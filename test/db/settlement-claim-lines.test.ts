@@ -18,6 +18,7 @@ import {
   clearingAccount,
   earningsAccount,
   PLEDGES,
+  walletAccount,
 } from "../../src/ledger/index.ts";
 import { admitPeer } from "../../src/peers/admission.ts";
 import {
@@ -34,7 +35,12 @@ import {
 } from "../../src/settlement/summaries/canonical.ts";
 import { processReceived } from "../../src/settlement/summaries/process.ts";
 import { type ReceivedSummary, recordReceived } from "../../src/settlement/summaries/received.ts";
-import { findSent, recordAnswer } from "../../src/settlement/summaries/sent.ts";
+import {
+  findSent,
+  recordAnswer,
+  refundSummaries,
+  withdrawSummary,
+} from "../../src/settlement/summaries/sent.ts";
 import { createTestDatabase } from "../helpers/db.ts";
 import { deposit, makeUser } from "../helpers/flattr.ts";
 import { markPeer, remoteActor, remoteNote } from "../helpers/remote.ts";
@@ -333,5 +339,48 @@ describe("claimed-pledge lines", () => {
       [],
     );
     await expectSound(dbA.db, dbB.db);
+  });
+
+  it("a confirmed withdrawal puts them back too; the refund never returns claimed shares", async () => {
+    await bobFlattred("2027-06", 300n);
+    expect(await applyWonClaims(dbA.db, configA)).toEqual({ shares: 1, amount: 300n });
+    const july = fixedClock("2027-07-05T12:00:00Z");
+    const [june] = await buildDueSummaries(dbA.db, july, configA);
+    expect(june).toMatchObject({ period: "2027-06", sequence: 4, total: 300n });
+    const w = await withdrawSummary(dbA.db, july, B, "2027-06");
+    expect(w.ok && w.value.state).toBe("withdrawing");
+    const answered = await recordAnswer(dbA.db, july, B, june!.hash, {
+      kind: "withdrawal",
+      accepted: true,
+      message: "Withdrawn by the sender.",
+    });
+    expect(answered?.state).toBe("withdrawn");
+    expect((await carried(dbA.db)).at(-1)).toEqual({
+      period: "2027-06",
+      state: "claimed",
+      carried_by: null,
+    });
+    // The refund (April rejected, June withdrawn) returns the open peer shares of those
+    // summaries: none here; what alice is owed stays in clearing:B.
+    const wallet = await balanceOf(dbA.db, walletAccount(payer), "EUR");
+    const refunds = await refundSummaries(dbA.db, july);
+    expect(refunds.map((r) => [r.summary.period, r.payers, r.amount])).toEqual([
+      ["2027-04", 0, 0n],
+      ["2027-06", 0, 0n],
+    ]);
+    expect(await balanceOf(dbA.db, walletAccount(payer), "EUR")).toBe(wallet);
+    expect(await balanceOf(dbA.db, clearingAccount(B), "EUR")).toBe(790n);
+    // A late Accept of the withdrawn summary is not believed; the next close carries the share.
+    await recordAnswer(dbA.db, july, B, june!.hash, { kind: "accept" });
+    expect((await carried(dbA.db)).at(-1)?.state).toBe("claimed");
+    await closePeriod(dbA.db, fixedClock("2027-08-03T12:00:00Z"), configA, "2027-07");
+    const [next] = await buildDueSummaries(dbA.db, fixedClock("2027-08-05T12:00:00Z"), configA);
+    expect(next).toMatchObject({ period: "2027-07", sequence: 5, total: 300n, lineCount: 1 });
+    expect((await carried(dbA.db)).at(-1)).toEqual({
+      period: "2027-06",
+      state: "claimed",
+      carried_by: String(next!.id),
+    });
+    await expectSound(dbA.db);
   });
 });
