@@ -64,7 +64,8 @@ export const summariesOut = pgTable(
 
 /**
  * The lines of a summary we send, frozen when it is built: one per creator, in creator order.
- * `likeIds` for flattr lines; `claim` (the claim's id) for a claimed pledge's line.
+ * `likeIds` for flattr lines; `claim` (the id of the receiver's announcement of the claim) for a
+ * claimed pledge's line, one per claim, after the flattr lines.
  */
 export const summaryLinesOut = pgTable(
   "settlement_lines_out",

@@ -17,7 +17,7 @@ import { checkProof, claimantOfCode } from "./proof.ts";
  * win here and lose there only if the two proofs were verified in another order; both are shown
  * to the admins). A won announced claim moves the account's held shares to clearing:<claiming
  * server>, and the next settlement summary to that server carries them as claimed-pledge lines
- * (claimedPledgeShares).
+ * (src/settlement/summaries/claim-lines.ts; claimedPledgeShares lists those not settled yet).
  */
 
 export interface ClaimAnnouncement {
