@@ -65,6 +65,8 @@ $$;
 --> statement-breakpoint
 -- Outcomes: ok, thing_not_found, own_thing, period_being_closed, period_closed, no_budget,
 -- already_flattred, rate_limited, period_limit. On ok the flattr_* columns are the new row.
+-- p_app_id is the OAuth app that asked for the flattr (a star in a Mastodon app), or null; it is
+-- written with the flattr so that "what each app flattred" costs no second statement.
 -- A flattr of a remote thing also writes its typed outbox event (outbox_events, kind like) in
 -- the same statement, so the relay sends its `Like` exactly if the flattr commits, and batched
 -- flattrs (flattr_request in a batch) keep their one commit (docs/adr/0009).
@@ -79,6 +81,7 @@ CREATE FUNCTION flattr_thing(
   p_rate_since timestamptz,
   p_rate_max int8,
   p_period_max int8,
+  p_app_id int8,
   OUT outcome text,
   OUT flattr_id int8,
   OUT flattr_thing_id int8,
@@ -166,8 +169,8 @@ BEGIN
   END IF;
 
   -- The partial unique index decides races the lock above does not cover.
-  INSERT INTO flattrs AS f (thing_id, payer_id, period, created_at)
-  VALUES (p_thing, p_payer, p_period, p_now)
+  INSERT INTO flattrs AS f (thing_id, payer_id, period, created_at, app_id)
+  VALUES (p_thing, p_payer, p_period, p_now, p_app_id)
   ON CONFLICT (thing_id, payer_id, period) WHERE withdrawn_at IS NULL DO NOTHING
   RETURNING f.id, f.thing_id, f.payer_id, f.period, f.created_at
   INTO flattr_id, flattr_thing_id, flattr_payer_id, flattr_period, flattr_created_at;
@@ -181,15 +184,21 @@ END;
 $$;
 --> statement-breakpoint
 
--- A flattr as the app asks for one: flattr_thing for a payer given by id, or by a personal access
--- token (p_token_hash, its SHA-256 as src/accounts/tokens.ts stores it), which is then looked up,
--- stamped (last_used_at, at most once per p_token_stamp_before) and must have the write scope, in
--- the same statement: an API flattr is one round trip and one commit (docs/adr/0005). Outcomes are
--- flattr_thing's plus invalid_token and insufficient_scope; payer_id is whom the flattr is for.
+-- A flattr as the app asks for one: flattr_thing for a payer given by id (with the app, if any,
+-- the caller already knows), or by an access token (p_token_hash, its SHA-256 as
+-- src/accounts/tokens.ts stores it: a personal access token or an OAuth token, ADR 0008), which
+-- is then looked up, stamped (last_used_at, at most once per p_token_stamp_before), must hold one
+-- of p_scopes (the scopes that may flattr, src/accounts/oauth/scopes.ts FLATTR_SCOPES) and act
+-- for a user (an app-only token does not), and whose app the flattr records — all in the same
+-- statement: an API flattr is one round trip and one commit whatever the token (docs/adr/0005).
+-- Outcomes are flattr_thing's plus invalid_token, insufficient_scope and user_required; payer_id
+-- is whom the flattr is for.
 CREATE FUNCTION flattr_request(
   p_payer int8,
+  p_app_id int8,
   p_token_hash text,
   p_token_stamp_before timestamptz,
+  p_scopes text[],
   p_thing int8,
   p_period text,
   p_now timestamptz,
@@ -213,11 +222,14 @@ SET enable_seqscan = off
 AS $$
 DECLARE
   v_token int8;
-  v_write boolean;
+  v_may_flattr boolean;
+  v_app int8;
 BEGIN
   payer_id := p_payer;
+  v_app := p_app_id;
   IF p_token_hash IS NOT NULL THEN
-    SELECT t.id, t.user_id, 'write' = ANY (t.scopes) INTO v_token, payer_id, v_write
+    SELECT t.id, t.user_id, t.app_id, t.scopes && p_scopes
+      INTO v_token, payer_id, v_app, v_may_flattr
     FROM access_tokens t WHERE t.token_hash = p_token_hash AND t.revoked_at IS NULL;
     IF NOT FOUND THEN
       outcome := 'invalid_token';
@@ -226,8 +238,12 @@ BEGIN
     UPDATE access_tokens t SET last_used_at = p_now
     WHERE t.id = v_token AND t.revoked_at IS NULL
       AND (t.last_used_at IS NULL OR t.last_used_at <= p_token_stamp_before);
-    IF NOT v_write THEN
+    IF NOT v_may_flattr THEN
       outcome := 'insufficient_scope';
+      RETURN;
+    END IF;
+    IF payer_id IS NULL THEN
+      outcome := 'user_required';
       RETURN;
     END IF;
   END IF;
@@ -236,7 +252,7 @@ BEGIN
          f.flattr_created_at
   INTO outcome, flattr_id, flattr_thing_id, flattr_payer_id, flattr_period, flattr_created_at
   FROM flattr_thing(payer_id, p_thing, p_period, p_now, p_lock_class, p_period_key, p_currency,
-                    p_rate_since, p_rate_max, p_period_max) f;
+                    p_rate_since, p_rate_max, p_period_max, v_app) f;
 END;
 $$;
 --> statement-breakpoint

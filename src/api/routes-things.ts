@@ -110,12 +110,20 @@ const postFlattr = selfCheckingEndpoint(
         );
       } catch (e) {
         if (!(e instanceof PayerTokenError)) throw e;
-        throw e.reason === "invalid_token" ? invalidTokenError() : insufficientScopeError("write");
+        // An app-only token acts for nobody: refused as apiUser refuses it on every route.
+        throw e.reason === "insufficient_scope"
+          ? insufficientScopeError("write:favourites")
+          : invalidTokenError();
       }
     }
-    const user = await apiUser(c, "write");
+    const user = await apiUser(c, "write:favourites");
     const thingId = pathParams(c, ThingPath).id;
-    return c.json(flattrJson(await flattr(database.db, clock, config, user.id, thingId)), 201);
+    return c.json(
+      flattrJson(
+        await flattr(database.db, clock, config, user.id, thingId, { appId: user.appId ?? null }),
+      ),
+      201,
+    );
   },
 );
 

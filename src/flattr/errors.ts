@@ -38,8 +38,14 @@ export class FlattrError extends DomainError<FlattrErrorCode> {
  * these exactly as it answers the same token on any other route (src/http/bearer.ts).
  */
 export class PayerTokenError extends Error {
-  constructor(readonly reason: "invalid_token" | "insufficient_scope") {
-    super(reason === "invalid_token" ? "invalid access token" : "access token lacks write scope");
+  constructor(readonly reason: "invalid_token" | "insufficient_scope" | "user_required") {
+    super(
+      reason === "invalid_token"
+        ? "invalid access token"
+        : reason === "user_required"
+          ? "access token acts for no user"
+          : "access token lacks a scope that may flattr",
+    );
     this.name = "PayerTokenError";
   }
 }

@@ -14,10 +14,14 @@ import { pgError } from "../db/pg-error.ts";
 
 /** One call of flattr_request: everything it takes, decided when the request came in. */
 export interface FlattrCall {
-  /** The payer, or null when a personal access token says who it is. */
+  /** The payer, or null when an access token says who it is. */
   payerId: number | null;
-  /** SHA-256 of the personal access token that must have the write scope, or null. */
+  /** The OAuth app that asked (for a payer given by id); a token brings its own. */
+  appId: number | null;
+  /** SHA-256 of the access token (personal or OAuth) that must hold one of `scopes`, or null. */
   tokenHash: string | null;
+  /** The scopes of which a token must hold one to flattr (FLATTR_SCOPES). */
+  scopes: readonly string[];
   /** The token's last_used_at is rewritten only when older than this. */
   tokenStampBefore: Date | null;
   thingId: number;
@@ -66,14 +70,21 @@ const requestColumns = sql.raw(
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
+/**
+ * A text[] literal (`{"a","b"}`): the drivers bind JS arrays differently, a literal cast in SQL
+ * is the same for both. Scopes are our own words (letters, colons), quoted all the same.
+ */
+const pgTextArray = (xs: readonly string[]): string =>
+  `{${xs.map((x) => `"${x.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
+
 /** One flattr, one statement: its own transaction, or part of `db` if that is one. */
 export async function flattrOne(db: Db, c: FlattrCall): Promise<OutcomeRow> {
   const rows = await preparedRows<OutcomeRow>(
     db,
     "flattr_request",
     sql`select ${requestColumns} from flattr_request(
-          ${c.payerId}::int8, ${c.tokenHash}::text, ${iso(c.tokenStampBefore)}::timestamptz,
-          ${c.thingId}::int8, ${c.period}::text, ${c.now.toISOString()}::timestamptz,
+          ${c.payerId}::int8, ${c.appId}::int8, ${c.tokenHash}::text,
+          ${iso(c.tokenStampBefore)}::timestamptz, ${pgTextArray(c.scopes)}::text[], ${c.thingId}::int8, ${c.period}::text, ${c.now.toISOString()}::timestamptz,
           ${c.lockClass}::int4, ${c.periodKey}::int4, ${c.currency}::text,
           ${c.rateSince.toISOString()}::timestamptz, ${c.rateMax}::int8, ${c.periodMax}::int8) f`,
   );
@@ -97,8 +108,10 @@ export async function flattrMany(db: Db, calls: FlattrCall[]): Promise<(OutcomeR
     order.map(({ c, i }) => ({
       i,
       payer: c.payerId,
+      app: c.appId,
       token_hash: c.tokenHash,
       token_stamp_before: iso(c.tokenStampBefore),
+      scopes: c.scopes,
       thing: c.thingId,
       period: c.period,
       now: c.now.toISOString(),
@@ -124,10 +137,12 @@ export async function flattrMany(db: Db, calls: FlattrCall[]): Promise<(OutcomeR
                  'payer_id', f.flattr_payer_id::text, 'period', f.flattr_period,
                  'created_at', f.flattr_created_at)), '[]')::text as results
           from json_to_recordset(${json}::json) as r(
-                 i int4, payer int8, token_hash text, token_stamp_before timestamptz, thing int8,
+                 i int4, payer int8, app int8, token_hash text, token_stamp_before timestamptz,
+                 scopes text[], thing int8,
                  period text, now timestamptz, lock_class int4, period_key int4, currency text,
                  rate_since timestamptz, rate_max int8, period_max int8)
-          cross join lateral flattr_request(r.payer, r.token_hash, r.token_stamp_before, r.thing,
+          cross join lateral flattr_request(r.payer, r.app, r.token_hash, r.token_stamp_before,
+                 r.scopes, r.thing,
                  r.period, r.now, r.lock_class, r.period_key, r.currency, r.rate_since,
                  r.rate_max, r.period_max) f`,
     );

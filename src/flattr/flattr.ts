@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { FLATTR_SCOPES } from "../accounts/oauth/scopes.ts";
 import type { Clock } from "../config/clock.ts";
 import type { Config } from "../config/config.ts";
 import { type Db, preparedRows } from "../db/client.ts";
@@ -77,6 +78,8 @@ export interface FlattrOptions {
    * the per-minute limit is for people clicking, not for the worker.
    */
   rateLimited?: boolean;
+  /** The OAuth app that asked for this flattr (a star in a Mastodon app), recorded with it. */
+  appId?: number | null;
 }
 
 /** The flattr_request call for a flattr made now: its time, period, lock and limits. */
@@ -93,7 +96,9 @@ export function flattrCall(
   const byToken = typeof payer === "number" ? null : payer;
   return {
     payerId: byToken ? null : (payer as number),
+    appId: byToken ? null : (options.appId ?? null),
     tokenHash: byToken?.tokenHash ?? null,
+    scopes: FLATTR_SCOPES,
     tokenStampBefore: byToken?.stampBefore ?? null,
     thingId,
     period,
@@ -156,6 +161,7 @@ export async function flattr(
         );
       case "invalid_token":
       case "insufficient_scope":
+      case "user_required":
         return new PayerTokenError(outcome);
       default:
         return commonRefusal(outcome, period);

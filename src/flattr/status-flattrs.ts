@@ -123,12 +123,3 @@ export async function flattredStatuses(
   const list = rows.map((r) => ({ flattrId: Number(r.id), statusId: BigInt(r.status_id) }));
   return oldestFirst ? list.reverse() : list;
 }
-
-/** Records which OAuth app made a flattr (a star in a Mastodon app). */
-export async function recordFlattrApp(db: Db, flattrId: number, appId: number): Promise<void> {
-  await preparedRows(
-    db,
-    "record_flattr_app",
-    sql`update flattrs set app_id = ${appId}::int8 where id = ${flattrId}::int8`,
-  );
-}

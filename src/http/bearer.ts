@@ -73,9 +73,10 @@ export function bearerResolvers(resolvers: readonly BearerResolver[]): BearerRes
 
 /**
  * What a REST API route asks for. Mastodon's top-level scopes of the same names: only a token
- * holding `read` (or `write`) itself satisfies them (src/accounts/oauth/scopes.ts says why).
+ * holding `read` (or `write`) itself satisfies them (src/accounts/oauth/scopes.ts says why);
+ * a flattr asks for `write:favourites`, which `write` covers, as the star does.
  */
-export type Scope = "read" | "write";
+export type Scope = "read" | "write" | "write:favourites";
 
 const REALM = 'Bearer realm="fediflattr"';
 

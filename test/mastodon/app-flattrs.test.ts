@@ -110,3 +110,73 @@ it("shows an app's flattrs of the month and withdraws them when it is revoked", 
   expect(refused.status).toBe(401);
   expect(await checkLedger(db)).toEqual([]);
 });
+
+it("the REST flattr takes OAuth tokens in its one statement: granular scope, app recorded, app-only refused", async () => {
+  const { database, clock, config } = instance.deps;
+  const db = database.db;
+  const fay = await createTestUser(instance, "fay");
+  const gus = await createTestUser(instance, "gus");
+  await deposit(db, config, fay.id, 1000n);
+  await setBudget(db, clock, config, fay.id, 500n);
+  const things: number[] = [];
+  for (const text of ["Gus one", "Gus two"]) {
+    const p = await createPost(socialOf(instance), gus.id, { content: text });
+    if (!p.ok) throw p.error;
+    things.push(p.value.thingId);
+  }
+
+  const tokenFor = async (scope: string, clientName: string) => {
+    const app = await registerApp(instance, { client_name: clientName, scopes: scope });
+    const web = browser(instance);
+    const { verifier, challenge } = pkce();
+    const { location } = await authorize(
+      web,
+      {
+        client_id: app.client_id,
+        redirect_uri: app.redirect_uri,
+        response_type: "code",
+        scope,
+        code_challenge: challenge,
+        code_challenge_method: "S256",
+      },
+      { username: "fay" },
+    );
+    const t = await tokenRequest(instance, {
+      grant_type: "authorization_code",
+      code: location.searchParams.get("code")!,
+      client_id: app.client_id,
+      client_secret: app.client_secret,
+      redirect_uri: app.redirect_uri,
+      code_verifier: verifier,
+    });
+    return { app, token: t.json.access_token as string };
+  };
+  const restFlattr = (token: string, thingId: number) =>
+    fetch(`${instance.origin}/api/flattr/v1/things/${thingId}/flattr`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+    });
+
+  const reader = await tokenFor("read", "Read Only");
+  const refusedRead = await restFlattr(reader.token, things[0]!);
+  expect(refusedRead.status).toBe(403);
+  expect((await refusedRead.json()).code).toBe("insufficient_scope");
+
+  const appOnlyApp = await registerApp(instance, { client_name: "No User", scopes: "read write" });
+  const appOnly = await tokenRequest(instance, {
+    grant_type: "client_credentials",
+    client_id: appOnlyApp.client_id,
+    client_secret: appOnlyApp.client_secret,
+  });
+  expect(appOnly.status).toBe(200);
+  expect((await restFlattr(appOnly.json.access_token as string, things[0]!)).status).toBe(401);
+
+  const stars = await tokenFor("write:favourites", "Stars Only");
+  for (const id of things) expect((await restFlattr(stars.token, id)).status).toBe(201);
+  const recorded = await queryRows<{ app_id: string | null }>(
+    db,
+    sql`select app_id::text from flattrs where payer_id = ${fay.id} order by id`,
+  );
+  expect(recorded.map((r) => r.app_id)).toEqual([stars.app.id, stars.app.id]);
+  expect(await checkLedger(db)).toEqual([]);
+});

@@ -10,6 +10,7 @@ import {
   ALL_SCOPES,
   appOnlyScopes,
   canFlattr,
+  FLATTR_SCOPES,
   normalizeScopes,
   parseScopes,
   scopeAllows,
@@ -134,5 +135,15 @@ describe("lenient input and pagination", () => {
       ),
     );
     expect(linkHeader(new URL("https://x.example/a"), [])).toBeUndefined();
+  });
+});
+
+describe("the scopes the flattr statement accepts", () => {
+  it("are exactly the tokens canFlattr allows: holding one of FLATTR_SCOPES", () => {
+    fc.assert(
+      fc.property(fc.subarray([...ALL_SCOPES]), (granted) => {
+        expect(granted.some((s) => FLATTR_SCOPES.includes(s))).toBe(canFlattr(granted));
+      }),
+    );
   });
 });

@@ -71,6 +71,13 @@ export function appOnlyScopes(scopes: readonly Scope[]): Scope[] {
   return scopes.filter((s) => s === "read" || s.startsWith("read:") || s === "profile");
 }
 
+/**
+ * The scopes that let a token flattr (star) for its user: `write:favourites` and what covers it.
+ * The flattr statement checks a token against this list itself (src/db/sql/flattr-functions.sql),
+ * so it is spelt out here; a unit test holds it equal to scopeAllows.
+ */
+export const FLATTR_SCOPES: readonly Scope[] = ["write", "write:favourites"];
+
 /** Whether a token with these scopes can flattr (star) for its user. */
 export function canFlattr(scopes: readonly string[]): boolean {
   return scopeAllows(scopes, "write:favourites");

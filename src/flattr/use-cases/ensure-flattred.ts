@@ -3,7 +3,7 @@ import type { Config } from "../../config/config.ts";
 import type { Db } from "../../db/client.ts";
 import { ok, type Result, refused } from "../../errors.ts";
 import { FlattrError } from "../errors.ts";
-import { type Flattr, flattr } from "../flattr.ts";
+import { type Flattr, type FlattrOptions, flattr } from "../flattr.ts";
 
 /** What a flattr use case answers when the thing is (now) flattred by the payer. */
 export interface Flattred {
@@ -25,9 +25,10 @@ export async function ensureFlattred(
   config: Config,
   payerId: number,
   thingId: number,
+  options: FlattrOptions = {},
 ): Promise<Result<Flattred, FlattrError>> {
   try {
-    return ok({ thingId, flattr: await flattr(db, clock, config, payerId, thingId) });
+    return ok({ thingId, flattr: await flattr(db, clock, config, payerId, thingId, options) });
   } catch (e) {
     if (!(e instanceof FlattrError)) throw e;
     if (e.code === "already_flattred") return ok({ thingId, flattr: null });

@@ -15,7 +15,6 @@ import {
   remoteTitle,
   resolvedThing,
 } from "../resolve-things.ts";
-import { recordFlattrApp } from "../status-flattrs.ts";
 import { ensureFlattred, type Flattred } from "./ensure-flattred.ts";
 
 /*
@@ -107,12 +106,11 @@ export async function flattrStatus(
     );
   const thingId = await thingOf(deps, status);
   if (thingId === null) return refused(noSuchPost());
-  const done = await ensureFlattred(deps.db, deps.clock, deps.config, payerId, thingId);
+  // The app is written by the flattr's own statement (one round trip, one commit).
+  const done = await ensureFlattred(deps.db, deps.clock, deps.config, payerId, thingId, {
+    appId: options.appId ?? null,
+  });
   if (!done.ok) return refused(forStatus(done.error));
-  // After the flattr's own statement (which stays one round trip): a crash in between leaves a
-  // flattr without its app, never money wrong.
-  if (done.value.flattr && options.appId != null)
-    await recordFlattrApp(deps.db, done.value.flattr.id, options.appId);
   return ok({ ...done.value, status: { ...status, thingId } });
 }
 
