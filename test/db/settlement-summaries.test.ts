@@ -452,3 +452,22 @@ describe("payable only when arrived; clearing", () => {
     expect((await (await as(await user())).get("/admin/settlements")).status).toBe(403);
   });
 });
+
+describe("the chain after a withdrawal", () => {
+  it("a summary that follows a withdrawn one is decided, not parked for ever", async () => {
+    await month("2027-08", ["hana"]);
+    await buildDueSummaries(dbA.db, fixedClock("2027-09-03T12:00:00Z"), configA);
+    const august = await delivered("2027-08");
+    const prev = await queryRows<{ state: string }>(
+      dbB.db,
+      sql`select state from settlement_summaries_in
+          where peer_host = ${A} and sequence = ${august.sent.sequence - 1}`,
+    );
+    expect(prev.map((p) => p.state)).toContain("withdrawn");
+    const got = await recordReceived(dbB.db, after, august.received);
+    expect(
+      await processReceived(dbB.db, after, configB, got.summary, () => august.lines()),
+    ).toMatchObject({ state: "accepted" });
+    await expectSound(dbA.db, dbB.db);
+  });
+});

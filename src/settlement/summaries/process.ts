@@ -160,7 +160,10 @@ async function chainCheck(db: Db, s: SummaryIn): Promise<Decision | null> {
     .select({ hash: summariesIn.hash, state: summariesIn.state })
     .from(summariesIn)
     .where(and(eq(summariesIn.peerHost, s.peerHost), eq(summariesIn.sequence, s.sequence - 1)));
-  const decided = before.filter((b) => b.state === "accepted" || b.state === "rejected");
+  // Decided is every final state: a withdrawn or conflicting predecessor is never applied, but
+  // the sender's chain goes on from it (its next summary names its hash), so waiting for it to
+  // be accepted would park everything after it for ever.
+  const decided = before.filter((b) => b.state !== "received" && b.state !== "parked");
   if (decided.some((b) => b.hash === s.prevHash)) return null;
   if (before.some((b) => b.hash === s.prevHash) || before.length === 0)
     return { state: "parked", message: `Waiting for summary ${s.sequence - 1}.` };
