@@ -1,8 +1,7 @@
-import type { IncomingMessage } from "node:http";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
-import { cors } from "hono/cors";
 import { type BearerResolver, bearerAuth } from "../http/bearer.ts";
+import { limitBodies } from "../http/body-limit.ts";
+import { openCors } from "../http/cors.ts";
 import { mount } from "../http/endpoint.ts";
 import type { AppEnv } from "../http/env.ts";
 import { ApiError, onError } from "../http/errors.ts";
@@ -26,13 +25,11 @@ export function apiRouter(options: { bearer: BearerResolver }): Hono<AppEnv> {
   api.onError(onError);
   api.use(
     "*",
-    cors({
-      origin: "*",
+    openCors({
       allowMethods: ["GET", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"],
       allowHeaders: ["Authorization", "Content-Type", "Accept"],
       exposeHeaders: ["Location", "Retry-After", "WWW-Authenticate", "Content-Disposition"],
-      maxAge: 86400,
-      credentials: false,
+      maxAgeSeconds: 86400,
     }),
   );
   api.use("*", bearerAuth(options.bearer));
@@ -41,27 +38,12 @@ export function apiRouter(options: { bearer: BearerResolver }): Hono<AppEnv> {
     // Personal data: not for shared caches.
     if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "private, no-store");
   });
-  const limit = bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => {
+  api.use(
+    "*",
+    limitBodies(MAX_BODY_BYTES, () => {
       throw new ApiError(413, `The body is larger than ${MAX_BODY_BYTES} bytes.`, "body_too_large");
-    },
-  });
-  // hono's bodyLimit asks for `c.req.raw.body` first, which makes @hono/node-server build a whole
-  // fetch Request (and a body stream) even for a request without a body, such as every flattr.
-  // Those it lets through untouched can be told without it: GET and HEAD have no body, and an
-  // HTTP/1 request (node's parser) has one only with Content-Length or Transfer-Encoding.
-  api.use("*", (c, next) => {
-    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
-    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-    if (
-      incoming?.httpVersionMajor === 1 &&
-      incoming.headers["content-length"] === undefined &&
-      incoming.headers["transfer-encoding"] === undefined
-    )
-      return next();
-    return limit(c, next);
-  });
+    }),
+  );
   const endpoints = apiEndpoints();
   api.route("/", endpoints);
 

@@ -88,7 +88,7 @@ const postFlattr = selfCheckingEndpoint(
       "Refusals are 422 with the reason's code (own_thing, no_budget, already_flattred, " +
       "period_closed, period_limit), 429 rate_limited with Retry-After.",
     tags: ["things"],
-    auth: "write",
+    auth: "write:favourites",
     params: ThingPath,
     responses: {
       201: { description: "Flattred.", json: Flattr },
@@ -134,7 +134,7 @@ const deleteFlattr = endpoint(
     operationId: "unflattrThing",
     summary: "Withdraw your flattr of a thing while the period is open",
     tags: ["things"],
-    auth: "write",
+    auth: "write:favourites",
     params: ThingPath,
     responses: {
       200: { description: "Withdrawn.", json: WithdrawnFlattr },

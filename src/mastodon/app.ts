@@ -1,8 +1,8 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
-import { cors } from "hono/cors";
 import type { Deps } from "../deps.ts";
 import type { RemoteLookup } from "../flattr/remote-lookup.ts";
+import { limitBodies } from "../http/body-limit.ts";
+import { openCors } from "../http/cors.ts";
 import type { AppEnv } from "../http/env.ts";
 import { noFederation, type SocialFederation } from "../social/ports.ts";
 import { MastodonError, mastodonNotFound, mastodonOnError } from "./errors.ts";
@@ -67,13 +67,11 @@ export function mastodonApp(
   });
   // Browser apps (Elk, Phanpy) call from their own origin with a token, never with cookies.
   app.use(
-    cors({
-      origin: "*",
+    openCors({
       allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
       allowHeaders: ["Authorization", "Content-Type", "Accept", "Idempotency-Key"],
       exposeHeaders: ["Link", "Retry-After", "WWW-Authenticate", "X-RateLimit-Remaining"],
-      maxAge: 86400,
-      credentials: false,
+      maxAgeSeconds: 86400,
     }),
   );
   app.use(async (c, next) => {
@@ -81,11 +79,8 @@ export function mastodonApp(
     if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "private, no-store");
   });
   app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new MastodonError(413, `The body is larger than ${MAX_BODY_BYTES} bytes.`);
-      },
+    limitBodies(MAX_BODY_BYTES, () => {
+      throw new MastodonError(413, `The body is larger than ${MAX_BODY_BYTES} bytes.`);
     }),
   );
   app.route("/", oauthRoutes());
