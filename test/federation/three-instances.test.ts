@@ -16,6 +16,7 @@ import {
   earningsAccount,
   walletAccount,
 } from "../../src/ledger/index.ts";
+import { formatAmount } from "../../src/money/decimal.ts";
 import { type ClearingPosition, clearingPositions } from "../../src/settlement/clearing.ts";
 import { payableEarnings } from "../../src/settlement/payable.ts";
 import { summaryHash } from "../../src/settlement/summaries/canonical.ts";
@@ -158,6 +159,10 @@ describe("a month across three instances", () => {
       expect.objectContaining({ period: P1, state: "received", reason: "not_admitted" }),
     ]);
     expect(await stateOut(c, a, P1)).toBe("sent");
+    // A's admin sees it waiting (`fediflattr settlements`, as /admin/settlements).
+    expect((await cli(a, ["settlements", c.host])).stdout).toContain(
+      `received\t${c.host}\t${P1}\t#1\t${formatAmount(from(cat, ann), "EUR")} EUR\t1 line(s)\treceived\tnot_admitted`,
+    );
     expect(await findSent(a.db, c.host, P1)).toBeNull();
     expect(await balanceOf(a.db, clearingAccount(c.host), "EUR")).toBe(from(alice, cyd));
     await ledgersSound(t);
