@@ -363,7 +363,10 @@ describe("claims, pledges, payouts", () => {
     // (The worker's own schedule may announce it first: either way it goes out once.)
     await announceClaims(c.federation, c.deps);
     // A read the proof on m itself and moved mo's held share to clearing:C.
-    await waitFor(async () => ((await balanceOf(a.db, PLEDGES, "EUR")) === 250n ? true : null));
+    await waitFor(
+      async () => ((await balanceOf(a.db, PLEDGES, "EUR")) === 250n ? true : null),
+      90_000,
+    );
     expect(m.requests).toContain(`GET ${new URL(proof).pathname}`);
     expect(await balanceOf(a.db, clearingAccount(c.host), "EUR")).toBe(250n);
 

@@ -281,7 +281,9 @@ describe("a month across three instances", () => {
       b.db,
       sql`select state, answer_attempts from settlement_summaries_in where hash = ${s.hash}`,
     );
-    expect(rows).toEqual([{ state: "accepted", answer_attempts: row!.answer_attempts + 1 }]);
+    // Answered again (the worker's own round may have answered it too, never applied twice).
+    expect(rows).toEqual([{ state: "accepted", answer_attempts: expect.any(Number) }]);
+    expect(rows[0]!.answer_attempts).toBeGreaterThan(row!.answer_attempts);
     expect(await earnings(bea)).toBe(before);
     expect(await stateOut(a, b, P2)).toBe("accepted");
     await ledgersSound(t);
