@@ -16,6 +16,7 @@ import {
 import {
   answersDue,
   dueReceived,
+  leaseReceived,
   recordAnswerSent,
   type SummaryIn,
 } from "../../settlement/summaries/received.ts";
@@ -167,7 +168,11 @@ export async function settlementRound(
   const sending = await dueSent(db, clock.now());
   for (const s of sending) await deliver(ctx, deps, s);
   const deciding = await dueReceived(db, clock.now());
-  for (const s of deciding) await processReceived(db, clock, config, s, () => fetchLines(ctx, s));
+  for (const s of deciding) {
+    // Another round (here or in another worker) may be deciding it already.
+    if (!(await leaseReceived(db, clock.now(), s.id))) continue;
+    await processReceived(db, clock, config, s, () => fetchLines(ctx, s));
+  }
   const answering = await answersDue(db, clock.now());
   for (const s of answering) await answer(ctx, deps, s);
   return {

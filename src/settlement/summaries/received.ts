@@ -132,6 +132,28 @@ export async function dueReceived(db: Db, now: Date, limit = 10): Promise<Summar
     .limit(limit);
 }
 
+/** How long a worker may take to decide a summary before another may try (a crash mid-way). */
+export const DECIDE_LEASE_MS = 10 * 60_000;
+
+/**
+ * Takes a due summary for this worker to decide: one atomic UPDATE moves its next attempt past
+ * now, so a second worker (or a second round in the same process) that read it as due too gets
+ * false and leaves it alone. Without it, two rounds fetched and stored the same summary's lines
+ * at once and collided on them. The decision then sets the next attempt for real; a worker that
+ * dies holding the lease only delays the summary by DECIDE_LEASE_MS.
+ */
+export async function leaseReceived(db: Db, now: Date, id: number): Promise<boolean> {
+  const taken = await db
+    .update(summariesIn)
+    .set({ nextAttemptAt: new Date(now.getTime() + DECIDE_LEASE_MS) })
+    .where(
+      sql`${summariesIn.id} = ${id} and ${summariesIn.state} in ('received', 'parked')
+          and ${summariesIn.nextAttemptAt} <= ${now.toISOString()}::timestamptz`,
+    )
+    .returning({ id: summariesIn.id });
+  return taken.length === 1;
+}
+
 /** Summaries whose answer is owed now. */
 export async function answersDue(db: Db, now: Date, limit = 20): Promise<SummaryIn[]> {
   return db
