@@ -95,6 +95,15 @@ it("megalodon: a JSON source object round-trips; an unknown language is refused"
     source: { language: "fr" },
   });
 
+  // A language that is no string is refused too, never read as "none".
+  const notText = await fetch(`${instance.origin}/api/v1/accounts/update_credentials`, {
+    method: "PATCH",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ source: { language: { code: "de" } } }),
+  });
+  expect(notText.status).toBe(422);
+  expect((await preferences())["posting:default:language"]).toBe("fr");
+
   // An empty language clears it: the app decides again.
   await client.updateCredentials({ source: { language: "" } });
   expect((await preferences())["posting:default:language"]).toBeNull();

@@ -113,8 +113,10 @@ async function sourceChanges(c: Ctx): Promise<PreferenceChanges> {
   const changes: PreferenceChanges = {};
   if (privacy !== undefined) changes.visibility = asString(privacy) ?? "";
   if (sensitive !== undefined) changes.sensitive = asBoolean(sensitive) ?? false;
-  // Apps send "" (or null in JSON) to clear the language.
-  if (language !== undefined) changes.language = asString(language) ?? null;
+  // Apps send "" (or null in JSON) to clear the language; anything else that is no string
+  // (an object, a list of objects) is refused by the door as no language code.
+  if (language !== undefined)
+    changes.language = language === null ? null : (asString(language) ?? "[not a string]");
   return changes;
 }
 
