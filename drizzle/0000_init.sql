@@ -28,6 +28,16 @@ CREATE TABLE "sessions" (
 	"user_agent" text DEFAULT '' NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "user_preferences" (
+	"user_id" bigint PRIMARY KEY NOT NULL,
+	"default_sensitive" boolean DEFAULT false NOT NULL,
+	"default_language" text,
+	"expand_media" text DEFAULT 'default' NOT NULL,
+	"expand_spoilers" boolean DEFAULT false NOT NULL,
+	CONSTRAINT "user_preferences_language" CHECK ("user_preferences"."default_language" ~ '^[a-z]{2,3}$'),
+	CONSTRAINT "user_preferences_expand_media" CHECK ("user_preferences"."expand_media" in ('default', 'show_all', 'hide_all'))
+);
+--> statement-breakpoint
 CREATE TABLE "users" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "users_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"username" text NOT NULL,
@@ -414,9 +424,13 @@ CREATE TABLE "remote_actors" (
 	"shared_inbox_url" text,
 	"followers_url" text,
 	"payment_url" text,
+	"followers_count" integer,
+	"following_count" integer,
+	"statuses_count" integer,
 	"fetched_at" timestamp with time zone NOT NULL,
 	"gone_at" timestamp with time zone,
-	CONSTRAINT "remote_actors_host" CHECK ("remote_actors"."host" ~ '^[a-z0-9.:\[\]-]+$' and length("remote_actors"."host") <= 255)
+	CONSTRAINT "remote_actors_host" CHECK ("remote_actors"."host" ~ '^[a-z0-9.:\[\]-]+$' and length("remote_actors"."host") <= 255),
+	CONSTRAINT "remote_actors_counts" CHECK ("remote_actors"."followers_count" >= 0 and "remote_actors"."following_count" >= 0 and "remote_actors"."statuses_count" >= 0)
 );
 --> statement-breakpoint
 CREATE TABLE "close_routes" (
@@ -631,6 +645,7 @@ ALTER TABLE "invites" ADD CONSTRAINT "invites_created_by_users_id_fk" FOREIGN KE
 ALTER TABLE "invites" ADD CONSTRAINT "invites_used_by_users_id_fk" FOREIGN KEY ("used_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "password_resets" ADD CONSTRAINT "password_resets_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sessions" ADD CONSTRAINT "sessions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "user_preferences" ADD CONSTRAINT "user_preferences_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "budgets" ADD CONSTRAINT "budgets_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "close_payers" ADD CONSTRAINT "close_payers_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "flattrs" ADD CONSTRAINT "flattrs_thing_id_things_id_fk" FOREIGN KEY ("thing_id") REFERENCES "public"."things"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint

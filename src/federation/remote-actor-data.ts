@@ -1,7 +1,7 @@
 import type { DocumentLoader } from "@fedify/fedify";
 import { type Actor, getActorTypeName, Link, PropertyValue } from "@fedify/vocab";
 import { hostOf } from "../peers/host.ts";
-import type { RemoteActorData } from "../social/remote-actors.ts";
+import type { RemoteActorCounts, RemoteActorData } from "../social/remote-actors.ts";
 
 /*
  * The one adapter from a Fedify actor to the remote-actor cache's plain data
@@ -54,6 +54,7 @@ export async function remoteActorDataOf(
   } else {
     iconUrl = href(actor.iconId);
   }
+  const counts = documentLoader ? await collectionCounts(actor, documentLoader) : undefined;
   let paymentUrl: string | null = null;
   // Profile fields: what the proof of a claim reads (src/settlement/claims/proof.ts).
   const fields: { name: string; value: string }[] = [];
@@ -84,5 +85,32 @@ export async function remoteActorDataOf(
     followersUrl: href(actor.followersId),
     paymentUrl,
     fields,
+    ...(counts ? { counts } : {}),
   };
+}
+
+/**
+ * The `totalItems` of the actor's followers, following and outbox collections, fetched at once
+ * (Mastodon publishes them also when it hides the items). Only same-origin collections count:
+ * another server cannot speak for this actor's numbers. A collection that is missing, fails or
+ * publishes no total is null (unknown), never 0.
+ */
+async function collectionCounts(
+  actor: Actor,
+  documentLoader: DocumentLoader,
+): Promise<RemoteActorCounts> {
+  const options = { documentLoader, suppressError: true, crossOrigin: "ignore" } as const;
+  const total = async (get: () => Promise<{ totalItems: number | null } | null>) => {
+    try {
+      return (await get())?.totalItems ?? null;
+    } catch {
+      return null;
+    }
+  };
+  const [followers, following, statuses] = await Promise.all([
+    actor.followersId ? total(() => actor.getFollowers(options)) : null,
+    actor.followingId ? total(() => actor.getFollowing(options)) : null,
+    actor.outboxId ? total(() => actor.getOutbox(options)) : null,
+  ]);
+  return { followers, following, statuses };
 }

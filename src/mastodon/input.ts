@@ -80,6 +80,18 @@ async function merge(c: Context): Promise<Params> {
   return Object.assign(Object.create(null), query, body);
 }
 
+/**
+ * A nested parameter such as `source[privacy]`: a form sends the key as written, a JSON body an
+ * object under `source`. Absent is undefined.
+ */
+export function nestedParam(params: Params, outer: string, inner: string): unknown {
+  const flat = params[`${outer}[${inner}]`];
+  if (flat !== undefined) return flat;
+  const obj = params[outer];
+  if (obj === null || typeof obj !== "object" || Array.isArray(obj)) return undefined;
+  return Object.hasOwn(obj, inner) ? (obj as Record<string, unknown>)[inner] : undefined;
+}
+
 /* Lenient scalar readers, for schemas. */
 
 const first = (x: unknown) => (Array.isArray(x) ? x[0] : x);

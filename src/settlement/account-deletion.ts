@@ -10,6 +10,7 @@ import {
   oauthCodes,
   passwordResets,
   sessions,
+  userPreferences,
   users,
 } from "../db/schema/index.ts";
 import { currentPeriod } from "../flattr/current-period.ts";
@@ -25,7 +26,7 @@ import {
 
 /*
  * Deleting an account (ADR 0023). The ledger keeps its history, so the user row stays and is
- * anonymised: e-mail, password, name and bio are cleared, sessions, tokens, budget and reset
+ * anonymised: e-mail, password, name, bio and preferences are cleared, sessions, tokens, budget and reset
  * links go, and the username stays taken (federated copies and the ledger's account names point
  * at it; nobody else may receive what was meant for it). Money decides whether it may happen:
  * a wallet or earnings with money in them must be withdrawn first. Money that still arrives
@@ -107,6 +108,7 @@ export async function deleteAccount(
     await tx.delete(oauthCodes).where(eq(oauthCodes.userId, userId));
     await tx.delete(passwordResets).where(eq(passwordResets.userId, userId));
     await tx.delete(budgets).where(eq(budgets.userId, userId));
+    await tx.delete(userPreferences).where(eq(userPreferences.userId, userId));
     await tx
       .update(users)
       .set({

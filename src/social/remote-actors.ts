@@ -37,6 +37,18 @@ export interface RemoteActorData {
    * claim (src/settlement/claims.ts), never stored.
    */
   fields?: { name: string; value: string }[];
+  /**
+   * The `totalItems` its collections published, each null when not published or not readable.
+   * Absent when they were not fetched this time (a delivery without a look-up): the counts
+   * stored before are kept then.
+   */
+  counts?: RemoteActorCounts;
+}
+
+export interface RemoteActorCounts {
+  followers: number | null;
+  following: number | null;
+  statuses: number | null;
 }
 
 export type RemoteActor = typeof remoteActors.$inferSelect;
@@ -44,6 +56,13 @@ export type RemoteActor = typeof remoteActors.$inferSelect;
 const MAX_NAME = 200;
 const MAX_SUMMARY = 20_000;
 const MAX_URL = 2048;
+
+/** The largest count a row holds (int4); a server claiming more is not believed. */
+const MAX_COUNT = 2 ** 31 - 1;
+
+function count(v: number | null): number | null {
+  return v !== null && Number.isSafeInteger(v) && v >= 0 && v <= MAX_COUNT ? v : null;
+}
 
 function url(v: string | null): string | null {
   if (v === null || v.length > MAX_URL) return null;
@@ -66,6 +85,13 @@ function columns(data: RemoteActorData) {
     sharedInboxUrl: url(data.sharedInboxUrl),
     followersUrl: url(data.followersUrl),
     paymentUrl: url(data.paymentUrl),
+    ...(data.counts
+      ? {
+          followersCount: count(data.counts.followers),
+          followingCount: count(data.counts.following),
+          statusesCount: count(data.counts.statuses),
+        }
+      : {}),
   };
 }
 

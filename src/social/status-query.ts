@@ -2,6 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Config } from "../config/config.ts";
 import { actorUrl, profileUrl } from "../config/urls.ts";
 import { type Db, preparedRows, queryRows } from "../db/client.ts";
+import type { RemoteActorCounts } from "./remote-actors.ts";
 
 /*
  * Statuses (local posts and remote notes, one table) as readers see them, with their authors:
@@ -30,6 +31,8 @@ export interface StatusAuthor {
   /** Local: when the account was created; remote: when we first stored the actor. */
   createdAt: Date;
   bot: boolean;
+  /** Remote actors: the totals their server published (null: unknown); local: null. */
+  remoteCounts: RemoteActorCounts | null;
 }
 
 export interface TimelineEntry {
@@ -83,6 +86,9 @@ type Row = {
   icon_url: string | null;
   summary_html: string | null;
   remote_created_at: string | null;
+  followers_count: number | null;
+  following_count: number | null;
+  statuses_count: number | null;
   content_html: string;
   content_source: string | null;
   summary: string;
@@ -118,6 +124,11 @@ function remoteAuthor(r: Row): StatusAuthor {
     // remote_actors ids are time ids: the time we first stored the actor.
     createdAt: r.remote_created_at ? new Date(Number(r.remote_created_at)) : new Date(0),
     bot: r.remote_type === "Service" || r.remote_type === "Application",
+    remoteCounts: {
+      followers: r.followers_count === null ? null : Number(r.followers_count),
+      following: r.following_count === null ? null : Number(r.following_count),
+      statuses: r.statuses_count === null ? null : Number(r.statuses_count),
+    },
   };
 }
 
@@ -137,6 +148,7 @@ function toEntry(config: Config, r: Row): TimelineEntry {
           noteIsHtml: false,
           createdAt: date(r.user_created_at ?? new Date(0)),
           bot: false,
+          remoteCounts: null,
         }
       : remoteAuthor(r);
   return {
@@ -212,6 +224,7 @@ export async function selectStatuses(
                u.created_at as user_created_at, ra.handle, ra.name as remote_name,
                ra.url as remote_url, ra.uri as remote_uri, ra.type as remote_type, ra.icon_url,
                ra.summary_html, (ra.id >> 16)::text as remote_created_at,
+               ra.followers_count, ra.following_count, ra.statuses_count,
                s.content_html, s.content_source, s.summary, s.in_reply_to_uri,
                s.in_reply_to_id::text as in_reply_to_id, p.user_id::text as parent_user_id,
                p.remote_actor_id::text as parent_remote_actor_id, s.visibility, s.published_at,

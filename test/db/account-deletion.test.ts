@@ -3,6 +3,11 @@
 // arrives later shown to the administrators. Through the pages, on a real database.
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import {
+  DEFAULT_PREFERENCES,
+  readPreferences,
+  updatePreferences,
+} from "../../src/accounts/preferences.ts";
 import { createUser } from "../../src/accounts/users.ts";
 import { createApp } from "../../src/app.ts";
 import { systemClock } from "../../src/config/clock.ts";
@@ -108,6 +113,7 @@ it("deletes an empty account: anonymised, logged out, flattrs of the open month 
     database.db,
     sql`select count(*)::text as n from ledger_entries`,
   );
+  await updatePreferences(database.db, ben, { language: "de", sensitive: true });
 
   const done = await c.submit("/settings/delete", "/settings/delete", {
     password: "password123",
@@ -126,6 +132,7 @@ it("deletes an empty account: anonymised, logged out, flattrs of the open month 
   }>(database.db, sql`select username, email, deleted_at, bio from users where id = ${ben}`);
   expect(row).toMatchObject({ username: "ben", email: `deleted-${ben}@deleted.invalid`, bio: "" });
   expect(row!.deleted_at).not.toBeNull();
+  expect(await readPreferences(database.db, ben)).toEqual(DEFAULT_PREFERENCES);
   // Both flattrs touch ben (his, and ann's of his thing): withdrawn, and ann sees why.
   expect(await activeFlattrs()).toHaveLength(0);
   const annPage = await (await (await loggedIn("ann")).get("/flattrs")).text();

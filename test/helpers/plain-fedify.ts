@@ -42,8 +42,15 @@ export interface PlainFedify {
   received: ReceivedActivity[];
   /** Every request served, `METHOD /path?query`, oldest first (to prove what was fetched). */
   requests: string[];
-  /** Adds a user (its keys are made on first use); returns its actor id. */
-  addUser(username: string, options?: { name?: string; summary?: string }): string;
+  /**
+   * Adds a user (its keys are made on first use); returns its actor id. With `totals`, its actor
+   * publishes followers, following and outbox collections with those `totalItems` (as Mastodon
+   * does); without, it publishes no followers or following and its outbox answers 404.
+   */
+  addUser(
+    username: string,
+    options?: { name?: string; summary?: string; totals?: CollectionTotals },
+  ): string;
   actorUri(username: string): string;
   /** Adds a public note by `username`; returns the note's id. */
   addNote(username: string, content: string, options?: { inReplyTo?: string }): string;
@@ -57,6 +64,12 @@ export interface PlainFedify {
    */
   send(username: string, recipient: Recipient, activity: Activity): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface CollectionTotals {
+  followers: number;
+  following: number;
+  statuses: number;
 }
 
 interface StoredNote {
@@ -82,7 +95,10 @@ export async function startPlainFedify(
 ): Promise<PlainFedify> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const users = new Map<string, { name: string; summary: string }>();
+  const users = new Map<
+    string,
+    { name: string; summary: string; totals: CollectionTotals | undefined }
+  >();
   const keys = new Map<string, Promise<CryptoKeyPair[]>>();
   const notes = new Map<string, StoredNote>();
   const received: ReceivedActivity[] = [];
@@ -122,7 +138,13 @@ export async function startPlainFedify(
         summary: user.summary,
         url: new URL(`/@${identifier}`, origin),
         inbox: ctx.getInboxUri(identifier),
-        outbox: new URL(`/users/${identifier}/outbox`, origin),
+        outbox: ctx.getOutboxUri(identifier),
+        ...(user.totals
+          ? {
+              followers: ctx.getFollowersUri(identifier),
+              following: ctx.getFollowingUri(identifier),
+            }
+          : {}),
         endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
         publicKey: pairs[0]?.cryptographicKey ?? null,
         assertionMethods: pairs.map((p) => p.multikey),
@@ -133,6 +155,27 @@ export async function startPlainFedify(
     .setKeyPairsDispatcher((_ctx, identifier) =>
       users.has(identifier) ? keyPairs(identifier) : [],
     );
+
+  // The collections hold no items, only the totals a test gave (what a profile's counts read).
+  const totalOf = (identifier: string, which: keyof CollectionTotals) =>
+    users.get(identifier)?.totals?.[which] ?? null;
+  const emptyIfTotals = (identifier: string) =>
+    users.get(identifier)?.totals ? { items: [] } : null;
+  federation
+    .setFollowersDispatcher("/users/{identifier}/followers", (_ctx, identifier) =>
+      emptyIfTotals(identifier),
+    )
+    .setCounter((_ctx, identifier) => totalOf(identifier, "followers"));
+  federation
+    .setFollowingDispatcher("/users/{identifier}/following", (_ctx, identifier) =>
+      emptyIfTotals(identifier),
+    )
+    .setCounter((_ctx, identifier) => totalOf(identifier, "following"));
+  federation
+    .setOutboxDispatcher("/users/{identifier}/outbox", (_ctx, identifier) =>
+      emptyIfTotals(identifier),
+    )
+    .setCounter((_ctx, identifier) => totalOf(identifier, "statuses"));
 
   federation
     .setObjectDispatcher(Note, "/users/{identifier}/statuses/{id}", (ctx, { identifier, id }) => {
@@ -207,7 +250,11 @@ export async function startPlainFedify(
     received,
     requests,
     addUser(username, opts = {}) {
-      users.set(username, { name: opts.name ?? username, summary: opts.summary ?? "" });
+      users.set(username, {
+        name: opts.name ?? username,
+        summary: opts.summary ?? "",
+        totals: opts.totals,
+      });
       return new URL(`/users/${username}`, origin).href;
     },
     actorUri: (username) => new URL(`/users/${username}`, origin).href,

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
+  check,
   index,
   integer,
   pgTable,
@@ -47,6 +48,34 @@ export const sessions = pgTable(
     userAgent: text("user_agent").notNull().default(""),
   },
   (t) => [index("sessions_user").on(t.userId)],
+);
+
+/**
+ * What a user chose for posting and reading in apps (Mastodon's preferences): no row means the
+ * defaults. There is no default visibility: posts here are public only (docs/adr/0020).
+ */
+export const userPreferences = pgTable(
+  "user_preferences",
+  {
+    userId: bigint("user_id", { mode: "number" })
+      .primaryKey()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** Mark new posts' media sensitive (Mastodon's `source[sensitive]`). */
+    defaultSensitive: boolean("default_sensitive").notNull().default(false),
+    /** ISO 639 code apps preselect for new posts; null lets the app decide. */
+    defaultLanguage: text("default_language"),
+    /** `default` (hide media marked sensitive), `show_all`, `hide_all`. */
+    expandMedia: text("expand_media").notNull().default("default"),
+    /** Open posts with content warnings unfolded. */
+    expandSpoilers: boolean("expand_spoilers").notNull().default(false),
+  },
+  (t) => [
+    check("user_preferences_language", sql`${t.defaultLanguage} ~ '^[a-z]{2,3}$'`),
+    check(
+      "user_preferences_expand_media",
+      sql`${t.expandMedia} in ('default', 'show_all', 'hide_all')`,
+    ),
+  ],
 );
 
 /** One-time links an administrator hands out to set a new password. */

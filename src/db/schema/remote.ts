@@ -46,6 +46,13 @@ export const remoteActors = pgTable(
     followersUrl: text("followers_url"),
     /** Its FEP-0ea0 payment link, if it publishes one. */
     paymentUrl: text("payment_url"),
+    /**
+     * `totalItems` of its followers, following and outbox collections as its server published
+     * them when we last fetched it (what Mastodon apps show on a profile); null when unknown.
+     */
+    followersCount: integer("followers_count"),
+    followingCount: integer("following_count"),
+    statusesCount: integer("statuses_count"),
     fetchedAt: timestamp("fetched_at", { withTimezone: true }).notNull(),
     /** Deleted (a Delete of the actor, or 410 Gone on refresh). */
     goneAt: timestamp("gone_at", { withTimezone: true }),
@@ -55,6 +62,10 @@ export const remoteActors = pgTable(
     index("remote_actors_host").on(t.host),
     uniqueIndex("remote_actors_handle").on(sql`lower(${t.handle})`),
     check("remote_actors_host", hostCheck(t.host)),
+    check(
+      "remote_actors_counts",
+      sql`${t.followersCount} >= 0 and ${t.followingCount} >= 0 and ${t.statusesCount} >= 0`,
+    ),
   ],
 );
 

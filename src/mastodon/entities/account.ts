@@ -1,3 +1,4 @@
+import { POST_VISIBILITY, type Preferences } from "../../accounts/preferences.ts";
 import type { User } from "../../accounts/users.ts";
 import type { Config } from "../../config/config.ts";
 import { actorUrl, avatarUrl, headerImageUrl, profileUrl } from "../../http/urls.ts";
@@ -88,12 +89,26 @@ export function localAccount(
   };
 }
 
-/** A remote actor as an Account: `acct` is its full handle; counts are not known here (0). */
+/**
+ * A remote actor as an Account: `acct` is its full handle; the counts are the totals its server
+ * published when we last fetched it, 0 where it published none (Mastodon's own answer then).
+ */
 export function remoteAccount(
   config: Config,
   actor: Pick<
     RemoteActor,
-    "id" | "uri" | "handle" | "name" | "summaryHtml" | "url" | "iconUrl" | "type" | "goneAt"
+    | "id"
+    | "uri"
+    | "handle"
+    | "name"
+    | "summaryHtml"
+    | "url"
+    | "iconUrl"
+    | "type"
+    | "goneAt"
+    | "followersCount"
+    | "followingCount"
+    | "statusesCount"
   >,
 ): MastodonAccount {
   const handle = actor.handle ?? actor.uri;
@@ -123,9 +138,9 @@ export function remoteAccount(
     avatar_static: avatar,
     header,
     header_static: header,
-    followers_count: 0,
-    following_count: 0,
-    statuses_count: 0,
+    followers_count: actor.followersCount ?? 0,
+    following_count: actor.followingCount ?? 0,
+    statuses_count: actor.statusesCount ?? 0,
     last_status_at: null,
     hide_collections: false,
     emojis: [],
@@ -134,7 +149,7 @@ export function remoteAccount(
   };
 }
 
-/** The Account of a status's author (local stats given by the caller, remote ones zero). */
+/** The Account of a status's author (local stats given by the caller, remote ones as cached). */
 export function authorAccount(
   config: Config,
   author: StatusAuthor,
@@ -162,6 +177,9 @@ export function authorAccount(
     iconUrl: author.iconUrl,
     type: author.bot ? "Service" : "Person",
     goneAt: null,
+    followersCount: author.remoteCounts?.followers ?? null,
+    followingCount: author.remoteCounts?.following ?? null,
+    statusesCount: author.remoteCounts?.statuses ?? null,
   });
 }
 
@@ -173,6 +191,7 @@ export function credentialAccount(
   config: Config,
   user: User,
   stats: AccountStats,
+  preferences: Preferences,
   options: { profileOnly: boolean },
 ) {
   const account = localAccount(config, user, stats);
@@ -180,9 +199,9 @@ export function credentialAccount(
   return {
     ...account,
     source: {
-      privacy: "public",
-      sensitive: false,
-      language: null,
+      privacy: POST_VISIBILITY,
+      sensitive: preferences.sensitive,
+      language: preferences.language,
       note: user.bio,
       fields: [],
       follow_requests_count: 0,

@@ -1,7 +1,13 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import { scopeAllows } from "../../accounts/oauth/scopes.ts";
-import { findUserById, findUserByUsername, updateProfile } from "../../accounts/users.ts";
+import {
+  POST_VISIBILITY,
+  type PreferenceChanges,
+  readPreferences,
+  updateProfileAndPreferences,
+} from "../../accounts/preferences.ts";
+import { findUserById, findUserByUsername } from "../../accounts/users.ts";
 import { unwrap } from "../../errors.ts";
 import { type AppEnv, socialDeps } from "../../http/env.ts";
 import { searchAccounts } from "../../social/account-search.ts";
@@ -13,7 +19,15 @@ import { statusesByAuthor } from "../../social/timelines.ts";
 import { callerUser, optionalViewer, requireScope } from "../auth.ts";
 import { credentialAccount, localAccount, remoteAccount } from "../entities/account.ts";
 import { invalidToken, notFound } from "../errors.ts";
-import { asBoolean, asString, asStringList, lenient, parseParams, readParams } from "../input.ts";
+import {
+  asBoolean,
+  asString,
+  asStringList,
+  lenient,
+  nestedParam,
+  parseParams,
+  readParams,
+} from "../input.ts";
 import { idParam, linkHeader, pageParams } from "../pagination.ts";
 import { presentStatuses } from "../present.ts";
 import { accountById, presentAccounts } from "../present-accounts.ts";
@@ -90,6 +104,22 @@ async function followList(c: Ctx, which: "followers" | "following") {
 
 const ProfileParams = v.object({ display_name: lenient.string(), note: lenient.string() });
 
+/** The posting defaults update_credentials changes, from `source[privacy|sensitive|language]`. */
+async function sourceChanges(c: Ctx): Promise<PreferenceChanges> {
+  const params = await readParams(c);
+  const privacy = nestedParam(params, "source", "privacy");
+  const sensitive = nestedParam(params, "source", "sensitive");
+  const language = nestedParam(params, "source", "language");
+  const changes: PreferenceChanges = {};
+  if (privacy !== undefined) changes.visibility = asString(privacy) ?? "";
+  if (sensitive !== undefined) changes.sensitive = asBoolean(sensitive) ?? false;
+  // Apps send "" (or null in JSON) to clear the language; anything else that is no string
+  // (an object, a list of objects) is refused by the door as no language code.
+  if (language !== undefined)
+    changes.language = language === null ? null : (asString(language) ?? "[not a string]");
+  return changes;
+}
+
 export function accountRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -102,9 +132,12 @@ export function accountRoutes(): Hono<AppEnv> {
       const { config, database } = c.var.deps;
       const user = await findUserById(database.db, who.id);
       if (!user) throw invalidToken();
-      const stats = await accountStats(database.db, user.id);
+      const [stats, preferences] = await Promise.all([
+        accountStats(database.db, user.id),
+        readPreferences(database.db, user.id),
+      ]);
       const profileOnly = !scopeAllows(who.scopes ?? [], "read:accounts");
-      return c.json(credentialAccount(config, user, stats, { profileOnly }));
+      return c.json(credentialAccount(config, user, stats, preferences, { profileOnly }));
     },
   );
 
@@ -114,12 +147,29 @@ export function accountRoutes(): Hono<AppEnv> {
     const user = await findUserById(database.db, who.id);
     if (!user) throw invalidToken();
     const p = await parseParams(c, ProfileParams);
-    const updated = await updateProfile(database.db, user.id, {
-      displayName: p.display_name ?? user.displayName,
-      bio: p.note ?? user.bio,
-    });
+    const { user: updated, preferences } = await updateProfileAndPreferences(
+      database.db,
+      user.id,
+      { displayName: p.display_name ?? user.displayName, bio: p.note ?? user.bio },
+      await sourceChanges(c),
+    );
     const stats = await accountStats(database.db, user.id);
-    return c.json(credentialAccount(config, updated, stats, { profileOnly: false }));
+    return c.json(credentialAccount(config, updated, stats, preferences, { profileOnly: false }));
+  });
+
+  // What the settings page and update_credentials chose. We have no GIF autoplay setting: apps
+  // get Mastodon's default for it.
+  app.get("/api/v1/preferences", requireScope("read:accounts"), async (c) => {
+    const who = await callerUser(c);
+    const p = await readPreferences(c.var.deps.database.db, who.id);
+    return c.json({
+      "posting:default:visibility": POST_VISIBILITY,
+      "posting:default:sensitive": p.sensitive,
+      "posting:default:language": p.language,
+      "reading:expand:media": p.expandMedia,
+      "reading:expand:spoilers": p.expandSpoilers,
+      "reading:autoplay:gifs": false,
+    });
   });
 
   // Only accounts known here; finding one on another server is search with resolve=true.

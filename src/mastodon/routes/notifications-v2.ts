@@ -1,10 +1,8 @@
 import { type Context, Hono } from "hono";
-import * as v from "valibot";
 import type { AppEnv } from "../../http/env.ts";
 import {
   dismissNotification,
   getNotification,
-  listNotifications,
   type Notification,
 } from "../../social/notifications.ts";
 import { callerUser, requireScope } from "../auth.ts";
@@ -12,8 +10,8 @@ import type { MastodonAccount } from "../entities/account.ts";
 import type { MastodonNotification } from "../entities/notification.ts";
 import type { MastodonStatus } from "../entities/status.ts";
 import { notFound } from "../errors.ts";
-import { lenient, parseParams } from "../input.ts";
-import { idParam, linkHeader, pageParams } from "../pagination.ts";
+import { notificationPage } from "../notification-query.ts";
+import { idParam } from "../pagination.ts";
 import { presentNotifications } from "../present-notifications.ts";
 import { unreadCount } from "./notifications.ts";
 
@@ -23,16 +21,6 @@ import { unreadCount } from "./notifications.ts";
  * which Mastodon's documentation allows for any type; accounts and statuses are sent once,
  * beside the groups. The notification policy and requests answer that nothing is filtered.
  */
-
-const ListParams = v.object({
-  types: lenient.stringList(),
-  exclude_types: lenient.stringList(),
-  account_id: lenient.string(),
-  max_id: lenient.string(),
-  since_id: lenient.string(),
-  min_id: lenient.string(),
-  limit: lenient.string(),
-});
 
 interface Group {
   group_key: string;
@@ -101,22 +89,7 @@ export function groupedNotificationRoutes(): Hono<AppEnv> {
 
   app.get("/api/v2/notifications", requireScope("read:notifications"), async (c) => {
     const user = await callerUser(c);
-    const params = await parseParams(c, ListParams);
-    const page = pageParams(params, { defaultLimit: 40, maxLimit: 80 });
-    const accountId = params.account_id === undefined ? undefined : idParam(params.account_id);
-    const empty = { accounts: [], statuses: [], notification_groups: [] };
-    if (params.account_id !== undefined && accountId === undefined) return c.json(empty);
-    const list = await listNotifications(c.var.deps.database.db, user.id, {
-      ...page,
-      types: params.types,
-      excludeTypes: params.exclude_types,
-      accountId,
-    });
-    const link = linkHeader(
-      new URL(c.req.url),
-      list.map((n) => n.id),
-    );
-    if (link) c.header("Link", link);
+    const list = await notificationPage(c, user.id);
     return c.json(grouped(await presentNotifications(c, list, user.id)));
   });
 

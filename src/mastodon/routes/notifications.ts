@@ -11,23 +11,14 @@ import {
 import { callerUser, requireScope } from "../auth.ts";
 import { notFound } from "../errors.ts";
 import { lenient, parseParams, readParams } from "../input.ts";
-import { idParam, linkHeader, pageParams } from "../pagination.ts";
+import { notificationPage } from "../notification-query.ts";
+import { idParam, pageParams } from "../pagination.ts";
 import { presentNotifications } from "../present-notifications.ts";
 
 /*
  * `/api/v1/notifications`: list (types, exclude_types, account_id, Link pagination), show,
  * dismiss, clear. Written by the database where events happen (docs/adr/0021).
  */
-
-const ListParams = v.object({
-  types: lenient.stringList(),
-  exclude_types: lenient.stringList(),
-  account_id: lenient.string(),
-  max_id: lenient.string(),
-  since_id: lenient.string(),
-  min_id: lenient.string(),
-  limit: lenient.string(),
-});
 
 const DismissParams = v.object({ id: lenient.string() });
 
@@ -51,21 +42,7 @@ export function notificationRoutes(): Hono<AppEnv> {
 
   app.get("/api/v1/notifications", requireScope("read:notifications"), async (c) => {
     const user = await callerUser(c);
-    const params = await parseParams(c, ListParams);
-    const page = pageParams(params, { defaultLimit: 40, maxLimit: 80 });
-    const accountId = params.account_id === undefined ? undefined : idParam(params.account_id);
-    if (params.account_id !== undefined && accountId === undefined) return c.json([]);
-    const list = await listNotifications(c.var.deps.database.db, user.id, {
-      ...page,
-      types: params.types,
-      excludeTypes: params.exclude_types,
-      accountId,
-    });
-    const link = linkHeader(
-      new URL(c.req.url),
-      list.map((n) => n.id),
-    );
-    if (link) c.header("Link", link);
+    const list = await notificationPage(c, user.id);
     return c.json(await presentNotifications(c, list, user.id));
   });
 

@@ -42,16 +42,5 @@ export function probeRoutes(): Hono<AppEnv> {
   for (const [path, scope] of EMPTY_LISTS)
     app.get(path, scope ? requireScope(scope) : open, (c) => c.json([]));
 
-  // Preferences: what the settings page would say; ours are fixed for now.
-  app.get("/api/v1/preferences", requireScope("read:accounts"), (c) =>
-    c.json({
-      "posting:default:visibility": "public",
-      "posting:default:sensitive": false,
-      "posting:default:language": null,
-      "reading:expand:media": "default",
-      "reading:expand:spoilers": false,
-      "reading:autoplay:gifs": false,
-    }),
-  );
   return app;
 }

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { AccountError } from "../../accounts/errors.ts";
+import { readPreferences, updatePreferences } from "../../accounts/preferences.ts";
 import { findUserById, updateProfile } from "../../accounts/users.ts";
 import { BIO_MAX, DISPLAY_NAME_MAX } from "../../accounts/validation.ts";
 import type { AppEnv } from "../../http/env.ts";
@@ -9,6 +10,7 @@ import { formGuard } from "../csrf.ts";
 import { readForm } from "../forms.ts";
 import { CsrfField, FormMessage, renderPage } from "../layout.tsx";
 import { requireLogin, requireUser } from "../session.ts";
+import { PreferencesForm } from "./preferences-form.tsx";
 
 function ProfileForm(props: {
   csrfToken: string;
@@ -47,8 +49,10 @@ export function settingsRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get("/settings", requireLogin(), async (c) => {
-    const user = await findUserById(c.var.deps.database.db, requireUser(c).id);
+    const { db } = c.var.deps.database;
+    const user = await findUserById(db, requireUser(c).id);
     if (!user) throw new ClientError(404, "Your account no longer exists.");
+    const preferences = await readPreferences(db, user.id);
     return renderPage(
       c,
       { title: "Profile settings" },
@@ -62,8 +66,43 @@ export function settingsRoutes(): Hono<AppEnv> {
           bio={user.bio}
           notice={c.req.query("saved") !== undefined ? "Your profile was saved." : undefined}
         />
+        <PreferencesForm
+          csrfToken={c.var.csrfToken}
+          preferences={preferences}
+          notice={
+            c.req.query("preferences") !== undefined ? "Your preferences were saved." : undefined
+          }
+        />
       </>,
     );
+  });
+
+  app.post("/settings/preferences", formGuard(), requireLogin(), async (c) => {
+    const user = requireUser(c);
+    const form = await readForm(c);
+    const { db } = c.var.deps.database;
+    // Unchecked boxes are absent from a form: absent means off here.
+    const changes = {
+      language: form.get("language"),
+      sensitive: form.get("sensitive") !== "",
+      expandMedia: form.get("expandMedia"),
+      expandSpoilers: form.get("expandSpoilers") !== "",
+    };
+    try {
+      await updatePreferences(db, user.id, changes);
+    } catch (e) {
+      if (!(e instanceof AccountError)) throw e;
+      return renderPage(
+        c,
+        { title: "Profile settings", status: errorStatus(e.code) },
+        <PreferencesForm
+          csrfToken={c.var.csrfToken}
+          preferences={await readPreferences(db, user.id)}
+          error={e.message}
+        />,
+      );
+    }
+    return c.redirect("/settings?preferences", 303);
   });
 
   app.post("/settings", formGuard(), requireLogin(), async (c) => {
