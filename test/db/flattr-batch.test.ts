@@ -5,6 +5,8 @@
 // inside a caller's transaction stays part of it.
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { registerApp } from "../../src/accounts/oauth/apps.ts";
+import { issueOAuthToken } from "../../src/accounts/oauth/tokens.ts";
 import {
   createToken,
   hashAccessToken,
@@ -119,10 +121,7 @@ async function refusedWith(p: Promise<unknown>, code: FlattrErrorCode): Promise<
   expect((e as FlattrError).code).toBe(code);
 }
 
-async function tokenRefused(
-  p: Promise<unknown>,
-  reason: "invalid_token" | "insufficient_scope",
-): Promise<void> {
+async function tokenRefused(p: Promise<unknown>, reason: PayerTokenError["reason"]): Promise<void> {
   const e = await p.then(
     () => null,
     (err: unknown) => err,
@@ -339,6 +338,60 @@ describe("a call the database refuses", () => {
 });
 
 describe("token payers", () => {
+  it("OAuth tokens in a batch: write:favourites may flattr, the app is recorded, app-only tokens act for nobody", async () => {
+    const clock = fixedClock(START);
+    const owner = await makeUser(db);
+    const [t, t2] = await things(owner, 2);
+    const [a, b, c] = [await payer(), await payer(), await payer()];
+    const { app } = await registerApp(db, clock, {
+      name: "Star Phone",
+      redirectUris: "urn:ietf:wg:oauth:2.0:oob",
+      scopes: "read write",
+    });
+    const { app: other } = await registerApp(db, clock, {
+      name: "Other",
+      redirectUris: "urn:ietf:wg:oauth:2.0:oob",
+      scopes: "read write",
+    });
+    const stars = await issueOAuthToken(db, clock, app, a, ["write:favourites"]);
+    const reader = await issueOAuthToken(db, clock, app, b, ["read"]);
+    const appOnly = await issueOAuthToken(db, clock, app, null, ["read", "write"]);
+    const cred = (token: string) => tokenCredential(token, clock.now())!;
+    // An app-only token is not shaped like a user's (the API refuses it before any statement);
+    // by its hash, the statement still refuses it: it holds reading scopes only, and no user.
+    expect(tokenCredential(appOnly.token, clock.now())).toBeNull();
+    const byHash: PayerToken = {
+      tokenHash: hashAccessToken(appOnly.token),
+      stampBefore: new Date(clock.now().getTime() - 60_000),
+    };
+    const calls = [
+      callFor(clock, config, cred(stars.token), t!),
+      callFor(clock, config, cred(reader.token), t!),
+      callFor(clock, config, byHash, t!),
+      // A payer by id with the app a Mastodon route already checked.
+      callFor(clock, config, c, t!, { appId: other.id }),
+      callFor(clock, config, c, t2!),
+    ];
+    const results = await flattrMany(db, calls);
+    expect(results.map(outcome)).toEqual([
+      "ok",
+      "insufficient_scope",
+      "insufficient_scope",
+      "ok",
+      "ok",
+    ]);
+    const apps = await queryRows<{ k: string }>(
+      db,
+      sql`select payer_id::text || ':' || thing_id::text || ':' || coalesce(app_id::text, '-') as k
+          from flattrs where payer_id in (${a}::int8, ${b}::int8, ${c}::int8) order by id`,
+    );
+    expect(apps.map((r) => r.k).sort()).toEqual(
+      [`${a}:${t}:${app.id}`, `${c}:${t}:${other.id}`, `${c}:${t2}:-`].sort(),
+    );
+    // One alone (no batch) takes the same path.
+    await tokenRefused(flattr(db, clock, config, byHash, t2!), "insufficient_scope");
+  });
+
   it("flattrs as the token's user with a read+write token", async () => {
     const clock = fixedClock(START);
     const owner = await makeUser(db);
