@@ -13,7 +13,7 @@ import {
   postEntry,
 } from "../ledger/index.ts";
 import { parseAmount } from "../money/decimal.ts";
-import { parseHost } from "../peers/host.ts";
+import { parseTypedHost } from "../peers/host.ts";
 import { SettlementError } from "./summaries/sent.ts";
 
 /*
@@ -92,7 +92,7 @@ export async function recordTransfer(
   config: Config,
   input: TransferInput,
 ): Promise<Result<{ replayed: boolean }, SettlementError>> {
-  const host = parseHost(input.peer);
+  const host = parseTypedHost(input.peer);
   const amount = parseAmount(input.amount, config.currency);
   const reference = input.reference.trim();
   if (host === null)
