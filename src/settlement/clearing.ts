@@ -15,13 +15,15 @@ import {
 import { parseAmount } from "../money/decimal.ts";
 import { parseTypedHost } from "../peers/host.ts";
 import { SettlementError } from "./summaries/sent.ts";
+import { type TransferMismatch, transferMismatches } from "./transfer-notices.ts";
 
 /*
  * Clearing between admitted peers (issue 10 point 6): what we owe each peer (its accepted
  * summaries of our shares) and it owes us (our accepted summaries of its shares), the transfers
  * recorded each way, and the net, which is the clearing:<peer> ledger balance (positive: we owe
- * it). An admin records an out-of-band bank transfer once, idempotent by its reference; what the
- * peer says it sent is shown next to what we recorded, so a mismatch is visible.
+ * it). An admin records an out-of-band bank transfer once, idempotent by its reference, and the
+ * peer is told in a signed notice; what the peer's notices say is shown next to what we
+ * recorded, so a mismatch is visible on both sides (transfer-notices.ts).
  */
 
 export interface ClearingPosition {
@@ -37,6 +39,8 @@ export interface ClearingPosition {
   net: bigint;
   /** What the peer's notices say it sent us (null: no notice). */
   noticedSent: bigint | null;
+  /** Transfers on which our records and the peer's notices disagree (transfer-notices.ts). */
+  mismatches: TransferMismatch[];
 }
 
 export async function clearingPositions(db: Db, config: Config): Promise<ClearingPosition[]> {
@@ -62,6 +66,7 @@ export async function clearingPositions(db: Db, config: Config): Promise<Clearin
            where p.account = ${clearingAccountSql(sql`h.host`)} and p.currency = ${config.currency})::text as net
         from hosts h order by h.host`,
   );
+  const mismatches = await transferMismatches(db, config);
   return rows.map((r) => ({
     peerHost: r.host!,
     currency: config.currency,
@@ -71,6 +76,7 @@ export async function clearingPositions(db: Db, config: Config): Promise<Clearin
     received: BigInt(r.received!),
     net: BigInt(r.net!),
     noticedSent: r.noticed === null ? null : BigInt(r.noticed!),
+    mismatches: mismatches.filter((m) => m.peerHost === r.host),
   }));
 }
 
@@ -134,6 +140,8 @@ export async function recordTransfer(
           reference,
           source: "ours",
           recordedAt: clock.now(),
+          // The peer hears of it in a signed notice (transfer-notices.ts), from now on.
+          noticeDueAt: clock.now(),
         })
         .onConflictDoNothing();
       return ok({ replayed: r.replayed });

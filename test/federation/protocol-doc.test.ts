@@ -11,6 +11,10 @@ import {
   readLinesPage,
   readSettlementMessage,
 } from "../../src/federation/vocab/settlement.ts";
+import {
+  buildTransferNotice,
+  readTransferNotice,
+} from "../../src/federation/vocab/transfer-notice.ts";
 import { FLATTR_PROTOCOL_VERSION } from "../../src/peers/protocol.ts";
 import { linesHash, summaryHash } from "../../src/settlement/summaries/canonical.ts";
 
@@ -54,6 +58,7 @@ describe("docs/PROTOCOL.md", () => {
       "nodeinfo-metadata",
       "summary-lines",
       "summary-offer",
+      "transfer-notice",
       "undo",
     ]);
   });
@@ -172,5 +177,26 @@ describe("docs/PROTOCOL.md", () => {
     expect(read.lines).toHaveLength(offer.object.flattrLineCount);
     expect(linesHash(read.lines, offer.object.flattrCurrency)).toBe(offer.object.flattrLinesHash);
     expect(read.lines.reduce((n, l) => n + l.amount, 0n)).toBe(300n);
+  });
+  it("shows the transfer notice as the worker sends it, and reads it back", async () => {
+    const doc = example("transfer-notice");
+    const read = readTransferNotice(doc);
+    if (typeof read === "string") throw new Error(read);
+    expect(read).toEqual({
+      id: doc.object.id,
+      actor: doc.actor,
+      direction: "sent",
+      amount: 12000n,
+      currency: "EUR",
+      reference: "SEPA-2027-04-0012",
+      published: new Date("2027-04-12T09:30:00Z"),
+    });
+    expect(buildTransferNotice({ ...read, to: doc.to })).toEqual(doc);
+    const node = await expand(doc);
+    expect(node["@type"]).toEqual(["https://www.w3.org/ns/activitystreams#Announce"]);
+    const object = node["https://www.w3.org/ns/activitystreams#object"][0];
+    expect(object["@type"]).toContain(`${NS}Transfer`);
+    expect(object[`${NS}amount`]).toEqual([{ "@value": "120.00" }]);
+    expect(object[`${NS}reference`]).toEqual([{ "@value": "SEPA-2027-04-0012" }]);
   });
 });

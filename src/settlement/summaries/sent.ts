@@ -26,6 +26,8 @@ export const SETTLEMENT_ERROR_CODES = [
   "invalid_transfer",
   "invalid_period",
   "invalid_host",
+  "peer_not_admitted",
+  "transfer_notice_conflict",
 ] as const;
 export type SettlementErrorCode = (typeof SETTLEMENT_ERROR_CODES)[number];
 
