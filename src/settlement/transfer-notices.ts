@@ -19,7 +19,7 @@ const logger = getLogger(["fediflattr", "settlement", "clearing"]);
  * the notice before it answers 2xx). The receiver keeps a notice as `source = 'notice'`, by the
  * peer's reference, and never as money: only its own admin's `received` record counts for what
  * is payable. A notice and a record that disagree, or one without the other, are mismatches,
- * shown on both sides (each side has both its records and the other's notices).
+ * shown on both sides (each side has both its records and the other's notices). ADR 0013.
  */
 
 export type TransferRow = typeof clearingTransfers.$inferSelect;

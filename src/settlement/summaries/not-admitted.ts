@@ -12,7 +12,8 @@ import { pledgeReturnsAt } from "../pledge-hold.ts";
  * - the hold of its period has ended (pledgeReturnsAt, PLEDGE_HOLD_MONTHS after the period):
  *   by then the sender returns to its payers the shares of creators on servers it could not
  *   settle with, so an answer that lets it refund is what both sides need.
- * A final Reject lets the sender refund; a peer admitted later sends a new summary.
+ * A final Reject lets the sender refund (ADR 0013). Waiting summaries are looked at hourly, so a
+ * suspension or an admission takes effect on them within the hour.
  */
 
 export type NotAdmitted = { final: false; message: string } | { final: true; message: string };
