@@ -39,6 +39,8 @@ export interface ClearingPosition {
   net: bigint;
   /** What the peer's notices say it sent us (null: no notice). */
   noticedSent: bigint | null;
+  /** What the peer's notices say it received from us (null: no notice). */
+  noticedReceived: bigint | null;
   /** Transfers on which our records and the peer's notices disagree (transfer-notices.ts). */
   mismatches: TransferMismatch[];
 }
@@ -62,6 +64,8 @@ export async function clearingPositions(db: Db, config: Config): Promise<Clearin
            where t.peer_host = h.host and t.source = 'ours' and t.direction = 'received')::text as received,
           (select sum(amount) from clearing_transfers t
            where t.peer_host = h.host and t.source = 'notice' and t.direction = 'sent')::text as noticed,
+          (select sum(amount) from clearing_transfers t
+           where t.peer_host = h.host and t.source = 'notice' and t.direction = 'received')::text as noticed_received,
           (select coalesce(sum(p.amount), 0) from ledger_postings p
            where p.account = ${clearingAccountSql(sql`h.host`)} and p.currency = ${config.currency})::text as net
         from hosts h order by h.host`,
@@ -76,6 +80,7 @@ export async function clearingPositions(db: Db, config: Config): Promise<Clearin
     received: BigInt(r.received!),
     net: BigInt(r.net!),
     noticedSent: r.noticed === null ? null : BigInt(r.noticed!),
+    noticedReceived: r.noticed_received === null ? null : BigInt(r.noticed_received!),
     mismatches: mismatches.filter((m) => m.peerHost === r.host),
   }));
 }

@@ -113,7 +113,9 @@ describe("transfer notices", () => {
       `MISMATCH\t${A}\t${A} says it sent 5.00 EUR ("IN-1"); not recorded as received here.`,
       `MISMATCH\t${A}\t"IN-3": ${A} says it sent 4.50 EUR; recorded here as received: 4.00 EUR.`,
     ]);
-    expect(cli.stdout).toContain("they say they sent 9.50; MISMATCH (2)");
+    expect(cli.stdout).toContain(
+      "they say they sent 9.50; they say they received 3.00; MISMATCH (2)",
+    );
 
     const { user, as } = moneyApp(config, database, now);
     const admin = await as(await user(undefined, { admin: true }));
@@ -122,6 +124,6 @@ describe("transfer notices", () => {
     expect(text).toContain(
       `${A}: ${A} says it sent 5.00 EUR ("IN-1"); not recorded as received here.`,
     );
-    expect(text).toContain("mismatch (2)");
+    expect(text).toContain("they say they sent €9.50 they say they received €3.00 mismatch (2)");
   });
 });

@@ -36,6 +36,7 @@ export const clearingCommand = command({
           p.net > 0n ? `we owe ${f(p.net)}` : p.net < 0n ? `they owe ${f(-p.net)}` : "even",
           [
             p.noticedSent === null ? "" : `they say they sent ${f(p.noticedSent)}`,
+            p.noticedReceived === null ? "" : `they say they received ${f(p.noticedReceived)}`,
             p.mismatches.length > 0 ? `MISMATCH (${p.mismatches.length})` : "",
           ]
             .filter(Boolean)

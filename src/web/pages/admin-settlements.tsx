@@ -66,10 +66,21 @@ export function adminSettlementsRoutes(): Hono<AppEnv> {
                   {p.net !== 0n && <Amount minor={p.net > 0n ? p.net : -p.net} currency={cur} />}
                 </td>
                 <td class={p.mismatches.length > 0 ? "err" : ""}>
-                  {p.noticedSent === null && p.mismatches.length === 0 && "-"}
+                  {p.noticedSent === null &&
+                    p.noticedReceived === null &&
+                    p.mismatches.length === 0 &&
+                    "-"}
                   {p.noticedSent !== null && (
                     <>
                       they say they sent <Amount minor={p.noticedSent} currency={cur} />{" "}
+                    </>
+                  )}
+                  {p.noticedReceived !== null && (
+                    <>
+                      they say they received <Amount
+                        minor={p.noticedReceived}
+                        currency={cur}
+                      />{" "}
                     </>
                   )}
                   {p.mismatches.length > 0 && `mismatch (${p.mismatches.length})`}
