@@ -539,6 +539,10 @@ CREATE TABLE "clearing_transfers" (
 	"source" text NOT NULL,
 	"recorded_at" timestamp with time zone NOT NULL,
 	"notified_at" timestamp with time zone,
+	"notice_due_at" timestamp with time zone,
+	"notice_attempts" integer DEFAULT 0 NOT NULL,
+	"notice_error" text,
+	"raw" text,
 	CONSTRAINT "clearing_transfers_direction" CHECK ("clearing_transfers"."direction" in ('sent', 'received')),
 	CONSTRAINT "clearing_transfers_source" CHECK ("clearing_transfers"."source" in ('ours', 'notice')),
 	CONSTRAINT "clearing_transfers_amount" CHECK ("clearing_transfers"."amount" > 0)
@@ -778,6 +782,7 @@ CREATE INDEX "statuses_in_reply_to" ON "statuses" USING btree ("in_reply_to_uri"
 CREATE INDEX "subscriptions_live" ON "subscriptions" USING btree ("last_period","first_period") WHERE "subscriptions"."cancelled_at" is null;--> statement-breakpoint
 CREATE INDEX "subscriptions_user_thing" ON "subscriptions" USING btree ("user_id","thing_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "clearing_transfers_ref" ON "clearing_transfers" USING btree ("peer_host","source","direction","reference");--> statement-breakpoint
+CREATE INDEX "clearing_transfers_notice_due" ON "clearing_transfers" USING btree ("notice_due_at") WHERE "clearing_transfers"."notice_due_at" is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "settlement_summaries_in_hash" ON "settlement_summaries_in" USING btree ("peer_host","hash");--> statement-breakpoint
 CREATE UNIQUE INDEX "settlement_summaries_in_accepted" ON "settlement_summaries_in" USING btree ("peer_host","period") WHERE "settlement_summaries_in"."state" = 'accepted';--> statement-breakpoint
 CREATE INDEX "settlement_summaries_in_state" ON "settlement_summaries_in" USING btree ("state");--> statement-breakpoint

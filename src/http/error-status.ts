@@ -135,6 +135,8 @@ const STATUS: { readonly [C in DomainErrorCode]: ClientErrorStatus } = {
   not_withdrawable: 409,
   not_refundable: 409,
   invalid_transfer: 422,
+  peer_not_admitted: 403,
+  transfer_notice_conflict: 409,
   unknown_peer: 404,
   // linked remote accounts
   actor_linked_elsewhere: 409,

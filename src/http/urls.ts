@@ -95,3 +95,6 @@ export const settlementLinesUrl = (config: Config, id: number, page?: number) =>
   absolute(config, `/settlement/summaries/${id}/lines${page ? `?page=${page}` : ""}`);
 export const settlementAnswerUrl = (config: Config, receivedId: number, attempt: number) =>
   absolute(config, `/settlement/received/${receivedId}/answers/${attempt}`);
+/** A transfer we recorded (the object of its notice to the peer; an id, not served). */
+export const settlementTransferUrl = (config: Config, id: number) =>
+  absolute(config, `/settlement/transfers/${id}`);

@@ -29,6 +29,17 @@ export function parseHost(input: string): string | null {
   return hostOf(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`);
 }
 
+/**
+ * A host an administrator typed on a command line or in a form: a host[:port] or an http(s) URL;
+ * a bare word with a path, query, user or space in it ("no/such host") is refused rather than
+ * cut down to a host it did not mean.
+ */
+export function parseTypedHost(input: string): string | null {
+  const raw = input.trim();
+  if (/[/?#@\s]/.test(raw) && !/^https?:\/\//i.test(raw)) return null;
+  return parseHost(raw);
+}
+
 /** The host without its port (a block of `example.org` covers every port and subdomain). */
 export function hostname(host: string): string {
   if (host.startsWith("[")) return host.slice(0, host.indexOf("]") + 1);

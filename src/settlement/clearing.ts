@@ -13,15 +13,17 @@ import {
   postEntry,
 } from "../ledger/index.ts";
 import { parseAmount } from "../money/decimal.ts";
-import { parseHost } from "../peers/host.ts";
+import { parseTypedHost } from "../peers/host.ts";
 import { SettlementError } from "./summaries/sent.ts";
+import { type TransferMismatch, transferMismatches } from "./transfer-notices.ts";
 
 /*
  * Clearing between admitted peers (issue 10 point 6): what we owe each peer (its accepted
  * summaries of our shares) and it owes us (our accepted summaries of its shares), the transfers
  * recorded each way, and the net, which is the clearing:<peer> ledger balance (positive: we owe
- * it). An admin records an out-of-band bank transfer once, idempotent by its reference; what the
- * peer says it sent is shown next to what we recorded, so a mismatch is visible.
+ * it). An admin records an out-of-band bank transfer once, idempotent by its reference, and the
+ * peer is told in a signed notice; what the peer's notices say is shown next to what we
+ * recorded, so a mismatch is visible on both sides (transfer-notices.ts).
  */
 
 export interface ClearingPosition {
@@ -37,6 +39,10 @@ export interface ClearingPosition {
   net: bigint;
   /** What the peer's notices say it sent us (null: no notice). */
   noticedSent: bigint | null;
+  /** What the peer's notices say it received from us (null: no notice). */
+  noticedReceived: bigint | null;
+  /** Transfers on which our records and the peer's notices disagree (transfer-notices.ts). */
+  mismatches: TransferMismatch[];
 }
 
 export async function clearingPositions(db: Db, config: Config): Promise<ClearingPosition[]> {
@@ -58,10 +64,13 @@ export async function clearingPositions(db: Db, config: Config): Promise<Clearin
            where t.peer_host = h.host and t.source = 'ours' and t.direction = 'received')::text as received,
           (select sum(amount) from clearing_transfers t
            where t.peer_host = h.host and t.source = 'notice' and t.direction = 'sent')::text as noticed,
+          (select sum(amount) from clearing_transfers t
+           where t.peer_host = h.host and t.source = 'notice' and t.direction = 'received')::text as noticed_received,
           (select coalesce(sum(p.amount), 0) from ledger_postings p
            where p.account = ${clearingAccountSql(sql`h.host`)} and p.currency = ${config.currency})::text as net
         from hosts h order by h.host`,
   );
+  const mismatches = await transferMismatches(db, config);
   return rows.map((r) => ({
     peerHost: r.host!,
     currency: config.currency,
@@ -71,6 +80,8 @@ export async function clearingPositions(db: Db, config: Config): Promise<Clearin
     received: BigInt(r.received!),
     net: BigInt(r.net!),
     noticedSent: r.noticed === null ? null : BigInt(r.noticed!),
+    noticedReceived: r.noticed_received === null ? null : BigInt(r.noticed_received!),
+    mismatches: mismatches.filter((m) => m.peerHost === r.host),
   }));
 }
 
@@ -92,7 +103,7 @@ export async function recordTransfer(
   config: Config,
   input: TransferInput,
 ): Promise<Result<{ replayed: boolean }, SettlementError>> {
-  const host = parseHost(input.peer);
+  const host = parseTypedHost(input.peer);
   const amount = parseAmount(input.amount, config.currency);
   const reference = input.reference.trim();
   if (host === null)
@@ -134,6 +145,8 @@ export async function recordTransfer(
           reference,
           source: "ours",
           recordedAt: clock.now(),
+          // The peer hears of it in a signed notice (transfer-notices.ts), from now on.
+          noticeDueAt: clock.now(),
         })
         .onConflictDoNothing();
       return ok({ replayed: r.replayed });

@@ -6,7 +6,17 @@ import { testConfig } from "../../src/config/config.ts";
 import { preloadedContextLoader } from "../../src/federation/loaders.ts";
 import { flattrMetadata } from "../../src/federation/nodeinfo.ts";
 import { buildClaimAdd, readClaimAdd } from "../../src/federation/vocab/claim-add.ts";
+import {
+  buildSummaryOffer,
+  readLinesPage,
+  readSettlementMessage,
+} from "../../src/federation/vocab/settlement.ts";
+import {
+  buildTransferNotice,
+  readTransferNotice,
+} from "../../src/federation/vocab/transfer-notice.ts";
 import { FLATTR_PROTOCOL_VERSION } from "../../src/peers/protocol.ts";
+import { linesHash, summaryHash } from "../../src/settlement/summaries/canonical.ts";
 
 /*
  * docs/PROTOCOL.md is what other implementers read: its examples (each after an
@@ -42,7 +52,15 @@ async function expand(doc: Json): Promise<Json> {
 
 describe("docs/PROTOCOL.md", () => {
   it("has the examples this test knows", () => {
-    expect([...examples.keys()].sort()).toEqual(["claim-add", "like", "nodeinfo-metadata", "undo"]);
+    expect([...examples.keys()].sort()).toEqual([
+      "claim-add",
+      "like",
+      "nodeinfo-metadata",
+      "summary-lines",
+      "summary-offer",
+      "transfer-notice",
+      "undo",
+    ]);
   });
 
   it("shows NodeInfo metadata.flattr as the instance serves it", () => {
@@ -130,5 +148,55 @@ describe("docs/PROTOCOL.md", () => {
       code: doc.content,
       proof: doc.url,
     });
+  });
+  it("shows the summary Offer as the worker sends it, with hashes that hold", async () => {
+    const doc = example("summary-offer");
+    const { proof, ...unsigned } = doc;
+    // The proof is made at sending (src/federation/settlement/proof.ts); the rest is the builder's.
+    expect(proof).toMatchObject({ type: "DataIntegrityProof", cryptosuite: "eddsa-jcs-2022" });
+    const msg = readSettlementMessage(doc);
+    if (typeof msg === "string" || msg.kind !== "offer") throw new Error(`not read: ${msg}`);
+    expect(buildSummaryOffer({ ...msg.summary, to: doc.to })).toEqual(unsigned);
+    expect(summaryHash(msg.summary.fields)).toBe(doc.object.flattrHash);
+    const node = await expand(unsigned);
+    expect(node["@type"]).toEqual(["https://www.w3.org/ns/activitystreams#Offer"]);
+    const object = node["https://www.w3.org/ns/activitystreams#object"][0];
+    expect(object["@type"]).toContain(`${NS}SettlementSummary`);
+    expect(object[`${NS}lines`]).toEqual([{ "@id": doc.object.flattrLines }]);
+    expect(object[`${NS}total`]).toEqual([{ "@value": "3.00" }]);
+  });
+
+  it("shows that summary's lines page, which hashes to its flattrLinesHash", () => {
+    const offer = example("summary-offer");
+    const page = example("summary-lines");
+    const read = readLinesPage(page, offer.object.flattrCurrency);
+    if (typeof read === "string") throw new Error(read);
+    expect(read.next).toBeNull();
+    expect(page.hash).toBe(offer.object.flattrHash);
+    expect(page.summary).toBe(offer.object.id);
+    expect(read.lines).toHaveLength(offer.object.flattrLineCount);
+    expect(linesHash(read.lines, offer.object.flattrCurrency)).toBe(offer.object.flattrLinesHash);
+    expect(read.lines.reduce((n, l) => n + l.amount, 0n)).toBe(300n);
+  });
+  it("shows the transfer notice as the worker sends it, and reads it back", async () => {
+    const doc = example("transfer-notice");
+    const read = readTransferNotice(doc);
+    if (typeof read === "string") throw new Error(read);
+    expect(read).toEqual({
+      id: doc.object.id,
+      actor: doc.actor,
+      direction: "sent",
+      amount: 12000n,
+      currency: "EUR",
+      reference: "SEPA-2027-04-0012",
+      published: new Date("2027-04-12T09:30:00Z"),
+    });
+    expect(buildTransferNotice({ ...read, to: doc.to })).toEqual(doc);
+    const node = await expand(doc);
+    expect(node["@type"]).toEqual(["https://www.w3.org/ns/activitystreams#Announce"]);
+    const object = node["https://www.w3.org/ns/activitystreams#object"][0];
+    expect(object["@type"]).toContain(`${NS}Transfer`);
+    expect(object[`${NS}amount`]).toEqual([{ "@value": "120.00" }]);
+    expect(object[`${NS}reference`]).toEqual([{ "@value": "SEPA-2027-04-0012" }]);
   });
 });

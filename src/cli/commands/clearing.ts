@@ -4,8 +4,8 @@ import { command, parse, UsageError } from "../usage.ts";
 
 /*
  * `fediflattr clearing`: per peer, what we owe and are owed (accepted summaries both ways), the
- * transfers recorded, the net position, and what the peer's notices say it sent (a mismatch is
- * marked); `clearing record <peer> <amount> --reference <ref> --direction sent|received` records
+ * transfers recorded, the net position, what the peer's notices say, and every transfer on which
+ * our records and its notices disagree (MISMATCH lines); `clearing record <peer> <amount> --reference <ref> --direction sent|received` records
  * an out-of-band bank transfer, once per reference.
  */
 
@@ -34,13 +34,18 @@ export const clearingCommand = command({
           f(p.sent),
           f(p.received),
           p.net > 0n ? `we owe ${f(p.net)}` : p.net < 0n ? `they owe ${f(-p.net)}` : "even",
-          p.noticedSent === null
-            ? "-"
-            : p.noticedSent === p.received
-              ? `sent ${f(p.noticedSent)}`
-              : `MISMATCH: they say they sent ${f(p.noticedSent)}`,
+          [
+            p.noticedSent === null ? "" : `they say they sent ${f(p.noticedSent)}`,
+            p.noticedReceived === null ? "" : `they say they received ${f(p.noticedReceived)}`,
+            p.mismatches.length > 0 ? `MISMATCH (${p.mismatches.length})` : "",
+          ]
+            .filter(Boolean)
+            .join("; ") || "-",
         ].join("\t"),
       );
+    // Both sides print these: each has its own records and the other's notices.
+    for (const p of rows)
+      for (const m of p.mismatches) console.log(`MISMATCH\t${p.peerHost}\t${m.message}`);
     return 0;
   },
   whileServing: (_input, origin) =>
@@ -78,7 +83,7 @@ export const clearingRecordCommand = command({
     console.log(
       r.value.replayed
         ? `Already recorded: ${input.reference}.`
-        : `Recorded ${input.amount} ${config.currency} ${input.direction} ${input.direction === "sent" ? "to" : "from"} ${input.peer} (${input.reference}).`,
+        : `Recorded ${input.amount} ${config.currency} ${input.direction} ${input.direction === "sent" ? "to" : "from"} ${input.peer} (${input.reference}); the worker sends ${input.peer} a signed notice of it.`,
     );
     return 0;
   },

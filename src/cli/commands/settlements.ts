@@ -1,4 +1,5 @@
 import { formatAmount } from "../../money/decimal.ts";
+import { parseTypedHost } from "../../peers/host.ts";
 import { listReceived } from "../../settlement/summaries/received.ts";
 import { listSent, refundSummaries, withdrawSummary } from "../../settlement/summaries/sent.ts";
 import { command, parse, UsageError } from "../usage.ts";
@@ -21,7 +22,11 @@ export const settlementsCommand = command({
   parse: (args) => {
     const { positionals } = parse(args, {});
     if (positionals.length > 1) throw new UsageError("Give at most one peer host.");
-    return { peer: positionals[0] };
+    if (positionals[0] === undefined) return { peer: undefined };
+    const peer = parseTypedHost(positionals[0]);
+    if (peer === null)
+      throw new UsageError(`Not a server name: "${positionals[0].slice(0, 100)}".`);
+    return { peer };
   },
   run: async (input, { database }) => {
     const db = database.db;
@@ -71,7 +76,7 @@ export const settlementsWithdrawCommand = command({
     const { positionals } = parse(args, {});
     if (positionals.length !== 2)
       throw new UsageError("Give the peer's host and the period, e.g. peer.example 2027-03.");
-    return { peer: positionals[0]!.toLowerCase(), period: positionals[1]! };
+    return { peer: positionals[0]!, period: positionals[1]! };
   },
   run: async (input, { database, clock }) => {
     const r = await withdrawSummary(database.db, clock, input.peer, input.period);
@@ -80,7 +85,7 @@ export const settlementsWithdrawCommand = command({
       return 1;
     }
     console.log(
-      `Withdrawing the summary to ${input.peer} for ${input.period}: sent by the worker until ` +
+      `Withdrawing the summary to ${r.value.peerHost} for ${r.value.period}: sent by the worker until ` +
         "the peer answers; `settlements refund` returns its shares once it confirms.",
     );
     return 0;

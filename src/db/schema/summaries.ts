@@ -164,7 +164,10 @@ export const clearingTransfers = pgTable(
   {
     id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
     peerHost: text("peer_host").notNull(),
-    /** sent: we paid the peer; received: the peer paid us. */
+    /**
+     * Ours: sent, we paid the peer; received, the peer paid us. A notice: the peer's own word,
+     * sent, it says it paid us; received, it says it received our payment.
+     */
     direction: text("direction").notNull(),
     amount: bigint("amount", { mode: "bigint" }).notNull(),
     currency: text("currency").notNull(),
@@ -172,11 +175,20 @@ export const clearingTransfers = pgTable(
     /** ours: recorded here (and in the ledger); notice: what the peer says it did. */
     source: text("source").notNull(),
     recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull(),
-    /** For ours sent: when the peer was notified. */
+    /** For ours: when the peer took our notice of it (src/settlement/transfer-notices.ts). */
     notifiedAt: timestamp("notified_at", { withTimezone: true }),
+    /** For ours: when the notice is next due (null: taken, or recorded before notices). */
+    noticeDueAt: timestamp("notice_due_at", { withTimezone: true }),
+    noticeAttempts: integer("notice_attempts").notNull().default(0),
+    noticeError: text("notice_error"),
+    /** For a notice: the activity as received, signed (evidence). */
+    raw: text("raw"),
   },
   (t) => [
     uniqueIndex("clearing_transfers_ref").on(t.peerHost, t.source, t.direction, t.reference),
+    index("clearing_transfers_notice_due")
+      .on(t.noticeDueAt)
+      .where(sql`${t.noticeDueAt} is not null`),
     check("clearing_transfers_direction", sql`${t.direction} in ('sent', 'received')`),
     check("clearing_transfers_source", sql`${t.source} in ('ours', 'notice')`),
     check("clearing_transfers_amount", sql`${t.amount} > 0`),

@@ -14,6 +14,8 @@ import { verifiedBody } from "../inbox-guard.ts";
 import { ensurePeerKnown } from "../peer-info.ts";
 import { proofSigner } from "../settlement/proof.ts";
 import { isSettlementMessage, readSettlementMessage } from "../vocab/settlement.ts";
+import { isTransferNotice } from "../vocab/transfer-notice.ts";
+import { transferNoticeInbox } from "./transfer-notices.ts";
 
 const logger = getLogger(["fediflattr", "federation", "inbox", "settlement"]);
 
@@ -43,6 +45,8 @@ export async function settlementInbox(
   tools: VerifyTools,
 ): Promise<Response | null> {
   const body = verifiedBody(request);
+  if (body && isTransferNotice(body.json))
+    return transferNoticeInbox(body.json, body.text, deps, tools);
   if (!body || !isSettlementMessage(body.json)) return null;
   const msg = readSettlementMessage(body.json);
   if (typeof msg === "string") return refusal(400, "malformed", msg);

@@ -30,6 +30,8 @@ import {
   buildWithdrawal,
   readLinesPage,
 } from "../vocab/settlement.ts";
+import { likeFetcher } from "./like-fetcher.ts";
+import { deliverTransferNotices } from "./transfer-notices.ts";
 import { actorInbox, getSigned, postSigned } from "./transport.ts";
 
 const logger = getLogger(["fediflattr", "federation", "settlement"]);
@@ -37,7 +39,8 @@ const logger = getLogger(["fediflattr", "federation", "settlement"]);
 /*
  * The worker's settlement round (issue 10 points 2, 3, 5): build the summaries due after a close,
  * deliver every summary or withdrawal whose next attempt is due (state-driven, with backoff),
- * decide received summaries (fetching their lines with signed GETs), and send owed answers.
+ * decide received summaries (fetching their lines with signed GETs), send owed answers and the
+ * transfer notices due.
  * Every step is idempotent, so two workers or a crash halfway do no harm.
  */
 
@@ -154,6 +157,8 @@ export interface SettlementRound {
   delivered: number;
   decided: number;
   answered: number;
+  /** Transfer notices tried (transfer-notices.ts). */
+  notices: number;
 }
 
 /** One round of everything due now. */
@@ -168,18 +173,21 @@ export async function settlementRound(
   const sending = await dueSent(db, clock.now());
   for (const s of sending) await deliver(ctx, deps, s);
   const deciding = await dueReceived(db, clock.now());
+  const likes = likeFetcher(ctx);
   for (const s of deciding) {
     // Another round (here or in another worker) may be deciding it already.
     if (!(await leaseReceived(db, clock.now(), s.id))) continue;
-    await processReceived(db, clock, config, s, () => fetchLines(ctx, s));
+    await processReceived(db, clock, config, s, () => fetchLines(ctx, s), likes);
   }
   const answering = await answersDue(db, clock.now());
   for (const s of answering) await answer(ctx, deps, s);
+  const notices = await deliverTransferNotices(ctx, deps);
   return {
     built: built.length,
     delivered: sending.length,
     decided: deciding.length,
     answered: answering.length,
+    notices,
   };
 }
 

@@ -10,6 +10,8 @@ import { admitted } from "../../peers/admission.ts";
 import { findPeer } from "../../peers/peers.ts";
 import { LinesHasher, type SummaryLine } from "./canonical.ts";
 import { badClaimLine } from "./claim-lines.ts";
+import { type LikeFetcher, recordMissingLikes } from "./fetched-likes.ts";
+import { notAdmittedAnswer } from "./not-admitted.ts";
 import { MAX_SUMMARY_LINES, type RejectReason } from "./reasons.ts";
 import type { SummaryIn } from "./received.ts";
 
@@ -17,12 +19,13 @@ const logger = getLogger(["fediflattr", "settlement", "summaries"]);
 
 /*
  * Deciding a received summary (issue 10 point 3), in the worker. The checks, in order: the peer
- * is admitted (else the summary waits, unanswered, until it is); its size; its lines (fetched
- * from the sender) match the line hash and sum to the totals; the currency is ours; the sequence
- * and previous hash continue the chain (a summary ahead of its predecessor is parked); every
- * creator is a local user; each line's Likes are ones we received from that peer, for that
- * creator's things, in that period, and that many. Then, in one transaction: each line's amount
- * moves clearing:<peer> → earnings:<creator>, the summary is accepted, its Accept is owed. Any
+ * is admitted (else the summary waits, unanswered, until it is, or is refused `not_admitted`:
+ * not-admitted.ts); its size; its lines (fetched from the sender) match the line hash and sum to
+ * the totals; the currency is ours; the sequence and previous hash continue the chain (a summary
+ * ahead of its predecessor is parked); every creator is a local user; each line's Likes are ones
+ * we received (or fetched from their ids: fetched-likes.ts) from that peer, for that creator's
+ * things, in that period, and that many. Then, in one transaction: each line's amount moves
+ * clearing:<peer> → earnings:<creator>, the summary is accepted, its Accept is owed. Any
  * failure: nothing is credited, a Reject with the reason is owed.
  */
 
@@ -321,7 +324,9 @@ async function apply(db: Db, now: Date, s: SummaryIn): Promise<Decision> {
 
 /**
  * Decides one received summary. `fetchLines` reads the sender's lines collection (signed GETs);
- * it throws LinesUnavailable when the sender cannot be reached (retried with backoff).
+ * it throws LinesUnavailable when the sender cannot be reached (retried with backoff), and so
+ * does `fetchLike`, which reads a Like we never received from its id (without it, such a Like
+ * is refused `likes`).
  */
 export async function processReceived(
   db: Db,
@@ -329,16 +334,24 @@ export async function processReceived(
   config: Config,
   s: SummaryIn,
   fetchLines: () => AsyncIterable<SummaryLine>,
+  fetchLike?: LikeFetcher,
 ): Promise<Decision> {
   const now = clock.now();
   const [current] = await db.select().from(summariesIn).where(eq(summariesIn.id, s.id));
   if (current?.state !== "received" && current?.state !== "parked")
     return { state: "waiting", message: `The summary is ${current?.state ?? "gone"} already.` };
-  if (!admitted(await findPeer(db, s.peerHost)))
-    return decide(db, now, s, {
-      state: "waiting",
-      message: `${s.peerHost} is not an admitted peer: kept, answered once it is admitted.`,
-    });
+  const peer = await findPeer(db, s.peerHost);
+  if (!admitted(peer)) {
+    const held = notAdmittedAnswer(peer, s.peerHost, s.period, config, now);
+    return decide(
+      db,
+      now,
+      s,
+      held.final
+        ? reject("not_admitted", held.message)
+        : { state: "waiting", message: held.message },
+    );
+  }
   if (s.lineCount > MAX_SUMMARY_LINES)
     return decide(
       db,
@@ -353,6 +366,11 @@ export async function processReceived(
   let stored: Decision | null;
   try {
     stored = await storeLines(db, config, s, fetchLines());
+    stored ??= await creatorCheck(db, config, s);
+    // Likes named that never reached us, fetched from their ids (fetched-likes.ts).
+    const fetched =
+      stored || !fetchLike ? null : await recordMissingLikes(db, clock, config, s, fetchLike);
+    if (fetched) stored = reject(fetched.reason, fetched.message);
   } catch (e) {
     if (e instanceof MalformedLines) return decide(db, now, s, reject("total", e.message));
     if (!(e instanceof LinesUnavailable)) throw e;
@@ -367,7 +385,7 @@ export async function processReceived(
       .where(eq(summariesIn.id, s.id));
     return { state: "waiting", message: e.message };
   }
-  const problem = stored ?? (await creatorCheck(db, config, s)) ?? (await likesCheck(db, s));
+  const problem = stored ?? (await likesCheck(db, s));
   if (problem) return decide(db, now, s, problem as Exclude<Decision, { state: "accepted" }>);
   return apply(db, now, s);
 }

@@ -5,6 +5,8 @@ import { type Db, queryRows } from "../../db/client.ts";
 import { summariesOut } from "../../db/schema/index.ts";
 import { DomainError, ok, type Result, refused } from "../../errors.ts";
 import { clearingAccount, postEntry, walletAccount } from "../../ledger/index.ts";
+import { parseTypedHost } from "../../peers/host.ts";
+import { isPeriod } from "../../periods/period.ts";
 import type { SummaryOut } from "./build.ts";
 import { putBackCarried, settleCarried } from "./claim-lines.ts";
 import { isRejectReason, isRetryable } from "./reasons.ts";
@@ -23,6 +25,10 @@ export const SETTLEMENT_ERROR_CODES = [
   "not_withdrawable",
   "not_refundable",
   "invalid_transfer",
+  "invalid_period",
+  "invalid_host",
+  "peer_not_admitted",
+  "transfer_notice_conflict",
 ] as const;
 export type SettlementErrorCode = (typeof SETTLEMENT_ERROR_CODES)[number];
 
@@ -173,9 +179,23 @@ export async function findSent(db: Db, peerHost: string, period: string) {
 export async function withdrawSummary(
   db: Db,
   clock: Clock,
-  peerHost: string,
-  period: string,
+  peerInput: string,
+  periodInput: string,
 ): Promise<Result<SummaryOut, SettlementError>> {
+  const host = parseTypedHost(peerInput);
+  if (host === null)
+    return refused(
+      new SettlementError("invalid_host", `Not a server name: "${peerInput.slice(0, 100)}".`),
+    );
+  const period = periodInput.trim();
+  if (!isPeriod(period))
+    return refused(
+      new SettlementError(
+        "invalid_period",
+        `Not a period: "${period.slice(0, 40)}" (expected YYYY-MM, e.g. 2027-03).`,
+      ),
+    );
+  const peerHost = host;
   const s = await findSent(db, peerHost, period);
   if (!s)
     return refused(

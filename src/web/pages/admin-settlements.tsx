@@ -65,20 +65,48 @@ export function adminSettlementsRoutes(): Hono<AppEnv> {
                   {p.net === 0n ? "even" : p.net > 0n ? "we owe " : "they owe "}
                   {p.net !== 0n && <Amount minor={p.net > 0n ? p.net : -p.net} currency={cur} />}
                 </td>
-                <td class={p.noticedSent !== null && p.noticedSent !== p.received ? "err" : ""}>
-                  {p.noticedSent === null ? (
-                    "-"
-                  ) : (
+                <td class={p.mismatches.length > 0 ? "err" : ""}>
+                  {p.noticedSent === null &&
+                    p.noticedReceived === null &&
+                    p.mismatches.length === 0 &&
+                    "-"}
+                  {p.noticedSent !== null && (
                     <>
-                      {p.noticedSent !== p.received && "mismatch: "}they say they sent{" "}
-                      <Amount minor={p.noticedSent} currency={cur} />
+                      they say they sent <Amount minor={p.noticedSent} currency={cur} />{" "}
                     </>
                   )}
+                  {p.noticedReceived !== null && (
+                    <>
+                      they say they received <Amount
+                        minor={p.noticedReceived}
+                        currency={cur}
+                      />{" "}
+                    </>
+                  )}
+                  {p.mismatches.length > 0 && `mismatch (${p.mismatches.length})`}
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
+        {positions.some((p) => p.mismatches.length > 0) && (
+          <>
+            <h3>Transfers that do not match</h3>
+            <p>
+              What we recorded against what the peer's signed notices say, by bank reference. The
+              peer's word never makes money payable here: only a transfer recorded as received does.
+            </p>
+            <ul data-testid="mismatches">
+              {positions.flatMap((p) =>
+                p.mismatches.map((m) => (
+                  <li class="err" data-host={p.peerHost}>
+                    {p.peerHost}: {m.message}
+                  </li>
+                )),
+              )}
+            </ul>
+          </>
+        )}
         <h2>Summaries</h2>
         <table data-testid="summaries">
           <thead>
