@@ -7,6 +7,7 @@ import {
 import pkg from "../../package.json" with { type: "json" };
 import type { Deps } from "../deps.ts";
 import { SETTLEMENT_LINES_PATH } from "../http/urls.ts";
+import { BlockedHosts } from "../peers/blocked-hosts.ts";
 import { isDomainBlocked } from "../peers/blocks.ts";
 import { registerActors } from "./actors.ts";
 import { registerCollections } from "./collections.ts";
@@ -93,6 +94,8 @@ export function buildFederation(deps: Deps): Federation<FederationData> {
     contextLoader: documentLoader,
     keyCache,
     ipLimiter: new MemoryRateLimiter(config.inboxIpRateLimit, deps.clock),
+    serverLimiter: new MemoryRateLimiter(config.inboxRateLimit, deps.clock),
+    blockedHosts: new BlockedHosts(db, deps.clock),
   });
   const fetch = federation.fetch.bind(federation);
   federation.fetch = async (request, options) => {
