@@ -1,7 +1,15 @@
 import type { DocumentLoader, InboxContext } from "@fedify/fedify";
 import { isActor, Like, type Undo } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
-import { receiveFlattr, recordFavourite, withdrawIncoming } from "../../flattr/incoming.ts";
+import type { Result } from "../../errors.ts";
+import {
+  type IncomingError,
+  type Received,
+  receiveFlattr,
+  receiveFlattrOfObject,
+  recordFavourite,
+  withdrawIncoming,
+} from "../../flattr/incoming.ts";
 import { localThingForObject } from "../../flattr/local-objects.ts";
 import {
   findRemoteActorByUri,
@@ -12,7 +20,7 @@ import {
 import { INSTANCE_ACTOR } from "../actors.ts";
 import type { FederationData } from "../federation.ts";
 import { dbOf } from "../outbox.ts";
-import { ensurePeerKnown } from "../peer-info.ts";
+import { ensurePeerKnown, PEER_MAX_AGE_MS } from "../peer-info.ts";
 import { remoteActorDataOf } from "../remote-actor-data.ts";
 import { readFlattrExtension } from "../vocab/flattr-extension.ts";
 
@@ -50,11 +58,17 @@ function payersOf(ctx: InboxContext<FederationData>): Map<string, Payer> {
   return map;
 }
 
+/** The payer as this process knows it, without asking anyone; undefined when unknown or stale. */
+function knownPayerOf(ctx: InboxContext<FederationData>, like: Like): Payer | undefined {
+  const known = payersOf(ctx).get(like.actorId!.href);
+  return known && !isStale(known, ctx.data.clock.now()) ? known : undefined;
+}
+
 /** The payer, cached or stored, fetched (signed by the instance actor) when unknown or stale. */
 async function payerOf(ctx: InboxContext<FederationData>, like: Like): Promise<Payer> {
+  const known = knownPayerOf(ctx, like);
+  if (known) return known;
   const uri = like.actorId!.href;
-  const known = payersOf(ctx).get(uri);
-  if (known && !isStale(known, ctx.data.clock.now())) return known;
   const payer = await storedPayerOf(ctx, like);
   payersOf(ctx).set(uri, {
     id: payer.id,
@@ -90,6 +104,28 @@ export async function onLike(ctx: InboxContext<FederationData>, like: Like): Pro
     logger.info("Refused a Like without id, actor or object ({id})", { id });
     return;
   }
+  // The usual flattr (a known payer of a peer, for one of our posts) is one statement; anything
+  // else, or anything that statement does not resolve, takes the long way below.
+  let reading: ExtensionReading | undefined;
+  const known = knownPayerOf(ctx, like);
+  const object = like.objectId;
+  if (known && object.origin === config.origin.origin && object.search === "" && !object.hash) {
+    reading = await readFlattrExtension(await like.toJsonLd(), ctx.contextLoader);
+    if (reading.kind === "ok") {
+      const e = reading.extension;
+      const result = await receiveFlattrOfObject(
+        db,
+        clock,
+        config,
+        { ...flattrFields(id, known, e), objectUri: like.objectId.href },
+        PEER_MAX_AGE_MS,
+      );
+      if (!result.ok || result.value !== "unresolved") {
+        logFlattr(id, known, result as Result<Received, IncomingError>);
+        return;
+      }
+    }
+  }
   const thingId = await localThingForObject(db, clock, config, like.objectId.href);
   if (thingId === null) {
     logger.debug("Like {id} is of {object}, not one of our things", {
@@ -98,7 +134,7 @@ export async function onLike(ctx: InboxContext<FederationData>, like: Like): Pro
     });
     return;
   }
-  const reading = await readFlattrExtension(await like.toJsonLd(), ctx.contextLoader);
+  reading ??= await readFlattrExtension(await like.toJsonLd(), ctx.contextLoader);
   if (reading.kind === "invalid") {
     logger.warning("Refused Like {id}: malformed flattr extension: {reason}", {
       id,
@@ -110,29 +146,11 @@ export async function onLike(ctx: InboxContext<FederationData>, like: Like): Pro
   if (reading.kind === "ok") {
     const peer = await ensurePeerKnown(ctx.data, payer.host);
     if (peer.speaksFlattr) {
-      const e = reading.extension;
       const result = await receiveFlattr(db, clock, config, {
-        activityId: id,
-        payer: { id: payer.id, uri: payer.uri, host: payer.host },
+        ...flattrFields(id, payer, reading.extension),
         thingId,
-        period: e.period,
-        currency: e.currency,
-        payerInstance: e.payerInstance.href,
-        protocolVersion: e.protocolVersion,
       });
-      if (!result.ok)
-        logger.warning("Refused flattr {id} from {actor}: {code}: {reason}", {
-          id,
-          actor: payer.uri,
-          code: result.error.code,
-          reason: result.error.message,
-        });
-      else
-        logger.info("Flattr {id} from {actor}: {result}", {
-          id,
-          actor: payer.uri,
-          result: result.value,
-        });
+      logFlattr(id, payer, result);
       return;
     }
     logger.info("Like {id} carries a flattr extension but {host} is not a peer: a favourite", {
@@ -142,6 +160,36 @@ export async function onLike(ctx: InboxContext<FederationData>, like: Like): Pro
   }
   const result = await recordFavourite(db, clock, { activityId: id, actor: payer, thingId });
   logger.debug("Favourite {id} from {actor}: {result}", { id, actor: payer.uri, result });
+}
+
+type ExtensionReading = Awaited<ReturnType<typeof readFlattrExtension>>;
+type Extension = Extract<ExtensionReading, { kind: "ok" }>["extension"];
+
+function flattrFields(id: string, payer: Payer, e: Extension) {
+  return {
+    activityId: id,
+    payer: { id: payer.id, uri: payer.uri, host: payer.host },
+    period: e.period,
+    currency: e.currency,
+    payerInstance: e.payerInstance.href,
+    protocolVersion: e.protocolVersion,
+  };
+}
+
+function logFlattr(id: string, payer: Payer, result: Result<Received, IncomingError>): void {
+  if (!result.ok)
+    logger.warning("Refused flattr {id} from {actor}: {code}: {reason}", {
+      id,
+      actor: payer.uri,
+      code: result.error.code,
+      reason: result.error.message,
+    });
+  else
+    logger.info("Flattr {id} from {actor}: {result}", {
+      id,
+      actor: payer.uri,
+      result: result.value,
+    });
 }
 
 /**
