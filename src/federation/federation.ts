@@ -12,6 +12,7 @@ import { isDomainBlocked } from "../peers/blocks.ts";
 import { registerActors } from "./actors.ts";
 import { registerCollections } from "./collections.ts";
 import { skipBlockedDeliveries, skipBlockedSends } from "./delivery-filter.ts";
+import { LikesAtOnce } from "./inbox/likes-at-once.ts";
 import { settlementInbox, settlementLines } from "./inbox/settlement.ts";
 import { registerInbox } from "./inbox.ts";
 import { createInboxGuard } from "./inbox-guard.ts";
@@ -97,6 +98,7 @@ export function buildFederation(deps: Deps): Federation<FederationData> {
     serverLimiter: new MemoryRateLimiter(config.inboxRateLimit, deps.clock),
     blockedHosts: new BlockedHosts(db, deps.clock),
   });
+  const likesAtOnce = new LikesAtOnce(federation, documentLoader);
   const fetch = federation.fetch.bind(federation);
   federation.fetch = async (request, options) => {
     const early = webFingerBadRequest(request);
@@ -111,6 +113,8 @@ export function buildFederation(deps: Deps): Federation<FederationData> {
     if (guarded) {
       const settlement = await settlementInbox(guarded, options.contextData, verifyTools);
       if (settlement) return settlement;
+      const stored = await likesAtOnce.handle(guarded, options.contextData);
+      if (stored) return stored;
     }
     return fetch(guarded ?? request, options);
   };

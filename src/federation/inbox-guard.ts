@@ -42,6 +42,8 @@ export interface VerifiedBody {
   json: Record<string, unknown>;
   /** The body's bytes as UTF-8 text, exactly as signed. */
   text: string;
+  /** The activity as the guard read it (signatures and proofs left out), checked against its signer. */
+  activity: Activity;
 }
 
 /** The body, as received, of a request the guard verified (undefined for any other). */
@@ -227,7 +229,7 @@ async function check(
 
   logger.debug("Accepted {activity} from {keyId}", seen);
   if (!("signature" in json) && !("proof" in json)) {
-    verifiedBodies.set(verified, { json, text: new TextDecoder().decode(bytes) });
+    verifiedBodies.set(verified, { json, text: new TextDecoder().decode(bytes), activity });
     return verified;
   }
   const headers = new Headers(request.headers);
@@ -237,7 +239,7 @@ async function check(
     headers,
     body: JSON.stringify(unverified),
   });
-  verifiedBodies.set(passed, { json, text: new TextDecoder().decode(bytes) });
+  verifiedBodies.set(passed, { json, text: new TextDecoder().decode(bytes), activity });
   return passed;
 }
 

@@ -203,14 +203,18 @@ export async function receiveFlattr(
  * case, which otherwise costs a look-up of the thing and one of the peer before the insert.
  * "unresolved" (nothing stored, nothing refused) when the flattr is not that case: the object is
  * something else (a profile, a thing's page, nothing of ours), the server is not a peer or not
- * checked lately, or the flattr would be refused; the caller then takes the long way
+ * checked lately, the recipient is not a user here, or the flattr would be refused; the caller then takes the long way
  * (`localThingForObject`, the peer's NodeInfo, `receiveFlattr`), which decides and says why.
  */
 export async function receiveFlattrOfObject(
   db: Db,
   clock: Clock,
   config: Config,
-  input: IncomingFlattrFields & { objectUri: string },
+  input: IncomingFlattrFields & {
+    objectUri: string;
+    /** Delivered to this local user's inbox (not the shared one): they must exist, undeleted. */
+    recipient?: string;
+  },
   peerMaxAgeMs: number,
 ): Promise<Result<Received | "unresolved", IncomingError>> {
   if (refusalOf(clock, config, input)) return ok("unresolved" as const);
@@ -229,7 +233,13 @@ export async function receiveFlattrOfObject(
         limit 1`,
     sql`select 1 from peers
         where host = ${input.payer.host} and speaks_flattr
-          and checked_at >= ${checkedSince}::timestamptz`,
+          and checked_at >= ${checkedSince}::timestamptz
+          ${
+            input.recipient === undefined
+              ? sql``
+              : sql`and exists (select 1 from users
+                                where username = ${input.recipient} and deleted_at is null)`
+          }`,
   );
   if (!row.resolved) return ok("unresolved" as const);
   if (row.inserted)

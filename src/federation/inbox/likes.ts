@@ -1,6 +1,7 @@
 import type { DocumentLoader, InboxContext } from "@fedify/fedify";
 import { isActor, Like, type Undo } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
+import type { Db } from "../../db/client.ts";
 import type { Result } from "../../errors.ts";
 import {
   type IncomingError,
@@ -48,35 +49,31 @@ type Payer = Pick<RemoteActor, "id" | "uri" | "host" | "fetchedAt">;
 const payerCache = new WeakMap<object, Map<string, Payer>>();
 const MAX_PAYERS = 10_000;
 
-function payersOf(ctx: InboxContext<FederationData>): Map<string, Payer> {
-  let map = payerCache.get(ctx.data);
+function payersOf(deps: FederationData): Map<string, Payer> {
+  let map = payerCache.get(deps);
   if (!map) {
     map = new Map();
-    payerCache.set(ctx.data, map);
+    payerCache.set(deps, map);
   }
   if (map.size > MAX_PAYERS) map.clear();
   return map;
 }
 
+function remember(deps: FederationData, payer: Payer): Payer {
+  const kept = { id: payer.id, uri: payer.uri, host: payer.host, fetchedAt: payer.fetchedAt };
+  payersOf(deps).set(payer.uri, kept);
+  return kept;
+}
+
 /** The payer as this process knows it, without asking anyone; undefined when unknown or stale. */
-function knownPayerOf(ctx: InboxContext<FederationData>, like: Like): Payer | undefined {
-  const known = payersOf(ctx).get(like.actorId!.href);
-  return known && !isStale(known, ctx.data.clock.now()) ? known : undefined;
+function knownPayerOf(deps: FederationData, like: Like): Payer | undefined {
+  const known = payersOf(deps).get(like.actorId!.href);
+  return known && !isStale(known, deps.clock.now()) ? known : undefined;
 }
 
 /** The payer, cached or stored, fetched (signed by the instance actor) when unknown or stale. */
 async function payerOf(ctx: InboxContext<FederationData>, like: Like): Promise<Payer> {
-  const known = knownPayerOf(ctx, like);
-  if (known) return known;
-  const uri = like.actorId!.href;
-  const payer = await storedPayerOf(ctx, like);
-  payersOf(ctx).set(uri, {
-    id: payer.id,
-    uri: payer.uri,
-    host: payer.host,
-    fetchedAt: payer.fetchedAt,
-  });
-  return payer;
+  return knownPayerOf(ctx.data, like) ?? remember(ctx.data, await storedPayerOf(ctx, like));
 }
 
 async function storedPayerOf(ctx: InboxContext<FederationData>, like: Like): Promise<RemoteActor> {
@@ -106,26 +103,12 @@ export async function onLike(ctx: InboxContext<FederationData>, like: Like): Pro
   }
   // The usual flattr (a known payer of a peer, for one of our posts) is one statement; anything
   // else, or anything that statement does not resolve, takes the long way below.
-  let reading: ExtensionReading | undefined;
-  const known = knownPayerOf(ctx, like);
-  const object = like.objectId;
-  if (known && object.origin === config.origin.origin && object.search === "" && !object.hash) {
-    reading = await readFlattrExtension(await like.toJsonLd(), ctx.contextLoader);
-    if (reading.kind === "ok") {
-      const e = reading.extension;
-      const result = await receiveFlattrOfObject(
-        db,
-        clock,
-        config,
-        { ...flattrFields(id, known, e), objectUri: like.objectId.href },
-        PEER_MAX_AGE_MS,
-      );
-      if (!result.ok || result.value !== "unresolved") {
-        logFlattr(id, known, result as Result<Received, IncomingError>);
-        return;
-      }
-    }
-  }
+  const known = knownPayerOf(ctx.data, like);
+  const quick = known
+    ? await flattrInOneStatement(ctx.data, db, ctx.contextLoader, like, known)
+    : null;
+  if (quick?.handled) return;
+  let reading = quick?.reading;
   const thingId = await localThingForObject(db, clock, config, like.objectId.href);
   if (thingId === null) {
     logger.debug("Like {id} is of {object}, not one of our things", {
@@ -190,6 +173,63 @@ function logFlattr(id: string, payer: Payer, result: Result<Received, IncomingEr
       actor: payer.uri,
       result: result.value,
     });
+}
+
+/**
+ * `receiveFlattrOfObject` for a `Like` from a payer we hold: handled (stored, a duplicate, or
+ * refused and logged), or not, with the extension's reading when it was read, for the long way.
+ */
+async function flattrInOneStatement(
+  deps: FederationData,
+  db: Db,
+  contextLoader: DocumentLoader,
+  like: Like,
+  payer: Payer,
+  recipient?: string,
+): Promise<{ handled: boolean; reading?: ExtensionReading }> {
+  const { config, clock } = deps;
+  const id = like.id!.href;
+  const object = like.objectId!;
+  if (object.origin !== config.origin.origin || object.search !== "" || object.hash !== "")
+    return { handled: false };
+  const reading = await readFlattrExtension(await like.toJsonLd(), contextLoader);
+  if (reading.kind !== "ok") return { handled: false, reading };
+  const result = await receiveFlattrOfObject(
+    db,
+    clock,
+    config,
+    { ...flattrFields(id, payer, reading.extension), objectUri: object.href, recipient },
+    PEER_MAX_AGE_MS,
+  );
+  if (result.ok && result.value === "unresolved") return { handled: false, reading };
+  logFlattr(id, payer, result as Result<Received, IncomingError>);
+  return { handled: true };
+}
+
+/**
+ * In the web request, for a verified `Like` (the inbox guard passed it): stores it at once when
+ * it is the usual flattr, as `onLike` would in the worker, and says whether it did. False (queue
+ * it as ever) for anything else: a payer whose stored row is missing or stale (it must be
+ * fetched, which a request must not wait for), an object, peer or extension the one statement
+ * does not resolve. docs/adr/0016-inbound-flattrs-stored-in-the-request.md.
+ */
+export async function storeFlattrAtOnce(
+  deps: FederationData,
+  contextLoader: DocumentLoader,
+  like: Like,
+  /** The local user whose inbox it was posted to; undefined for the shared inbox. */
+  recipient: string | undefined,
+): Promise<boolean> {
+  if (!like.id || !like.actorId || !like.objectId) return false;
+  const db = deps.database.db;
+  let payer = knownPayerOf(deps, like);
+  if (!payer) {
+    // A web process that is not the worker learns its payers here, one read per actor.
+    const stored = await findRemoteActorByUri(db, like.actorId.href);
+    if (!stored || isStale(stored, deps.clock.now())) return false;
+    payer = remember(deps, stored);
+  }
+  return (await flattrInOneStatement(deps, db, contextLoader, like, payer, recipient)).handled;
 }
 
 /**
