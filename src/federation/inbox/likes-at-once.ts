@@ -17,11 +17,11 @@ import { storeFlattrAtOnce } from "./likes.ts";
 const logger = getLogger(["fediflattr", "federation", "inbox", "likes"]);
 
 /**
- * Flattrs this process stores in requests at the same time. A burst past it is queued: the
- * queue absorbs it at the worker's pace, while requests holding database connections would
- * starve everything else of them (postgres.js pools 10 by default).
+ * Flattrs this process stores in requests at the same time. Storing costs a request what the
+ * enqueue would (one statement), so this only bounds how many requests wait on a backed-up
+ * database at once: past it, a burst is queued and the worker takes it at its own pace.
  */
-export const MAX_IN_FLIGHT = 8;
+export const MAX_IN_FLIGHT = 32;
 
 /** What Fedify answers for an activity it accepted. */
 const accepted = () =>
