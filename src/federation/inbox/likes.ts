@@ -72,8 +72,31 @@ function knownPayerOf(deps: FederationData, like: Like): Payer | undefined {
 }
 
 /** The payer, cached or stored, fetched (signed by the instance actor) when unknown or stale. */
+/**
+ * Payers being read or fetched now, per instance: a peer's first flattrs come together, and the
+ * worker handles several at once; they wait for the one fetch instead of each fetching (and
+ * signing a request for) the same actor document.
+ */
+const pendingPayers = new WeakMap<object, Map<string, Promise<Payer>>>();
+
 async function payerOf(ctx: InboxContext<FederationData>, like: Like): Promise<Payer> {
-  return knownPayerOf(ctx.data, like) ?? remember(ctx.data, await storedPayerOf(ctx, like));
+  const known = knownPayerOf(ctx.data, like);
+  if (known) return known;
+  let pending = pendingPayers.get(ctx.data);
+  if (!pending) {
+    pending = new Map();
+    pendingPayers.set(ctx.data, pending);
+  }
+  const uri = like.actorId!.href;
+  let payer = pending.get(uri);
+  if (!payer) {
+    const map = pending;
+    payer = storedPayerOf(ctx, like)
+      .then((stored) => remember(ctx.data, stored))
+      .finally(() => map.delete(uri));
+    pending.set(uri, payer);
+  }
+  return payer;
 }
 
 async function storedPayerOf(ctx: InboxContext<FederationData>, like: Like): Promise<RemoteActor> {
