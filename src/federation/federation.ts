@@ -7,10 +7,12 @@ import {
 import pkg from "../../package.json" with { type: "json" };
 import type { Deps } from "../deps.ts";
 import { SETTLEMENT_LINES_PATH } from "../http/urls.ts";
+import { BlockedHosts } from "../peers/blocked-hosts.ts";
 import { isDomainBlocked } from "../peers/blocks.ts";
 import { registerActors } from "./actors.ts";
 import { registerCollections } from "./collections.ts";
 import { skipBlockedDeliveries, skipBlockedSends } from "./delivery-filter.ts";
+import { LikesAtOnce } from "./inbox/likes-at-once.ts";
 import { settlementInbox, settlementLines } from "./inbox/settlement.ts";
 import { registerInbox } from "./inbox.ts";
 import { createInboxGuard } from "./inbox-guard.ts";
@@ -93,7 +95,10 @@ export function buildFederation(deps: Deps): Federation<FederationData> {
     contextLoader: documentLoader,
     keyCache,
     ipLimiter: new MemoryRateLimiter(config.inboxIpRateLimit, deps.clock),
+    serverLimiter: new MemoryRateLimiter(config.inboxRateLimit, deps.clock),
+    blockedHosts: new BlockedHosts(db, deps.clock),
   });
+  const likesAtOnce = new LikesAtOnce(federation, documentLoader);
   const fetch = federation.fetch.bind(federation);
   federation.fetch = async (request, options) => {
     const early = webFingerBadRequest(request);
@@ -108,6 +113,8 @@ export function buildFederation(deps: Deps): Federation<FederationData> {
     if (guarded) {
       const settlement = await settlementInbox(guarded, options.contextData, verifyTools);
       if (settlement) return settlement;
+      const stored = await likesAtOnce.handle(guarded, options.contextData);
+      if (stored) return stored;
     }
     return fetch(guarded ?? request, options);
   };

@@ -9,9 +9,8 @@ import {
 } from "@fedify/fedify";
 import { Activity } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
-import { hitRateLimit } from "../accounts/rate-limit.ts";
 import type { Deps } from "../deps.ts";
-import { isDomainBlocked } from "../peers/blocks.ts";
+import type { BlockedHosts } from "../peers/blocked-hosts.ts";
 import { hostOf } from "../peers/host.ts";
 import { readCapped } from "./capped-read.ts";
 import type { FederationData } from "./federation.ts";
@@ -43,6 +42,8 @@ export interface VerifiedBody {
   json: Record<string, unknown>;
   /** The body's bytes as UTF-8 text, exactly as signed. */
   text: string;
+  /** The activity as the guard read it (signatures and proofs left out), checked against its signer. */
+  activity: Activity;
 }
 
 /** The body, as received, of a request the guard verified (undefined for any other). */
@@ -58,6 +59,14 @@ export interface InboxGuardTools {
   keyCache: KeyCache;
   /** INBOX_IP_RATE_LIMIT, counted in this process: it guards this process's verification work. */
   ipLimiter: MemoryRateLimiter;
+  /**
+   * INBOX_RATE_LIMIT per signing server, counted in this process too: a database upsert per
+   * activity was a quarter of an inbound flattr's statements. With several web processes behind
+   * a balancer a server gets up to the limit from each.
+   */
+  serverLimiter: MemoryRateLimiter;
+  /** Blocked servers, held in memory and reloaded when a block changes (NOTIFY). */
+  blockedHosts: BlockedHosts;
 }
 
 const JSON_TYPES = /^application\/(activity\+json|ld\+json|json)\s*(;|$)/i;
@@ -88,7 +97,7 @@ class Refusal {
  *    context we do not preload is read after verification instead;
  * 5. the signature, with the key its keyId names (the one fetch an unverified request causes);
  * 6. the verified signer's server: not blocked, at most INBOX_RATE_LIMIT activities (counted
- *    in the database, across all web processes);
+ *    in this process's memory, like step 1);
  * 7. Fedify 2.3.6 trusts a key's self-declared owner (GHSA-q9f8-5hc7-898f), so we require the
  *    key on the activity's origin, owned by its actor, for an activity whose id shares it.
  *
@@ -133,8 +142,7 @@ async function check(
   tools: InboxGuardTools,
   seen: Record<string, string | undefined>,
 ): Promise<Request> {
-  const { config, clock } = deps;
-  const db = deps.database.db;
+  const { config } = deps;
   const byIp = tools.ipLimiter.hit(seen.ip!);
   if (!byIp.allowed) {
     throw new Refusal(429, "Too many requests from this address.", byIp.retryAfterSeconds);
@@ -147,7 +155,7 @@ async function check(
   seen.keyId = signerKeyId.href;
   const keyHost = hostOf(signerKeyId);
   if (keyHost === null) throw new Refusal(401, "The signature's keyId is not an http(s) URL.");
-  if (await isDomainBlocked(db, keyHost)) {
+  if (await tools.blockedHosts.isBlocked(keyHost)) {
     throw new Refusal(403, "This server is blocked here.");
   }
 
@@ -196,15 +204,10 @@ async function check(
   }
 
   // From here on the signer's server is known (step 6).
-  if (signerHost !== keyHost && (await isDomainBlocked(db, signerHost))) {
+  if (signerHost !== keyHost && (await tools.blockedHosts.isBlocked(signerHost))) {
     throw new Refusal(403, "This server is blocked here.");
   }
-  const byServer = await hitRateLimit(
-    db,
-    clock,
-    `inbox-server:${signerHost}`,
-    config.inboxRateLimit,
-  );
+  const byServer = tools.serverLimiter.hit(signerHost);
   if (!byServer.allowed) {
     throw new Refusal(429, "Too many activities from this server.", byServer.retryAfterSeconds);
   }
@@ -226,7 +229,7 @@ async function check(
 
   logger.debug("Accepted {activity} from {keyId}", seen);
   if (!("signature" in json) && !("proof" in json)) {
-    verifiedBodies.set(verified, { json, text: new TextDecoder().decode(bytes) });
+    verifiedBodies.set(verified, { json, text: new TextDecoder().decode(bytes), activity });
     return verified;
   }
   const headers = new Headers(request.headers);
@@ -236,7 +239,7 @@ async function check(
     headers,
     body: JSON.stringify(unverified),
   });
-  verifiedBodies.set(passed, { json, text: new TextDecoder().decode(bytes) });
+  verifiedBodies.set(passed, { json, text: new TextDecoder().decode(bytes), activity });
   return passed;
 }
 

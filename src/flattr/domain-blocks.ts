@@ -2,7 +2,7 @@ import { getLogger } from "@logtape/logtape";
 import type { Clock } from "../config/clock.ts";
 import type { Db } from "../db/client.ts";
 import { ok, type Result, refused } from "../errors.ts";
-import { recordBlock } from "../peers/blocks.ts";
+import { noteBlocksChanged, recordBlock } from "../peers/blocks.ts";
 import { PeerError } from "../peers/errors.ts";
 import { withdrawFlattrsOnBlockedHost } from "./withdraw-blocked.ts";
 
@@ -39,6 +39,7 @@ export async function blockDomain(
       const withdrawn = await withdrawFlattrsOnBlockedHost(tx as Db, host, now);
       return { host, created, withdrawn };
     });
+    noteBlocksChanged();
     logger.info("Blocked {host} ({withdrawn} flattrs withdrawn)", { ...result });
     return ok(result);
   } catch (e) {

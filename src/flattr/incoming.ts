@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Clock } from "../config/clock.ts";
 import type { Config } from "../config/config.ts";
 import { type Db, queryRows } from "../db/client.ts";
@@ -69,6 +69,106 @@ async function tombstone(db: Db, activityId: string, actorUri: string) {
   return row?.undo ?? null;
 }
 
+/** Why the flattr is refused before anything is looked up, or null when it may be stored. */
+function refusalOf(
+  clock: Clock,
+  config: Config,
+  input: IncomingFlattrFields,
+): IncomingError | null {
+  if (input.currency !== config.currency)
+    return new IncomingError(
+      "wrong_currency",
+      `The flattr is in ${input.currency}; this instance settles in ${config.currency}.`,
+    );
+  if (!SPOKEN_PROTOCOL_VERSIONS.includes(input.protocolVersion))
+    return new IncomingError(
+      "unknown_protocol",
+      `Protocol version ${input.protocolVersion} is not one this instance speaks.`,
+    );
+  if (
+    !sameOrigin(input.payerInstance, input.payer.uri) ||
+    !sameOrigin(input.activityId, input.payer.uri)
+  )
+    return new IncomingError(
+      "payer_instance_mismatch",
+      "The payer instance, the payer and the Like must share one origin.",
+    );
+  const current = periodOf(clock.now(), "UTC");
+  const earliest = previousPeriod(previousPeriod(previousPeriod(current)));
+  if (input.period < earliest || input.period > nextPeriod(current))
+    return new IncomingError(
+      "period_out_of_range",
+      `The period ${input.period} is too far from now (${current}) to be flattred.`,
+    );
+  return null;
+}
+
+/** An incoming flattr but its thing. */
+type IncomingFlattrFields = Omit<IncomingFlattrInput, "thingId">;
+
+/**
+ * The one statement that stores an incoming flattr, given the thing (`thing`: a query of one
+ * `id` column, at most one row) and the payer's server (`peer`: a query with a row when it is a
+ * peer): both found, it inserts, else it inserts nothing and says so (`resolved` false). An Undo
+ * that came first makes the row withdrawn and is consumed; a conflict (same Like, or another
+ * active one) inserts nothing.
+ */
+async function insertIncoming(
+  db: Db,
+  now: Date,
+  input: IncomingFlattrFields,
+  thing: SQL,
+  peer: SQL,
+): Promise<{ resolved: boolean; inserted: boolean; withdrawn: boolean }> {
+  const [row] = await queryRows<{ resolved: boolean; inserted: boolean; withdrawn: boolean }>(
+    db,
+    sql`with thing as (${thing}), peer as (${peer}), undo as (
+          select undo_activity_id from incoming_undos
+          where like_activity_id = ${input.activityId} and actor_uri = ${input.payer.uri}
+        ), ins as (
+          insert into incoming_flattrs (activity_id, peer_host, remote_actor_id, thing_id, period,
+                                        currency, payer_instance, protocol_version, received_at,
+                                        withdrawn_at, undo_activity_id)
+          select ${input.activityId}, ${input.payer.host}, ${input.payer.id}::int8,
+                 thing.id, ${input.period}, ${input.currency},
+                 ${input.payerInstance}, ${input.protocolVersion}, ${now.toISOString()}::timestamptz,
+                 case when u.undo_activity_id is null then null
+                      else ${now.toISOString()}::timestamptz end,
+                 u.undo_activity_id
+          from thing, (select (select undo_activity_id from undo) as undo_activity_id) u
+          where exists (select 1 from peer)
+          on conflict do nothing
+          returning undo_activity_id
+        ), consumed as (
+          delete from incoming_undos
+          where like_activity_id = ${input.activityId} and actor_uri = ${input.payer.uri}
+            and exists (select 1 from ins where undo_activity_id is not null)
+        )
+        select exists (select 1 from thing) and exists (select 1 from peer) as resolved,
+               exists (select 1 from ins) as inserted,
+               exists (select 1 from ins where undo_activity_id is not null) as withdrawn`,
+  );
+  return { resolved: !!row?.resolved, inserted: !!row?.inserted, withdrawn: !!row?.withdrawn };
+}
+
+/** After an insert that stored nothing: a repeat of the same `Like`, or another one's conflict. */
+async function notInserted(
+  db: Db,
+  input: IncomingFlattrFields,
+): Promise<Result<Received, IncomingError>> {
+  const [same] = await queryRows(
+    db,
+    sql`select 1 as x from incoming_flattrs where activity_id = ${input.activityId}`,
+  );
+  if (same) return ok("duplicate" as const);
+  return refused(
+    new IncomingError(
+      "already_flattred",
+      `${input.payer.uri} already flattred this thing in ${input.period} with another Like.`,
+    ),
+  );
+}
+
 /**
  * Records an incoming flattr, per (payer, thing, period): the period is the payer's, as sent,
  * never recomputed here. Refused: another currency or protocol version, a payer instance on
@@ -82,82 +182,69 @@ export async function receiveFlattr(
   config: Config,
   input: IncomingFlattrInput,
 ): Promise<Result<Received, IncomingError>> {
-  if (input.currency !== config.currency)
-    return refused(
-      new IncomingError(
-        "wrong_currency",
-        `The flattr is in ${input.currency}; this instance settles in ${config.currency}.`,
-      ),
-    );
-  if (!SPOKEN_PROTOCOL_VERSIONS.includes(input.protocolVersion))
-    return refused(
-      new IncomingError(
-        "unknown_protocol",
-        `Protocol version ${input.protocolVersion} is not one this instance speaks.`,
-      ),
-    );
-  if (
-    !sameOrigin(input.payerInstance, input.payer.uri) ||
-    !sameOrigin(input.activityId, input.payer.uri)
-  )
-    return refused(
-      new IncomingError(
-        "payer_instance_mismatch",
-        "The payer instance, the payer and the Like must share one origin.",
-      ),
-    );
-  const now = clock.now();
-  const current = periodOf(now, "UTC");
-  const earliest = previousPeriod(previousPeriod(previousPeriod(current)));
-  if (input.period < earliest || input.period > nextPeriod(current))
-    return refused(
-      new IncomingError(
-        "period_out_of_range",
-        `The period ${input.period} is too far from now (${current}) to be flattred.`,
-      ),
-    );
-
-  // One statement (the inbound flattr path's only write): an Undo that came first makes the row
-  // withdrawn and is consumed; a conflict (same Like, or another active one) inserts nothing.
-  const [row] = await queryRows<{ inserted: boolean; withdrawn: boolean }>(
+  const refusal = refusalOf(clock, config, input);
+  if (refusal) return refused(refusal);
+  // One statement (the inbound flattr path's only write).
+  const row = await insertIncoming(
     db,
-    sql`with undo as (
-          select undo_activity_id from incoming_undos
-          where like_activity_id = ${input.activityId} and actor_uri = ${input.payer.uri}
-        ), ins as (
-          insert into incoming_flattrs (activity_id, peer_host, remote_actor_id, thing_id, period,
-                                        currency, payer_instance, protocol_version, received_at,
-                                        withdrawn_at, undo_activity_id)
-          select ${input.activityId}, ${input.payer.host}, ${input.payer.id}::int8,
-                 ${input.thingId}::int8, ${input.period}, ${input.currency},
-                 ${input.payerInstance}, ${input.protocolVersion}, ${now.toISOString()}::timestamptz,
-                 case when u.undo_activity_id is null then null
-                      else ${now.toISOString()}::timestamptz end,
-                 u.undo_activity_id
-          from (select (select undo_activity_id from undo) as undo_activity_id) u
-          on conflict do nothing
-          returning undo_activity_id
-        ), consumed as (
-          delete from incoming_undos
-          where like_activity_id = ${input.activityId} and actor_uri = ${input.payer.uri}
-            and exists (select 1 from ins where undo_activity_id is not null)
-        )
-        select exists (select 1 from ins) as inserted,
-               exists (select 1 from ins where undo_activity_id is not null) as withdrawn`,
+    clock.now(),
+    input,
+    sql`select ${input.thingId}::int8 as id`,
+    sql`select 1`,
   );
-  if (row?.inserted)
+  if (row.inserted)
     return ok(row.withdrawn ? ("recorded_withdrawn" as const) : ("recorded" as const));
-  const [same] = await queryRows(
+  return notInserted(db, input);
+}
+
+/**
+ * `receiveFlattr` of the local post or registered page whose object id is `objectUri`, from a
+ * server that is a peer checked within `peerMaxAgeMs`, in one statement: the inbox's usual
+ * case, which otherwise costs a look-up of the thing and one of the peer before the insert.
+ * "unresolved" (nothing stored, nothing refused) when the flattr is not that case: the object is
+ * something else (a profile, a thing's page, nothing of ours), the server is not a peer or not
+ * checked lately, the recipient is not a user here, or the flattr would be refused; the caller then takes the long way
+ * (`localThingForObject`, the peer's NodeInfo, `receiveFlattr`), which decides and says why.
+ */
+export async function receiveFlattrOfObject(
+  db: Db,
+  clock: Clock,
+  config: Config,
+  input: IncomingFlattrFields & {
+    objectUri: string;
+    /** Delivered to this local user's inbox (not the shared one): they must exist, undeleted. */
+    recipient?: string;
+  },
+  peerMaxAgeMs: number,
+): Promise<Result<Received | "unresolved", IncomingError>> {
+  if (refusalOf(clock, config, input)) return ok("unresolved" as const);
+  const now = clock.now();
+  const checkedSince = new Date(now.getTime() - peerMaxAgeMs).toISOString();
+  // The first half of localThingForObject's look-up (things by object id, local statuses).
+  const row = await insertIncoming(
     db,
-    sql`select 1 as x from incoming_flattrs where activity_id = ${input.activityId}`,
+    now,
+    input,
+    sql`select t.id from things t
+        where t.object_uri = ${input.objectUri} and t.owner_kind = 'local'
+        union all
+        select s.thing_id from statuses s
+        where s.uri = ${input.objectUri} and s.user_id is not null and s.thing_id is not null
+        limit 1`,
+    sql`select 1 from peers
+        where host = ${input.payer.host} and speaks_flattr
+          and checked_at >= ${checkedSince}::timestamptz
+          ${
+            input.recipient === undefined
+              ? sql``
+              : sql`and exists (select 1 from users
+                                where username = ${input.recipient} and deleted_at is null)`
+          }`,
   );
-  if (same) return ok("duplicate" as const);
-  return refused(
-    new IncomingError(
-      "already_flattred",
-      `${input.payer.uri} already flattred this thing in ${input.period} with another Like.`,
-    ),
-  );
+  if (!row.resolved) return ok("unresolved" as const);
+  if (row.inserted)
+    return ok(row.withdrawn ? ("recorded_withdrawn" as const) : ("recorded" as const));
+  return notInserted(db, input);
 }
 
 /**

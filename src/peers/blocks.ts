@@ -14,6 +14,20 @@ const logger = getLogger(["fediflattr", "peers", "blocks"]);
  * loaders (look-ups, keys, contexts), the outbox queue's handler (deliveries).
  */
 
+// Blocks and unblocks made by this process: caches of blocked_domains in it (blocked-hosts.ts)
+// read the table again at once, before the NOTIFY the change also sends comes back.
+let changesHere = 0;
+
+/** How many times this process changed blocked_domains (a cache reloads when it moved). */
+export function blockChangesHere(): number {
+  return changesHere;
+}
+
+/** Called by the doors after a block or unblock committed. */
+export function noteBlocksChanged(): void {
+  changesHere++;
+}
+
 /**
  * Whether a server is blocked here: its host, or a parent domain of it, is in blocked_domains
  * (ports ignored). Every inbound activity, look-up and delivery asks this.
@@ -107,6 +121,7 @@ export async function unblockDomain(
     .delete(blockedDomains)
     .where(eq(blockedDomains.host, host))
     .returning({ host: blockedDomains.host });
+  noteBlocksChanged();
   if (deleted.length > 0) logger.info("Unblocked {host}", { host });
   return ok({ host, removed: deleted.length > 0 });
 }

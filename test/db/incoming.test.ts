@@ -9,6 +9,7 @@ import { type Database, type Db, queryRows } from "../../src/db/client.ts";
 import {
   type IncomingFlattrInput,
   receiveFlattr,
+  receiveFlattrOfObject,
   recordFavourite,
   withdrawIncoming,
 } from "../../src/flattr/incoming.ts";
@@ -17,7 +18,7 @@ import { profileThing, registerThing } from "../../src/flattr/things.ts";
 import type { RemoteActor } from "../../src/social/remote-actors.ts";
 import { createTestDatabase } from "../helpers/db.ts";
 import { makeUser } from "../helpers/flattr.ts";
-import { remoteActor } from "../helpers/remote.ts";
+import { markPeer, remoteActor } from "../helpers/remote.ts";
 
 let database: Database;
 let db: Db;
@@ -154,6 +155,110 @@ describe("incoming flattrs", () => {
       input("https://elsewhere.example/flattrs/2"),
     );
     expect(forged.ok ? null : forged.error.code).toBe("payer_instance_mismatch");
+  });
+});
+
+describe("incoming flattrs of an object id, in one statement", () => {
+  const DAY = 24 * 3600 * 1000;
+  const of = (activityId: string, objectUri: string, over: Partial<IncomingFlattrInput> = {}) => {
+    const { thingId: _, ...fields } = input(activityId, over);
+    return { ...fields, objectUri };
+  };
+  const count = async (activityId: string) => {
+    const [r] = await queryRows<{ n: string }>(
+      db,
+      sql`select count(*)::text as n from incoming_flattrs where activity_id = ${activityId}`,
+    );
+    return Number(r!.n);
+  };
+
+  it("stores a flattr of a local object from a peer checked lately, once, as receiveFlattr does", async () => {
+    const owner = await makeUser(db, "Objekt");
+    const { thing } = await registerThing(db, clock, config, owner, {
+      url: "https://blog.example/objekt",
+      title: "An object",
+    });
+    const objectUri = "https://here.example/objects/1";
+    await db.execute(sql`update things set object_uri = ${objectUri} where id = ${thing.id}`);
+    await markPeer(db, clock, config, "peer.example");
+
+    const id = likeId();
+    const stored = await receiveFlattrOfObject(db, clock, config, of(id, objectUri), DAY);
+    expect(stored).toEqual({ ok: true, value: "recorded" });
+    const [row] = await queryRows<{ thing: string }>(
+      db,
+      sql`select thing_id::text as thing from incoming_flattrs where activity_id = ${id}`,
+    );
+    expect(Number(row!.thing)).toBe(thing.id);
+    expect(await receiveFlattrOfObject(db, clock, config, of(id, objectUri), DAY)).toEqual({
+      ok: true,
+      value: "duplicate",
+    });
+    const other = await receiveFlattrOfObject(db, clock, config, of(likeId(), objectUri), DAY);
+    expect(other.ok ? other.value : other.error.code).toBe("already_flattred");
+    expect(await count(id)).toBe(1);
+
+    // An Undo that came first: stored withdrawn (another period, so not already flattred).
+    const early = likeId();
+    expect(
+      await withdrawIncoming(db, clock, {
+        likeActivityId: early,
+        undoActivityId: `${early}#undo`,
+        actorUri: ann.uri,
+        remember: true,
+      }),
+    ).toBe("remembered");
+    expect(
+      await receiveFlattrOfObject(
+        db,
+        clock,
+        config,
+        of(early, objectUri, { period: "2027-04" }),
+        DAY,
+      ),
+    ).toEqual({ ok: true, value: "recorded_withdrawn" });
+  });
+
+  it("leaves everything else to the long way, storing nothing: not a post, not a peer, stale, refusable", async () => {
+    const owner = await makeUser(db, "Longway");
+    const { thing } = await registerThing(db, clock, config, owner, {
+      url: "https://blog.example/longway",
+      title: "Another object",
+    });
+    const objectUri = "https://here.example/objects/2";
+    await db.execute(sql`update things set object_uri = ${objectUri} where id = ${thing.id}`);
+    const cases: [string, Parameters<typeof receiveFlattrOfObject>[3], number][] = [
+      // A profile or a thing page is found by localThingForObject, not by its object id.
+      ["profile", of(likeId(), "https://here.example/users/Longway"), DAY],
+      ["thing page", of(likeId(), `https://here.example/things/${thing.id}`), DAY],
+      ["nothing of ours", of(likeId(), "https://here.example/objects/404"), DAY],
+      // peer.example was checked at the clock's now: a maximum age of 0 ms still counts it.
+      ["checked too long ago", of(likeId(), objectUri), -1],
+      ["wrong currency", of(likeId(), objectUri, { currency: "USD" }), DAY],
+      ["far period", of(likeId(), objectUri, { period: "2026-01" }), DAY],
+    ];
+    for (const [what, flattr, maxAge] of cases) {
+      const result = await receiveFlattrOfObject(db, clock, config, flattr, maxAge);
+      expect({ what, result }).toEqual({ what, result: { ok: true, value: "unresolved" } });
+      expect(await count(flattr.activityId)).toBe(0);
+    }
+    // A server that is not a peer (any more).
+    await markPeer(db, clock, config, "peer.example", false);
+    try {
+      const id = likeId();
+      expect(await receiveFlattrOfObject(db, clock, config, of(id, objectUri), DAY)).toEqual({
+        ok: true,
+        value: "unresolved",
+      });
+      expect(await count(id)).toBe(0);
+    } finally {
+      await markPeer(db, clock, config, "peer.example");
+    }
+    const id = likeId();
+    expect(await receiveFlattrOfObject(db, clock, config, of(id, objectUri), 0)).toEqual({
+      ok: true,
+      value: "recorded",
+    });
   });
 });
 

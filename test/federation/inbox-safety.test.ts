@@ -8,6 +8,7 @@ import { fixedClock } from "../../src/config/clock.ts";
 import { queryRows } from "../../src/db/client.ts";
 import { federationContext } from "../../src/federation/federation.ts";
 import { blockDomain } from "../../src/flattr/domain-blocks.ts";
+import { unblockDomain } from "../../src/peers/blocks.ts";
 import { AP, type FakeRemote, startFakeRemote } from "../helpers/fake-remote.ts";
 import { startTestInstance, type TestInstance } from "../helpers/instance.ts";
 import { type PlainFedify, startPlainFedify } from "../helpers/plain-fedify.ts";
@@ -334,5 +335,12 @@ describe("a blocked server", () => {
     expect(
       logs.slice(dropped).some((r) => r.rawMessage.toString().startsWith("Dropped delivery")),
     ).toBe(true);
+
+    // Unblocked: its next activity is taken at once (the guard holds blocks in memory).
+    expect((await unblockDomain(instance.deps.database.db, "127.0.0.2")).ok).toBe(true);
+    const again = await fetch(
+      await blocked.signed(inbox, likeJson(blocked), { headers: freshIp() }),
+    );
+    expect(again.status).toBe(202);
   });
 });

@@ -11,7 +11,12 @@ import { buildFlattrLike, buildFlattrUndo } from "../../src/federation/vocab/fla
 import { currentPeriod } from "../../src/flattr/current-period.ts";
 import { freePort, startTestInstance, type TestInstance } from "../helpers/instance.ts";
 import { queueRows } from "../helpers/queue.ts";
-import { expectLedgersSound, favouriteRows, incomingFlattrs } from "./money-support.ts";
+import {
+  expectLedgersSound,
+  favouriteRows,
+  incomingFlattrs,
+  localPostThing,
+} from "./money-support.ts";
 import { AP, insertUser, waitFor } from "./support.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON documents.
@@ -21,6 +26,7 @@ let one: TestInstance; // the payers' server
 let two: TestInstance; // the creator's server
 let carol: string;
 let bob: string;
+let bobId: number;
 let evil: Server;
 let evilOrigin: string;
 let evilKey: CryptoKeyPair;
@@ -28,7 +34,7 @@ let evilKey: CryptoKeyPair;
 beforeAll(async () => {
   [one, two] = await Promise.all([startTestInstance(), startTestInstance()]);
   await insertUser(one, "Carol");
-  await insertUser(two, "Bob");
+  bobId = await insertUser(two, "Bob");
   carol = `${one.origin}/users/Carol`;
   bob = `${two.origin}/users/Bob`;
   // A server publishing a key that claims to be Carol's.
@@ -53,11 +59,11 @@ afterAll(async () => {
 
 const newLikeId = (origin = one.origin) => `${origin}/flattrs/${randomBytes(16).toString("hex")}`;
 
-function likeInput(id: string) {
+function likeInput(id: string, object = bob) {
   return {
     id: new URL(id),
     actor: new URL(carol),
-    object: new URL(bob),
+    object: new URL(object),
     to: new URL(bob),
     published: new Date(),
     period: currentPeriod(one.deps.clock, one.deps.config),
@@ -66,13 +72,13 @@ function likeInput(id: string) {
   };
 }
 
-const likeJson = async (id: string): Promise<Json> =>
-  buildFlattrLike(likeInput(id)).toJsonLd({ format: "compact" });
+const likeJson = async (id: string, object?: string): Promise<Json> =>
+  buildFlattrLike(likeInput(id, object)).toJsonLd({ format: "compact" });
 const undoJson = async (id: string): Promise<Json> =>
   buildFlattrUndo(likeInput(id)).toJsonLd({ format: "compact" });
 
-function post(body: unknown): Request {
-  return new Request(`${bob}/inbox`, {
+function post(body: unknown, inbox = `${bob}/inbox`): Request {
+  return new Request(inbox, {
     method: "POST",
     headers: { "Content-Type": AP, Accept: AP },
     body: JSON.stringify(body),
@@ -80,10 +86,14 @@ function post(body: unknown): Request {
 }
 
 /** POSTs `body` to Bob's inbox signed with Carol's own key (or the key given). */
-async function deliver(body: unknown, key?: { privateKey: CryptoKey; keyId: string }) {
+async function deliver(
+  body: unknown,
+  key?: { privateKey: CryptoKey; keyId: string },
+  inbox?: string,
+) {
   const [rsa] = await loadOrCreateKeyPairs(one.deps.database.db, "Carol");
   const signed = await signRequest(
-    post(body),
+    post(body, inbox),
     key?.privateKey ?? rsa!.privateKey,
     new URL(key?.keyId ?? `${carol}#main-key`),
   );
@@ -154,6 +164,55 @@ describe("inbound Likes", () => {
     // Nothing of these is money anywhere, and no favourite was made of them either.
     const favourites = (await favouriteRows(two)).map((f) => f.activity_id);
     for (const id of [badPeriod, dollars, twice]) expect(favourites).not.toContain(id);
+    await expectLedgersSound(one, two);
+  });
+});
+
+describe("inbound flattrs stored in the request (ADR 0016)", () => {
+  it("a flattr of a post, from a payer and a peer known here, is stored by the time of its 202", async () => {
+    const posts: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const uri = `${two.origin}/users/Bob/statuses/${900 + i}`;
+      await localPostThing(two, bobId, uri);
+      posts.push(uri);
+    }
+    // The first Like of a payer goes the long way (the payer and the peer are read there).
+    const first = newLikeId();
+    expect(await deliver(await likeJson(first, posts[0]))).toBe(202);
+    await drained();
+    expect(await stored(first)).toHaveLength(1);
+
+    // Personal inbox, three times: one row, there when the first 202 came.
+    const personal = newLikeId();
+    const body = await likeJson(personal, posts[1]);
+    expect(await deliver(body)).toBe(202);
+    expect(await stored(personal)).toHaveLength(1);
+    for (let i = 0; i < 2; i++) expect(await deliver(body)).toBe(202);
+    expect(await stored(personal)).toHaveLength(1);
+    // The shared inbox too.
+    const shared = newLikeId();
+    expect(await deliver(await likeJson(shared, posts[2]), undefined, `${two.origin}/inbox`)).toBe(
+      202,
+    );
+    expect(await stored(shared)).toHaveLength(1);
+
+    // An inbox of nobody here: Fedify answers as ever, nothing is stored.
+    const nobody = newLikeId();
+    expect(
+      await deliver(
+        await likeJson(nobody, posts[3]),
+        undefined,
+        `${two.origin}/users/Nobody/inbox`,
+      ),
+    ).toBe(404);
+    // A flattr that is refused takes the long way, which refuses it: nothing is stored.
+    const dollars = newLikeId();
+    expect(await deliver({ ...(await likeJson(dollars, posts[4])), flattrCurrency: "USD" })).toBe(
+      202,
+    );
+    await drained();
+    expect(await stored(nobody)).toEqual([]);
+    expect(await stored(dollars)).toEqual([]);
     await expectLedgersSound(one, two);
   });
 });

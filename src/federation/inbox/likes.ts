@@ -1,7 +1,16 @@
 import type { DocumentLoader, InboxContext } from "@fedify/fedify";
 import { isActor, Like, type Undo } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
-import { receiveFlattr, recordFavourite, withdrawIncoming } from "../../flattr/incoming.ts";
+import type { Db } from "../../db/client.ts";
+import type { Result } from "../../errors.ts";
+import {
+  type IncomingError,
+  type Received,
+  receiveFlattr,
+  receiveFlattrOfObject,
+  recordFavourite,
+  withdrawIncoming,
+} from "../../flattr/incoming.ts";
 import { localThingForObject } from "../../flattr/local-objects.ts";
 import {
   findRemoteActorByUri,
@@ -12,7 +21,7 @@ import {
 import { INSTANCE_ACTOR } from "../actors.ts";
 import type { FederationData } from "../federation.ts";
 import { dbOf } from "../outbox.ts";
-import { ensurePeerKnown } from "../peer-info.ts";
+import { ensurePeerKnown, PEER_MAX_AGE_MS } from "../peer-info.ts";
 import { remoteActorDataOf } from "../remote-actor-data.ts";
 import { readFlattrExtension } from "../vocab/flattr-extension.ts";
 
@@ -40,28 +49,53 @@ type Payer = Pick<RemoteActor, "id" | "uri" | "host" | "fetchedAt">;
 const payerCache = new WeakMap<object, Map<string, Payer>>();
 const MAX_PAYERS = 10_000;
 
-function payersOf(ctx: InboxContext<FederationData>): Map<string, Payer> {
-  let map = payerCache.get(ctx.data);
+function payersOf(deps: FederationData): Map<string, Payer> {
+  let map = payerCache.get(deps);
   if (!map) {
     map = new Map();
-    payerCache.set(ctx.data, map);
+    payerCache.set(deps, map);
   }
   if (map.size > MAX_PAYERS) map.clear();
   return map;
 }
 
+function remember(deps: FederationData, payer: Payer): Payer {
+  const kept = { id: payer.id, uri: payer.uri, host: payer.host, fetchedAt: payer.fetchedAt };
+  payersOf(deps).set(payer.uri, kept);
+  return kept;
+}
+
+/** The payer as this process knows it, without asking anyone; undefined when unknown or stale. */
+function knownPayerOf(deps: FederationData, like: Like): Payer | undefined {
+  const known = payersOf(deps).get(like.actorId!.href);
+  return known && !isStale(known, deps.clock.now()) ? known : undefined;
+}
+
 /** The payer, cached or stored, fetched (signed by the instance actor) when unknown or stale. */
+/**
+ * Payers being read or fetched now, per instance: a peer's first flattrs come together, and the
+ * worker handles several at once; they wait for the one fetch instead of each fetching (and
+ * signing a request for) the same actor document.
+ */
+const pendingPayers = new WeakMap<object, Map<string, Promise<Payer>>>();
+
 async function payerOf(ctx: InboxContext<FederationData>, like: Like): Promise<Payer> {
+  const known = knownPayerOf(ctx.data, like);
+  if (known) return known;
+  let pending = pendingPayers.get(ctx.data);
+  if (!pending) {
+    pending = new Map();
+    pendingPayers.set(ctx.data, pending);
+  }
   const uri = like.actorId!.href;
-  const known = payersOf(ctx).get(uri);
-  if (known && !isStale(known, ctx.data.clock.now())) return known;
-  const payer = await storedPayerOf(ctx, like);
-  payersOf(ctx).set(uri, {
-    id: payer.id,
-    uri: payer.uri,
-    host: payer.host,
-    fetchedAt: payer.fetchedAt,
-  });
+  let payer = pending.get(uri);
+  if (!payer) {
+    const map = pending;
+    payer = storedPayerOf(ctx, like)
+      .then((stored) => remember(ctx.data, stored))
+      .finally(() => map.delete(uri));
+    pending.set(uri, payer);
+  }
   return payer;
 }
 
@@ -90,6 +124,14 @@ export async function onLike(ctx: InboxContext<FederationData>, like: Like): Pro
     logger.info("Refused a Like without id, actor or object ({id})", { id });
     return;
   }
+  // The usual flattr (a known payer of a peer, for one of our posts) is one statement; anything
+  // else, or anything that statement does not resolve, takes the long way below.
+  const known = knownPayerOf(ctx.data, like);
+  const quick = known
+    ? await flattrInOneStatement(ctx.data, db, ctx.contextLoader, like, known)
+    : null;
+  if (quick?.handled) return;
+  let reading = quick?.reading;
   const thingId = await localThingForObject(db, clock, config, like.objectId.href);
   if (thingId === null) {
     logger.debug("Like {id} is of {object}, not one of our things", {
@@ -98,7 +140,7 @@ export async function onLike(ctx: InboxContext<FederationData>, like: Like): Pro
     });
     return;
   }
-  const reading = await readFlattrExtension(await like.toJsonLd(), ctx.contextLoader);
+  reading ??= await readFlattrExtension(await like.toJsonLd(), ctx.contextLoader);
   if (reading.kind === "invalid") {
     logger.warning("Refused Like {id}: malformed flattr extension: {reason}", {
       id,
@@ -110,29 +152,11 @@ export async function onLike(ctx: InboxContext<FederationData>, like: Like): Pro
   if (reading.kind === "ok") {
     const peer = await ensurePeerKnown(ctx.data, payer.host);
     if (peer.speaksFlattr) {
-      const e = reading.extension;
       const result = await receiveFlattr(db, clock, config, {
-        activityId: id,
-        payer: { id: payer.id, uri: payer.uri, host: payer.host },
+        ...flattrFields(id, payer, reading.extension),
         thingId,
-        period: e.period,
-        currency: e.currency,
-        payerInstance: e.payerInstance.href,
-        protocolVersion: e.protocolVersion,
       });
-      if (!result.ok)
-        logger.warning("Refused flattr {id} from {actor}: {code}: {reason}", {
-          id,
-          actor: payer.uri,
-          code: result.error.code,
-          reason: result.error.message,
-        });
-      else
-        logger.info("Flattr {id} from {actor}: {result}", {
-          id,
-          actor: payer.uri,
-          result: result.value,
-        });
+      logFlattr(id, payer, result);
       return;
     }
     logger.info("Like {id} carries a flattr extension but {host} is not a peer: a favourite", {
@@ -142,6 +166,93 @@ export async function onLike(ctx: InboxContext<FederationData>, like: Like): Pro
   }
   const result = await recordFavourite(db, clock, { activityId: id, actor: payer, thingId });
   logger.debug("Favourite {id} from {actor}: {result}", { id, actor: payer.uri, result });
+}
+
+type ExtensionReading = Awaited<ReturnType<typeof readFlattrExtension>>;
+type Extension = Extract<ExtensionReading, { kind: "ok" }>["extension"];
+
+function flattrFields(id: string, payer: Payer, e: Extension) {
+  return {
+    activityId: id,
+    payer: { id: payer.id, uri: payer.uri, host: payer.host },
+    period: e.period,
+    currency: e.currency,
+    payerInstance: e.payerInstance.href,
+    protocolVersion: e.protocolVersion,
+  };
+}
+
+function logFlattr(id: string, payer: Payer, result: Result<Received, IncomingError>): void {
+  if (!result.ok)
+    logger.warning("Refused flattr {id} from {actor}: {code}: {reason}", {
+      id,
+      actor: payer.uri,
+      code: result.error.code,
+      reason: result.error.message,
+    });
+  else
+    logger.info("Flattr {id} from {actor}: {result}", {
+      id,
+      actor: payer.uri,
+      result: result.value,
+    });
+}
+
+/**
+ * `receiveFlattrOfObject` for a `Like` from a payer we hold: handled (stored, a duplicate, or
+ * refused and logged), or not, with the extension's reading when it was read, for the long way.
+ */
+async function flattrInOneStatement(
+  deps: FederationData,
+  db: Db,
+  contextLoader: DocumentLoader,
+  like: Like,
+  payer: Payer,
+  recipient?: string,
+): Promise<{ handled: boolean; reading?: ExtensionReading }> {
+  const { config, clock } = deps;
+  const id = like.id!.href;
+  const object = like.objectId!;
+  if (object.origin !== config.origin.origin || object.search !== "" || object.hash !== "")
+    return { handled: false };
+  const reading = await readFlattrExtension(await like.toJsonLd(), contextLoader);
+  if (reading.kind !== "ok") return { handled: false, reading };
+  const result = await receiveFlattrOfObject(
+    db,
+    clock,
+    config,
+    { ...flattrFields(id, payer, reading.extension), objectUri: object.href, recipient },
+    PEER_MAX_AGE_MS,
+  );
+  if (result.ok && result.value === "unresolved") return { handled: false, reading };
+  logFlattr(id, payer, result as Result<Received, IncomingError>);
+  return { handled: true };
+}
+
+/**
+ * In the web request, for a verified `Like` (the inbox guard passed it): stores it at once when
+ * it is the usual flattr, as `onLike` would in the worker, and says whether it did. False (queue
+ * it as ever) for anything else: a payer whose stored row is missing or stale (it must be
+ * fetched, which a request must not wait for), an object, peer or extension the one statement
+ * does not resolve. docs/adr/0016-inbound-flattrs-stored-in-the-request.md.
+ */
+export async function storeFlattrAtOnce(
+  deps: FederationData,
+  contextLoader: DocumentLoader,
+  like: Like,
+  /** The local user whose inbox it was posted to; undefined for the shared inbox. */
+  recipient: string | undefined,
+): Promise<boolean> {
+  if (!like.id || !like.actorId || !like.objectId) return false;
+  const db = deps.database.db;
+  let payer = knownPayerOf(deps, like);
+  if (!payer) {
+    // A web process that is not the worker learns its payers here, one read per actor.
+    const stored = await findRemoteActorByUri(db, like.actorId.href);
+    if (!stored || isStale(stored, deps.clock.now())) return false;
+    payer = remember(deps, stored);
+  }
+  return (await flattrInOneStatement(deps, db, contextLoader, like, payer, recipient)).handled;
 }
 
 /**
