@@ -74,6 +74,21 @@ describe("a summary of 100,000 lines", () => {
     );
     expect(credit).toEqual({ n: String(N), sum: owed.toString() });
     expect(await balanceOf(dbB, clearingAccount(hostOf(a.origin)), "EUR")).toBe(-owed);
+    // Each creator exactly what A's shares hold for them (creator cI is user I on both sides).
+    const shares = await queryRows<{ u: string; amount: string }>(
+      dbA,
+      sql`select substring(r.uri from '/users/c([0-9]+)$') as u, sum(s.amount)::text as amount
+          from remote_shares s join remote_actors r on r.id = s.remote_actor_id
+          where s.period = ${period} group by r.uri`,
+    );
+    const earned = await queryRows<{ u: string; amount: string }>(
+      dbB,
+      sql`select substring(account from 10) as u, amount::text from ledger_postings
+          where account like 'earnings:%'`,
+    );
+    const byCreator = new Map(earned.map((e) => [e.u, e.amount]));
+    expect(shares).toHaveLength(N);
+    expect(shares.filter((s) => byCreator.get(s.u) !== s.amount)).toEqual([]);
     const [mismatch] = await queryRows<{ n: string }>(
       dbA,
       sql`select count(*)::text as n from remote_shares s join remote_actors r on r.id = s.remote_actor_id
