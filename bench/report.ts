@@ -2,6 +2,7 @@ import { type ApiBenchResult, rowsMatch } from "./api/index.ts";
 import type { CloseBenchResult } from "./close/index.ts";
 import type { InboxBenchResult } from "./inbox/index.ts";
 import { int, ratio, secs, table } from "./lib/format.ts";
+import type { SummaryBenchResult } from "./summary/index.ts";
 
 const dbName = (d: string) => (d === "pg" ? "PostgreSQL" : "PGlite");
 
@@ -184,6 +185,57 @@ export function inboxTable(results: InboxBenchResult[]): string {
         "db",
         "machine",
         "ratio",
+      ],
+      rows,
+    ),
+  ].join("\n");
+}
+
+export function summaryTable(results: SummaryBenchResult[]): string {
+  const rows: string[][] = [];
+  const idle = (x: number | null) => (x == null ? "—" : `${Math.round(x * 100)} %`);
+  for (const r of results) {
+    for (const run of r.runs)
+      rows.push([
+        `${dbName(r.db)} ${run.period}`,
+        `${int(r.sizes.creators)}`,
+        secs(run.buildMs),
+        secs(run.sendMs),
+        secs(run.receiveMs),
+        secs(run.oursMs),
+        secs(run.baselineMs),
+        ratio(run.ratio),
+        idle(run.idleShare),
+        run.accepted && run.creditedLines === r.sizes.creators ? "yes" : "NO",
+      ]);
+    if (r.runs.length > 1)
+      rows.push([
+        `${dbName(r.db)} median`,
+        "",
+        "",
+        "",
+        "",
+        secs(r.oursMs),
+        secs(r.baselineMs),
+        ratio(r.ratio),
+        "",
+        "",
+      ]);
+  }
+  return [
+    "A settlement summary built, signed, sent, fetched, verified and applied (close finished → Accept recorded) vs a raw INSERT … SELECT of the same ledger rows (goal ≤ 3×)",
+    table(
+      [
+        "database",
+        "lines",
+        "build",
+        "send",
+        "fetch+check+apply+answer",
+        "ours",
+        "raw insert",
+        "ratio",
+        "idle",
+        "accepted",
       ],
       rows,
     ),

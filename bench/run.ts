@@ -15,7 +15,8 @@ import {
   mastodonTable,
   runMastodonBench,
 } from "./mastodon/index.ts";
-import { apiTable, closeTable, inboxTable } from "./report.ts";
+import { apiTable, closeTable, inboxTable, summaryTable } from "./report.ts";
+import { runSummaryBench, type SummaryBenchResult, summaryComplete } from "./summary/index.ts";
 
 /*
  * `npm run bench` — the benchmarks behind README's Performance goals, each against a baseline measured in the
@@ -80,11 +81,13 @@ async function main(): Promise<number> {
   let api: ApiBenchResult[] = [];
   let inbox: InboxBenchResult[] = [];
   let mastodon: MastodonBenchResult[] = [];
+  let summary: SummaryBenchResult[] = [];
   try {
     if (opts.only.includes("close")) close = await runCloseBench(opts);
     if (opts.only.includes("api")) api = await runApiBench(opts);
     if (opts.only.includes("inbox")) inbox = await runInboxBench(opts);
     if (opts.only.includes("mastodon")) mastodon = await runMastodonBench(opts);
+    if (opts.only.includes("summary")) summary = await runSummaryBench(opts);
   } finally {
     if (!opts.keep) await dropAllScratch(opts.url).catch(() => {});
   }
@@ -99,6 +102,7 @@ async function main(): Promise<number> {
     api,
     inbox,
     mastodon,
+    summary,
   };
   mkdirSync(dirname(opts.out), { recursive: true });
   writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
@@ -108,12 +112,14 @@ async function main(): Promise<number> {
   if (api.length) console.log(`${apiTable(api)}\n`);
   if (inbox.length) console.log(`${inboxTable(inbox)}\n`);
   if (mastodon.length) console.log(`${mastodonTable(mastodon)}\n`);
+  if (summary.length) console.log(`${summaryTable(summary)}\n`);
   console.log(`\nResults written to ${opts.out} (${results.seconds} s in all).`);
   const wrong =
     close.some((c) => !c.verify.ok) ||
     api.some((a) => [a.ours, a.baseline].some((f) => !rowsMatch(f, a.connections))) ||
     inbox.some((i) => !inboxComplete(i)) ||
-    mastodon.some((m) => !mastodonComplete(m));
+    mastodon.some((m) => !mastodonComplete(m)) ||
+    summary.some((s) => !summaryComplete(s));
   return wrong ? 1 : 0;
 }
 

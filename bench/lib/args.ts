@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 
-export type Part = "close" | "api" | "inbox" | "mastodon";
+export type Part = "close" | "api" | "inbox" | "mastodon" | "summary";
 export type DbChoice = "pg" | "pglite";
 
 export interface BenchOptions {
@@ -42,13 +42,13 @@ export interface BenchOptions {
 
 const USAGE = `npm run bench -- [options]
 
-  --only close|api|inbox|mastodon  run some parts, comma-separated (default: all four)
+  --only close|api|inbox|mastodon|summary  run some parts, comma-separated (default: all five)
   --db pg|pglite|both   database(s) (default: both; PGlite at --pglite-scale)
   --scale N             PostgreSQL size factor, 1 = 100,000 payers / 1,000,000 flattrs (default 1)
   --pglite-scale N      PGlite size factor (default 0.1)
   --batch-size N        payers per close batch (default: CLOSE_BATCH_SIZE or 5000)
   --profile             close: EXPLAIN ANALYZE of one batch + batch-size sweep (PostgreSQL)
-  --repeat N            close and API: N pairs of fresh runs, alternating which runs first;
+  --repeat N            close, API, summary: N pairs of runs, alternating which runs first;
                         medians reported (default 1)
   --check               close: also run the full ledger check on the closed database
   --duration S          API: seconds of load per run (default 10)
@@ -100,10 +100,10 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
     if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number ≥ ${min}`);
     return n;
   };
-  const only = (values.only ?? "close,api,inbox,mastodon").split(",").map((s) => s.trim());
+  const only = (values.only ?? "close,api,inbox,mastodon,summary").split(",").map((s) => s.trim());
   for (const p of only)
-    if (p !== "close" && p !== "api" && p !== "inbox" && p !== "mastodon")
-      throw new Error(`--only must be close, api, inbox or mastodon, got "${p}"`);
+    if (p !== "close" && p !== "api" && p !== "inbox" && p !== "mastodon" && p !== "summary")
+      throw new Error(`--only must be close, api, inbox, mastodon or summary, got "${p}"`);
   const db = values.db ?? "both";
   if (!["pg", "pglite", "both"].includes(db))
     throw new Error(`--db must be pg, pglite or both, got "${db}"`);

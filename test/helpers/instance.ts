@@ -24,14 +24,14 @@ export interface TestInstance extends RunningServer {
 /** A real instance on a loopback port with its own fresh database. */
 export async function startTestInstance(
   env: Record<string, string> = {},
-  options: { clock?: Clock } = {},
+  options: { clock?: Clock; role?: "all" | "web" } = {},
 ): Promise<TestInstance> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const config = testConfig({ ORIGIN: origin, PORT: String(port), ...env });
   const database = await createTestDatabase();
   const server = await startServer(config, {
-    role: "all",
+    role: options.role ?? "all",
     hostname: "127.0.0.1",
     deps: { database, clock: options.clock ?? fixedClockOrSystem() },
   });

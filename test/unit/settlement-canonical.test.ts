@@ -1,8 +1,11 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { canonicalJson } from "../../src/ledger/index.ts";
 import {
   LinesHasher,
+  lineCanonical,
+  lineJson,
   linesHash,
   type SummaryLine,
   summaryCanonical,
@@ -73,6 +76,29 @@ describe("summary canonical JSON and hashes", () => {
         },
       ),
       { numRuns: 50 },
+    );
+  });
+
+  it("the written-out line form is byte for byte the generic canonical JSON", () => {
+    const text = fc.string({ unit: "binary" });
+    const line = fc.oneof(
+      fc.record({
+        creator: text,
+        amount: fc.bigInt({ min: 1n, max: 10n ** 15n }),
+        flattrs: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        likes: fc.array(text, { maxLength: 5 }),
+      }),
+      fc.record({
+        creator: text,
+        amount: fc.bigInt({ min: 1n, max: 10n ** 15n }),
+        flattrs: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        claim: text,
+      }),
+    ) as fc.Arbitrary<SummaryLine>;
+    fc.assert(
+      fc.property(line, fc.constantFrom("EUR", "JPY"), (l, currency) => {
+        expect(lineCanonical(l, currency)).toBe(canonicalJson(lineJson(l, currency)));
+      }),
     );
   });
 });

@@ -96,20 +96,27 @@ export async function buildSummary(
       .returning();
     const id = row!.id;
     // One line per creator: the sum of every payer's share, the Likes sorted (a stable order).
+    // One aggregation over the shares' unnested Likes (amount and flattrs counted once per share,
+    // at its first Like): no subquery per creator and no join of two aggregates, whose plans
+    // go quadratic when the shares the close just wrote have no statistics yet
+    // (bench/README.md, "summary").
     const [n] = await queryRows<{ n: string }>(
       tx,
-      sql`with lines as (
-            insert into settlement_lines_out (summary_id, idx, creator_uri, amount, flattrs, like_ids)
-            select ${id}, (row_number() over (order by a.uri collate "C") - 1)::int4, a.uri,
-                   sum(s.amount)::int8, sum(s.flattrs)::int4,
-                   (select array_agg(${likeUrl(config, "")} || l order by l collate "C")
-                    from remote_shares s2 cross join lateral unnest(s2.like_ids) as l
-                    where s2.period = ${period} and s2.remote_actor_id = a.id
-                      and s2.route = 'peer' and s2.peer_host = ${peerHost} and s2.state = 'open')
-            from remote_shares s join remote_actors a on a.id = s.remote_actor_id
+      sql`with per_creator as (
+            select s.remote_actor_id,
+                   sum(s.amount) filter (where l.ord = 1)::int8 as amount,
+                   sum(s.flattrs) filter (where l.ord = 1)::int4 as flattrs,
+                   array_agg(${likeUrl(config, "")} || l.id order by l.id collate "C") as like_ids
+            from remote_shares s
+            cross join lateral unnest(s.like_ids) with ordinality as l(id, ord)
             where s.period = ${period} and s.route = 'peer' and s.peer_host = ${peerHost}
               and s.state = 'open'
-            group by a.id, a.uri
+            group by s.remote_actor_id),
+          lines as (
+            insert into settlement_lines_out (summary_id, idx, creator_uri, amount, flattrs, like_ids)
+            select ${id}, (row_number() over (order by a.uri collate "C") - 1)::int4, a.uri,
+                   c.amount, c.flattrs, c.like_ids
+            from per_creator c join remote_actors a on a.id = c.remote_actor_id
             returning 1)
           select count(*)::text as n from lines`,
     );

@@ -115,25 +115,38 @@ async function storeLines(
 ): Promise<Decision | null> {
   await db.delete(summaryLinesIn).where(eq(summaryLinesIn.summaryId, s.id));
   const hasher = new LinesHasher(s.currency);
-  let batch: (typeof summaryLinesIn.$inferInsert)[] = [];
+  // A page of lines goes in as one JSON parameter: binding 7 parameters per line through the
+  // query builder cost more than the insert itself at 100,000 lines (bench/README.md).
+  let batch: {
+    idx: number;
+    creator: string;
+    amount: string;
+    flattrs: number;
+    likes: string[] | null;
+    claim: string | null;
+  }[] = [];
   const flush = async () => {
-    if (batch.length > 0) await db.insert(summaryLinesIn).values(batch);
+    if (batch.length > 0)
+      await db.execute(sql`
+        insert into settlement_lines_in (summary_id, idx, creator_uri, amount, flattrs, like_ids, claim)
+        select ${s.id}, r.idx, r.creator, r.amount::int8, r.flattrs, r.likes, r.claim
+        from json_to_recordset(${JSON.stringify(batch)}::json)
+             as r(idx int4, creator text, amount text, flattrs int4, likes text[], claim text)`);
     batch = [];
   };
   for await (const line of lines) {
     if (hasher.count >= s.lineCount)
       return reject("total", `The lines collection has more than the ${s.lineCount} lines stated.`);
     batch.push({
-      summaryId: s.id,
       idx: hasher.count,
-      creatorUri: line.creator,
-      amount: line.amount,
+      creator: line.creator,
+      amount: line.amount.toString(),
       flattrs: line.flattrs,
-      likeIds: line.likes ?? null,
+      likes: line.likes ?? null,
       claim: line.claim ?? null,
     });
     hasher.add(line);
-    if (batch.length >= 1000) await flush();
+    if (batch.length >= 5000) await flush();
   }
   await flush();
   if (hasher.digest() !== s.linesHash)
@@ -144,6 +157,9 @@ async function storeLines(
       `The lines sum to ${hasher.total} in ${hasher.count} line(s) and ${hasher.flattrs} flattr(s), ` +
         `not the stated ${s.total}, ${s.lineCount} and ${s.flattrCount}.`,
     );
+  // Fresh rows have no statistics: without them the planner takes 100,000 lines for one and
+  // the checks' joins go quadratic (bench/README.md, "summary").
+  await db.execute(sql`analyze settlement_lines_in`);
   // Creators: local users, by their actor id.
   const prefix = actorUrl(config, "");
   await db.execute(sql`
@@ -200,22 +216,20 @@ async function creatorCheck(db: Db, config: Config, s: SummaryIn): Promise<Decis
 async function likesCheck(db: Db, s: SummaryIn): Promise<Decision | null> {
   const [bad] = await queryRows<{ idx: number; creator_uri: string; n: string; ok: string }>(
     db,
-    sql`with l as (
-          select idx, creator_uri, user_id, flattrs, like_ids from settlement_lines_in
-          where summary_id = ${s.id} and like_ids is not null),
-        named as (select l.idx, u.like_id from l cross join lateral unnest(l.like_ids) as u(like_id)),
-        matched as (
-          select n.idx, count(distinct i.id) as ok
-          from named n
-          join l on l.idx = n.idx
-          join incoming_flattrs i on i.activity_id = n.like_id and i.peer_host = ${s.peerHost}
-            and i.period = ${s.period} and i.withdrawn_at is null
-          join things t on t.id = i.thing_id and t.owner_kind = 'local' and t.owner_id = l.user_id
-          group by n.idx),
+    sql`with named as (
+          select l.idx, l.creator_uri, l.user_id, l.flattrs, cardinality(l.like_ids) as n, u.like_id
+          from settlement_lines_in l
+          left join lateral unnest(l.like_ids) as u(like_id) on true
+          where l.summary_id = ${s.id} and l.like_ids is not null),
         per_line as (
-          select l.idx, l.creator_uri, l.flattrs, cardinality(l.like_ids) as n,
-                 coalesce(m.ok, 0) as ok
-          from l left join matched m on m.idx = l.idx)
+          select n.idx, n.creator_uri, n.flattrs, n.n,
+                 count(distinct i.id) filter (where t.id is not null) as ok
+          from named n
+          left join incoming_flattrs i on i.activity_id = n.like_id and i.peer_host = ${s.peerHost}
+            and i.period = ${s.period} and i.withdrawn_at is null
+          left join things t on t.id = i.thing_id and t.owner_kind = 'local'
+            and t.owner_id = n.user_id
+          group by n.idx, n.creator_uri, n.flattrs, n.n)
         select idx, creator_uri, n::text, ok::text from per_line
         where ok <> flattrs or n <> flattrs
         order by idx limit 1`,
