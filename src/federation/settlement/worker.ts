@@ -85,31 +85,53 @@ async function deliver(ctx: Ctx, deps: Deps, s: SummaryOut): Promise<void> {
 }
 
 /** The sender's lines collection, page by page, checked to stay on the sender's origin. */
+/** One page of a summary's lines, fetched with a signed GET and read. */
+interface LinesPage {
+  lines: SummaryLine[];
+  next: string | null;
+}
+
+async function fetchPage(ctx: Ctx, s: SummaryIn, url: string): Promise<LinesPage> {
+  if (hostOf(url) !== s.peerHost) throw new MalformedLines("A lines page is on another origin.");
+  let response: Response;
+  try {
+    response = await getSigned(ctx, new URL(url));
+  } catch (e) {
+    throw new LinesUnavailable(`Fetching ${url} failed: ${(e as Error).message}`);
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new LinesUnavailable(`${url} answered ${response.status}.`);
+  }
+  let json: unknown;
+  try {
+    json = await response.json();
+  } catch {
+    throw new MalformedLines(`${url} is not JSON.`);
+  }
+  const page = readLinesPage(json, s.currency);
+  if (typeof page === "string") throw new MalformedLines(page);
+  return page;
+}
+
+/**
+ * The lines, page by page. The next page is asked for as soon as the current one is read, so
+ * the sender serves it while this side hashes and stores the current one (a 100,000-line
+ * summary is twenty pages). A prefetched page nobody waits for any more (the summary was refused
+ * on an earlier page) fails quietly.
+ */
 async function* fetchLines(ctx: Ctx, s: SummaryIn): AsyncGenerator<SummaryLine> {
-  let url: string | null = s.linesUrl;
-  for (let pages = 0; url !== null; pages++) {
-    if (hostOf(url) !== s.peerHost) throw new MalformedLines("A lines page is on another origin.");
+  const start = (url: string): Promise<LinesPage> => {
+    const p = fetchPage(ctx, s, url);
+    p.catch(() => {});
+    return p;
+  };
+  let pending: Promise<LinesPage> | null = start(s.linesUrl);
+  for (let pages = 0; pending !== null; pages++) {
     if (pages > 10_000) throw new MalformedLines("The lines collection does not end.");
-    let response: Response;
-    try {
-      response = await getSigned(ctx, new URL(url));
-    } catch (e) {
-      throw new LinesUnavailable(`Fetching ${url} failed: ${(e as Error).message}`);
-    }
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw new LinesUnavailable(`${url} answered ${response.status}.`);
-    }
-    let json: unknown;
-    try {
-      json = await response.json();
-    } catch {
-      throw new MalformedLines(`${url} is not JSON.`);
-    }
-    const page = readLinesPage(json, s.currency);
-    if (typeof page === "string") throw new MalformedLines(page);
+    const page: LinesPage = await pending;
+    pending = page.next === null ? null : start(page.next);
     yield* page.lines;
-    url = page.next;
   }
 }
 
