@@ -125,30 +125,55 @@ async function storeLines(
     likes: string[] | null;
     claim: string | null;
   }[] = [];
+  // Creators are local users by their actor id, matched as the lines go in (one write a line,
+  // not an insert and then an update of every line).
+  const prefix = actorUrl(config, "");
+  const insert = (rows: typeof batch) =>
+    db.execute(sql`
+        insert into settlement_lines_in
+          (summary_id, idx, creator_uri, amount, flattrs, like_ids, claim, user_id)
+        select ${s.id}, r.idx, r.creator, r.amount::int8, r.flattrs, r.likes, r.claim, u.id
+        from json_to_recordset(${JSON.stringify(rows)}::json)
+             as r(idx int4, creator text, amount text, flattrs int4, likes text[], claim text)
+        left join users u
+          on starts_with(r.creator, ${prefix})
+         and u.username = substr(r.creator, ${prefix.length + 1})`);
+  // One page goes in while the next is read and hashed: the database and this process work at
+  // the same time. A failed insert fails the next flush (or the last), and so the whole store.
+  let inFlight: Promise<unknown> = Promise.resolve();
   const flush = async () => {
-    if (batch.length > 0)
-      await db.execute(sql`
-        insert into settlement_lines_in (summary_id, idx, creator_uri, amount, flattrs, like_ids, claim)
-        select ${s.id}, r.idx, r.creator, r.amount::int8, r.flattrs, r.likes, r.claim
-        from json_to_recordset(${JSON.stringify(batch)}::json)
-             as r(idx int4, creator text, amount text, flattrs int4, likes text[], claim text)`);
+    await inFlight;
+    if (batch.length > 0) {
+      // A real promise: drizzle's query runs again on every `then` of its own.
+      inFlight = Promise.resolve(insert(batch));
+      inFlight.catch(() => {});
+    }
     batch = [];
   };
-  for await (const line of lines) {
-    if (hasher.count >= s.lineCount)
-      return reject("total", `The lines collection has more than the ${s.lineCount} lines stated.`);
-    batch.push({
-      idx: hasher.count,
-      creator: line.creator,
-      amount: line.amount.toString(),
-      flattrs: line.flattrs,
-      likes: line.likes ?? null,
-      claim: line.claim ?? null,
-    });
-    hasher.add(line);
-    if (batch.length >= 5000) await flush();
+  try {
+    for await (const line of lines) {
+      if (hasher.count >= s.lineCount)
+        return reject(
+          "total",
+          `The lines collection has more than the ${s.lineCount} lines stated.`,
+        );
+      batch.push({
+        idx: hasher.count,
+        creator: line.creator,
+        amount: line.amount.toString(),
+        flattrs: line.flattrs,
+        likes: line.likes ?? null,
+        claim: line.claim ?? null,
+      });
+      hasher.add(line);
+      if (batch.length >= 5000) await flush();
+    }
+    await flush();
+    await inFlight;
+  } finally {
+    // Whatever ends the store (a refusal, a page that failed), no insert outlives it.
+    await inFlight.catch(() => {});
   }
-  await flush();
   if (hasher.digest() !== s.linesHash)
     return reject("total", "The lines do not match the summary's line hash.");
   if (hasher.count !== s.lineCount || hasher.flattrs !== s.flattrCount || hasher.total !== s.total)
@@ -160,12 +185,6 @@ async function storeLines(
   // Fresh rows have no statistics: without them the planner takes 100,000 lines for one and
   // the checks' joins go quadratic (bench/README.md, "summary").
   await db.execute(sql`analyze settlement_lines_in`);
-  // Creators: local users, by their actor id.
-  const prefix = actorUrl(config, "");
-  await db.execute(sql`
-    update settlement_lines_in l set user_id = u.id
-    from users u
-    where l.summary_id = ${s.id} and l.creator_uri = ${prefix} || u.username`);
   return null;
 }
 
