@@ -300,7 +300,7 @@ async function runOne(
       const d = openScratch(ours);
       try {
         await migrate(d);
-        await seedApi(d.db, sizes, nonce);
+        await seedApi(d.db, sizes, nonce, { tokensInUse: opts.tokensInUse });
       } finally {
         await d.close();
       }
@@ -309,7 +309,7 @@ async function runOne(
       oursSpec = { kind: "ours", db, url: ours.url };
       baseSpec = { kind: "baseline", db, url: base.url };
     } else {
-      oursSpec = { kind: "ours", db, sizes, nonce };
+      oursSpec = { kind: "ours", db, sizes, nonce, tokensInUse: opts.tokensInUse };
       baseSpec = { kind: "baseline", db };
     }
 

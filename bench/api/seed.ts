@@ -8,7 +8,9 @@ import type { Db } from "../../src/db/client.ts";
  * generator and the server process (which seeds PGlite itself) agree on them without passing
  * 20,000 secrets around; only their SHA-256 is stored, as src/accounts/tokens.ts does.
  * last_used_at is left empty: every payer's first request in the run also records the token's
- * use, as it would for people who flattr once in a while.
+ * use, as it would for people who flattr once in a while. `tokensInUse` stamps them at seeding
+ * instead, as for apps that keep flattring (a token is stamped at most once a minute): the run
+ * then measures the flattr without the stamp's write.
  */
 
 export interface ApiSizes {
@@ -52,7 +54,7 @@ export async function seedApi(
   db: Db,
   s: ApiSizes,
   nonce: string,
-  options: { mastodon?: boolean } = {},
+  options: { mastodon?: boolean; tokensInUse?: boolean } = {},
 ): Promise<void> {
   const C = s.creators;
   const last = C + s.payers;
@@ -92,8 +94,9 @@ export async function seedApi(
     hashes.push(createHash("sha256").update(benchToken(nonce, u)).digest("hex"));
   }
   await db.execute(
-    sql`insert into access_tokens (user_id, app_id, name, token_hash, scopes, created_at)
-        select u, ${options.mastodon ? 1 : null}::int8, 'bench', h, array['read', 'write'], now()
+    sql`insert into access_tokens (user_id, app_id, name, token_hash, scopes, created_at, last_used_at)
+        select u, ${options.mastodon ? 1 : null}::int8, 'bench', h, array['read', 'write'], now(),
+               ${options.tokensInUse ? sql`now()` : sql`null`}
         from unnest(${`{${ids.join(",")}}`}::int8[], ${`{${hashes.join(",")}}`}::text[]) t(u, h)`,
   );
   for (const t of options.mastodon ? ["users", "things", "oauth_apps"] : ["users", "things"])

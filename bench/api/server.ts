@@ -31,6 +31,8 @@ export interface ServerSpec {
   nonce?: string;
   /** PGlite: seed the Mastodon benchmark's statuses and app too (bench/mastodon). */
   mastodon?: boolean;
+  /** PGlite: tokens stamped at seeding (`--tokens-in-use`). */
+  tokensInUse?: boolean;
 }
 
 const spec = JSON.parse(process.argv[2]!) as ServerSpec;
@@ -53,7 +55,10 @@ async function ours(): Promise<{ count(): Promise<number>; stop(): Promise<void>
   if (spec.db === "pglite") {
     pglite = await newPglite();
     await migrate(pglite.database);
-    await seedApi(pglite.database.db, spec.sizes!, spec.nonce!, { mastodon: spec.mastodon });
+    await seedApi(pglite.database.db, spec.sizes!, spec.nonce!, {
+      mastodon: spec.mastodon,
+      tokensInUse: spec.tokensInUse,
+    });
   }
   const server = await startServer(config, {
     role: "web",

@@ -29,6 +29,8 @@ export interface BenchOptions {
   connectionsList: number[];
   /** API: seconds of idle-share reading before each pair (0 = none). */
   idleProbe: number;
+  /** API: tokens used within the last minute (no stamp write per request), as apps that keep flattring. */
+  tokensInUse: boolean;
   /** Keep scratch databases (their names are printed) instead of dropping them. */
   keep: boolean;
   out: string;
@@ -56,6 +58,8 @@ const USAGE = `npm run bench -- [options]
   --connections N[,N…]  API: concurrent connections, each count in its own pairs (default 16);
                         inbox: the first one
   --idle-probe S        API: seconds the machine's idle share is read before each pair (default 3)
+  --tokens-in-use       API: every token used within the last minute (default: each request is its
+                        token's first use, which also writes the token's last_used_at)
   --url URL             PostgreSQL server for scratch databases
                         (default BENCH_DATABASE_URL, TEST_DATABASE_URL or postgres://root@127.0.0.1:5432/test)
   --server-cpu-prof DIR API, inbox: V8 CPU profile of each server process (Chrome DevTools)
@@ -84,6 +88,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
       warmup: { type: "string" },
       connections: { type: "string" },
       "idle-probe": { type: "string" },
+      "tokens-in-use": { type: "boolean" },
       url: { type: "string" },
       keep: { type: "boolean" },
       out: { type: "string" },
@@ -137,6 +142,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
     connections: connectionsList[0]!,
     connectionsList,
     idleProbe: num("idle-probe", values["idle-probe"], 3, 0),
+    tokensInUse: values["tokens-in-use"] ?? false,
     keep: values.keep ?? false,
     out: values.out ?? "bench/results/latest.json",
     serverCpuProf: values["server-cpu-prof"],

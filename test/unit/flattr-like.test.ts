@@ -6,7 +6,11 @@ import { Like } from "@fedify/vocab";
 import { getDocumentLoader } from "@fedify/vocab-runtime";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { readFlattrExtension } from "../../src/federation/vocab/flattr-extension.ts";
+import {
+  readAsSent,
+  readExpanded,
+  readFlattrExtension,
+} from "../../src/federation/vocab/flattr-extension.ts";
 import {
   buildFlattrLike,
   buildFlattrUndo,
@@ -145,5 +149,77 @@ describe("the unflattr Undo", () => {
     expect(json.object.id).toBe(input.id.href);
     expect(json.object.actor).toBe(input.actor.href);
     expect(json.object.object).toBe(input.object.href);
+  });
+});
+
+describe("reading the extension without expansion", () => {
+  it("takes our own Like as sent, and reads it as the expansion does", async () => {
+    const json: Json = await buildFlattrLike(input).toJsonLd({ format: "compact" });
+    const quick = readAsSent(json);
+    expect(quick).not.toBeNull();
+    expect(quick).toEqual(await readExpanded(json, loader));
+  });
+
+  it("agrees with the expansion for any values, extra keys and contexts it accepts", async () => {
+    const base: Json = await buildFlattrLike(input).toJsonLd({ format: "compact" });
+    const value = fc.oneof(
+      fc.constantFrom("2026-05", "2026-13", "", "EUR", "eur", "1", "https://a.example/actor"),
+      fc.constantFrom("a.example/actor", "ftp://a.example/", "x".repeat(25), "https://b.example/x"),
+      fc.string({ maxLength: 8 }),
+      fc.integer(),
+      fc.constant(null),
+      fc.array(fc.constantFrom("2026-05", "EUR"), { maxLength: 2 }),
+      fc.constant({ "@value": "2026-05" }),
+      fc.constant({ "@id": "https://a.example/actor" }),
+    );
+    const term = fc.constantFrom(
+      "flattrPeriod",
+      "flattrPayerInstance",
+      "flattrCurrency",
+      "flattrProtocolVersion",
+      "flattr:period",
+      `${FLATTR_NS}currency`,
+      `${FLATTR_NS}unknownTerm`,
+      "summary",
+      "@type",
+    );
+    const context = fc.constantFrom<unknown[]>(
+      base["@context"],
+      ["https://www.w3.org/ns/activitystreams", FLATTR_CONTEXT],
+      ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1", FLATTR_CONTEXT],
+      [FLATTR_CONTEXT, "https://www.w3.org/ns/activitystreams"],
+      ["https://www.w3.org/ns/activitystreams", { ...FLATTR_CONTEXT, flattrCurrency: "as:name" }],
+      [
+        "https://www.w3.org/ns/activitystreams",
+        { toot: "http://joinmastodon.org/ns#" },
+        FLATTR_CONTEXT,
+      ],
+      ["https://www.w3.org/ns/activitystreams", { flattrPeriod: "as:name" }, FLATTR_CONTEXT],
+      ["https://www.w3.org/ns/activitystreams", { "@vocab": FLATTR_NS }, FLATTR_CONTEXT],
+    );
+    let taken = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        context,
+        fc.dictionary(term, value, { maxKeys: 5 }),
+        fc.subarray([
+          "flattrPeriod",
+          "flattrPayerInstance",
+          "flattrCurrency",
+          "flattrProtocolVersion",
+        ]),
+        async (ctx, extra, drop) => {
+          const doc: Json = { ...base, "@context": ctx, ...extra };
+          for (const k of drop) delete doc[k];
+          const quick = readAsSent(doc);
+          if (quick === null) return; // left to the expansion
+          taken++;
+          expect(quick).toEqual(await readExpanded(doc, loader));
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // The quick reading was actually compared, not always left to the expansion.
+    expect(taken).toBeGreaterThan(30);
   });
 });

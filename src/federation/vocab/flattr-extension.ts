@@ -1,7 +1,7 @@
 import jsonld from "jsonld";
 import * as v from "valibot";
 import type { FlattrExtension } from "./flattr-like.ts";
-import { FLATTR_NS, FLATTR_TERMS } from "./namespace.ts";
+import { FLATTR_CONTEXT, FLATTR_NS, FLATTR_TERMS } from "./namespace.ts";
 
 /*
  * Reading the payment extension of a received `Like`. Fedify hands listeners a stock `Like`
@@ -64,6 +64,14 @@ export async function readFlattrExtension(
   json: unknown,
   contextLoader: Loader,
 ): Promise<ExtensionReading> {
+  return readAsSent(json) ?? (await readExpanded(json, contextLoader));
+}
+
+/** The extension read by IRI after JSON-LD expansion: any shape a sender may choose. */
+export async function readExpanded(
+  json: unknown,
+  contextLoader: Loader,
+): Promise<ExtensionReading> {
   let expanded: unknown;
   try {
     expanded = await jsonld.expand(json as jsonld.JsonLdDocument, {
@@ -88,6 +96,11 @@ export async function readFlattrExtension(
       return { kind: "invalid", reason: `${name} ${(value as { invalid: string }).invalid}` };
     if (value !== undefined) raw[name] = value;
   }
+  return checked(raw);
+}
+
+/** The terms read, checked against the schema. */
+function checked(raw: Record<string, unknown>): ExtensionReading {
   const parsed = v.safeParse(extensionSchema, raw);
   if (!parsed.success) {
     const reason = parsed.issues
@@ -99,4 +112,70 @@ export async function readFlattrExtension(
     kind: "ok",
     extension: { ...parsed.output, payerInstance: new URL(parsed.output.payerInstance) },
   };
+}
+
+/*
+ * The shape every sender of the protocol writes (docs/PROTOCOL.md, flattr-like.ts): well-known
+ * contexts, then our inline context, unchanged, last; our terms by their compact names with plain
+ * string values. Under exactly that context those names can only mean our IRIs (the last context
+ * defines them, and none of the well-known ones maps anything into our namespace or sets @vocab to
+ * it), so they are read as they are, without expanding the document: JSON-LD expansion was the
+ * largest single cost of an inbound flattr after the signature (bench/README.md, inbound flattrs).
+ * Anything else — another context, our terms as compact IRIs or full IRIs, keywords, values that
+ * are not plain strings — is left to the expansion above. A property test holds the two readings
+ * equal (test/unit/flattr-like.test.ts).
+ */
+const WELL_KNOWN_CONTEXTS: ReadonlySet<string> = new Set([
+  "https://www.w3.org/ns/activitystreams",
+  "https://w3id.org/security/v1",
+  "https://w3id.org/security/data-integrity/v1",
+  "https://w3id.org/security/multikey/v1",
+  "https://w3id.org/identity/v1",
+  "https://gotosocial.org/ns",
+]);
+
+/**
+ * An inline context before ours that cannot touch our terms: no keywords (no @vocab, @base,
+ * @import), nothing named or pointing at `flattr…` (Fedify adds `{toot, Emoji}` this way).
+ */
+function harmlessInline(c: unknown): boolean {
+  if (typeof c !== "object" || c === null || Array.isArray(c)) return false;
+  for (const [k, val] of Object.entries(c)) {
+    if (k.startsWith("@") || k.toLowerCase().includes("flattr")) return false;
+    if (typeof val !== "string" || val.toLowerCase().includes("flattr")) return false;
+  }
+  return true;
+}
+
+const COMPACT_TERMS: Readonly<Record<string, keyof typeof FLATTR_TERMS>> = {
+  flattrPeriod: "period",
+  flattrPayerInstance: "payerInstance",
+  flattrCurrency: "currency",
+  flattrProtocolVersion: "protocolVersion",
+};
+
+const OUR_CONTEXT = JSON.stringify(FLATTR_CONTEXT);
+
+/** The extension read without expansion, or null when the document is not in the usual shape. */
+export function readAsSent(json: unknown): ExtensionReading | null {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return null;
+  const doc = json as Record<string, unknown>;
+  const context = doc["@context"];
+  if (!Array.isArray(context) || context.length < 2) return null;
+  const last = context[context.length - 1];
+  if (typeof last !== "object" || last === null || JSON.stringify(last) !== OUR_CONTEXT)
+    return null;
+  for (const c of context.slice(0, -1))
+    if (typeof c === "string" ? !WELL_KNOWN_CONTEXTS.has(c) : !harmlessInline(c)) return null;
+  const raw: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(doc)) {
+    if (key === "@context") continue;
+    if (key.startsWith("@") || key.startsWith("flattr:") || key.startsWith(FLATTR_NS)) return null;
+    const term = COMPACT_TERMS[key];
+    if (term === undefined) continue;
+    if (typeof value !== "string" || value === "") return null;
+    raw[term] = value;
+  }
+  if (Object.keys(raw).length === 0) return { kind: "none" };
+  return checked(raw);
 }
