@@ -31,6 +31,27 @@ export type Receipt =
   | { kind: "again"; summary: SummaryIn }
   | { kind: "refused"; summary: SummaryIn };
 
+/** A received summary's columns as the message states them (its state is the caller's). */
+function rowOf(s: ReceivedSummary) {
+  const f = s.fields;
+  return {
+    peerHost: s.peerHost,
+    activityId: s.activityId,
+    actorUri: s.actorUri,
+    period: f.period,
+    sequence: f.sequence,
+    prevHash: f.previous,
+    hash: s.hash,
+    currency: f.currency,
+    total: f.total,
+    lineCount: f.lineCount,
+    flattrCount: f.flattrCount,
+    linesHash: f.linesHash,
+    linesUrl: s.linesUrl,
+    raw: s.raw,
+  };
+}
+
 /**
  * Keeps a summary a peer sent. A stated hash that does not match its fields is refused `total`
  * at once (kept as evidence, answered); a different summary for a (peer, period) we accepted is
@@ -81,20 +102,7 @@ export async function recordReceived(db: Db, clock: Clock, s: ReceivedSummary): 
     const [row] = await tx
       .insert(summariesIn)
       .values({
-        peerHost: s.peerHost,
-        activityId: s.activityId,
-        actorUri: s.actorUri,
-        period: f.period,
-        sequence: f.sequence,
-        prevHash: f.previous,
-        hash: s.hash,
-        currency: f.currency,
-        total: f.total,
-        lineCount: f.lineCount,
-        flattrCount: f.flattrCount,
-        linesHash: f.linesHash,
-        linesUrl: s.linesUrl,
-        raw: s.raw,
+        ...rowOf(s),
         state,
         reason,
         final: decided ? true : null,
@@ -222,24 +230,10 @@ export async function recordWithdrawal(
         .returning();
       return row!;
     }
-    const f = s.fields;
     const [row] = await tx
       .insert(summariesIn)
       .values({
-        peerHost: s.peerHost,
-        activityId: s.activityId,
-        actorUri: s.actorUri,
-        period: f.period,
-        sequence: f.sequence,
-        prevHash: f.previous,
-        hash: s.hash,
-        currency: f.currency,
-        total: f.total,
-        lineCount: f.lineCount,
-        flattrCount: f.flattrCount,
-        linesHash: f.linesHash,
-        linesUrl: s.linesUrl,
-        raw: s.raw,
+        ...rowOf(s),
         state: "withdrawn",
         message: "Withdrawn by the sender before it arrived.",
         receivedAt: now,
