@@ -1,11 +1,14 @@
-import { currencyExponent } from "./currency.ts";
+import { currencyExponent, isCurrency } from "./currency.ts";
 
 /**
  * Parses a non-negative decimal string ("5", "5.5", "5.00") into integer minor units.
  * Strings only: floats never touch money. Returns null for anything that is not an exact amount
- * in this currency (too many decimals, signs, exponents, blanks).
+ * in this currency (too many decimals, signs, exponents, blanks), and for a currency that is not
+ * an ISO 4217 code at all: a remote server's message names its own currency, which must not make
+ * reading it throw.
  */
 export function parseAmount(text: string, currency: string): bigint | null {
+  if (!isCurrency(currency)) return null;
   const exp = currencyExponent(currency);
   const m = /^(\d{1,15})(?:\.(\d+))?$/.exec(text.trim());
   if (!m) return null;
