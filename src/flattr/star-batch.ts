@@ -12,6 +12,10 @@ import {
 } from "../social/status-query.ts";
 import type { FlattrCall } from "./flattr-batch.ts";
 
+/** A text[] literal, as flattr-batch.ts binds scopes (the drivers bind JS arrays differently). */
+const pgTextArray = (xs: readonly string[]): string =>
+  `{${xs.map((x) => `"${x.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
+
 /*
  * How a star with an access token reaches favourite_request() (src/db/sql/star-functions.sql):
  * the token check, the status read with its visibility, the flattr and the star count in one
@@ -44,6 +48,36 @@ export interface StarRow {
 const MAX_BATCH = 64;
 const MAX_IN_FLIGHT = 2;
 
+/** The Status a flattred star answers, as one JSON value (null for any other outcome). */
+const starAnswer = sql`(select row_to_json(x) from (
+        select ${statusColumns}, ${mentionsJson} as mentions,
+               ${accountStatsColumns(sql`s.user_id`)}
+          from ${statusJoins}
+         where s.id = r.status and f.outcome in ('ok', 'already_flattred')) x)`;
+
+/**
+ * One star, one statement called directly: a batch of one (light load) skips the JSON of the
+ * batch form, about 0.2 ms of PostgreSQL CPU (measured: 1.00 against 1.22 ms per star).
+ */
+export async function starOne(db: Db, c: StarCall): Promise<StarRow> {
+  const [row] = await preparedRows<{ answer: string }>(
+    db,
+    "favourite_request",
+    sql`select json_build_object('outcome', f.outcome, 'payer', f.payer_id::text,
+                 'app', f.app_id::text, 'stars', f.stars::text, 'status', ${starAnswer})::text
+                 as answer
+          from (select ${c.statusId}::int8 as status) r
+          cross join lateral favourite_request(${c.tokenHash}::text,
+                 ${c.tokenStampBefore?.toISOString() ?? null}::timestamptz,
+                 ${pgTextArray(c.scopes)}::text[], r.status, ${c.period}::text,
+                 ${c.now.toISOString()}::timestamptz, ${c.lockClass}::int4, ${c.periodKey}::int4,
+                 ${c.currency}::text, ${c.rateSince.toISOString()}::timestamptz,
+                 ${c.rateMax}::int8, ${c.periodMax}::int8) f`,
+  );
+  if (!row) throw new Error("favourite_request returned no row");
+  return JSON.parse(row.answer);
+}
+
 /**
  * Many stars, one statement, in token order (one token is one payer, so two batches that share
  * payers take their locks in the same order). One aggregated row, as flattrMany answers, for
@@ -52,6 +86,7 @@ const MAX_IN_FLIGHT = 2;
  * (the connection broke, the commit may have happened) fails them all.
  */
 export async function starMany(db: Db, calls: StarCall[]): Promise<(StarRow | Error)[]> {
+  if (calls.length === 1) return [await starOne(db, calls[0]!).catch(asError)];
   const order = calls
     .map((c, i) => ({ c, i }))
     .sort((a, b) => (a.c.tokenHash < b.c.tokenHash ? -1 : a.c.tokenHash > b.c.tokenHash ? 1 : 0));
@@ -80,13 +115,7 @@ export async function starMany(db: Db, calls: StarCall[]): Promise<(StarRow | Er
       sql`select coalesce(json_agg(json_build_object(
                  'i', r.i, 'outcome', f.outcome, 'payer', f.payer_id::text,
                  'app', f.app_id::text, 'stars', f.stars::text,
-                 'status', (select row_to_json(x) from (
-                             select ${statusColumns}, ${mentionsJson} as mentions,
-                                    ${accountStatsColumns(sql`s.user_id`)}
-                               from ${statusJoins}
-                              where s.id = r.status
-                                and f.outcome in ('ok', 'already_flattred')) x))), '[]')::text
-                 as results
+                 'status', ${starAnswer})), '[]')::text as results
           from json_to_recordset(${json}::json) as r(
                  i int4, token_hash text, token_stamp_before timestamptz, scopes text[],
                  status int8, period text, now timestamptz, lock_class int4, period_key int4,
@@ -97,8 +126,8 @@ export async function starMany(db: Db, calls: StarCall[]): Promise<(StarRow | Er
     );
     rows = JSON.parse(answer?.results ?? "[]");
   } catch (error) {
-    if (calls.length === 1 || !pgError(error)) throw error;
-    return Promise.all(calls.map((c) => starMany(db, [c]).then((r) => r[0]!, asError)));
+    if (!pgError(error)) throw error;
+    return Promise.all(calls.map((c) => starOne(db, c).catch(asError)));
   }
   const results: (StarRow | Error)[] = calls.map(
     () => new Error("favourite_request batch returned no row for this star"),
