@@ -12,10 +12,6 @@ import {
 } from "../social/status-query.ts";
 import type { FlattrCall } from "./flattr-batch.ts";
 
-/** A text[] literal, as flattr-batch.ts binds scopes (the drivers bind JS arrays differently). */
-const pgTextArray = (xs: readonly string[]): string =>
-  `{${xs.map((x) => `"${x.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
-
 /*
  * How a star with an access token reaches favourite_request() (src/db/sql/star-functions.sql):
  * the token check, the status read with its visibility, the flattr and the star count in one
@@ -43,6 +39,10 @@ export interface StarRow {
   stars: string | null;
   status: StarStatusRow | null;
 }
+
+/** A text[] literal, as flattr-batch.ts binds scopes (the drivers bind JS arrays differently). */
+const pgTextArray = (xs: readonly string[]): string =>
+  `{${xs.map((x) => `"${x.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
 
 /** As flattr-batch.ts: stars per batch at most, and batches at once (measured there). */
 const MAX_BATCH = 64;
