@@ -8,7 +8,9 @@ import { currentPeriod } from "./current-period.ts";
  * What a status's star shows in a Mastodon app (favourite = flattr): how often its thing was
  * flattred, in every period, here and from other servers, plus the plain favourites (Likes
  * without money) it received; and whether the viewer flattred it in the open period, so that a
- * star can be given again next month, as Flattr allowed. Withdrawn flattrs do not count.
+ * star can be given again next month, as Flattr allowed. Withdrawn flattrs do not count. The count
+ * is the database's star_count() (src/db/sql/star-functions.sql), which the star's own statement
+ * also answers.
  */
 
 export interface StarFacts {
@@ -36,13 +38,7 @@ export async function starFacts(
   const rows = await preparedRows<{ id: string; n: string; mine: boolean }>(
     db,
     `star_facts_${ids.length}`,
-    sql`select t.id::text as id,
-               ((select count(*) from flattrs f
-                  where f.thing_id = t.id and f.withdrawn_at is null)
-                + (select count(*) from incoming_flattrs i
-                    where i.thing_id = t.id and i.withdrawn_at is null)
-                + (select count(*) from favourites v
-                    where v.thing_id = t.id and v.withdrawn_at is null))::text as n,
+    sql`select t.id::text as id, star_count(t.id)::text as n,
                exists (select 1 from flattrs f
                         where f.thing_id = t.id and f.payer_id = ${viewerId ?? 0}::int8
                           and f.period = ${period}::text and f.withdrawn_at is null) as mine

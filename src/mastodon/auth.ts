@@ -46,13 +46,22 @@ export function requireToken(): MiddlewareHandler<AppEnv> {
  */
 export function requireScope(scope: Scope, ...alternatives: Scope[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const holder = await lookupCaller(c);
-    if (!holder) throw invalidToken();
-    if (![scope, ...alternatives].some((s) => scopeAllows(holder.scopes, s)))
-      throw outsideScopes(scope);
-    if (!holder.user) throw userRequired();
+    await checkScope(c, scope, ...alternatives);
     await next();
   };
+}
+
+/** requireScope's checks, for a handler that checks its token itself (the star, ADR 0028). */
+export async function checkScope(
+  c: Context<AppEnv>,
+  scope: Scope,
+  ...alternatives: Scope[]
+): Promise<void> {
+  const holder = await lookupCaller(c);
+  if (!holder) throw invalidToken();
+  if (![scope, ...alternatives].some((s) => scopeAllows(holder.scopes, s)))
+    throw outsideScopes(scope);
+  if (!holder.user) throw userRequired();
 }
 
 /** The caller of a route behind requireToken/requireScope. */

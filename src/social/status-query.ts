@@ -4,6 +4,14 @@ import { actorUrl, profileUrl } from "../config/urls.ts";
 import { type Db, preparedRows, queryRows } from "../db/client.ts";
 import type { RemoteActorCounts } from "./remote-actors.ts";
 
+export {
+  type MentionRow,
+  mentionOf,
+  mentionsJson,
+  mentionsOf,
+  type StatusMention,
+} from "./status-mentions.ts";
+
 /*
  * Statuses (local posts and remote notes, one table) as readers see them, with their authors:
  * the one query behind timelines, threads and single statuses (the web pages and the Mastodon
@@ -68,7 +76,8 @@ export interface TimelinePage {
   limit: number;
 }
 
-type Row = {
+/** A status row as `statusColumns` read it (from a driver, or from JSON: dates may be text). */
+export type StatusRow = {
   id: string;
   uri: string;
   url: string | null;
@@ -107,7 +116,7 @@ type Row = {
 const date = (v: Date | string) => (v instanceof Date ? v : new Date(v));
 const dateOrNull = (v: Date | string | null) => (v === null ? null : date(v));
 
-function remoteAuthor(r: Row): StatusAuthor {
+function remoteAuthor(r: StatusRow): StatusAuthor {
   const uri = r.remote_uri ?? "";
   const handle = r.handle ?? uri;
   return {
@@ -132,7 +141,8 @@ function remoteAuthor(r: Row): StatusAuthor {
   };
 }
 
-function toEntry(config: Config, r: Row): TimelineEntry {
+/** The entry of a status row. */
+export function toEntry(config: Config, r: StatusRow): TimelineEntry {
   const author: StatusAuthor =
     r.username !== null
       ? {
@@ -172,9 +182,33 @@ function toEntry(config: Config, r: Row): TimelineEntry {
 }
 
 /**
+ * The columns of a status with its author (a `Row`), from `statusJoins`: the one select list of
+ * every status read, also the star's answer (src/flattr/star-batch.ts), which reads it as JSON.
+ */
+export const statusColumns = sql.raw(`s.id::text as id, s.uri, s.url, s.user_id::text as user_id,
+               s.remote_actor_id::text as remote_actor_id, u.username, u.display_name, u.bio,
+               u.created_at as user_created_at, ra.handle, ra.name as remote_name,
+               ra.url as remote_url, ra.uri as remote_uri, ra.type as remote_type, ra.icon_url,
+               ra.summary_html, (ra.id >> 16)::text as remote_created_at,
+               ra.followers_count, ra.following_count, ra.statuses_count,
+               s.content_html, s.content_source, s.summary, s.in_reply_to_uri,
+               s.in_reply_to_id::text as in_reply_to_id, p.user_id::text as parent_user_id,
+               p.remote_actor_id::text as parent_remote_actor_id, s.visibility, s.published_at,
+               s.edited_at, s.deleted_at, s.thing_id::text as thing_id,
+               (select count(*) from statuses c
+                 where c.in_reply_to_uri = s.uri and c.deleted_at is null)::text as replies_count`);
+
+/** `statuses s` with its author (local `u` or remote `ra`) and the status it answers (`p`). */
+export const statusJoins = sql.raw(`statuses s
+          left join users u on u.id = s.user_id
+          left join remote_actors ra on ra.id = s.remote_actor_id
+          left join statuses p on p.id = s.in_reply_to_id`);
+
+/**
  * Whether the viewer (a local user, or nobody) may read status `s`: public and unlisted ones
  * always; followers-only ones their author, the author's accepted followers and the accounts it
- * mentions; direct ones their author and the accounts they mention.
+ * mentions; direct ones their author and the accounts they mention. The star's statement
+ * (favourite_request in src/db/sql/star-functions.sql) spells the same test for one status.
  */
 export function visibleTo(viewerId: number | null): SQL {
   if (viewerId === null) return sql`s.visibility in ('public', 'unlisted')`;
@@ -217,93 +251,16 @@ export async function selectStatuses(
   const limit = Math.max(1, Math.min(options.limit, 200));
   const order = options.order ?? (options.oldestFirst ? sql`s.id asc` : sql`s.id desc`);
   const run = (q: SQL) =>
-    options.prepared ? preparedRows<Row>(db, options.prepared, q) : queryRows<Row>(db, q);
+    options.prepared
+      ? preparedRows<StatusRow>(db, options.prepared, q)
+      : queryRows<StatusRow>(db, q);
   const rows = await run(
-    sql`select s.id::text as id, s.uri, s.url, s.user_id::text as user_id,
-               s.remote_actor_id::text as remote_actor_id, u.username, u.display_name, u.bio,
-               u.created_at as user_created_at, ra.handle, ra.name as remote_name,
-               ra.url as remote_url, ra.uri as remote_uri, ra.type as remote_type, ra.icon_url,
-               ra.summary_html, (ra.id >> 16)::text as remote_created_at,
-               ra.followers_count, ra.following_count, ra.statuses_count,
-               s.content_html, s.content_source, s.summary, s.in_reply_to_uri,
-               s.in_reply_to_id::text as in_reply_to_id, p.user_id::text as parent_user_id,
-               p.remote_actor_id::text as parent_remote_actor_id, s.visibility, s.published_at,
-               s.edited_at, s.deleted_at, s.thing_id::text as thing_id,
-               (select count(*) from statuses c
-                 where c.in_reply_to_uri = s.uri and c.deleted_at is null)::text as replies_count
-          from statuses s
-          left join users u on u.id = s.user_id
-          left join remote_actors ra on ra.id = s.remote_actor_id
-          left join statuses p on p.id = s.in_reply_to_id
+    sql`select ${statusColumns}
+          from ${statusJoins}
          where ${where}
          order by ${order}
          limit ${limit}`,
   );
   const entries = rows.map((r) => toEntry(config, r));
   return options.oldestFirst ? entries.reverse() : entries;
-}
-
-/** An account a status mentions: a local user or a remote actor we know. */
-export interface StatusMention {
-  userId: number | null;
-  remoteActorId: bigint | null;
-  /** The local username, or the part of the remote handle before the @. */
-  username: string;
-  /** `user@host`. */
-  handle: string;
-  url: string;
-}
-
-/** The mentions of these statuses whose accounts we know, by status id. */
-export async function mentionsOf(
-  db: Db,
-  config: Config,
-  ids: readonly bigint[],
-): Promise<Map<bigint, StatusMention[]>> {
-  const out = new Map<bigint, StatusMention[]>();
-  if (ids.length === 0) return out;
-  // Prepared per list length: the text depends only on it (a page has at most a few dozen).
-  const rows = await preparedRows<{
-    status_id: string;
-    user_id: string | null;
-    username: string | null;
-    remote_actor_id: string | null;
-    handle: string | null;
-    url: string | null;
-    uri: string;
-  }>(
-    db,
-    `mentions_of_${ids.length}`,
-    sql`select m.status_id::text as status_id, m.user_id::text as user_id, u.username,
-               ra.id::text as remote_actor_id, ra.handle, ra.url, m.actor_uri as uri
-          from status_mentions m
-          left join users u on u.id = m.user_id
-          left join remote_actors ra on ra.uri = m.actor_uri
-         where m.status_id in (${sql.join(
-           ids.map((id) => sql`${id}::int8`),
-           sql`, `,
-         )}) and (u.id is not null or ra.id is not null)
-         order by m.actor_uri`,
-  );
-  for (const r of rows) {
-    const id = BigInt(r.status_id);
-    const mention: StatusMention =
-      r.username !== null
-        ? {
-            userId: Number(r.user_id),
-            remoteActorId: null,
-            username: r.username,
-            handle: `${r.username}@${config.origin.host}`,
-            url: profileUrl(config, r.username),
-          }
-        : {
-            userId: null,
-            remoteActorId: BigInt(r.remote_actor_id!),
-            username: r.handle ? r.handle.split("@")[0]! : r.uri,
-            handle: r.handle ?? r.uri,
-            url: r.url ?? r.uri,
-          };
-    out.set(id, [...(out.get(id) ?? []), mention]);
-  }
-  return out;
 }

@@ -33,7 +33,8 @@ export interface StatusFlattrDeps {
 
 export type StarRefusal = FlattrError | PeerError;
 
-const noSuchPost = () => new FlattrError("thing_not_found", "There is no such post.");
+/** A status that is not there or not readable by the person asking. */
+export const noSuchPost = () => new FlattrError("thing_not_found", "There is no such post.");
 
 /** The status the viewer may read, or thing_not_found. */
 async function readableStatus(
@@ -75,10 +76,13 @@ async function thingOf(deps: StatusFlattrDeps, status: TimelineEntry): Promise<n
 
 /** The refusal of a star, worded for a status (the app shows it as it is). */
 function forStatus(e: FlattrError): FlattrError {
-  if (e.code === "own_thing")
-    return new FlattrError("own_thing", "This is your own post: you cannot flattr it.");
+  if (e.code === "own_thing") return ownPost();
   return e;
 }
+
+/** The star of one's own post. */
+export const ownPost = () =>
+  new FlattrError("own_thing", "This is your own post: you cannot flattr it.");
 
 /**
  * Flattrs a status for the current period (the star in a Mastodon app), recording the OAuth
@@ -95,7 +99,7 @@ export async function flattrStatus(
   const found = await readableStatus(deps, payerId, statusId);
   if (!found.ok) return found;
   const status = found.value;
-  if (status.author.userId === payerId) return refused(forStatus(new FlattrError("own_thing", "")));
+  if (status.author.userId === payerId) return refused(ownPost());
   const blocked = await blockedHost(deps, status);
   if (blocked !== null)
     return refused(

@@ -7,4 +7,11 @@
 export { ensureFlattred, type Flattred } from "./ensure-flattred.ts";
 export { flattrProfile, profileOwner } from "./flattr-profile.ts";
 export { flattrStatus, type StarRefusal, unflattrStatus } from "./flattr-status.ts";
+export {
+  type StarByToken,
+  type StarExtras,
+  type StarredStatus,
+  type StarTokenRefusal,
+  starByToken,
+} from "./star-by-token.ts";
 export { checkSubmission, type Submission, type SubmitLink, submitAndFlattr } from "./submit.ts";

@@ -1,12 +1,20 @@
 import { type Context, Hono } from "hono";
+import { tokenCredential } from "../../accounts/tokens.ts";
 import type { DomainError, Result } from "../../errors.ts";
 import { flattredStatuses, flattrersOf } from "../../flattr/status-flattrs.ts";
-import { flattrStatus, unflattrStatus } from "../../flattr/use-cases/index.ts";
+import {
+  flattrStatus,
+  type StarTokenRefusal,
+  starByToken,
+  unflattrStatus,
+} from "../../flattr/use-cases/index.ts";
 import type { AppEnv } from "../../http/env.ts";
 import { retryAfterSeconds } from "../../http/error-status.ts";
+import { parsePostId } from "../../social/posts.ts";
 import { statusById, statusesByIds } from "../../social/timelines.ts";
-import { callerUser, optionalViewer, requireScope } from "../auth.ts";
-import { MastodonError, notFound } from "../errors.ts";
+import { bearerOf, callerUser, checkScope, optionalViewer, requireScope } from "../auth.ts";
+import { statusJson } from "../entities/status.ts";
+import { invalidToken, MastodonError, notFound, outsideScopes, userRequired } from "../errors.ts";
 import { readParams } from "../input.ts";
 import { linkHeader, pageParams } from "../pagination.ts";
 import { presentStatus, presentStatuses } from "../present.ts";
@@ -32,6 +40,13 @@ function starRefused(c: Ctx, e: DomainError): never {
   throw new MastodonError(422, e.message);
 }
 
+/** A token the star's statement refused, answered as requireScope answers it. */
+function tokenRefused(refusal: StarTokenRefusal): MastodonError {
+  if (refusal === "insufficient_scope") return outsideScopes("write:favourites");
+  if (refusal === "user_required") return userRequired();
+  return invalidToken();
+}
+
 function starDone<T>(c: Ctx, result: Result<T, DomainError>): T {
   if (!result.ok) starRefused(c, result.error);
   return result.value;
@@ -40,10 +55,26 @@ function starDone<T>(c: Ctx, result: Result<T, DomainError>): T {
 export function favouriteRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.post("/api/v1/statuses/:id/favourite", requireScope("write:favourites"), async (c) => {
-    const user = await callerUser(c);
+  // The busiest write of the API: with a user's token and a well-formed id, one statement
+  // checks the token, reads the status as the payer may read it, flattrs and reads the Status to
+  // answer (ADR 0028). Anything else takes the ordinary way; both answer the same statuses in
+  // the same order (token, then scope, then user, then the status), which is why this route
+  // checks its own token.
+  app.post("/api/v1/statuses/:id/favourite", async (c) => {
     const { database, clock, config } = c.var.deps;
     const deps = { db: database.db, clock, config };
+    const bearer = bearerOf(c);
+    const credential = bearer ? tokenCredential(bearer, clock.now()) : null;
+    const statusId = parsePostId(c.req.param("id"));
+    if (credential && statusId !== null) {
+      const star = await starByToken(deps, credential, statusId);
+      if (!star.tokenOk) throw tokenRefused(star.refusal);
+      const done = starDone(c, star.result);
+      if (done.extras) return c.json(statusJson(config, done.status, done.extras));
+      return c.json(await presentStatus(c, done.status, star.payerId));
+    }
+    await checkScope(c, "write:favourites");
+    const user = await callerUser(c);
     const done = starDone(
       c,
       await flattrStatus(deps, user.id, statusIdOf(c), { appId: user.appId ?? null }),
