@@ -131,13 +131,13 @@ async function flattrInOneStatement(
   like: Like,
   payer: Payer,
   recipient?: string,
+  read?: ExtensionReading,
 ): Promise<{ handled: boolean; reading?: ExtensionReading }> {
   const { config, clock } = deps;
   const id = like.id!.href;
   const object = like.objectId!;
-  if (object.origin !== config.origin.origin || object.search !== "" || object.hash !== "")
-    return { handled: false };
-  const reading = await readFlattrExtension(await like.toJsonLd(), contextLoader);
+  if (!mayBeOurObject(config.origin, object)) return { handled: false };
+  const reading = read ?? (await readFlattrExtension(await like.toJsonLd(), contextLoader));
   if (reading.kind !== "ok") return { handled: false, reading };
   const result = await receiveFlattrOfObject(
     db,
@@ -151,11 +151,17 @@ async function flattrInOneStatement(
   return { handled: true };
 }
 
+/** Whether the one statement may find a post or page of ours at `object` (else the long way). */
+function mayBeOurObject(origin: URL, object: URL): boolean {
+  return object.origin === origin.origin && object.search === "" && object.hash === "";
+}
+
 /**
  * In the web request, for a verified `Like` (the inbox guard passed it): stores it at once when
- * it is the usual flattr, as `onLike` would in the worker, and says whether it did. A payer
- * this process does not hold is read, or fetched as the worker would (one fetch per actor that
- * every concurrent request and the worker wait for, ADR 0026), for at most PAYER_WAIT_MS. False
+ * it is the usual flattr, as `onLike` would in the worker, and says whether it did. For a
+ * flattr (the extension read) of something on our origin, a payer this process does not hold is
+ * read, or fetched as the worker would (one fetch per actor that every concurrent request and
+ * the worker wait for, ADR 0026), for at most PAYER_WAIT_MS. False
  * (queue it as ever) for anything else: a payer not fetched in time or not at all, an object,
  * peer or extension the one statement does not resolve.
  * docs/adr/0016-inbound-flattrs-stored-in-the-request.md.
@@ -168,14 +174,21 @@ export async function storeFlattrAtOnce(
 ): Promise<boolean> {
   if (!like.id || !like.actorId || !like.objectId) return false;
   const deps = ctx.data;
-  const db = deps.database.db;
   let payer = knownPayerOf(deps, like);
+  let reading: ExtensionReading | undefined;
   if (!payer) {
+    // Only a flattr of something of ours is worth a fetch here: a favourite (no extension) or
+    // anything else takes the queue, where the worker fetches the payer as ever.
+    if (!mayBeOurObject(deps.config.origin, like.objectId)) return false;
+    reading = await readFlattrExtension(await like.toJsonLd(), ctx.contextLoader);
+    if (reading.kind !== "ok") return false;
     payer = await payerWithin(ctx, like, PAYER_WAIT_MS);
     if (!payer) return false;
     await peerCheckedWithin(deps, payer.host, PAYER_WAIT_MS);
   }
-  return (await flattrInOneStatement(deps, db, ctx.contextLoader, like, payer, recipient)).handled;
+  const db = deps.database.db;
+  return (await flattrInOneStatement(deps, db, ctx.contextLoader, like, payer, recipient, reading))
+    .handled;
 }
 
 /**
