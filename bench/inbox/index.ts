@@ -41,6 +41,9 @@ export interface InboxFigures {
   dbCpuMsPerActivity: number | null;
   machineCpuMsPerActivity: number | null;
   machineBusy: number | null;
+  /** PostgreSQL statements the server sent per activity processed, and by kind (ours only). */
+  statementsPerActivity: number | null;
+  statements: Record<string, number>;
 }
 
 export interface InboxBenchRun {
@@ -74,7 +77,15 @@ interface Child {
   port: number;
   count(): Promise<number>;
   cpuMs(): Promise<number>;
+  statements(): Promise<Record<string, number>>;
   stop(): Promise<void>;
+}
+
+interface Reply {
+  type: string;
+  n?: number;
+  ms?: number;
+  statements?: Record<string, number>;
 }
 
 async function startChild(
@@ -89,8 +100,8 @@ async function startChild(
     { stdio: ["ignore", "inherit", "inherit", "ipc"] },
   );
   const waitFor = (type: string) =>
-    new Promise<{ type: string; n?: number; ms?: number }>((resolve, reject) => {
-      const onMessage = (m: { type: string; n?: number; ms?: number }) => {
+    new Promise<Reply>((resolve, reject) => {
+      const onMessage = (m: Reply) => {
         if (m.type !== type) return;
         proc.off("message", onMessage);
         proc.off("exit", onExit);
@@ -111,6 +122,7 @@ async function startChild(
     port,
     count: async () => (await ask("count")).n ?? 0,
     cpuMs: async () => (await ask("cpu")).ms ?? 0,
+    statements: async () => (await ask("statements")).statements ?? {},
     stop: async () => {
       if (proc.exitCode !== null) return;
       const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
@@ -148,6 +160,7 @@ async function measure(
   try {
     let k = 0;
     log(`  ${label}: ${int(deliveries.length)} deliveries, ${opts.connections} connections…`);
+    const statementsBefore = await child.statements();
     const cpuBefore = await child.cpuMs();
     const dbBefore = postgresCpuMs();
     const machineBefore = machineBusyMs();
@@ -174,6 +187,14 @@ async function measure(
     const machineAfter = machineBusyMs();
     const dbMs = postgresCpuBetween(dbBefore, postgresCpuMs());
     const cpuMs = (await child.cpuMs()) - cpuBefore;
+    const statements: Record<string, number> = {};
+    let sent = 0;
+    for (const [kind, n] of Object.entries(await child.statements())) {
+      const d = n - (statementsBefore[kind] ?? 0);
+      if (d === 0 || kind === "(bench count poll)") continue;
+      statements[kind] = d / Math.max(1, done.n);
+      sent += d;
+    }
     const per = (ms: number | null) => (ms == null ? null : ms / Math.max(1, done.n));
     const machineMs =
       machineBefore == null || machineAfter == null ? null : machineAfter - machineBefore;
@@ -194,10 +215,20 @@ async function measure(
       dbCpuMsPerActivity: spec.db === "pg" ? per(dbMs) : null,
       machineCpuMsPerActivity: per(machineMs),
       machineBusy: machineMs == null ? null : machineMs / (seconds * 1000 * availableParallelism()),
+      statementsPerActivity:
+        spec.kind === "ours" && spec.db === "pg" ? sent / Math.max(1, done.n) : null,
+      statements,
     };
     log(
       `  ${label}: ${int(figures.processed)} processed in ${seconds.toFixed(2)} s = ${int(figures.processedPerSec)}/s (answered ${int(figures.answeredPerSec)}/s, p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms), non-2xx ${figures.non2xx} ${JSON.stringify(statusCodes)}, errors ${figures.errors}; CPU ms/activity: server ${figures.serverCpuMsPerActivity.toFixed(2)}, database ${figures.dbCpuMsPerActivity?.toFixed(2) ?? "—"}, machine ${figures.machineCpuMsPerActivity?.toFixed(2) ?? "—"}`,
     );
+    if (figures.statementsPerActivity !== null) {
+      log(
+        `  ${label}: ${figures.statementsPerActivity.toFixed(2)} statements per activity processed`,
+      );
+      for (const [kind, per] of Object.entries(statements).sort((a, b) => b[1] - a[1]))
+        if (per >= 0.01) log(`    ${per.toFixed(2)} × ${kind}`);
+    }
     return figures;
   } finally {
     await child.stop();

@@ -2,10 +2,13 @@ import { createFederation, MemoryKvStore } from "@fedify/fedify";
 import { Follow, Like, Person, Undo } from "@fedify/vocab";
 import { serve } from "@hono/node-server";
 import { sql as dsql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
 import { loadConfig } from "../../src/config/config.ts";
 import { configureLogging } from "../../src/config/logging.ts";
-import { openPostgres, queryRows } from "../../src/db/client.ts";
+import { type Database, type Db, queryRows } from "../../src/db/client.ts";
 import { migrate } from "../../src/db/migrate.ts";
+import * as schema from "../../src/db/schema/index.ts";
 import { INSTANCE_KEY_OWNER, loadOrCreateKeyPairs } from "../../src/federation/keys.ts";
 import { startServer } from "../../src/server.ts";
 import { newPglite } from "../lib/scratch.ts";
@@ -36,6 +39,32 @@ export interface InboxServerSpec {
 
 const spec = JSON.parse(process.argv[2]!) as InboxServerSpec;
 
+/** Statements sent to PostgreSQL by kind (their first words), the bench's own count polls apart. */
+const statements: Record<string, number> = {};
+const COUNT_POLL = /^select count\(\*\)::text as n from (incoming_flattrs|followers)$/;
+
+function statementKind(text: string): string {
+  const t = text.slice(0, 160).replace(/\s+/g, " ").trim();
+  if (COUNT_POLL.test(t)) return "(bench count poll)";
+  return t.slice(0, 70);
+}
+
+/** openPostgres, with postgres.js's debug hook counting what is sent. */
+function openCountedPostgres(url: string): Database {
+  const client = postgres(url, {
+    max: 10,
+    connect_timeout: 10,
+    onnotice: () => {},
+    types: {},
+    debug: (_connection, text) => {
+      const kind = statementKind(text);
+      statements[kind] = (statements[kind] ?? 0) + 1;
+    },
+  });
+  const db = drizzle(client, { schema }) as unknown as Db;
+  return { db, kind: "postgres", url, close: () => client.end({ timeout: 5 }) };
+}
+
 async function ours(): Promise<{ count(): Promise<number>; stop(): Promise<void> }> {
   const config = loadConfig({
     ORIGIN: TARGET_ORIGIN,
@@ -50,7 +79,7 @@ async function ours(): Promise<{ count(): Promise<number>; stop(): Promise<void>
     ...(spec.db === "pg" ? { DATABASE_URL: spec.url } : {}),
   });
   await configureLogging("warning");
-  const database = spec.db === "pg" ? openPostgres(spec.url!) : (await newPglite()).database;
+  const database = spec.db === "pg" ? openCountedPostgres(spec.url!) : (await newPglite()).database;
   await migrate(database);
   await database.db.execute(
     dsql`insert into users (username, email, password_hash)
@@ -170,6 +199,7 @@ process.on("message", async (m: { type: string }) => {
     const u = process.cpuUsage();
     process.send!({ type: "cpu", ms: (u.user + u.system) / 1000 });
   }
+  if (m.type === "statements") process.send!({ type: "statements", statements });
   if (m.type === "stop") {
     await running.stop().catch(() => {});
     process.exit(0);

@@ -98,7 +98,7 @@ export function buildFederation(deps: Deps): Federation<FederationData> {
     serverLimiter: new MemoryRateLimiter(config.inboxRateLimit, deps.clock),
     blockedHosts: new BlockedHosts(db, deps.clock),
   });
-  const likesAtOnce = new LikesAtOnce(federation, documentLoader);
+  const likesAtOnce = new LikesAtOnce(federation);
   const fetch = federation.fetch.bind(federation);
   federation.fetch = async (request, options) => {
     const early = webFingerBadRequest(request);

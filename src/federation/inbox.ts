@@ -93,7 +93,9 @@ export function registerInbox(federation: Federation<FederationData>): void {
  * activity: a read when it arrives, another and a write in the worker. A `Like` needs none: the
  * flattr and favourite doors are idempotent by activity id in their own tables (a repeat changes
  * nothing), so the inbound flattr path skips it. Every other type keeps it (a repeated Follow
- * would be answered again).
+ * would be answered again). Only the request's read is skipped: Fedify 2.3's queue worker reads
+ * and writes its own record (origin and activity id) for every queued activity whatever this
+ * returns, which is one reason the usual flattr is stored in the request (ADR 0016, 0026).
  */
 function idempotencyKey(ctx: InboxContext<FederationData>, activity: Activity): string | null {
   if (activity instanceof Like || activity.id === null) return null;

@@ -5,7 +5,9 @@ import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { generateCryptoKeyPair, signRequest } from "@fedify/fedify";
 import { CryptographicKey } from "@fedify/vocab";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { queryRows } from "../../src/db/client.ts";
 import { loadOrCreateKeyPairs } from "../../src/federation/keys.ts";
 import { buildFlattrLike, buildFlattrUndo } from "../../src/federation/vocab/flattr-like.ts";
 import { currentPeriod } from "../../src/flattr/current-period.ts";
@@ -213,6 +215,33 @@ describe("inbound flattrs stored in the request (ADR 0016)", () => {
     await drained();
     expect(await stored(nobody)).toEqual([]);
     expect(await stored(dollars)).toEqual([]);
+    await expectLedgersSound(one, two);
+  });
+
+  it("a payer met for the first time is fetched in the request: its first Likes, sent together, are stored by their 202s (ADR 0026)", async () => {
+    await insertUser(one, "Dave");
+    const dave = `${one.origin}/users/Dave`;
+    const [rsa] = await loadOrCreateKeyPairs(one.deps.database.db, "Dave");
+    const key = { privateKey: rsa!.privateKey, keyId: `${dave}#main-key` };
+    const likes = await Promise.all(
+      Array.from({ length: 4 }, async (_, i) => {
+        const uri = `${two.origin}/users/Bob/statuses/${950 + i}`;
+        await localPostThing(two, bobId, uri);
+        const id = newLikeId();
+        const like = buildFlattrLike({ ...likeInput(id, uri), actor: new URL(dave) });
+        return { id, body: await like.toJsonLd({ format: "compact" }) };
+      }),
+    );
+    const statuses = await Promise.all(likes.map((l) => deliver(l.body, key)));
+    expect(statuses).toEqual([202, 202, 202, 202]);
+    // Each stored by the time of its 202, none through the queue.
+    for (const l of likes) expect(await stored(l.id)).toHaveLength(1);
+    expect(await queueRows(two.deps.database.db, "inbox")).toBe(0);
+    const payers = await queryRows<{ n: string }>(
+      two.deps.database.db,
+      sql`select count(*)::text as n from remote_actors where uri = ${dave}`,
+    );
+    expect(payers[0]?.n).toBe("1");
     await expectLedgersSound(one, two);
   });
 });

@@ -1,4 +1,4 @@
-import type { DocumentLoader, Federation } from "@fedify/fedify";
+import type { Federation } from "@fedify/fedify";
 import { Like } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import type { FederationData } from "../federation.ts";
@@ -9,9 +9,10 @@ import { storeFlattrAtOnce } from "./likes.ts";
  * Inbound flattrs stored in the web request instead of the inbox queue (ADR 0016): the queue
  * cost three statements of its own per `Like` (enqueue, claim, delete) around the one that stores
  * it, and a second parse of the activity in the worker. Only `Like`s the guard verified, only
- * the usual flattr (storeFlattrAtOnce), on a personal inbox only if its user exists (Fedify's
- * check of a recipient); everything else, and everything past MAX_IN_FLIGHT at once, goes to
- * Fedify and its queue as before.
+ * the usual flattr (storeFlattrAtOnce; a payer met for the first time is fetched once for all
+ * its requests, ADR 0026), on a personal inbox only if its user exists (Fedify's check of a
+ * recipient); everything else, and everything past MAX_IN_FLIGHT at once, goes to Fedify and
+ * its queue as before.
  */
 
 const logger = getLogger(["fediflattr", "federation", "inbox", "likes"]);
@@ -32,7 +33,6 @@ export class LikesAtOnce {
 
   constructor(
     private readonly federation: Federation<FederationData>,
-    private readonly contextLoader: DocumentLoader,
     private readonly maxInFlight = MAX_IN_FLIGHT,
   ) {}
 
@@ -49,7 +49,7 @@ export class LikesAtOnce {
     if (route?.type !== "inbox") return null;
     this.#inFlight++;
     try {
-      const stored = await storeFlattrAtOnce(deps, this.contextLoader, activity, route.identifier);
+      const stored = await storeFlattrAtOnce(ctx, activity, route.identifier);
       return stored ? accepted() : null;
     } catch (error) {
       // The statement is atomic: stored or not, the queued copy is stored once (idempotent by id).

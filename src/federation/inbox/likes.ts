@@ -1,5 +1,5 @@
-import type { DocumentLoader, InboxContext } from "@fedify/fedify";
-import { isActor, Like, type Undo } from "@fedify/vocab";
+import type { Context, DocumentLoader, InboxContext } from "@fedify/fedify";
+import { Like, type Undo } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import type { Db } from "../../db/client.ts";
 import type { Result } from "../../errors.ts";
@@ -12,18 +12,18 @@ import {
   withdrawIncoming,
 } from "../../flattr/incoming.ts";
 import { localThingForObject } from "../../flattr/local-objects.ts";
-import {
-  findRemoteActorByUri,
-  isStale,
-  type RemoteActor,
-  upsertRemoteActor,
-} from "../../social/remote-actors.ts";
-import { INSTANCE_ACTOR } from "../actors.ts";
 import type { FederationData } from "../federation.ts";
 import { dbOf } from "../outbox.ts";
 import { ensurePeerKnown, PEER_MAX_AGE_MS } from "../peer-info.ts";
-import { remoteActorDataOf } from "../remote-actor-data.ts";
 import { readFlattrExtension } from "../vocab/flattr-extension.ts";
+import {
+  knownPayerOf,
+  PAYER_WAIT_MS,
+  type Payer,
+  payerOf,
+  payerWithin,
+  peerCheckedWithin,
+} from "./payers.ts";
 
 /*
  * Inbound `Like` and `Undo(Like)` (docs/PROTOCOL.md, "What a receiver must check"). The inbox
@@ -36,84 +36,6 @@ const logger = getLogger(["fediflattr", "federation", "inbox", "likes"]);
 
 /** Embedded objects only: an `Undo` naming its `Like` by id alone is matched by id, not fetched. */
 const noFetch: DocumentLoader = (url) => Promise.reject(new Error(`not fetched: ${url}`));
-
-/** What a flattr needs of its payer: a remote actor row's key, never changed once stored. */
-type Payer = Pick<RemoteActor, "id" | "uri" | "host" | "fetchedAt">;
-
-/**
- * Payers seen by this process, per instance (tests run several in one process): a peer's users
- * send many Likes, and the row's id, uri and host never change (rows are upserted by uri and
- * never deleted), so only staleness is judged again, as for the database's copy. Bounded: the
- * map starts over past MAX_PAYERS.
- */
-const payerCache = new WeakMap<object, Map<string, Payer>>();
-const MAX_PAYERS = 10_000;
-
-function payersOf(deps: FederationData): Map<string, Payer> {
-  let map = payerCache.get(deps);
-  if (!map) {
-    map = new Map();
-    payerCache.set(deps, map);
-  }
-  if (map.size > MAX_PAYERS) map.clear();
-  return map;
-}
-
-function remember(deps: FederationData, payer: Payer): Payer {
-  const kept = { id: payer.id, uri: payer.uri, host: payer.host, fetchedAt: payer.fetchedAt };
-  payersOf(deps).set(payer.uri, kept);
-  return kept;
-}
-
-/** The payer as this process knows it, without asking anyone; undefined when unknown or stale. */
-function knownPayerOf(deps: FederationData, like: Like): Payer | undefined {
-  const known = payersOf(deps).get(like.actorId!.href);
-  return known && !isStale(known, deps.clock.now()) ? known : undefined;
-}
-
-/** The payer, cached or stored, fetched (signed by the instance actor) when unknown or stale. */
-/**
- * Payers being read or fetched now, per instance: a peer's first flattrs come together, and the
- * worker handles several at once; they wait for the one fetch instead of each fetching (and
- * signing a request for) the same actor document.
- */
-const pendingPayers = new WeakMap<object, Map<string, Promise<Payer>>>();
-
-async function payerOf(ctx: InboxContext<FederationData>, like: Like): Promise<Payer> {
-  const known = knownPayerOf(ctx.data, like);
-  if (known) return known;
-  let pending = pendingPayers.get(ctx.data);
-  if (!pending) {
-    pending = new Map();
-    pendingPayers.set(ctx.data, pending);
-  }
-  const uri = like.actorId!.href;
-  let payer = pending.get(uri);
-  if (!payer) {
-    const map = pending;
-    payer = storedPayerOf(ctx, like)
-      .then((stored) => remember(ctx.data, stored))
-      .finally(() => map.delete(uri));
-    pending.set(uri, payer);
-  }
-  return payer;
-}
-
-async function storedPayerOf(ctx: InboxContext<FederationData>, like: Like): Promise<RemoteActor> {
-  const { clock } = ctx.data;
-  const db = dbOf(ctx);
-  const uri = like.actorId!.href;
-  const cached = await findRemoteActorByUri(db, uri);
-  if (cached && !isStale(cached, clock.now())) return cached;
-  const documentLoader = await ctx.getDocumentLoader({ identifier: INSTANCE_ACTOR });
-  const actor = await like.getActor({ documentLoader, contextLoader: ctx.contextLoader });
-  if (!isActor(actor) || actor.id?.href !== uri) {
-    if (cached) return cached;
-    // Thrown, so the inbox queue retries: the sender has its 202 already.
-    throw new Error(`the actor of ${like.id?.href} could not be fetched`);
-  }
-  return upsertRemoteActor(db, clock, await remoteActorDataOf(actor));
-}
 
 /** Inbox: a `Like` of one of our things is an incoming flattr (with the extension, from a peer) or a favourite. */
 export async function onLike(ctx: InboxContext<FederationData>, like: Like): Promise<void> {
@@ -209,13 +131,13 @@ async function flattrInOneStatement(
   like: Like,
   payer: Payer,
   recipient?: string,
+  read?: ExtensionReading,
 ): Promise<{ handled: boolean; reading?: ExtensionReading }> {
   const { config, clock } = deps;
   const id = like.id!.href;
   const object = like.objectId!;
-  if (object.origin !== config.origin.origin || object.search !== "" || object.hash !== "")
-    return { handled: false };
-  const reading = await readFlattrExtension(await like.toJsonLd(), contextLoader);
+  if (!mayBeOurObject(config.origin, object)) return { handled: false };
+  const reading = read ?? (await readFlattrExtension(await like.toJsonLd(), contextLoader));
   if (reading.kind !== "ok") return { handled: false, reading };
   const result = await receiveFlattrOfObject(
     db,
@@ -229,30 +151,44 @@ async function flattrInOneStatement(
   return { handled: true };
 }
 
+/** Whether the one statement may find a post or page of ours at `object` (else the long way). */
+function mayBeOurObject(origin: URL, object: URL): boolean {
+  return object.origin === origin.origin && object.search === "" && object.hash === "";
+}
+
 /**
  * In the web request, for a verified `Like` (the inbox guard passed it): stores it at once when
- * it is the usual flattr, as `onLike` would in the worker, and says whether it did. False (queue
- * it as ever) for anything else: a payer whose stored row is missing or stale (it must be
- * fetched, which a request must not wait for), an object, peer or extension the one statement
- * does not resolve. docs/adr/0016-inbound-flattrs-stored-in-the-request.md.
+ * it is the usual flattr, as `onLike` would in the worker, and says whether it did. For a
+ * flattr (the extension read) of something on our origin, a payer this process does not hold is
+ * read, or fetched as the worker would (one fetch per actor that every concurrent request and
+ * the worker wait for, ADR 0026), for at most PAYER_WAIT_MS. False
+ * (queue it as ever) for anything else: a payer not fetched in time or not at all, an object,
+ * peer or extension the one statement does not resolve.
+ * docs/adr/0016-inbound-flattrs-stored-in-the-request.md.
  */
 export async function storeFlattrAtOnce(
-  deps: FederationData,
-  contextLoader: DocumentLoader,
+  ctx: Context<FederationData>,
   like: Like,
   /** The local user whose inbox it was posted to; undefined for the shared inbox. */
   recipient: string | undefined,
 ): Promise<boolean> {
   if (!like.id || !like.actorId || !like.objectId) return false;
-  const db = deps.database.db;
+  const deps = ctx.data;
   let payer = knownPayerOf(deps, like);
+  let reading: ExtensionReading | undefined;
   if (!payer) {
-    // A web process that is not the worker learns its payers here, one read per actor.
-    const stored = await findRemoteActorByUri(db, like.actorId.href);
-    if (!stored || isStale(stored, deps.clock.now())) return false;
-    payer = remember(deps, stored);
+    // Only a flattr of something of ours is worth a fetch here: a favourite (no extension) or
+    // anything else takes the queue, where the worker fetches the payer as ever.
+    if (!mayBeOurObject(deps.config.origin, like.objectId)) return false;
+    reading = await readFlattrExtension(await like.toJsonLd(), ctx.contextLoader);
+    if (reading.kind !== "ok") return false;
+    payer = await payerWithin(ctx, like, PAYER_WAIT_MS);
+    if (!payer) return false;
+    await peerCheckedWithin(deps, payer.host, PAYER_WAIT_MS);
   }
-  return (await flattrInOneStatement(deps, db, contextLoader, like, payer, recipient)).handled;
+  const db = deps.database.db;
+  return (await flattrInOneStatement(deps, db, ctx.contextLoader, like, payer, recipient, reading))
+    .handled;
 }
 
 /**
