@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { loadavg } from "node:os";
 import { sql } from "drizzle-orm";
@@ -18,7 +19,7 @@ import { findSent } from "../../src/settlement/summaries/sent.ts";
 import type { BenchOptions, DbChoice } from "../lib/args.ts";
 import { machineIdleShare, postgresCpuBetween, postgresCpuMs } from "../lib/cpu.ts";
 import { int, log, secs, timed } from "../lib/format.ts";
-import { createScratch, newPglite, openScratch } from "../lib/scratch.ts";
+import { createScratch, newPglite, openScratch, scratchNames } from "../lib/scratch.ts";
 import { BASELINE_CLEARING, rawSettlementInsert, stageBaseline } from "./baseline.ts";
 import { periodOf, type SummarySizes, seedCreators, seedPayers } from "./seed.ts";
 
@@ -64,6 +65,26 @@ export interface SummaryBenchResult {
   /** Median of the runs' ratios; goal ≤ 3. */
   ratio: number;
   ledgerViolations: number | null;
+}
+
+/**
+ * CPU of the PostgreSQL backends serving this run's scratch databases only: the machine is
+ * shared, and every `postgres` process would count other people's work too.
+ */
+function ourPostgresCpuMs(): Map<number, number> | null {
+  const all = postgresCpuMs();
+  if (!all) return null;
+  const names = scratchNames();
+  const ours = new Map<number, number>();
+  for (const [pid, ms] of all) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      if (names.some((n) => cmd.includes(` ${n} `))) ours.set(pid, ms);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return ours;
 }
 
 const median = (xs: number[]): number => {
@@ -153,14 +174,14 @@ export async function runSummaryBench(opts: BenchOptions): Promise<SummaryBenchR
         const idleShare = await machineIdleShare(opts.idleProbe * 1000);
         // CPU per run: the machine is shared, so wall time says less than the CPU each side used.
         const cpuOf = async <T>(f: () => Promise<T>) => {
-          const pg0 = postgresCpuMs();
+          const pg0 = ourPostgresCpuMs();
           const n0 = process.cpuUsage();
           const value = await f();
           const n = process.cpuUsage(n0);
           return {
             value,
             node: (n.user + n.system) / 1000,
-            pg: postgresCpuBetween(pg0, postgresCpuMs()),
+            pg: postgresCpuBetween(pg0, ourPostgresCpuMs()),
           };
         };
         const ours = async () => {
