@@ -703,9 +703,6 @@ ALTER TABLE "subscription_runs" ADD CONSTRAINT "subscription_runs_subscription_i
 ALTER TABLE "subscription_runs" ADD CONSTRAINT "subscription_runs_flattr_id_flattrs_id_fk" FOREIGN KEY ("flattr_id") REFERENCES "public"."flattrs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "subscriptions" ADD CONSTRAINT "subscriptions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "subscriptions" ADD CONSTRAINT "subscriptions_thing_id_things_id_fk" FOREIGN KEY ("thing_id") REFERENCES "public"."things"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "settlement_lines_in" ADD CONSTRAINT "settlement_lines_in_summary_id_settlement_summaries_in_id_fk" FOREIGN KEY ("summary_id") REFERENCES "public"."settlement_summaries_in"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "settlement_lines_in" ADD CONSTRAINT "settlement_lines_in_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "settlement_lines_out" ADD CONSTRAINT "settlement_lines_out_summary_id_settlement_summaries_out_id_fk" FOREIGN KEY ("summary_id") REFERENCES "public"."settlement_summaries_out"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "access_tokens" ADD CONSTRAINT "access_tokens_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "access_tokens" ADD CONSTRAINT "access_tokens_app_id_oauth_apps_id_fk" FOREIGN KEY ("app_id") REFERENCES "public"."oauth_apps"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "invites_created_by" ON "invites" USING btree ("created_by");--> statement-breakpoint

@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { loadavg } from "node:os";
 import { sql } from "drizzle-orm";
 import { fixedClock, systemClock } from "../../src/config/clock.ts";
 import { type Config, loadConfig } from "../../src/config/config.ts";
@@ -15,9 +17,9 @@ import { closePeriod } from "../../src/settlement/close.ts";
 import { buildDueSummaries } from "../../src/settlement/summaries/build.ts";
 import { findSent } from "../../src/settlement/summaries/sent.ts";
 import type { BenchOptions, DbChoice } from "../lib/args.ts";
-import { machineIdleShare } from "../lib/cpu.ts";
+import { machineIdleShare, postgresCpuBetween, postgresCpuMs } from "../lib/cpu.ts";
 import { int, log, secs, timed } from "../lib/format.ts";
-import { createScratch, newPglite, openScratch } from "../lib/scratch.ts";
+import { createScratch, newPglite, openScratch, scratchNames } from "../lib/scratch.ts";
 import { BASELINE_CLEARING, rawSettlementInsert, stageBaseline } from "./baseline.ts";
 import { periodOf, type SummarySizes, seedCreators, seedPayers } from "./seed.ts";
 
@@ -45,6 +47,8 @@ export interface SummaryRun {
   receiveMs: number;
   baselineMs: number;
   ratio: number;
+  /** CPU (ms) of this process (both servers run in it) and of PostgreSQL, ours and baseline. */
+  cpu: { oursNode: number; oursPg: number | null; baseNode: number; basePg: number | null };
   first: "ours" | "baseline";
   idleShare: number | null;
   accepted: boolean;
@@ -61,6 +65,26 @@ export interface SummaryBenchResult {
   /** Median of the runs' ratios; goal ≤ 3. */
   ratio: number;
   ledgerViolations: number | null;
+}
+
+/**
+ * CPU of the PostgreSQL backends serving this run's scratch databases only: the machine is
+ * shared, and every `postgres` process would count other people's work too.
+ */
+function ourPostgresCpuMs(): Map<number, number> | null {
+  const all = postgresCpuMs();
+  if (!all) return null;
+  const names = scratchNames();
+  const ours = new Map<number, number>();
+  for (const [pid, ms] of all) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      if (names.some((n) => cmd.includes(` ${n} `))) ours.set(pid, ms);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return ours;
 }
 
 const median = (xs: number[]): number => {
@@ -148,6 +172,18 @@ export async function runSummaryBench(opts: BenchOptions): Promise<SummaryBenchR
         await stageBaseline(dbB, dbA, period);
         log(`  ${period}: closed on A in ${secs(closed.ms)}; baseline staged`);
         const idleShare = await machineIdleShare(opts.idleProbe * 1000);
+        // CPU per run: the machine is shared, so wall time says less than the CPU each side used.
+        const cpuOf = async <T>(f: () => Promise<T>) => {
+          const pg0 = ourPostgresCpuMs();
+          const n0 = process.cpuUsage();
+          const value = await f();
+          const n = process.cpuUsage(n0);
+          return {
+            value,
+            node: (n.user + n.system) / 1000,
+            pg: postgresCpuBetween(pg0, ourPostgresCpuMs()),
+          };
+        };
         const ours = async () => {
           const start = performance.now();
           const built = await buildDueSummaries(dbA, a.deps.clock, a.config);
@@ -164,15 +200,17 @@ export async function runSummaryBench(opts: BenchOptions): Promise<SummaryBenchR
         };
         const base = () => timed(() => rawSettlementInsert(dbB, period, a.config.currency));
         const first = k % 2 === 1 ? "ours" : "baseline";
-        let o: Awaited<ReturnType<typeof ours>>;
-        let bl: Awaited<ReturnType<typeof base>>;
+        let oc: Awaited<ReturnType<typeof cpuOf<Awaited<ReturnType<typeof ours>>>>>;
+        let bc: Awaited<ReturnType<typeof cpuOf<Awaited<ReturnType<typeof base>>>>>;
         if (first === "ours") {
-          o = await ours();
-          bl = await base();
+          oc = await cpuOf(ours);
+          bc = await cpuOf(base);
         } else {
-          bl = await base();
-          o = await ours();
+          bc = await cpuOf(base);
+          oc = await cpuOf(ours);
         }
+        const o = oc.value;
+        const bl = bc.value;
         const [credited] = await queryRows<{ n: string }>(
           dbB,
           sql`select count(*)::text as n from ledger_postings p
@@ -188,6 +226,7 @@ export async function runSummaryBench(opts: BenchOptions): Promise<SummaryBenchR
           receiveMs: o.receiveMs,
           baselineMs: bl.ms,
           ratio: o.oursMs / bl.ms,
+          cpu: { oursNode: oc.node, oursPg: oc.pg, baseNode: bc.node, basePg: bc.pg },
           first,
           idleShare,
           accepted: o.state === "accepted",
@@ -195,7 +234,7 @@ export async function runSummaryBench(opts: BenchOptions): Promise<SummaryBenchR
         };
         runs.push(run);
         log(
-          `  ${period}: ours ${secs(run.oursMs)} (build ${secs(run.buildMs)}, send ${secs(run.sendMs)}, fetch+check+apply+answer ${secs(run.receiveMs)}), baseline ${secs(run.baselineMs)} → ${run.ratio.toFixed(2)}× (idle ${idleShare == null ? "—" : `${Math.round(idleShare * 100)} %`}, ${run.first} first); ${o.state}, ${int(run.creditedLines)} creators credited`,
+          `  ${period}: ours ${secs(run.oursMs)} (build ${secs(run.buildMs)}, send ${secs(run.sendMs)}, fetch+check+apply+answer ${secs(run.receiveMs)}), baseline ${secs(run.baselineMs)} → ${run.ratio.toFixed(2)}×; CPU ours node ${secs(run.cpu.oursNode)} + pg ${run.cpu.oursPg == null ? "—" : secs(run.cpu.oursPg)}, baseline node ${secs(run.cpu.baseNode)} + pg ${run.cpu.basePg == null ? "—" : secs(run.cpu.basePg)} (load ${loadavg()[0]!.toFixed(2)}, idle ${idleShare == null ? "—" : `${Math.round(idleShare * 100)} %`}, ${run.first} first); ${o.state}, ${int(run.creditedLines)} creators credited`,
         );
       }
       let violations: number | null = null;

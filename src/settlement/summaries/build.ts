@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { getLogger } from "@logtape/logtape";
 import { and, eq, sql } from "drizzle-orm";
 import type { Clock } from "../../config/clock.ts";
@@ -5,7 +6,8 @@ import type { Config } from "../../config/config.ts";
 import { likeUrl } from "../../config/urls.ts";
 import { type Db, queryRows } from "../../db/client.ts";
 import { summariesOut } from "../../db/schema/index.ts";
-import { LinesHasher, type SummaryLine, summaryHash } from "./canonical.ts";
+import { currencyExponent } from "../../money/currency.ts";
+import { type SummaryLine, summaryHash } from "./canonical.ts";
 import { carryClaimedShares } from "./claim-lines.ts";
 
 const logger = getLogger(["fediflattr", "settlement", "summaries"]);
@@ -52,6 +54,94 @@ export async function summaryLines(
           likes: r.like_ids ?? [],
         },
   );
+}
+
+/** formatAmount(amount, currency) of a line's (positive) amount, in SQL. */
+function amountTextSql(currency: string) {
+  const exp = currencyExponent(currency);
+  const unit = (10n ** BigInt(exp)).toString();
+  return exp === 0
+    ? sql`amount::text`
+    : sql`(amount / ${unit}::int8)::text || '.' || lpad((amount % ${unit}::int8)::text, ${exp}::int4, '0')`;
+}
+
+/**
+ * One page of a built summary's lines as the collection serves them (`limit` from `offset`): the
+ * JSON text of the `lines` array, written by PostgreSQL (lineJson's shape, keys in another order
+ * and with spaces, which JSON does not mind). Rows read into JavaScript objects and written out
+ * again cost the sender's process as much as the receiver's reading of them.
+ */
+export async function summaryLinesJson(
+  db: Db,
+  summaryId: number,
+  offset: number,
+  limit: number,
+  currency: string,
+): Promise<string> {
+  const amount = amountTextSql(currency);
+  const [page] = await queryRows<{ lines: string }>(
+    db,
+    sql`select coalesce(json_agg(
+              case when claim is null
+                   then json_build_object('creator', creator_uri, 'amount', ${amount},
+                          'flattrs', flattrs, 'likes', coalesce(like_ids, '{}'::text[]))
+                   else json_build_object('creator', creator_uri, 'amount', ${amount},
+                          'flattrs', flattrs, 'claim', claim) end
+              order by idx), '[]'::json)::text as lines
+        from settlement_lines_out
+        where summary_id = ${summaryId} and idx >= ${offset} and idx < ${offset + limit}`,
+  );
+  return page?.lines ?? "[]";
+}
+
+/**
+ * The lines hash of a built summary (docs/PROTOCOL.md), with its line count, flattrs and total.
+ * PostgreSQL writes each line's canonical JSON (canonical.ts's lineCanonical in SQL: to_json
+ * escapes strings as JSON.stringify does, array_to_json writes no whitespace) and hands it over
+ * a page of 5,000 lines at a time as one text, which is hashed here. Reading the lines back as
+ * rows and writing them out in JavaScript cost 1–2 s for 100,000 lines (bench/README.md); a
+ * test holds the two forms equal on awkward strings and amounts.
+ */
+export async function hashStoredLines(
+  db: Db,
+  summaryId: number,
+  currency: string,
+): Promise<{ hash: string; count: number; flattrs: number; total: bigint }> {
+  const amount = amountTextSql(currency);
+  const hash = createHash("sha256");
+  let count = 0;
+  let flattrs = 0;
+  let total = 0n;
+  const PAGE = 5000;
+  for (let offset = 0; ; offset += PAGE) {
+    const [page] = await queryRows<{
+      text: string | null;
+      n: number;
+      flattrs: string;
+      total: string;
+    }>(
+      db,
+      sql`select string_agg(
+                 '{"amount":"' || ${amount} || '",'
+                 || case when claim is not null then '"claim":' || to_json(claim)::text || ',' else '' end
+                 || '"creator":' || to_json(creator_uri)::text || ',"flattrs":' || flattrs::text
+                 || case when claim is null
+                         then ',"likes":' || array_to_json(coalesce(like_ids, '{}'::text[]))::text
+                         else '' end
+                 || E'}\n', '' order by idx) as text,
+                 count(*)::int4 as n, coalesce(sum(flattrs), 0)::text as flattrs,
+                 coalesce(sum(amount), 0)::text as total
+          from settlement_lines_out
+          where summary_id = ${summaryId} and idx >= ${offset} and idx < ${offset + PAGE}`,
+    );
+    const n = Number(page?.n ?? 0);
+    if (n > 0) hash.update(page!.text ?? "", "utf8");
+    count += n;
+    flattrs += Number(page?.flattrs ?? 0);
+    total += BigInt(page?.total ?? 0);
+    if (n < PAGE) break;
+  }
+  return { hash: hash.digest("hex"), count, flattrs, total };
 }
 
 /** Builds the summary of (peer, period), or returns the one built before; null: nothing to send. */
@@ -126,22 +216,16 @@ export async function buildSummary(
       await tx.delete(summariesOut).where(eq(summariesOut.id, id));
       return null;
     }
-    const hasher = new LinesHasher(config.currency);
-    const PAGE = 5000;
-    for (let offset = 0; ; offset += PAGE) {
-      const page = await summaryLines(tx, id, offset, PAGE);
-      for (const line of page) hasher.add(line);
-      if (page.length < PAGE) break;
-    }
+    const hashed = await hashStoredLines(tx, id, config.currency);
     const fields = {
       period,
       currency: config.currency,
       sequence,
       previous: last?.hash ?? null,
-      total: hasher.total,
-      lineCount: hasher.count,
-      flattrCount: hasher.flattrs,
-      linesHash: hasher.digest(),
+      total: hashed.total,
+      lineCount: hashed.count,
+      flattrCount: hashed.flattrs,
+      linesHash: hashed.hash,
     };
     const [done] = await tx
       .update(summariesOut)

@@ -1,0 +1,111 @@
+// The sender hashes its built lines in SQL (build.ts, hashStoredLines) and serves them as JSON
+// written by SQL (summaryLinesJson); the receiver reads and hashes them in JavaScript
+// (canonical.ts). Both must agree on every line, also for strings JSON must escape and for
+// amounts of every size, or every summary would be refused.
+import { sql } from "drizzle-orm";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../src/db/client.ts";
+import { hashStoredLines, summaryLinesJson } from "../../src/settlement/summaries/build.ts";
+import {
+  LinesHasher,
+  lineJson,
+  type SummaryLine,
+} from "../../src/settlement/summaries/canonical.ts";
+import { createTestDatabase } from "../helpers/db.ts";
+
+let database: Database;
+let nextSummary = 1;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database?.close();
+});
+
+async function store(lines: SummaryLine[]): Promise<number> {
+  const id = nextSummary++;
+  const rows = lines.map((l, idx) => ({
+    idx,
+    creator: l.creator,
+    amount: l.amount.toString(),
+    flattrs: l.flattrs,
+    likes: l.likes ?? null,
+    claim: l.claim ?? null,
+  }));
+  await database.db.execute(sql`
+    insert into settlement_lines_out (summary_id, idx, creator_uri, amount, flattrs, like_ids, claim)
+    select ${id}, r.idx, r.creator, r.amount::int8, r.flattrs, r.likes, r.claim
+    from json_to_recordset(${JSON.stringify(rows)}::json)
+         as r(idx int4, creator text, amount text, flattrs int4, likes text[], claim text)`);
+  return id;
+}
+
+function jsHash(lines: SummaryLine[], currency: string) {
+  const h = new LinesHasher(currency);
+  for (const l of lines) h.add(l);
+  return { hash: h.digest(), count: h.count, flattrs: h.flattrs, total: h.total };
+}
+
+// Text PostgreSQL can store (no NUL), with what JSON escapes and what it does not.
+const awkward = fc.string({
+  unit: fc.oneof(
+    fc.constantFrom('"', "\\", "/", "\n", "\t", "\u0001", "\u001f", "\u007f", "é", "€", "😀"),
+    fc.constantFrom("\u2028", "\u2029", "\b", "\f", "\r"),
+    fc
+      .integer({ min: 1, max: 0xffff })
+      .filter((c) => c < 0xd800 || c > 0xdfff)
+      .map((c) => String.fromCharCode(c)),
+  ),
+  maxLength: 12,
+});
+
+const line: fc.Arbitrary<SummaryLine> = fc.oneof(
+  fc.record({
+    creator: awkward.map((s) => `https://b.example/users/${s}`),
+    amount: fc.bigInt({ min: 1n, max: 9_000_000_000_000n }),
+    flattrs: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+    likes: fc.array(
+      awkward.map((s) => `https://a.example/flattrs/${s}`),
+      { maxLength: 3 },
+    ),
+  }),
+  fc.record({
+    creator: awkward.map((s) => `https://b.example/users/${s}`),
+    amount: fc.bigInt({ min: 1n, max: 9_000_000_000_000n }),
+    flattrs: fc.integer({ min: 1, max: 1000 }),
+    claim: awkward.map((s) => `https://b.example/claims/${s}/announcement#a.example`),
+  }),
+);
+
+describe("lines hashed in SQL and in JavaScript", () => {
+  it("are the same bytes for awkward strings and amounts (EUR, JPY, BHD)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(line, { minLength: 1, maxLength: 8 }),
+        fc.constantFrom("EUR", "JPY", "BHD"),
+        async (lines, currency) => {
+          const id = await store(lines);
+          expect(await hashStoredLines(database.db, id, currency)).toEqual(jsHash(lines, currency));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("pages over more than 5,000 lines in order, and hashes no lines as nothing", async () => {
+    const lines: SummaryLine[] = Array.from({ length: 5003 }, (_, i) => ({
+      creator: `https://b.example/users/c${i}`,
+      amount: BigInt(i + 1),
+      flattrs: 1,
+      likes: [`https://a.example/flattrs/${i}`],
+    }));
+    const id = await store(lines);
+    expect(await hashStoredLines(database.db, id, "EUR")).toEqual(jsHash(lines, "EUR"));
+    expect(await hashStoredLines(database.db, 999_999, "EUR")).toEqual(jsHash([], "EUR"));
+    const second = JSON.parse(await summaryLinesJson(database.db, id, 5000, 5000, "EUR"));
+    expect(second).toEqual(lines.slice(5000).map((l) => lineJson(l, "EUR")));
+    expect(await summaryLinesJson(database.db, 999_999, 0, 5000, "EUR")).toBe("[]");
+  });
+});
