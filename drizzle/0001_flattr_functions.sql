@@ -187,7 +187,8 @@ $$;
 -- A flattr as the app asks for one: flattr_thing for a payer given by id (with the app, if any,
 -- the caller already knows), or by an access token (p_token_hash, its SHA-256 as
 -- src/accounts/tokens.ts stores it: a personal access token or an OAuth token, ADR 0008), which
--- is then looked up, stamped (last_used_at, at most once per p_token_stamp_before), must hold one
+-- is then looked up, stamped (last_used_at, at most once per p_token_stamp_before; not at all when
+-- that is null, for a caller that stamps its tokens itself), must hold one
 -- of p_scopes (the scopes that may flattr, src/accounts/oauth/scopes.ts FLATTR_SCOPES) and act
 -- for a user (an app-only token does not), and whose app the flattr records — all in the same
 -- statement: an API flattr is one round trip and one commit whatever the token (docs/adr/0005).
@@ -235,9 +236,12 @@ BEGIN
       outcome := 'invalid_token';
       RETURN;
     END IF;
-    UPDATE access_tokens t SET last_used_at = p_now
-    WHERE t.id = v_token AND t.revoked_at IS NULL
-      AND (t.last_used_at IS NULL OR t.last_used_at <= p_token_stamp_before);
+    -- A null cutoff: the caller stamps the token itself (a batch stamps its tokens set-based).
+    IF p_token_stamp_before IS NOT NULL THEN
+      UPDATE access_tokens t SET last_used_at = p_now
+      WHERE t.id = v_token AND t.revoked_at IS NULL
+        AND (t.last_used_at IS NULL OR t.last_used_at <= p_token_stamp_before);
+    END IF;
     IF NOT v_may_flattr THEN
       outcome := 'insufficient_scope';
       RETURN;

@@ -126,22 +126,42 @@ export async function flattrMany(db: Db, calls: FlattrCall[]): Promise<(OutcomeR
   // One aggregated row, not a row per call: a call that raises after earlier calls' rows were
   // sent leaves postgres.js 3.4's connection answering its next query with holes
   // (porsager/postgres#1119); an aggregate sends nothing before the statement has succeeded.
+  // The tokens' last_used_at is written here, once per token and set-based, not by each call
+  // (they get a null cutoff): an UPDATE per call started its own executor and re-read the
+  // table's CHECK constraints every time (docs/adr/0025). SKIP LOCKED: a token row another
+  // transaction holds is being stamped or revoked by it, and waiting for it could deadlock
+  // two batches that stamp the same tokens in another order. The lateral LIMIT 1 keeps each
+  // token an index lookup: a join was planned (generic plan) as a hash join over the whole table.
   let rows: (OutcomeRow & { i: number })[];
   try {
     const [answer] = await preparedRows<{ results: string }>(
       db,
       "flattr_request_batch",
-      sql`select coalesce(json_agg(json_build_object(
+      sql`with r as materialized (
+            select * from json_to_recordset(${json}::json) as r(
+                 i int4, payer int8, app int8, token_hash text, token_stamp_before timestamptz,
+                 scopes text[], thing int8,
+                 period text, now timestamptz, lock_class int4, period_key int4, currency text,
+                 rate_since timestamptz, rate_max int8, period_max int8)),
+          used as (
+            select s.token_hash, max(s.now) as now, max(s.token_stamp_before) as before
+            from r s where s.token_hash is not null and s.token_stamp_before is not null
+            group by s.token_hash),
+          stale as (
+            select t.id, u.now from used u cross join lateral (
+              select a.id from access_tokens a
+              where a.token_hash = u.token_hash and a.revoked_at is null
+                and (a.last_used_at is null or a.last_used_at <= u.before)
+              limit 1 for update skip locked) t),
+          stamp as (
+            update access_tokens t set last_used_at = s.now from stale s where t.id = s.id)
+          select coalesce(json_agg(json_build_object(
                  'i', r.i, 'outcome', f.outcome, 'payer', f.payer_id::text,
                  'id', f.flattr_id::text, 'thing_id', f.flattr_thing_id::text,
                  'payer_id', f.flattr_payer_id::text, 'period', f.flattr_period,
                  'created_at', f.flattr_created_at)), '[]')::text as results
-          from json_to_recordset(${json}::json) as r(
-                 i int4, payer int8, app int8, token_hash text, token_stamp_before timestamptz,
-                 scopes text[], thing int8,
-                 period text, now timestamptz, lock_class int4, period_key int4, currency text,
-                 rate_since timestamptz, rate_max int8, period_max int8)
-          cross join lateral flattr_request(r.payer, r.app, r.token_hash, r.token_stamp_before,
+          from r
+          cross join lateral flattr_request(r.payer, r.app, r.token_hash, null,
                  r.scopes, r.thing,
                  r.period, r.now, r.lock_class, r.period_key, r.currency, r.rate_since,
                  r.rate_max, r.period_max) f`,

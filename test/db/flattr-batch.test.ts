@@ -28,7 +28,7 @@ import {
   type OutcomeRow,
 } from "../../src/flattr/flattr-batch.ts";
 import { registerThing } from "../../src/flattr/things.ts";
-import { createTestDatabase } from "../helpers/db.ts";
+import { createTestDatabase, usingPostgres } from "../helpers/db.ts";
 import { makeUser } from "../helpers/flattr.ts";
 
 let database: Database;
@@ -512,6 +512,36 @@ describe("token payers", () => {
     expect(await lastUsedAt(ro.accessToken.id)).toBe("2026-03-10T12:00:00Z");
     expect(await lastUsedAt(rw.accessToken.id)).toBe("2026-03-10T12:00:00Z");
   });
+  // The batch stamps its tokens in one UPDATE that skips rows another transaction holds (a
+  // concurrent stamp or a revocation): waiting could deadlock two batches sharing tokens.
+  it.runIf(usingPostgres)(
+    "flattrs without waiting for a token row another transaction holds",
+    async () => {
+      const clock = fixedClock(START);
+      const owner = await makeUser(db);
+      const [t, t2] = await things(owner, 2);
+      const u = await payer();
+      const v = await payer();
+      const held = await createToken(db, clock, u, { name: "held" });
+      const free = await createToken(db, clock, v, { name: "free" });
+      const cred = (token: string) => tokenCredential(token, clock.now())!;
+      let results: (OutcomeRow | Error)[] = [];
+      await db.transaction(async (tx) => {
+        await tx.execute(
+          sql`select 1 from access_tokens where id = ${held.accessToken.id}::int8 for update`,
+        );
+        results = await flattrMany(db, [
+          callFor(clock, config, cred(held.token), t!),
+          callFor(clock, config, cred(free.token), t2!),
+        ]);
+      });
+      expect(results.map(outcome)).toEqual(["ok", "ok"]);
+      expect(await rowsOf([u, v])).toEqual([`${u}:${t}`, `${v}:${t2}`].sort());
+      // The held token's stamp was left to its holder; the other one is stamped.
+      expect(await lastUsedAt(held.accessToken.id)).toBeNull();
+      expect(await lastUsedAt(free.accessToken.id)).toBe("2026-03-10T12:00:00Z");
+    },
+  );
 });
 
 describe("inside a transaction", () => {
