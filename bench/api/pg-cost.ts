@@ -74,6 +74,12 @@ const VARIANTS: Record<string, string[]> = {
       return null;
     end $f$`,
   ],
+  // The functions' `SET enable_seqscan = off` clause: PostgreSQL saves and restores the setting
+  // around every call (flattr_request calls flattr_thing: twice per flattr).
+  "no SET clause on the flattr functions": [
+    "alter function flattr_thing reset all",
+    "alter function flattr_request reset all",
+  ],
   "no notification trigger": ["alter table flattrs disable trigger flattrs_notify"],
   "no foreign keys (measure only)": [
     "alter table flattrs drop constraint flattrs_thing_id_things_id_fk, drop constraint flattrs_payer_id_users_id_fk, drop constraint flattrs_app_id_oauth_apps_id_fk",
