@@ -113,14 +113,7 @@ export async function flattrMany(db: Db, calls: FlattrCall[]): Promise<(OutcomeR
       token_stamp_before: iso(c.tokenStampBefore),
       scopes: c.scopes,
       thing: c.thingId,
-      period: c.period,
-      now: c.now.toISOString(),
-      lock_class: c.lockClass,
-      period_key: c.periodKey,
-      currency: c.currency,
-      rate_since: c.rateSince.toISOString(),
-      rate_max: c.rateMax,
-      period_max: c.periodMax,
+      ...periodFields(c),
     })),
   );
   // One aggregated row, not a row per call: a call that raises after earlier calls' rows were
@@ -171,11 +164,7 @@ export async function flattrMany(db: Db, calls: FlattrCall[]): Promise<(OutcomeR
     if (!pgError(error)) throw error;
     return Promise.all(calls.map((c) => flattrOne(db, c).catch(asError)));
   }
-  const results: (OutcomeRow | Error)[] = calls.map(
-    () => new Error("flattr_request batch returned no row for this flattr"),
-  );
-  for (const r of rows) results[Number(r.i)] = r;
-  return results;
+  return byIndex(calls.length, rows, "flattr_request batch returned no row for this flattr");
 }
 
 /** Payers by id first, in id order, then tokens by hash. */
@@ -190,7 +179,40 @@ function compareCalls(a: FlattrCall, b: FlattrCall): number {
       : 0;
 }
 
-const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+export const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+
+/** A batch call's period and limits as the batch statements' JSON spells them. */
+export function periodFields(
+  c: Pick<
+    FlattrCall,
+    | "period"
+    | "now"
+    | "lockClass"
+    | "periodKey"
+    | "currency"
+    | "rateSince"
+    | "rateMax"
+    | "periodMax"
+  >,
+) {
+  return {
+    period: c.period,
+    now: c.now.toISOString(),
+    lock_class: c.lockClass,
+    period_key: c.periodKey,
+    currency: c.currency,
+    rate_since: c.rateSince.toISOString(),
+    rate_max: c.rateMax,
+    period_max: c.periodMax,
+  };
+}
+
+/** A batch's answer in call order (rows carry their call's index `i`); a call left out fails. */
+export function byIndex<R>(n: number, rows: readonly (R & { i: number })[], missing: string) {
+  const results: (R | Error)[] = Array.from({ length: n }, () => new Error(missing));
+  for (const r of rows) results[Number(r.i)] = r;
+  return results;
+}
 
 const isTransaction = (db: Db): boolean => (db as unknown) instanceof PgTransaction;
 

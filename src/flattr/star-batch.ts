@@ -10,7 +10,7 @@ import {
   statusColumns,
   statusJoins,
 } from "../social/status-query.ts";
-import type { FlattrCall } from "./flattr-batch.ts";
+import { asError, byIndex, type FlattrCall, periodFields } from "./flattr-batch.ts";
 
 /*
  * How a star with an access token reaches favourite_request() (src/db/sql/star-functions.sql):
@@ -97,14 +97,7 @@ export async function starMany(db: Db, calls: StarCall[]): Promise<(StarRow | Er
       token_stamp_before: c.tokenStampBefore?.toISOString() ?? null,
       scopes: c.scopes,
       status: c.statusId.toString(),
-      period: c.period,
-      now: c.now.toISOString(),
-      lock_class: c.lockClass,
-      period_key: c.periodKey,
-      currency: c.currency,
-      rate_since: c.rateSince.toISOString(),
-      rate_max: c.rateMax,
-      period_max: c.periodMax,
+      ...periodFields(c),
     })),
   );
   let rows: (StarRow & { i: number })[];
@@ -129,14 +122,8 @@ export async function starMany(db: Db, calls: StarCall[]): Promise<(StarRow | Er
     if (!pgError(error)) throw error;
     return Promise.all(calls.map((c) => starOne(db, c).catch(asError)));
   }
-  const results: (StarRow | Error)[] = calls.map(
-    () => new Error("favourite_request batch returned no row for this star"),
-  );
-  for (const r of rows) results[Number(r.i)] = r;
-  return results;
+  return byIndex(calls.length, rows, "favourite_request batch returned no row for this star");
 }
-
-const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 
 /** One batcher per database: stars are never part of a caller's transaction. */
 const batchers = new WeakMap<Db, Batcher<StarCall, StarRow>>();
