@@ -8,7 +8,11 @@ import { parseArgs } from "node:util";
  * one whose stack contains `--window` (default: the inbox guard) are counted, which leaves out
  * start-up (migrations, keys) and shut-down.
  *
+ * `--seconds FROM,TO` counts instead the samples from FROM to TO seconds before the profile's end
+ * (a run of `--duration 8` is `--seconds 9,1`); `--all` counts every sample.
+ *
  *   npx tsx bench/lib/cpuprofile.ts FILE.cpuprofile [--window inbox-guard.ts] [--top 40]
+ *   npx tsx bench/lib/cpuprofile.ts FILE.cpuprofile --seconds 9,1
  *   … --callers REGEX   where the time of functions matching REGEX comes from (the callers'
  *                       frames outside Node's internals, nearest first)
  */
@@ -28,6 +32,8 @@ interface Profile {
   nodes: Node[];
   samples: number[];
   timeDeltas: number[];
+  startTime: number;
+  endTime: number;
 }
 
 const { values, positionals } = parseArgs({
@@ -37,6 +43,7 @@ const { values, positionals } = parseArgs({
     top: { type: "string" },
     all: { type: "boolean" },
     callers: { type: "string" },
+    seconds: { type: "string" },
   },
 });
 const top = Number(values.top ?? 40);
@@ -73,7 +80,16 @@ function stackOf(id: number): Node[] {
 const times = profile.samples.map((_, i) => profile.timeDeltas[i + 1] ?? 0);
 let first = 0;
 let last = profile.samples.length - 1;
-if (!values.all) {
+if (values.seconds) {
+  const [from, to] = values.seconds.split(",").map(Number);
+  // Sample i is taken at startTime + the deltas up to and including its own.
+  let at = profile.startTime;
+  const end = profile.endTime;
+  const taken = profile.samples.map((_, i) => (at += profile.timeDeltas[i] ?? 0));
+  first = taken.findIndex((t) => t >= end - (from ?? 1e9) * 1e6);
+  last = taken.findLastIndex((t) => t <= end - (to ?? 0) * 1e6);
+  if (first < 0 || last < first) throw new Error(`no sample in --seconds ${values.seconds}`);
+} else if (!values.all) {
   const mark = values.window ?? "inbox-guard.ts";
   const marked = profile.samples.map((id) =>
     stackOf(id).some((n) => n.callFrame.url.includes(mark) || fnKey(n.callFrame).includes(mark)),
