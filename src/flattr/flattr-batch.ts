@@ -74,7 +74,7 @@ const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
  * A text[] literal (`{"a","b"}`): the drivers bind JS arrays differently, a literal cast in SQL
  * is the same for both. Scopes are our own words (letters, colons), quoted all the same.
  */
-const pgTextArray = (xs: readonly string[]): string =>
+export const pgTextArray = (xs: readonly string[]): string =>
   `{${xs.map((x) => `"${x.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
 
 /** One flattr, one statement: its own transaction, or part of `db` if that is one. */
@@ -216,23 +216,34 @@ export function byIndex<R>(n: number, rows: readonly (R & { i: number })[], miss
 
 const isTransaction = (db: Db): boolean => (db as unknown) instanceof PgTransaction;
 
-/** One batcher per database; transactions have none (their statements run in their own order). */
-const batchers = new WeakMap<Db, Batcher<FlattrCall, OutcomeRow>>();
+/**
+ * One call of `many`'s statement, group-committed with the calls made at the same moment on the
+ * same database (one Batcher per database, of this module's sizes: the flattr and the star).
+ */
+export function batchedPerDatabase<I, O>(
+  many: (db: Db, items: I[]) => Promise<(O | Error)[]>,
+): (db: Db, item: I) => Promise<O> {
+  const batchers = new WeakMap<Db, Batcher<I, O>>();
+  return (db, item) => {
+    let batcher = batchers.get(db);
+    if (!batcher) {
+      batcher = new Batcher({
+        run: (items) => many(db, items),
+        maxBatch: MAX_BATCH,
+        maxInFlight: MAX_IN_FLIGHT,
+      });
+      batchers.set(db, batcher);
+    }
+    return batcher.submit(item);
+  };
+}
+
+const batchedFlattr = batchedPerDatabase(flattrMany);
 
 /**
  * Runs one flattr_request call: batched with others on a database, alone inside a transaction
  * (which must stay one unit with the caller's other statements).
  */
 export function callFlattrThing(db: Db, call: FlattrCall): Promise<OutcomeRow> {
-  if (isTransaction(db)) return flattrOne(db, call);
-  let batcher = batchers.get(db);
-  if (!batcher) {
-    batcher = new Batcher({
-      run: (calls) => flattrMany(db, calls),
-      maxBatch: MAX_BATCH,
-      maxInFlight: MAX_IN_FLIGHT,
-    });
-    batchers.set(db, batcher);
-  }
-  return batcher.submit(call);
+  return isTransaction(db) ? flattrOne(db, call) : batchedFlattr(db, call);
 }

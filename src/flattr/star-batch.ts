@@ -1,5 +1,4 @@
 import { sql } from "drizzle-orm";
-import { Batcher } from "../db/batcher.ts";
 import { type Db, preparedRows } from "../db/client.ts";
 import { pgError } from "../db/pg-error.ts";
 import { type AccountStatsRow, accountStatsColumns } from "../social/account-stats.ts";
@@ -10,7 +9,14 @@ import {
   statusColumns,
   statusJoins,
 } from "../social/status-query.ts";
-import { asError, byIndex, type FlattrCall, periodFields } from "./flattr-batch.ts";
+import {
+  asError,
+  batchedPerDatabase,
+  byIndex,
+  type FlattrCall,
+  periodFields,
+  pgTextArray,
+} from "./flattr-batch.ts";
 
 /*
  * How a star with an access token reaches favourite_request() (src/db/sql/star-functions.sql):
@@ -39,14 +45,6 @@ export interface StarRow {
   stars: string | null;
   status: StarStatusRow | null;
 }
-
-/** A text[] literal, as flattr-batch.ts binds scopes (the drivers bind JS arrays differently). */
-const pgTextArray = (xs: readonly string[]): string =>
-  `{${xs.map((x) => `"${x.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
-
-/** As flattr-batch.ts: stars per batch at most, and batches at once (measured there). */
-const MAX_BATCH = 64;
-const MAX_IN_FLIGHT = 2;
 
 /** The Status a flattred star answers, as one JSON value (null for any other outcome). */
 const starAnswer = sql`(select row_to_json(x) from (
@@ -125,19 +123,8 @@ export async function starMany(db: Db, calls: StarCall[]): Promise<(StarRow | Er
   return byIndex(calls.length, rows, "favourite_request batch returned no row for this star");
 }
 
-/** One batcher per database: stars are never part of a caller's transaction. */
-const batchers = new WeakMap<Db, Batcher<StarCall, StarRow>>();
-
-/** Runs one favourite_request call, batched with the stars made at the same moment. */
-export function callStar(db: Db, call: StarCall): Promise<StarRow> {
-  let batcher = batchers.get(db);
-  if (!batcher) {
-    batcher = new Batcher({
-      run: (calls) => starMany(db, calls),
-      maxBatch: MAX_BATCH,
-      maxInFlight: MAX_IN_FLIGHT,
-    });
-    batchers.set(db, batcher);
-  }
-  return batcher.submit(call);
-}
+/**
+ * Runs one favourite_request call, batched with the stars made at the same moment (stars are
+ * never part of a caller's transaction).
+ */
+export const callStar: (db: Db, call: StarCall) => Promise<StarRow> = batchedPerDatabase(starMany);

@@ -33,11 +33,12 @@ export type Payer = Pick<RemoteActor, "id" | "uri" | "host" | "fetchedAt">;
 const payerCache = new WeakMap<object, Map<string, Payer>>();
 const MAX_PAYERS = 10_000;
 
-function payersOf(deps: FederationData): Map<string, Payer> {
-  let map = payerCache.get(deps);
+/** This instance's map of `maps` (a new one on first use), started over past MAX_PAYERS. */
+function mapOf<V>(maps: WeakMap<object, Map<string, V>>, deps: FederationData): Map<string, V> {
+  let map = maps.get(deps);
   if (!map) {
     map = new Map();
-    payerCache.set(deps, map);
+    maps.set(deps, map);
   }
   if (map.size > MAX_PAYERS) map.clear();
   return map;
@@ -45,13 +46,13 @@ function payersOf(deps: FederationData): Map<string, Payer> {
 
 function remember(deps: FederationData, payer: Payer): Payer {
   const kept = { id: payer.id, uri: payer.uri, host: payer.host, fetchedAt: payer.fetchedAt };
-  payersOf(deps).set(payer.uri, kept);
+  mapOf(payerCache, deps).set(payer.uri, kept);
   return kept;
 }
 
 /** The payer as this process knows it, without asking anyone; undefined when unknown or stale. */
 export function knownPayerOf(deps: FederationData, like: Like): Payer | undefined {
-  const known = payersOf(deps).get(like.actorId!.href);
+  const known = mapOf(payerCache, deps).get(like.actorId!.href);
   return known && !isStale(known, deps.clock.now()) ? known : undefined;
 }
 
@@ -66,18 +67,13 @@ const pendingPayers = new WeakMap<object, Map<string, Promise<Payer>>>();
 export async function payerOf(ctx: Context<FederationData>, like: Like): Promise<Payer> {
   const known = knownPayerOf(ctx.data, like);
   if (known) return known;
-  let pending = pendingPayers.get(ctx.data);
-  if (!pending) {
-    pending = new Map();
-    pendingPayers.set(ctx.data, pending);
-  }
+  const pending = mapOf(pendingPayers, ctx.data);
   const uri = like.actorId!.href;
   let payer = pending.get(uri);
   if (!payer) {
-    const map = pending;
     payer = storedPayerOf(ctx, like)
       .then((stored) => remember(ctx.data, stored))
-      .finally(() => map.delete(uri));
+      .finally(() => pending.delete(uri));
     pending.set(uri, payer);
   }
   return payer;
@@ -136,16 +132,6 @@ export async function payerWithin(
  */
 const checkedPeers = new WeakMap<object, Map<string, number>>();
 const pendingPeers = new WeakMap<object, Map<string, Promise<void>>>();
-
-function mapOf<V>(maps: WeakMap<object, Map<string, V>>, deps: FederationData): Map<string, V> {
-  let map = maps.get(deps);
-  if (!map) {
-    map = new Map();
-    maps.set(deps, map);
-  }
-  if (map.size > MAX_PAYERS) map.clear();
-  return map;
-}
 
 /**
  * Makes sure `host`'s peer check (its NodeInfo, read at most daily) is recent, as the worker's
