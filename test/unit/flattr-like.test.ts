@@ -219,7 +219,8 @@ describe("reading the extension without expansion", () => {
       ),
       { numRuns: 300 },
     );
-    // The quick reading was actually compared, not always left to the expansion.
-    expect(taken).toBeGreaterThan(30);
+    // The quick reading was actually compared, not always left to the expansion. About one run
+    // in seven takes it (mean ~43 of 300, sd ~6): 30 failed CI once; below 5 is ~1e-13 likely.
+    expect(taken).toBeGreaterThanOrEqual(5);
   });
 });
