@@ -8,15 +8,18 @@
 -- (src/flattr/status-flattrs.ts starFacts) and for the star's own answer below. PL/pgSQL, not
 -- SQL: a SQL function with subqueries is never inlined, and is then parsed and planned again on
 -- every call (measured: starFacts' PostgreSQL CPU 0.05 -> 0.21 ms); PL/pgSQL keeps its plans.
--- No `SET enable_seqscan = off` here or on favourite_request (unlike the flattr functions, ADR
--- 0005): a SET clause costs each call about 0.13 ms of PostgreSQL CPU (measured: 0.20 against
--- 0.07 ms for this function), more than the lookups themselves; their plans are exposed to a
--- plan made on an empty table exactly as the prepared reads of every Status (star_facts,
--- status_by_id) always were, until autovacuum's ANALYZE replans them.
+-- `SET enable_seqscan = off` here and on favourite_request, as on the flattr functions (ADR
+-- 0005, 0031): PL/pgSQL keeps the plan it made on its first calls, and made while `flattrs` was
+-- empty and analyzed (a new instance, a new period's first flattrs, the benchmark's start) the
+-- count is a sequential scan that reads the whole table on every star until an ANALYZE replans
+-- it (measured: 0.29 ms per count at 4,000 flattrs, against 0.009 ms on the index). The clause
+-- costs a call about 1 µs (20,000 calls of a trivial PL/pgSQL function: 0.2–0.3 against
+-- 0.8–1.6 ms in all), not the 0.13 ms ADR 0028 measured (that figure was the growing scan).
 CREATE FUNCTION star_count(p_thing int8)
 RETURNS int8
 LANGUAGE plpgsql
 STABLE
+SET enable_seqscan = off
 AS $$
 BEGIN
   RETURN (SELECT count(*) FROM flattrs f WHERE f.thing_id = p_thing AND f.withdrawn_at IS NULL)
@@ -28,7 +31,8 @@ $$;
 --> statement-breakpoint
 -- A star asked for with an access token (p_token_hash: its SHA-256, a personal or OAuth token,
 -- docs/adr/0008) on a status id: the token is looked up and stamped as flattr_request does it
--- (last_used_at at most once per p_token_stamp_before; one of p_scopes; a user, not app-only),
+-- (last_used_at at most once per p_token_stamp_before, or not at all when that is null: the
+-- caller stamps; one of p_scopes; a user, not app-only),
 -- then the status is read as its payer may read it, then flattr_request flattrs its thing for
 -- the payer with the token's app, then the star count is read after the flattr (this function's
 -- own statements see its writes; the calling statement's snapshot would not).
@@ -64,6 +68,7 @@ CREATE FUNCTION favourite_request(
 )
 LANGUAGE plpgsql
 VOLATILE
+SET enable_seqscan = off
 AS $$
 DECLARE
   v_token int8;
@@ -78,9 +83,13 @@ BEGIN
     outcome := 'invalid_token';
     RETURN;
   END IF;
-  UPDATE access_tokens t SET last_used_at = p_now
-  WHERE t.id = v_token AND t.revoked_at IS NULL
-    AND (t.last_used_at IS NULL OR t.last_used_at <= p_token_stamp_before);
+  -- A null cutoff: the caller stamps the token itself (a batch stamps its tokens set-based, as
+  -- flattr_request's callers do, docs/adr/0025 and 0031).
+  IF p_token_stamp_before IS NOT NULL THEN
+    UPDATE access_tokens t SET last_used_at = p_now
+    WHERE t.id = v_token AND t.revoked_at IS NULL
+      AND (t.last_used_at IS NULL OR t.last_used_at <= p_token_stamp_before);
+  END IF;
   IF NOT v_may_flattr THEN
     outcome := 'insufficient_scope';
     RETURN;
