@@ -398,6 +398,7 @@ CREATE TABLE "peers" (
 	"time_zone" text,
 	"settlement_day" integer,
 	"instance_actor" text,
+	"instance_inbox" text,
 	"speaks_flattr" boolean DEFAULT false NOT NULL,
 	"first_seen" timestamp with time zone,
 	"last_seen" timestamp with time zone,
