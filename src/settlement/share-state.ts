@@ -26,8 +26,3 @@ export function shareStateSql(s: SQL): SQL {
                    and ${peerSummaryAcceptedSql(s)} then 'settled'
                   else ${s}.state end`;
 }
-
-/** A share still open: not settled, claimed or returned (for the route-peer ones, not accepted). */
-export function shareOpenSql(s: SQL): SQL {
-  return sql`(${s}.state = 'open' and not (${s}.route = 'peer' and ${peerSummaryAcceptedSql(s)}))`;
-}
