@@ -398,6 +398,7 @@ CREATE TABLE "peers" (
 	"time_zone" text,
 	"settlement_day" integer,
 	"instance_actor" text,
+	"instance_inbox" text,
 	"speaks_flattr" boolean DEFAULT false NOT NULL,
 	"first_seen" timestamp with time zone,
 	"last_seen" timestamp with time zone,
@@ -765,7 +766,7 @@ CREATE INDEX "linked_actors_user" ON "linked_actors" USING btree ("user_id");-->
 CREATE UNIQUE INDEX "remote_actors_uri" ON "remote_actors" USING btree ("uri");--> statement-breakpoint
 CREATE INDEX "remote_actors_host" ON "remote_actors" USING btree ("host");--> statement-breakpoint
 CREATE UNIQUE INDEX "remote_actors_handle" ON "remote_actors" USING btree (lower("handle"));--> statement-breakpoint
-CREATE INDEX "remote_shares_route" ON "remote_shares" USING btree ("route","peer_host","state");--> statement-breakpoint
+CREATE INDEX "remote_shares_peer" ON "remote_shares" USING btree ("peer_host","period","state") WHERE "remote_shares"."route" = 'peer';--> statement-breakpoint
 CREATE INDEX "remote_shares_payer" ON "remote_shares" USING btree ("payer_id","period");--> statement-breakpoint
 CREATE INDEX "remote_shares_claimed_by" ON "remote_shares" USING btree ("claimed_by_host","state");--> statement-breakpoint
 CREATE INDEX "remote_shares_carried_by" ON "remote_shares" USING btree ("carried_by");--> statement-breakpoint

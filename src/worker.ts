@@ -1,10 +1,11 @@
 import type { Federation } from "@fedify/fedify";
 import type { Deps } from "./deps.ts";
 import { announceClaims } from "./federation/claims.ts";
-import type { FederationData } from "./federation/federation.ts";
+import { type FederationData, federationContext } from "./federation/federation.ts";
 import { startPeerRefresh } from "./federation/peer-info.ts";
 import { sendPledgeNotices } from "./federation/pledge-notices.ts";
 import { startRelay } from "./federation/relay.ts";
+import { learnPeerInboxes } from "./federation/settlement/transport.ts";
 import { startSettlement } from "./federation/settlement/worker.ts";
 import { startSubscriptionRuns } from "./flattr/subscription-schedule.ts";
 import { startHousekeeping } from "./housekeeping.ts";
@@ -25,8 +26,11 @@ export function startWorker(
   const housekeeping = startHousekeeping(deps);
   // Each subscription's month is flattred at its start, exactly once across workers.
   const subscriptionRuns = startSubscriptionRuns(deps);
-  // Which servers are peers (NodeInfo metadata.flattr) is re-read daily.
-  const peerRefresh = startPeerRefresh(deps);
+  // Which servers are peers (NodeInfo metadata.flattr) is re-read daily; admitted peers' instance
+  // inboxes are looked up once, ahead of the first summary or answer to them.
+  const peerRefresh = startPeerRefresh(deps, undefined, () =>
+    learnPeerInboxes(federationContext(federation, deps)),
+  );
   // Held shares return to payers when their hold ends; won claims take held shares.
   const pledges = startPledgeSchedule(
     deps,

@@ -7,7 +7,9 @@ import { type Config, loadConfig } from "../../src/config/config.ts";
 import { configureLogging } from "../../src/config/logging.ts";
 import { type Database, queryRows } from "../../src/db/client.ts";
 import { migrate } from "../../src/db/migrate.ts";
+import { federationContext } from "../../src/federation/federation.ts";
 import { ensurePeerKnown } from "../../src/federation/peer-info.ts";
+import { learnPeerInboxes } from "../../src/federation/settlement/transport.ts";
 import { settlementRound } from "../../src/federation/settlement/worker.ts";
 import { checkLedger } from "../../src/ledger/index.ts";
 import { admitPeer } from "../../src/peers/admission.ts";
@@ -160,6 +162,11 @@ export async function runSummaryBench(opts: BenchOptions): Promise<SummaryBenchR
         await ensurePeerKnown(b.deps, hostA);
         await admitPeer(dbA, a.deps.clock, a.config, hostB);
         await admitPeer(dbB, b.deps.clock, b.config, hostA);
+        // What each worker's peer refresh does after an admission (long before a month's close):
+        // look up and store the peer's instance inbox (which, on these new instances, also makes
+        // both instance actors' keys).
+        await learnPeerInboxes(federationContext(a.federation, a.deps));
+        await learnPeerInboxes(federationContext(b.federation, b.deps));
       });
       log(`  seeded in ${secs(seeded.ms)}`);
       const runs: SummaryRun[] = [];

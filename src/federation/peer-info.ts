@@ -167,12 +167,19 @@ export async function refreshStalePeers(deps: Deps): Promise<number> {
   return hosts.length;
 }
 
-/** Hourly, in the worker: refreshStalePeers; failures are logged, never fatal. */
-export function startPeerRefresh(deps: Deps, intervalMs = 3600_000): { stop(): void } {
+/**
+ * Hourly, in the worker: refreshStalePeers, then `after` (the settlement's instance inboxes);
+ * failures are logged, never fatal.
+ */
+export function startPeerRefresh(
+  deps: Deps,
+  intervalMs = 3600_000,
+  after: () => Promise<unknown> = async () => {},
+): { stop(): void } {
   const run = () =>
-    refreshStalePeers(deps).catch((error) =>
-      logger.error("Refreshing peers failed: {error}", { error }),
-    );
+    refreshStalePeers(deps)
+      .then(after)
+      .catch((error) => logger.error("Refreshing peers failed: {error}", { error }));
   const timer = setInterval(run, intervalMs);
   timer.unref();
   void run();

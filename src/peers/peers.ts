@@ -103,6 +103,9 @@ export async function recordPeerInfo(
       set: {
         ...values,
         firstSeen: sql`coalesce(${peers.firstSeen}, ${now.toISOString()}::timestamptz)`,
+        // The stored inbox belongs to the actor it was looked up for.
+        instanceInbox: sql`case when ${peers.instanceActor} is not distinct from excluded.instance_actor
+                                then ${peers.instanceInbox} end`,
       },
     })
     .returning();
@@ -164,4 +167,28 @@ export async function peersDueForRefresh(
     .orderBy(sql`${peers.checkedAt} asc nulls first`)
     .limit(limit);
   return rows.map((r) => r.host);
+}
+
+/**
+ * Stores the inbox of `host`'s instance actor as a look-up of `actor` found it (the federation
+ * adapter checks it is on the actor's origin), unless the NodeInfo names another actor by now.
+ */
+export async function rememberInstanceInbox(
+  db: Db,
+  host: string,
+  actor: string,
+  inbox: string,
+): Promise<void> {
+  await db
+    .update(peers)
+    .set({ instanceInbox: inbox })
+    .where(sql`${peers.host} = ${host} and ${peers.instanceActor} = ${actor}`);
+}
+
+/** A delivery to the stored inbox failed: the next one looks the actor up again. */
+export async function forgetInstanceInbox(db: Db, host: string, inbox: string): Promise<void> {
+  await db
+    .update(peers)
+    .set({ instanceInbox: null })
+    .where(sql`${peers.host} = ${host} and ${peers.instanceInbox} = ${inbox}`);
 }

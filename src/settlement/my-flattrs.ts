@@ -6,6 +6,7 @@ import { currentPeriod } from "../flattr/current-period.ts";
 import { peerAdmittedSql } from "../peers/admission.ts";
 import type { Period } from "../periods/period.ts";
 import { pledgeReturnsAt } from "./pledge-hold.ts";
+import { shareStateSql } from "./share-state.ts";
 import { type FlattrValue, type FlattrValues, flattrValues } from "./values.ts";
 
 /**
@@ -95,7 +96,7 @@ export async function periodFlattrs(
                      u.display_name, a.uri as remote_uri, a.handle as remote_handle,
                      a.name as remote_name, a.url as remote_url, a.host as remote_host,
                      r.route, r.peer_host as route_host, p.speaks_flattr as peer_now,
-                     s.state as share_state, s.route as share_route, s.claimed_by_host,
+                     ${shareStateSql(sql`s`)} as share_state, s.route as share_route, s.claimed_by_host,
                      ${peerAdmittedSql(sql`s.peer_host`)} as admitted
               from things t
               left join users u on u.id = t.owner_id

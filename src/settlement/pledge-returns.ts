@@ -13,6 +13,7 @@ import {
 import { peerAdmittedSql } from "../peers/admission.ts";
 import type { Period } from "../periods/period.ts";
 import { lastReturnablePeriod } from "./pledge-hold.ts";
+import { peerSummaryAcceptedSql } from "./share-state.ts";
 
 /*
  * The end of the hold (issue 10, point 7): shares the close held for unclaimed creators (route
@@ -42,7 +43,8 @@ export interface ReturnResult {
 
 /** The shares that return at the end of the hold, as an SQL condition on remote_shares `s`. */
 const returnable = sql`s.state = 'open'
-  and (s.route = 'unclaimed' or (s.route = 'peer' and not ${peerAdmittedSql(sql`s.peer_host`)}))`;
+  and (s.route = 'unclaimed' or (s.route = 'peer' and not ${peerAdmittedSql(sql`s.peer_host`)}
+                                 and not ${peerSummaryAcceptedSql(sql`s`)}))`;
 
 /** Returns every share whose hold has ended. Safe to run any time, in several processes. */
 export async function returnExpiredPledges(

@@ -8,11 +8,13 @@ import { type Database, type Db, queryRows } from "../../src/db/client.ts";
 import { setBudget } from "../../src/flattr/budget.ts";
 import { flattr } from "../../src/flattr/flattr.ts";
 import { balanceOf, checkLedger, PLEDGES, walletAccount } from "../../src/ledger/index.ts";
-import { admitPeer } from "../../src/peers/admission.ts";
+import { admitPeer, suspendPeer } from "../../src/peers/admission.ts";
 import { closePeriod } from "../../src/settlement/close.ts";
 import { periodFlattrs } from "../../src/settlement/my-flattrs.ts";
 import { returnExpiredPledges } from "../../src/settlement/pledge-returns.ts";
 import { statement } from "../../src/settlement/statement.ts";
+import { buildSummary } from "../../src/settlement/summaries/build.ts";
+import { recordAnswer } from "../../src/settlement/summaries/sent.ts";
 import { createTestDatabase } from "../helpers/db.ts";
 import { deposit, makeUser } from "../helpers/flattr.ts";
 import { markPeer, remoteActor, remoteNote } from "../helpers/remote.ts";
@@ -121,6 +123,50 @@ describe("returning held shares at the end of the hold", () => {
       180n,
       P,
     ]);
+    expect(await checkLedger(db)).toEqual([]);
+  });
+
+  it("returns a suspended peer's shares unless it accepted their summary (ADR 0029)", async () => {
+    const clock = fixedClock("2027-02-05T12:00:00Z");
+    const P = "2027-02";
+    for (const host of ["settled.example", "unanswered.example"]) {
+      await markPeer(db, clock, config, host);
+      await admitPeer(db, clock, config, host);
+    }
+    const cat = await remoteActor(db, clock, "settled.example", "cat");
+    const dan = await remoteActor(db, clock, "unanswered.example", "dan");
+    const notes = [await remoteNote(db, clock, cat), await remoteNote(db, clock, dan)];
+    const payer = await makeUser(db);
+    await deposit(db, config, payer, 1000n);
+    await setBudget(db, clock, config, payer, 200n);
+    for (const t of notes) await flattr(db, clock, config, payer, t.id);
+    const closed = fixedClock("2027-03-02T00:00:00Z");
+    await closePeriod(db, closed, config, P);
+    // settled.example accepts its summary (the shares' rows stay open); unanswered.example's
+    // is never answered. Then both are suspended.
+    for (const host of ["settled.example", "unanswered.example"]) {
+      const built = await buildSummary(db, closed, config, host, P);
+      expect(built).not.toBeNull();
+      if (host === "settled.example")
+        expect((await recordAnswer(db, closed, host, built!.hash, { kind: "accept" }))?.state).toBe(
+          "accepted",
+        );
+      expect((await suspendPeer(db, closed, config, host)).ok).toBe(true);
+    }
+    // 200 − 20 fee = 180 over 2: only dan's 90 returns when the hold ends.
+    expect(await returnExpiredPledges(db, fixedClock("2027-09-01T00:00:00Z"), config)).toEqual({
+      entries: 1,
+      shares: 1,
+      amount: 90n,
+    });
+    expect(await balanceOf(db, walletAccount(payer), config.currency)).toBe(890n);
+    const flattrs = await periodFlattrs(db, config, payer, P);
+    expect(flattrs.flattrs.map((f) => [f.creator.host, f.status])).toEqual(
+      expect.arrayContaining([
+        ["settled.example", "paid"],
+        ["unanswered.example", "returned"],
+      ]),
+    );
     expect(await checkLedger(db)).toEqual([]);
   });
 

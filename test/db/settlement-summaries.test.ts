@@ -20,6 +20,7 @@ import {
 import { admitPeer } from "../../src/peers/admission.ts";
 import { awaitingFromPeers } from "../../src/settlement/awaiting.ts";
 import { closePeriod } from "../../src/settlement/close.ts";
+import { shareStateSql } from "../../src/settlement/share-state.ts";
 import { buildDueSummaries, summaryLines } from "../../src/settlement/summaries/build.ts";
 import {
   linesHash,
@@ -208,14 +209,21 @@ describe("a summary from build to credit", () => {
     expect(again.summary.state).toBe("accepted");
     expect(await balanceOf(dbB.db, clearingAccount(A), "EUR")).toBe(-300n);
 
-    // A hears the Accept: its shares are settled; what it owes B stays in clearing.
+    // A hears the Accept: its shares are settled (the summary's state says it, ADR 0029: the
+    // rows stay open); what it owes B stays in clearing.
+    const shareStates = async () => {
+      const [states] = await queryRows<{ states: string; rows: string }>(
+        dbA.db,
+        sql`select string_agg(distinct ${shareStateSql(sql`s`)}, ',') as states,
+                   string_agg(distinct s.state, ',') as rows
+            from remote_shares s where s.period = '2027-03'`,
+      );
+      return states;
+    };
+    expect(await shareStates()).toEqual({ states: "open", rows: "open" });
     const answered = await recordAnswer(dbA.db, after, B, received.hash, { kind: "accept" });
     expect(answered?.state).toBe("accepted");
-    const [states] = await queryRows<{ states: string }>(
-      dbA.db,
-      sql`select string_agg(distinct state, ',') as states from remote_shares where period = '2027-03'`,
-    );
-    expect(states!.states).toBe("settled");
+    expect(await shareStates()).toEqual({ states: "settled", rows: "open" });
     expect(await balanceOf(dbA.db, clearingAccount(B), "EUR")).toBe(300n);
     await expectSound(dbA.db, dbB.db);
   });

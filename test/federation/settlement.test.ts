@@ -10,7 +10,7 @@ import { fixedClock } from "../../src/config/clock.ts";
 import { type Db, queryRows } from "../../src/db/client.ts";
 import { INSTANCE_ACTOR } from "../../src/federation/actors.ts";
 import { federationContext } from "../../src/federation/federation.ts";
-import { ensurePeerKnown } from "../../src/federation/peer-info.ts";
+import { ensurePeerKnown, refreshPeer } from "../../src/federation/peer-info.ts";
 import { signJson } from "../../src/federation/settlement/proof.ts";
 import { settlementRound } from "../../src/federation/settlement/worker.ts";
 import { buildSummaryOffer } from "../../src/federation/vocab/settlement.ts";
@@ -18,6 +18,7 @@ import { flattr } from "../../src/flattr/flattr.ts";
 import { remoteThingFor } from "../../src/flattr/remote-things.ts";
 import { balanceOf, clearingAccount, earningsAccount } from "../../src/ledger/index.ts";
 import { admitPeer } from "../../src/peers/admission.ts";
+import { findPeer, recordPeerInfo } from "../../src/peers/peers.ts";
 import { nextPeriod, periodBounds } from "../../src/periods/period.ts";
 import { closePeriod } from "../../src/settlement/close.ts";
 import { findSent } from "../../src/settlement/summaries/sent.ts";
@@ -109,6 +110,52 @@ describe("a summary between two instances", () => {
     expect((await findSent(db1, hostOf(two.origin), period))?.state).toBe("accepted");
     expect(await receivedRows(db2)).toHaveLength(1);
     expect(await balanceOf(db2, clearingAccount(hostOf(one.origin)), "EUR")).toBe(-s.total);
+    await expectLedgersSound(one, two);
+  });
+
+  it("stores the peer's instance inbox; a delivery that fails there looks it up again", async () => {
+    const twoHost = hostOf(two.origin);
+    const inboxOf = async (db: Db, host: string) =>
+      (await findPeer(db, host))?.instanceInbox ?? null;
+    // Learned by the first delivery (one → two) and by the answer (two → one).
+    expect(await inboxOf(db1, twoHost)).toBe(`${two.origin}/inbox`);
+    expect(await inboxOf(db2, hostOf(one.origin))).toBe(`${one.origin}/inbox`);
+    // A NodeInfo read naming the same actor keeps it; one naming another actor drops it.
+    await refreshPeer(one.deps, twoHost, "http");
+    expect(await inboxOf(db1, twoHost)).toBe(`${two.origin}/inbox`);
+    // A stale inbox: the delivery fails, the inbox is forgotten, the next one looks it up.
+    await db1.execute(
+      sql`update peers set instance_inbox = ${`${two.origin}/nowhere`} where host = ${twoHost}`,
+    );
+    const s = (await findSent(db1, twoHost, period))!;
+    const due = sql`update settlement_summaries_out set state = 'sent',
+                      next_attempt_at = now() - interval '1 second' where id = ${s.id}`;
+    await db1.execute(due);
+    expect((await settlementRound(one.federation, one.deps)).delivered).toBe(1);
+    expect((await findSent(db1, twoHost, period))?.lastError).toContain("/nowhere answered 404");
+    expect(await inboxOf(db1, twoHost)).toBeNull();
+    await db1.execute(due);
+    expect((await settlementRound(one.federation, one.deps)).delivered).toBe(1);
+    expect((await findSent(db1, twoHost, period))?.lastError).toBeNull();
+    expect(await inboxOf(db1, twoHost)).toBe(`${two.origin}/inbox`);
+    expect((await settlementRound(two.federation, two.deps)).answered).toBe(1);
+    expect((await findSent(db1, twoHost, period))?.state).toBe("accepted");
+    const peer = (await findPeer(db1, twoHost))!;
+    await recordPeerInfo(db1, one.deps.clock, one.deps.config, twoHost, {
+      software: peer.software,
+      version: peer.version,
+      flattr: {
+        protocolVersion: peer.protocolVersion!,
+        currency: peer.currency!,
+        feeBasisPoints: peer.feeBp,
+        timeZone: peer.timeZone,
+        settlementDay: peer.settlementDay,
+        instanceActor: `${two.origin}/users/Bob`,
+      },
+    });
+    expect(await inboxOf(db1, twoHost)).toBeNull();
+    await refreshPeer(one.deps, twoHost, "http");
+    expect((await findPeer(db1, twoHost))?.instanceActor).toBe(`${two.origin}/actor`);
     await expectLedgersSound(one, two);
   });
 

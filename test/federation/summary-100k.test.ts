@@ -14,6 +14,7 @@ import { balanceOf, clearingAccount } from "../../src/ledger/index.ts";
 import { admitPeer } from "../../src/peers/admission.ts";
 import { nextPeriod, periodBounds } from "../../src/periods/period.ts";
 import { closePeriod } from "../../src/settlement/close.ts";
+import { shareStateSql } from "../../src/settlement/share-state.ts";
 import { findSent } from "../../src/settlement/summaries/sent.ts";
 import { startTestInstance, type TestInstance } from "../helpers/instance.ts";
 import { expectLedgersSound } from "./money-support.ts";
@@ -92,7 +93,7 @@ describe("a summary of 100,000 lines", () => {
     const [mismatch] = await queryRows<{ n: string }>(
       dbA,
       sql`select count(*)::text as n from remote_shares s join remote_actors r on r.id = s.remote_actor_id
-          where s.period = ${period} and s.state <> 'settled'`,
+          where s.period = ${period} and ${shareStateSql(sql`s`)} <> 'settled'`,
     );
     expect(mismatch?.n).toBe("0");
     await expectLedgersSound(a, b);

@@ -91,6 +91,13 @@ export const peers = pgTable(
      * actor whose signature settlement traffic from it may carry, and where ours goes.
      */
     instanceActor: text("instance_actor"),
+    /**
+     * Where settlement traffic to `instance_actor` goes (its shared inbox, else its inbox, on its
+     * own origin), as its actor document said when we last looked it up: a summary's POST and our
+     * answer need not fetch the actor each time. Null until looked up, and again when the
+     * NodeInfo names another actor or a delivery there failed.
+     */
+    instanceInbox: text("instance_inbox"),
     speaksFlattr: boolean("speaks_flattr").notNull().default(false),
     /** Null for a host an admin admitted before we ever met it (its NodeInfo not read yet). */
     firstSeen: timestamp("first_seen", { withTimezone: true }),

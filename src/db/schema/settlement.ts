@@ -50,8 +50,11 @@ export const closeRoutes = pgTable(
  * A payer's share of one period for one remote creator, as the close posted it to
  * clearing:<peer_host> (route peer) or pledges (route unclaimed): the amount, how many flattrs
  * and which (their `Like` ids). `state` is `open` when posted; the settlement issue moves it to
- * settled (the peer accepted its summary), claimed or returned. `fediflattr ledger check` proves
- * each clearing and the pledges balance equal to its open records.
+ * claimed or returned. A share routed to a peer is settled when the peer accepts our summary for
+ * its (peer, period): that is the summary's state, not written into the share (ADR 0029; read it
+ * through src/settlement/share-state.ts); a claimed share is marked settled by the summary that
+ * carried it. `fediflattr ledger check` proves each clearing and the pledges balance equal to
+ * its open records.
  */
 export const remoteShares = pgTable(
   "remote_shares",
@@ -93,7 +96,8 @@ export const remoteShares = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.period, t.remoteActorId, t.payerId] }),
-    index("remote_shares_route").on(t.route, t.peerHost, t.state),
+    // A (peer, period)'s shares: building, refunding and "which summaries are due" (build.ts).
+    index("remote_shares_peer").on(t.peerHost, t.period, t.state).where(sql`${t.route} = 'peer'`),
     index("remote_shares_payer").on(t.payerId, t.period),
     check("remote_shares_amount", sql`${t.amount} > 0 and ${t.flattrs} > 0`),
     check(

@@ -11,7 +11,7 @@ import {
 import type { FederationData } from "../federation.ts";
 import { ensurePeerKnown } from "../peer-info.ts";
 import { buildTransferNotice } from "../vocab/transfer-notice.ts";
-import { actorInbox, postSigned } from "./transport.ts";
+import { postToPeer } from "./transport.ts";
 
 const logger = getLogger(["fediflattr", "federation", "settlement"]);
 
@@ -37,7 +37,7 @@ async function deliver(ctx: Context<FederationData>, deps: Deps, t: TransferRow)
       reference: t.reference,
       published: t.recordedAt,
     });
-    await postSigned(ctx, await actorInbox(ctx, peer.instanceActor), doc);
+    await postToPeer(ctx, peer, doc);
     await recordNoticeDelivery(db, clock, t.id, null);
   } catch (error) {
     logger.warning("Notice of transfer {id} to {peer} failed: {error}", {

@@ -1,5 +1,8 @@
 import { type Context, type DocumentLoader, signRequest } from "@fedify/fedify";
 import { isActor } from "@fedify/vocab";
+import { getLogger } from "@logtape/logtape";
+import { admittedPeers } from "../../peers/admission.ts";
+import { forgetInstanceInbox, type Peer, rememberInstanceInbox } from "../../peers/peers.ts";
 import { INSTANCE_ACTOR } from "../actors.ts";
 import type { FederationData } from "../federation.ts";
 import { signJson } from "./proof.ts";
@@ -12,6 +15,7 @@ import { signJson } from "./proof.ts";
  */
 
 const AP = "application/activity+json";
+const logger = getLogger(["fediflattr", "federation", "settlement"]);
 
 async function instanceKeys(ctx: Context<FederationData>) {
   const pairs = await ctx.getActorKeyPairs(INSTANCE_ACTOR);
@@ -76,4 +80,66 @@ export async function actorInbox(ctx: Context<FederationData>, actorUri: string)
   if (!inbox || inbox.origin !== new URL(actorUri).origin)
     throw new Error(`${actorUri} has no inbox on its own origin`);
   return inbox;
+}
+
+/**
+ * The inbox of a peer's instance actor: the one stored with the peer (a look-up's result), else
+ * looked up now and stored. Looking the actor up cost a signed GET and its parse before every
+ * summary and every answer (bench/README.md, "Third pass, sender side").
+ */
+export async function peerInbox(
+  ctx: Context<FederationData>,
+  peer: Pick<Peer, "host" | "instanceActor" | "instanceInbox">,
+): Promise<URL> {
+  const actor = peer.instanceActor;
+  if (!actor) throw new Error(`${peer.host} names no instance actor in its NodeInfo`);
+  // Stored only after actorInbox's checks; its origin is checked again all the same.
+  if (peer.instanceInbox && URL.canParse(peer.instanceInbox)) {
+    const stored = new URL(peer.instanceInbox);
+    if (stored.origin === new URL(actor).origin) return stored;
+  }
+  const inbox = await actorInbox(ctx, actor);
+  await rememberInstanceInbox(ctx.data.database.db, peer.host, actor, inbox.href);
+  return inbox;
+}
+
+/**
+ * postSigned to a peer's instance actor at peerInbox; when that fails, the stored inbox is
+ * forgotten, so the next attempt (the callers retry with backoff) looks the actor up again.
+ */
+export async function postToPeer(
+  ctx: Context<FederationData>,
+  peer: Pick<Peer, "host" | "instanceActor" | "instanceInbox">,
+  doc: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const inbox = await peerInbox(ctx, peer);
+  try {
+    return await postSigned(ctx, inbox, doc);
+  } catch (error) {
+    await forgetInstanceInbox(ctx.data.database.db, peer.host, inbox.href);
+    throw error;
+  }
+}
+
+/**
+ * Looks up and stores the instance inbox of every admitted peer that has none yet (the worker's
+ * peer refresh runs it), so that a summary's POST or an answer does not wait for the look-up
+ * (nor, on a new instance, for our instance actor's and the peer's first keys). Returns how many
+ * were stored; a failure is logged and tried again at the next refresh.
+ */
+export async function learnPeerInboxes(ctx: Context<FederationData>): Promise<number> {
+  let learned = 0;
+  for (const peer of await admittedPeers(ctx.data.database.db)) {
+    if (!peer.instanceActor || peer.instanceInbox) continue;
+    try {
+      await peerInbox(ctx, peer);
+      learned++;
+    } catch (error) {
+      logger.info("The instance inbox of {peer} could not be looked up: {error}", {
+        peer: peer.host,
+        error,
+      });
+    }
+  }
+  return learned;
 }

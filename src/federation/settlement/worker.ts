@@ -5,6 +5,7 @@ import type { Deps } from "../../deps.ts";
 import { settlementAnswerUrl, settlementLinesUrl, settlementSummaryUrl } from "../../http/urls.ts";
 import { admitted } from "../../peers/admission.ts";
 import { hostOf } from "../../peers/host.ts";
+import { findPeer } from "../../peers/peers.ts";
 import { type Repeating, repeatEvery } from "../../schedule.ts";
 import { buildDueSummaries, type SummaryOut } from "../../settlement/summaries/build.ts";
 import type { SummaryLine } from "../../settlement/summaries/canonical.ts";
@@ -32,7 +33,7 @@ import {
 } from "../vocab/settlement.ts";
 import { likeFetcher } from "./like-fetcher.ts";
 import { deliverTransferNotices } from "./transfer-notices.ts";
-import { actorInbox, getSigned, postSigned } from "./transport.ts";
+import { actorInbox, getSigned, postSigned, postToPeer } from "./transport.ts";
 
 const logger = getLogger(["fediflattr", "federation", "settlement"]);
 
@@ -72,7 +73,7 @@ async function deliver(ctx: Ctx, deps: Deps, s: SummaryOut): Promise<void> {
       linesUrl: settlementLinesUrl(config, s.id),
     };
     const doc = s.state === "withdrawing" ? buildWithdrawal(message) : buildSummaryOffer(message);
-    await postSigned(ctx, await actorInbox(ctx, peer.instanceActor), doc);
+    await postToPeer(ctx, peer, doc);
     await recordDelivery(db, clock, s.id, null);
   } catch (error) {
     logger.warning("Delivering summary {id} to {peer} failed: {error}", {
@@ -162,7 +163,11 @@ async function answer(ctx: Ctx, deps: Deps, s: SummaryIn): Promise<void> {
       { id: summaryId.href, hash: s.hash },
       a,
     );
-    await postSigned(ctx, await actorInbox(ctx, s.actorUri), doc);
+    // The answer goes to the actor that sent the summary: the peer's instance actor when it
+    // was received (the inbox checked it), whose inbox is stored with the peer.
+    const peer = await findPeer(db, s.peerHost);
+    if (peer?.instanceActor === s.actorUri) await postToPeer(ctx, peer, doc);
+    else await postSigned(ctx, await actorInbox(ctx, s.actorUri), doc);
     await recordAnswerSent(db, now, s.id, null);
   } catch (error) {
     logger.warning("Answering summary {id} of {peer} failed: {error}", {

@@ -262,13 +262,19 @@ export async function buildDueSummaries(
 ): Promise<SummaryOut[]> {
   const due = await queryRows<{ peer_host: string; period: string }>(
     db,
-    sql`select distinct s.peer_host, s.period from remote_shares s
-        join closed_periods c on c.period = s.period and c.closed_at is not null
-        join peers p on p.host = s.peer_host
-          and p.admitted_at is not null and p.suspended_at is null
-        where s.route = 'peer' and s.state = 'open'
+    // Closed periods × admitted peers without a summary, each asked for one open share through
+    // remote_shares_peer: a settled share stays `open` (ADR 0029), so reading the open shares
+    // first would read every peer share ever made (0.4–0.7 s at 100,000 a month already). A
+    // lateral LIMIT 1, not EXISTS: the planner turns an EXISTS into a join that reads them all.
+    sql`select p.host as peer_host, c.period from closed_periods c
+        join peers p on p.admitted_at is not null and p.suspended_at is null
+        cross join lateral (select 1 from remote_shares s
+                            where s.route = 'peer' and s.peer_host = p.host
+                              and s.period = c.period and s.state = 'open'
+                            limit 1) one
+        where c.closed_at is not null
           and not exists (select 1 from settlement_summaries_out o
-                          where o.peer_host = s.peer_host and o.period = s.period)
+                          where o.peer_host = p.host and o.period = c.period)
         union
         select distinct s.claimed_by_host, l.period from remote_shares s
         cross join (select max(period) as period from closed_periods
