@@ -251,14 +251,15 @@ async function storeLines(
       });
       hasher.add(line);
       if (line.claim !== undefined) seen.claims++;
+      // A set that does not grow held the id already (one lookup a line, not has + add).
       if (!seen.creatorNamedTwice) {
-        if (creators.has(line.creator)) seen.creatorNamedTwice = true;
-        creators.add(line.creator);
+        const size = creators.size;
+        if (creators.add(line.creator).size === size) seen.creatorNamedTwice = true;
       }
       if (line.likes !== undefined && !seen.likeNamedTwice)
         for (const id of line.likes) {
-          if (named.has(id)) seen.likeNamedTwice = true;
-          named.add(id);
+          const size = named.size;
+          if (named.add(id).size === size) seen.likeNamedTwice = true;
         }
       if (batch.length >= 5000) await flush();
     }
