@@ -98,7 +98,7 @@ async function month(period: string, creators: string[], budget = 300n) {
     followersUrl: null,
     paymentUrl: null,
   });
-  for (const name of creators) {
+  for (const [i, name] of creators.entries()) {
     const [existing] = await queryRows<{ id: string }>(
       dbB.db,
       sql`select id::text from users where username = ${name}`,
@@ -106,7 +106,7 @@ async function month(period: string, creators: string[], budget = 300n) {
     const userId = existing ? Number(existing.id) : await makeUser(dbB.db, name);
     userIds.push(userId);
     const { thing } = await registerThing(dbB.db, inMonth, configB, userId, {
-      url: `https://pages.example/${name}/${seq}`,
+      url: `https://pages.example/${name}/${seq}${i > 0 ? `-${i}` : ""}`,
       title: `${name}'s page`,
     });
     const actor = await remoteActor(dbA.db, inMonth, B, name);
@@ -476,6 +476,47 @@ describe("the chain after a withdrawal", () => {
     expect(
       await processReceived(dbB.db, after, configB, got.summary, () => august.lines()),
     ).toMatchObject({ state: "accepted" });
+    await expectSound(dbA.db, dbB.db);
+  });
+});
+
+describe("a creator on two lines", () => {
+  it("is credited their sum in one posting", async () => {
+    // ivo's two things, flattred once each: A builds one line of 2 flattrs; a sender may as well
+    // send two lines of one (each line's Likes hold). B sums them into one posting for ivo.
+    const { userIds } = await month("2027-09", ["ivo", "ivo"]);
+    expect(userIds[0]).toBe(userIds[1]);
+    await buildDueSummaries(dbA.db, fixedClock("2027-10-03T12:00:00Z"), configA);
+    const d = await delivered("2027-09");
+    const built = await summaryLines(dbA.db, d.sent.id, 0, 10);
+    expect(built.map((l) => [l.amount, l.flattrs])).toEqual([[300n, 2]]);
+    const line = built[0]! as Extract<SummaryLine, { likes: string[] }>;
+    const split: SummaryLine[] = line.likes.map((like) => ({
+      creator: line.creator,
+      amount: 150n,
+      flattrs: 1,
+      likes: [like],
+    }));
+    const fields = { ...d.received.fields, lineCount: 2, linesHash: linesHash(split, "EUR") };
+    const got = await recordReceived(dbB.db, after, {
+      ...d.received,
+      fields,
+      hash: summaryHash(fields),
+    });
+    const before = await balanceOf(dbB.db, earningsAccount(userIds[0]!), "EUR");
+    expect(
+      await processReceived(dbB.db, after, configB, got.summary, async function* () {
+        yield* split;
+      }),
+    ).toEqual({ state: "accepted" });
+    expect((await balanceOf(dbB.db, earningsAccount(userIds[0]!), "EUR")) - before).toBe(300n);
+    const postings = await queryRows<{ amount: string }>(
+      dbB.db,
+      sql`select p.amount::text from ledger_postings p join ledger_entries e on e.id = p.entry_id
+          where e.idempotency_key = ${`settlement-in:${A}:2027-09`}
+            and p.account = ${earningsAccount(userIds[0]!)}`,
+    );
+    expect(postings).toEqual([{ amount: "300" }]);
     await expectSound(dbA.db, dbB.db);
   });
 });

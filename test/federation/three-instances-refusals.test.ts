@@ -234,6 +234,26 @@ describe("refused over the wire, nothing moved", () => {
     await ledgersSound(t);
   });
 
+  it("a Like named in two lines: Reject likes", async () => {
+    // Both lines are bea's and name her one Like: each line alone holds, the summary does not.
+    const [x] = original as [Liked, Liked];
+    const s = await sendAs(P1, { lines: () => [x, { ...x }] });
+    expect(s).toMatchObject({ state: "rejected", reason: "likes", final: true });
+    expect(s.message).toContain("more than one line");
+    expect(await moved()).toEqual(nothing);
+    await ledgersSound(t);
+  });
+
+  it("a line counting more flattrs than its Likes: Reject likes", async () => {
+    const [x, y] = original as [Liked, Liked];
+    const s = await sendAs(P1, { lines: () => [x, { ...y, flattrs: 2 }] });
+    expect(s).toMatchObject({ state: "rejected", reason: "likes", final: true });
+    expect(s.message).toContain("Line 1");
+    expect(s.message).toContain("bex");
+    expect(await moved()).toEqual(nothing);
+    await ledgersSound(t);
+  });
+
   it("an unknown creator: Reject creator", async () => {
     const s = await sendAs(P1, {
       lines: (l) => l.map((x, i) => (i === 1 ? { ...x, creator: `${b.origin}/users/nobody` } : x)),
@@ -313,6 +333,8 @@ describe("refused over the wire, nothing moved", () => {
     expect(await moved()).toEqual({ clearing: -500n, bea: 250n, bex: 250n });
     expect((await rowsIn(b, a)).map((r) => [r.state, r.reason])).toEqual([
       ["rejected", "total"],
+      ["rejected", "likes"],
+      ["rejected", "likes"],
       ["rejected", "likes"],
       ["rejected", "creator"],
       ["accepted", null],

@@ -106,15 +106,63 @@ async function decide(
 const reject = (reason: RejectReason, message: string, final = true) =>
   ({ state: "rejected", reason, final, message }) as const;
 
+/** The first line whose Likes fail the check (likesCheck's words for it). */
+interface BadLikes {
+  idx: number;
+  creator_uri: string;
+  n: string;
+  ok: string;
+}
+
 /** What storing the lines learnt on the way, so that the checks need not read them all again. */
 interface Stored {
   /** Lines whose creator is no local user. */
   unmatched: number;
   /** Claimed-pledge lines. */
   claims: number;
+  /** The first line (by index) whose Likes are not that many flattrs received for it. */
+  badLikes: BadLikes | null;
+  /** Whether a Like is named twice (in one line or in two). */
+  likeNamedTwice: boolean;
+  /**
+   * Whether two lines name the same creator. When none do, the apply credits each line as it is
+   * (distinct actor ids are distinct users: usernames are unique), without grouping 100,000 rows.
+   */
+  creatorNamedTwice: boolean;
 }
 
-/** Stores the fetched lines (replacing any earlier fetch) and checks them against the summary. */
+/**
+ * The Likes of one line, checked as its page goes in (likesCheck below is the same check over
+ * the stored lines): each an active incoming flattr from this peer, of this period, of a thing
+ * of the line's creator, and as many as the line's flattr count. `named` is read twice, so
+ * PostgreSQL materializes it once. A fragment of the page's insert: `r` is the page's rows.
+ */
+function likesOfPage(s: SummaryIn) {
+  return sql`named as (
+          select r.idx, r.creator, r.user_id, r.flattrs, cardinality(r.likes) as n, u.like_id
+          from r left join lateral unnest(r.likes) as u(like_id) on true
+          where r.likes is not null),
+        per_line as (
+          select n.idx, n.creator, n.flattrs, n.n,
+                 count(distinct i.id) filter (where t.id is not null) as ok
+          from named n
+          left join incoming_flattrs i on i.activity_id = n.like_id and i.peer_host = ${s.peerHost}
+            and i.period = ${s.period} and i.withdrawn_at is null
+          left join things t on t.id = i.thing_id and t.owner_kind = 'local'
+            and t.owner_id = n.user_id
+          group by n.idx, n.creator, n.flattrs, n.n),
+        bad as (
+          select idx, creator, n, ok from per_line
+          where ok <> flattrs or n <> flattrs
+          order by idx limit 1)`;
+}
+
+/**
+ * Stores the fetched lines (replacing any earlier fetch) and checks them against the summary.
+ * Each page's insert also matches the creators and checks the page's Likes (`seen` gets what
+ * they found): the checks after the store then need not read 100,000 stored lines again, and
+ * the Likes are checked while the next page is fetched instead of after the last one.
+ */
 async function storeLines(
   db: Db,
   config: Config,
@@ -138,25 +186,43 @@ async function storeLines(
   // not an insert and then an update of every line). The lower() equality is there for the
   // index (users_username_lower): without it every page scanned all users (0.15 s a page).
   const prefix = actorUrl(config, "");
-  // Answers how many lines name no local user (one aggregated row).
+  // Answers how many lines name no local user and the page's first line failing the Likes
+  // check (one row).
   const insert = async (rows: typeof batch) => {
-    const [r] = await queryRows<{ unmatched: string }>(
+    const [r] = await queryRows<{
+      unmatched: string;
+      idx: number | null;
+      creator: string | null;
+      n: string | null;
+      ok: string | null;
+    }>(
       db,
-      sql`with ins as (
-            insert into settlement_lines_in
-              (summary_id, idx, creator_uri, amount, flattrs, like_ids, claim, user_id)
-            select ${s.id}, r.idx, r.creator, r.amount::int8, r.flattrs, r.likes, r.claim, u.id
+      sql`with r as materialized (
+            select r.idx, r.creator, r.amount::int8 as amount, r.flattrs, r.likes, r.claim,
+                   u.id as user_id
             from json_to_recordset(${JSON.stringify(rows)}::json)
                  as r(idx int4, creator text, amount text, flattrs int4, likes text[], claim text)
             left join users u
               on starts_with(r.creator, ${prefix})
              and lower(u.username) = lower(substr(r.creator, ${prefix.length + 1}))
-             and u.username = substr(r.creator, ${prefix.length + 1})
-            returning user_id)
-          select count(*) filter (where user_id is null)::text as unmatched from ins`,
+             and u.username = substr(r.creator, ${prefix.length + 1})),
+          ins as (
+            insert into settlement_lines_in
+              (summary_id, idx, creator_uri, amount, flattrs, like_ids, claim, user_id)
+            select ${s.id}, idx, creator, amount, flattrs, likes, claim, user_id from r),
+          ${likesOfPage(s)}
+          select (select count(*) from r where user_id is null)::text as unmatched,
+                 b.idx, b.creator, b.n::text, b.ok::text
+          from (select 1) one left join bad b on true`,
     );
     seen.unmatched += Number(r?.unmatched ?? 0);
+    // Pages go in in order, so the first bad line of the first page that has one is the first.
+    if (r?.idx != null && seen.badLikes === null)
+      seen.badLikes = { idx: r.idx, creator_uri: r.creator!, n: r.n!, ok: r.ok! };
   };
+  // "None named twice" over the whole summary: one set of the ids named so far.
+  const named = new Set<string>();
+  const creators = new Set<string>();
   // One page goes in while the next is read and hashed: the database and this process work at
   // the same time. A failed insert fails the next flush (or the last), and so the whole store.
   let inFlight: Promise<unknown> = Promise.resolve();
@@ -185,6 +251,16 @@ async function storeLines(
       });
       hasher.add(line);
       if (line.claim !== undefined) seen.claims++;
+      // A set that does not grow held the id already (one lookup a line, not has + add).
+      if (!seen.creatorNamedTwice) {
+        const size = creators.size;
+        if (creators.add(line.creator).size === size) seen.creatorNamedTwice = true;
+      }
+      if (line.likes !== undefined && !seen.likeNamedTwice)
+        for (const id of line.likes) {
+          const size = named.size;
+          if (named.add(id).size === size) seen.likeNamedTwice = true;
+        }
       if (batch.length >= 5000) await flush();
     }
     await flush();
@@ -201,10 +277,17 @@ async function storeLines(
       `The lines sum to ${hasher.total} in ${hasher.count} line(s) and ${hasher.flattrs} flattr(s), ` +
         `not the stated ${s.total}, ${s.lineCount} and ${s.flattrCount}.`,
     );
-  // Fresh rows have no statistics: without them the planner takes 100,000 lines for one and
-  // the checks' joins go quadratic (bench/README.md, "summary").
-  await db.execute(sql`analyze settlement_lines_in`);
   return null;
+}
+
+/**
+ * Fresh rows have no statistics: without them the planner takes 100,000 lines for one and a
+ * check that reads the stored lines again goes quadratic (bench/README.md, "summary"). Only the
+ * checks that read them again need it (claim lines, Likes fetched after a failed check); the
+ * usual path reads them once, in the apply, by its primary key.
+ */
+async function analyzeLines(db: Db): Promise<void> {
+  await db.execute(sql`analyze settlement_lines_in`);
 }
 
 /** Whether the chain continues: the previous summary we decided from this peer has prevHash. */
@@ -247,6 +330,7 @@ async function creatorCheck(
     );
     if (bad) return reject("creator", `${bad.creator_uri} is not a creator on this instance.`);
   }
+  if (seen.claims > 0) await analyzeLines(db);
   const claim = seen.claims > 0 ? await badClaimLine(db, config, s) : null;
   if (claim)
     return reject(
@@ -256,9 +340,25 @@ async function creatorCheck(
   return null;
 }
 
+/** The refusal for a line whose Likes fail the check. */
+const badLikesReject = (s: SummaryIn, b: BadLikes) =>
+  reject(
+    "likes",
+    `Line ${b.idx} (${b.creator_uri}) names ${b.n} Like(s), of which ${b.ok} are flattrs ` +
+      `we received from ${s.peerHost} in ${s.period} for that creator's things.`,
+  );
+
+/** The Likes check as storing found it (likesOfPage, page by page, and the set of ids named). */
+function likesFound(s: SummaryIn, seen: Stored): Decision | null {
+  if (seen.badLikes) return badLikesReject(s, seen.badLikes);
+  if (seen.likeNamedTwice) return reject("likes", "A Like is named in more than one line.");
+  return null;
+}
+
 /**
- * Each line's Likes: distinct across the summary, each an active incoming flattr from this peer,
- * of this period, of a thing of the line's creator, and as many as the line's flattr count.
+ * Each line's Likes, over the stored lines (after Likes never received were fetched): distinct
+ * across the summary, each an active incoming flattr from this peer, of this period, of a thing
+ * of the line's creator, and as many as the line's flattr count.
  */
 async function likesCheck(db: Db, s: SummaryIn): Promise<Decision | null> {
   // One pass over the named Likes (`named` is read twice, so PostgreSQL materializes it once):
@@ -294,17 +394,18 @@ async function likesCheck(db: Db, s: SummaryIn): Promise<Decision | null> {
         from (select 1) one left join bad b on true`,
   );
   if (r?.idx != null)
-    return reject(
-      "likes",
-      `Line ${r.idx} (${r.creator_uri}) names ${r.n} Like(s), of which ${r.ok} are flattrs ` +
-        `we received from ${s.peerHost} in ${s.period} for that creator's things.`,
-    );
+    return badLikesReject(s, { idx: r.idx, creator_uri: r.creator_uri!, n: r.n!, ok: r.ok! });
   if (r?.dup) return reject("likes", "A Like is named in more than one line.");
   return null;
 }
 
-/** The one transaction: credit every line, accept, owe the Accept, wake a parked successor. */
-async function apply(db: Db, now: Date, s: SummaryIn): Promise<Decision> {
+/**
+ * The one transaction: credit every line, accept, owe the Accept, wake a parked successor.
+ * `grouped`: some creator has two lines, so their amounts are summed into one posting; else each
+ * line is its creator's posting as it is (grouping 100,000 lines spilled the hash to disk and
+ * cost about 0.2 s, bench/README.md).
+ */
+async function apply(db: Db, now: Date, s: SummaryIn, grouped: boolean): Promise<Decision> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`summary-in:${s.peerHost}`}))`);
     const [current] = await tx.select().from(summariesIn).where(eq(summariesIn.id, s.id));
@@ -341,8 +442,13 @@ async function apply(db: Db, now: Date, s: SummaryIn): Promise<Decision> {
     const [row] = await queryRows<{ entries: string }>(
       tx,
       sql`with lines as (
-            select ${earningsAccountSql(sql`user_id`)} as account, sum(amount)::int8 as amount
-            from settlement_lines_in where summary_id = ${s.id} group by user_id
+            ${
+              grouped
+                ? sql`select ${earningsAccountSql(sql`user_id`)} as account, sum(amount)::int8 as amount
+                      from settlement_lines_in where summary_id = ${s.id} group by user_id`
+                : sql`select ${earningsAccountSql(sql`user_id`)} as account, amount
+                      from settlement_lines_in where summary_id = ${s.id}`
+            }
             union all
             select ${clearing}, -${s.total.toString()}::int8),
           hashed as (
@@ -431,15 +537,24 @@ export async function processReceived(
   const chain = await chainCheck(db, s);
   if (chain) return decide(db, now, s, chain as Exclude<Decision, { state: "accepted" }>);
   let problem: Decision | null;
+  let grouped = true;
   try {
-    const seen: Stored = { unmatched: 0, claims: 0 };
+    const seen: Stored = {
+      unmatched: 0,
+      claims: 0,
+      badLikes: null,
+      likeNamedTwice: false,
+      creatorNamedTwice: false,
+    };
     problem = await storeLines(db, config, s, fetchLines(), seen);
+    grouped = seen.creatorNamedTwice;
     problem ??= await creatorCheck(db, config, s, seen);
-    problem ??= await likesCheck(db, s);
+    problem ??= likesFound(s, seen);
     // Likes named that never reached us are fetched from their ids (fetched-likes.ts) and the
-    // Likes checked again. Only when the check failed: when it holds, every Like named was
-    // received, so there was nothing to fetch (one pass over the Likes, not two).
+    // Likes checked again, over the stored lines. Only when the check failed: when it holds,
+    // every Like named was received, so there was nothing to fetch (one pass over the Likes).
     if (problem?.state === "rejected" && problem.reason === "likes" && fetchLike) {
+      await analyzeLines(db);
       const fetched = await recordMissingLikes(db, clock, config, s, fetchLike);
       problem = fetched ? reject(fetched.reason, fetched.message) : await likesCheck(db, s);
     }
@@ -458,5 +573,5 @@ export async function processReceived(
     return { state: "waiting", message: e.message };
   }
   if (problem) return decide(db, now, s, problem as Exclude<Decision, { state: "accepted" }>);
-  return apply(db, now, s);
+  return apply(db, now, s, grouped);
 }
