@@ -22,7 +22,31 @@ export interface BatcherOptions<I, O> {
   maxInFlight: number;
 }
 
+/** One batch as it ran: for a benchmark's figures (observeBatches). */
+export interface BatchStats {
+  /** Items in the batch. */
+  size: number;
+  /** Batches running when it started, itself included. */
+  inFlight: number;
+  /** Its items' time in the queue, summed (ms; from submit to the batch's start). */
+  queuedMs: number;
+  /** From its start until its run settled (ms). */
+  runMs: number;
+}
+
+let observer: ((s: BatchStats) => void) | null = null;
+
+/**
+ * Reports every batch of every Batcher in this process to `fn` (null: no more). For benchmarks
+ * (bench/api): where a request's time goes, queued or running (docs/adr/0032).
+ */
+export function observeBatches(fn: ((s: BatchStats) => void) | null): void {
+  observer = fn;
+}
+
 interface Waiting<I, O> {
+  /** performance.now() at submit, only while a benchmark observes batches (else 0). */
+  at: number;
   item: I;
   resolve: (value: O) => void;
   reject: (error: unknown) => void;
@@ -52,7 +76,7 @@ export class Batcher<I, O> {
 
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
-      this.#queue.push({ item, resolve, reject });
+      this.#queue.push({ at: observer ? performance.now() : 0, item, resolve, reject });
       this.#schedule();
     });
   }
@@ -77,6 +101,8 @@ export class Batcher<I, O> {
   async #send(batch: Waiting<I, O>[]): Promise<void> {
     let results: (O | Error)[] | undefined;
     let failure: unknown;
+    const started = observer ? performance.now() : 0;
+    const inFlight = this.#inFlight;
     try {
       results = await this.#run(batch.map((w) => w.item));
       if (results.length !== batch.length)
@@ -85,6 +111,13 @@ export class Batcher<I, O> {
       results = undefined;
       failure = error;
     }
+    if (observer && started > 0)
+      observer({
+        size: batch.length,
+        inFlight,
+        queuedMs: batch.reduce((sum, w) => sum + (w.at > 0 ? started - w.at : 0), 0),
+        runMs: performance.now() - started,
+      });
     // The slot is free before any caller hears back, so one that submits again at once finds it.
     this.#inFlight--;
     if (this.#queue.length > 0) this.#schedule();

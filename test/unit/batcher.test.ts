@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Batcher } from "../../src/db/batcher.ts";
+import { Batcher, type BatchStats, observeBatches } from "../../src/db/batcher.ts";
 
 // The batcher schedules with setImmediate, so waiting for one turns the event loop past it.
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -200,6 +200,41 @@ describe("Batcher batching", () => {
     expect(batches).toEqual([[1, 2], [3], [4, 5, 6], [7, 8]]);
     for (const r of release.splice(0)) r();
     expect(await Promise.all([...second, ...waiting])).toEqual([-3, -4, -5, -6, -7, -8]);
+  });
+});
+
+describe("observeBatches", () => {
+  it("reports each batch's size, slots in use and times, and nothing once stopped", async () => {
+    const seen: BatchStats[] = [];
+    observeBatches((s) => seen.push(s));
+    try {
+      const release: (() => void)[] = [];
+      const batcher = new Batcher<number, number>({
+        maxBatch: 8,
+        maxInFlight: 2,
+        run: (items) => new Promise((resolve) => release.push(() => resolve(items))),
+      });
+      const first = batcher.submit(1);
+      await tick();
+      const second = [2, 3].map((x) => batcher.submit(x));
+      await tick();
+      await new Promise((r) => setTimeout(r, 5));
+      for (const r of release.splice(0)) r();
+      await Promise.all([first, ...second]);
+      expect(seen.map((s) => [s.size, s.inFlight])).toEqual([
+        [1, 1],
+        [2, 2],
+      ]);
+      for (const s of seen) {
+        expect(s.queuedMs).toBeGreaterThanOrEqual(0);
+        expect(s.runMs).toBeGreaterThanOrEqual(4);
+      }
+    } finally {
+      observeBatches(null);
+    }
+    const quiet = new Batcher<number, number>({ maxBatch: 8, maxInFlight: 1, run: async (x) => x });
+    await quiet.submit(1);
+    expect(seen).toHaveLength(2);
   });
 });
 
