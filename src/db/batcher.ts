@@ -20,6 +20,13 @@ export interface BatcherOptions<I, O> {
   maxBatch: number;
   /** Batches running at once at most (at most the connections the batches may use). */
   maxInFlight: number;
+  /**
+   * Light load: while the batches running hold fewer than `belowItems` items in all, up to
+   * `maxInFlight` batches (more than the option above) may run. A batch's run is mostly fixed cost
+   * (its round trip and commit), so under light load a waiting item gains more from a batch of its
+   * own than it costs; under heavy load the batches are large and the limit above holds.
+   */
+  lightLoad?: { maxInFlight: number; belowItems: number };
 }
 
 /** One batch as it ran: for a benchmark's figures (observeBatches). */
@@ -56,17 +63,25 @@ export class Batcher<I, O> {
   readonly #run: BatcherOptions<I, O>["run"];
   readonly #maxBatch: number;
   readonly #maxInFlight: number;
+  readonly #lightMaxInFlight: number;
+  readonly #lightBelowItems: number;
+  #itemsInFlight = 0;
   #queue: Waiting<I, O>[] = [];
   #inFlight = 0;
   #scheduled = false;
 
   constructor(options: BatcherOptions<I, O>) {
-    for (const n of [options.maxBatch, options.maxInFlight])
+    const light = options.lightLoad ?? { maxInFlight: options.maxInFlight, belowItems: 0 };
+    for (const n of [options.maxBatch, options.maxInFlight, light.maxInFlight])
       if (!Number.isSafeInteger(n) || n < 1)
         throw new RangeError("maxBatch and maxInFlight must be whole numbers of at least 1");
+    if (!Number.isSafeInteger(light.belowItems) || light.belowItems < 0)
+      throw new RangeError("lightLoad.belowItems must be a whole number of at least 0");
     this.#run = options.run;
     this.#maxBatch = options.maxBatch;
     this.#maxInFlight = options.maxInFlight;
+    this.#lightMaxInFlight = light.maxInFlight;
+    this.#lightBelowItems = light.belowItems;
   }
 
   /** Batches running now (for tests and metrics). */
@@ -82,7 +97,7 @@ export class Batcher<I, O> {
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#inFlight >= this.#maxInFlight) return;
+    if (this.#scheduled || !this.#slotFree()) return;
     this.#scheduled = true;
     setImmediate(() => {
       this.#scheduled = false;
@@ -90,10 +105,18 @@ export class Batcher<I, O> {
     });
   }
 
+  #slotFree(): boolean {
+    return (
+      this.#inFlight < this.#maxInFlight ||
+      (this.#inFlight < this.#lightMaxInFlight && this.#itemsInFlight < this.#lightBelowItems)
+    );
+  }
+
   #pump(): void {
-    while (this.#inFlight < this.#maxInFlight && this.#queue.length > 0) {
+    while (this.#queue.length > 0 && this.#slotFree()) {
       const batch = this.#queue.splice(0, this.#maxBatch);
       this.#inFlight++;
+      this.#itemsInFlight += batch.length;
       void this.#send(batch);
     }
   }
@@ -120,6 +143,7 @@ export class Batcher<I, O> {
       });
     // The slot is free before any caller hears back, so one that submits again at once finds it.
     this.#inFlight--;
+    this.#itemsInFlight -= batch.length;
     if (this.#queue.length > 0) this.#schedule();
     if (!results) {
       for (const w of batch) w.reject(failure);
