@@ -4,7 +4,8 @@
  * batch, so many requests share one statement, one transaction and one commit. With nothing in
  * flight an item leaves at once (after the current I/O callbacks, so requests parsed together
  * travel together); only when `maxInFlight` batches are already running does it wait, and then
- * for the earliest of them. Under light load that is one item per batch and no added latency;
+ * for the earliest of them (`lightLoad` allows more batches while those running are small,
+ * docs/adr/0032). Under light load that is one item per batch and no added latency;
  * under heavy load batches grow by themselves, which is when sharing a commit pays.
  * A `run` that never settles keeps its slot: callers bound their statements (the database's
  * timeouts, a broken connection's error), not the batcher.
