@@ -23,9 +23,9 @@ export interface BatcherOptions<I, O> {
   maxInFlight: number;
   /**
    * Light load: while the batches running hold fewer than `belowItems` items in all, up to
-   * `maxInFlight` batches (more than the option above) may run. A batch's run is mostly fixed cost
-   * (its round trip and commit), so under light load a waiting item gains more from a batch of its
-   * own than it costs; under heavy load the batches are large and the limit above holds.
+   * `maxInFlight` batches (more than the option above) may run. A small batch takes about as long
+   * as a larger one, so under light load a waiting item gains more from a batch of its own than
+   * the extra commit costs; under heavy load the batches are large and the limit above holds.
    */
   lightLoad?: { maxInFlight: number; belowItems: number };
 }

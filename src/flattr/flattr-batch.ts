@@ -62,8 +62,8 @@ const MAX_BATCH = 64;
 const MAX_IN_FLIGHT = 2;
 /**
  * Under light load (the batches running hold fewer than 32 flattrs in all: 16 connections, not 64
- * or 256) up to 4 batches at once. A batch's run is mostly its fixed cost (round trip, commit:
- * measured 1.9 ms for one flattr, 2.5 ms for 12), and at 16 connections the batches average about
+ * or 256) up to 4 batches at once. A batch takes about as long for one flattr as for a dozen
+ * (measured at 16 connections: 1.9 against 2.5 ms), and at 16 connections the batches average about
  * 5 flattrs whatever the slots, so a third or fourth slot cuts the time a flattr waits for one
  * without making batches smaller (docs/adr/0032).
  */
