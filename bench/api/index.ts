@@ -11,7 +11,7 @@ import { int, log } from "../lib/format.ts";
 import { createScratch, dropScratch, openScratch, type Scratch } from "../lib/scratch.ts";
 import { type ApiProfile, profileApi } from "./profile.ts";
 import { type ApiSizes, apiSizesFor, benchToken, payerId, requestFor, seedApi } from "./seed.ts";
-import type { ServerSpec } from "./server.ts";
+import type { BatchFigures, ServerSpec } from "./server.ts";
 
 /*
  * The flattr API under load: POST /api/flattr/v1/things/{id}/flattr with a bearer token, every
@@ -53,6 +53,8 @@ export interface LoadFigures {
   rowsWritten: number;
   /** 2xx of warm-up + run; rowsWritten must be this plus at most the abandoned in-flight requests. */
   okTotal: number;
+  /** Ours: the group-commit batches of the measured run (queued and running time per flattr). */
+  batches?: BatchFigures | null;
 }
 
 export interface ApiBenchResult {
@@ -88,6 +90,7 @@ interface Reply {
   type: string;
   n?: number;
   ms?: number;
+  batches?: BatchFigures | null;
 }
 
 export interface Child {
@@ -96,6 +99,8 @@ export interface Child {
   count(): Promise<number>;
   /** CPU time (user + system) the server process has used so far. */
   cpuMs(): Promise<number>;
+  /** Ours: its group-commit batches since the last call (null: the baseline). */
+  batches(): Promise<BatchFigures | null>;
   stop(): Promise<void>;
 }
 
@@ -135,6 +140,11 @@ export async function startChild(
       const reply = waitFor("cpu");
       proc.send({ type: "cpu" });
       return (await reply).ms ?? 0;
+    },
+    batches: async () => {
+      const reply = waitFor("batches");
+      proc.send({ type: "batches" });
+      return (await reply).batches ?? null;
     },
     stop: async () => {
       if (proc.exitCode !== null) return;
@@ -214,6 +224,7 @@ export async function drive(
     warmOk = (await run(opts.warmup))["2xx"];
   }
   log(`  ${label}: ${opts.duration} s, ${opts.connections} connections…`);
+  await child.batches(); // the warm-up's
   const cpuBefore = await child.cpuMs();
   const dbBefore = postgresCpuMs();
   const machineBefore = machineBusyMs();
@@ -223,6 +234,7 @@ export async function drive(
   const machineAfter = machineBusyMs();
   const dbMs = postgresCpuBetween(dbBefore, postgresCpuMs());
   const cpuMs = (await child.cpuMs()) - cpuBefore;
+  const batches = await child.batches();
   const perRequest = (ms: number | null) =>
     ms == null ? null : ms / Math.max(1, r.requests.total);
   const machineMs =
@@ -254,10 +266,15 @@ export async function drive(
     samples,
     rowsWritten: await settledCount(child),
     okTotal: warmOk + r["2xx"],
+    batches,
   };
   log(
     `  ${label}: ${int(figures.okPerSec)} ok/s, p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms, non-2xx ${figures.non2xx}, errors ${figures.errors}, CPU ms/request: server ${figures.serverCpuMsPerRequest.toFixed(2)}, database ${figures.dbCpuMsPerRequest?.toFixed(2) ?? "—"}, load generator ${figures.loadCpuMsPerRequest.toFixed(2)}, machine ${figures.machineCpuMsPerRequest?.toFixed(2) ?? "—"} (${figures.machineBusy == null ? "—" : Math.round(figures.machineBusy * 100)} % busy)`,
   );
+  if (batches)
+    log(
+      `  ${label}: ${int(batches.batches)} batches of ${(batches.items / Math.max(1, batches.batches)).toFixed(1)} flattrs (${Math.round(batches.singles * 100)} % alone), ${batches.inFlightAtStart.toFixed(2)} in flight at a start; per flattr ${batches.queuedMs.toFixed(2)} ms queued + ${batches.runMs.toFixed(2)} ms its batch's run (a batch ${batches.batchRunMs.toFixed(2)} ms, one alone ${batches.singleRunMs?.toFixed(2) ?? "—"} ms)`,
+    );
   if (figures.non2xx > 0)
     log(
       `  ${label}: NON-2XX RESPONSES ${JSON.stringify(statusCodes)} e.g. ${JSON.stringify(samples[0])}`,

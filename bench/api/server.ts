@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import postgres from "postgres";
 import { loadConfig } from "../../src/config/config.ts";
 import { configureLogging } from "../../src/config/logging.ts";
+import { observeBatches } from "../../src/db/batcher.ts";
 import { queryRows } from "../../src/db/client.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { startServer } from "../../src/server.ts";
@@ -15,9 +16,63 @@ import { type ApiSizes, BASELINE_TABLE, seedApi } from "./seed.ts";
  * One server under test, in its own process (so the load generator does not share its event
  * loop): `ours` is the real instance (startServer, role web), `baseline` a bare Hono +
  * @hono/node-server endpoint that inserts one row per request with the same pool size.
- * Reports {ready} once listening; answers {count} (rows written), {cpu} (its CPU time) and
- * {stop} over IPC.
+ * Reports {ready} once listening; answers {count} (rows written), {cpu} (its CPU time),
+ * {batches} (ours: its group-commit batches since the last ask, BatchFigures) and {stop} over IPC.
  */
+
+/** The group-commit batches (src/db/batcher.ts) of part of a run: where a flattr's time went. */
+export interface BatchFigures {
+  batches: number;
+  items: number;
+  /** Share of batches holding one item. */
+  singles: number;
+  /** Per item, mean: time queued before its batch started, and its batch's run (ms). */
+  queuedMs: number;
+  runMs: number;
+  /** Per batch, mean: its run (ms; a batch of one item alone: singleRunMs). */
+  batchRunMs: number;
+  singleRunMs: number | null;
+  /** Batches running when one started, itself included, mean. */
+  inFlightAtStart: number;
+}
+
+/** Collects the batches since the last take(). */
+function batchCollector() {
+  let b = 0;
+  let items = 0;
+  let singles = 0;
+  let singleRun = 0;
+  let queued = 0;
+  let runItems = 0;
+  let run = 0;
+  let inFlight = 0;
+  observeBatches((s) => {
+    b++;
+    items += s.size;
+    queued += s.queuedMs;
+    runItems += s.runMs * s.size;
+    run += s.runMs;
+    inFlight += s.inFlight;
+    if (s.size === 1) {
+      singles++;
+      singleRun += s.runMs;
+    }
+  });
+  return (): BatchFigures => {
+    const f: BatchFigures = {
+      batches: b,
+      items,
+      singles: singles / Math.max(1, b),
+      queuedMs: queued / Math.max(1, items),
+      runMs: runItems / Math.max(1, items),
+      batchRunMs: run / Math.max(1, b),
+      singleRunMs: singles > 0 ? singleRun / singles : null,
+      inFlightAtStart: inFlight / Math.max(1, b),
+    };
+    b = items = singles = singleRun = queued = runItems = run = inFlight = 0;
+    return f;
+  };
+}
 
 export interface ServerSpec {
   kind: "ours" | "baseline";
@@ -126,6 +181,7 @@ async function baseline(): Promise<{ count(): Promise<number>; stop(): Promise<v
   };
 }
 
+const takeBatches = spec.kind === "ours" ? batchCollector() : null;
 const running = spec.kind === "ours" ? await ours() : await baseline();
 process.on("message", async (m: { type: string }) => {
   if (m.type === "count") process.send!({ type: "count", n: await running.count() });
@@ -133,6 +189,7 @@ process.on("message", async (m: { type: string }) => {
     const u = process.cpuUsage();
     process.send!({ type: "cpu", ms: (u.user + u.system) / 1000 });
   }
+  if (m.type === "batches") process.send!({ type: "batches", batches: takeBatches?.() ?? null });
   if (m.type === "stop") {
     await running.stop().catch(() => {});
     process.exit(0);

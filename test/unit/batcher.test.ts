@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Batcher } from "../../src/db/batcher.ts";
+import { Batcher, type BatchStats, observeBatches } from "../../src/db/batcher.ts";
 
 // The batcher schedules with setImmediate, so waiting for one turns the event loop past it.
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -203,6 +203,79 @@ describe("Batcher batching", () => {
   });
 });
 
+describe("Batcher under light load", () => {
+  it("runs more batches at once only while those running hold few items", async () => {
+    const batches: number[][] = [];
+    const release: (() => void)[] = [];
+    const batcher = new Batcher<number, number>({
+      maxBatch: 8,
+      maxInFlight: 1,
+      lightLoad: { maxInFlight: 3, belowItems: 4 },
+      run: (items) => {
+        batches.push(items);
+        return new Promise((resolve) => release.push(() => resolve(items)));
+      },
+    });
+    const answers = [batcher.submit(1)];
+    await tick();
+    answers.push(batcher.submit(2), batcher.submit(3));
+    await tick();
+    // One item running: below 4, so a second batch starts although maxInFlight is 1.
+    expect(batches).toEqual([[1], [2, 3]]);
+    answers.push(...[4, 5].map((x) => batcher.submit(x)));
+    await ticks(3);
+    // Three items running: still below 4, a third batch (the light limit).
+    expect(batches).toEqual([[1], [2, 3], [4, 5]]);
+    answers.push(batcher.submit(6));
+    await ticks(3);
+    expect(batcher.inFlight).toBe(3);
+    expect(batches).toHaveLength(3);
+    release.shift()?.(); // [1] done: 4 items still running, not below 4, and 2 batches > 1
+    await ticks(3);
+    expect(batches).toHaveLength(3);
+    release.shift()?.(); // [2, 3] done: 2 items running, below 4: [6] may start
+    await ticks(3);
+    expect(batches).toEqual([[1], [2, 3], [4, 5], [6]]);
+    for (const r of release.splice(0)) r();
+    expect(await Promise.all(answers)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+});
+
+describe("observeBatches", () => {
+  it("reports each batch's size, slots in use and times, and nothing once stopped", async () => {
+    const seen: BatchStats[] = [];
+    observeBatches((s) => seen.push(s));
+    try {
+      const release: (() => void)[] = [];
+      const batcher = new Batcher<number, number>({
+        maxBatch: 8,
+        maxInFlight: 2,
+        run: (items) => new Promise((resolve) => release.push(() => resolve(items))),
+      });
+      const first = batcher.submit(1);
+      await tick();
+      const second = [2, 3].map((x) => batcher.submit(x));
+      await tick();
+      await new Promise((r) => setTimeout(r, 5));
+      for (const r of release.splice(0)) r();
+      await Promise.all([first, ...second]);
+      expect(seen.map((s) => [s.size, s.inFlight])).toEqual([
+        [1, 1],
+        [2, 2],
+      ]);
+      for (const s of seen) {
+        expect(s.queuedMs).toBeGreaterThanOrEqual(0);
+        expect(s.runMs).toBeGreaterThanOrEqual(4);
+      }
+    } finally {
+      observeBatches(null);
+    }
+    const quiet = new Batcher<number, number>({ maxBatch: 8, maxInFlight: 1, run: async (x) => x });
+    await quiet.submit(1);
+    expect(seen).toHaveLength(2);
+  });
+});
+
 describe("Batcher options", () => {
   it("refuses maxBatch or maxInFlight below 1", () => {
     const run = async (items: number[]) => items;
@@ -211,5 +284,13 @@ describe("Batcher options", () => {
       expect(() => new Batcher({ run, maxBatch: 1, maxInFlight: bad })).toThrow(RangeError);
     }
     expect(() => new Batcher({ run, maxBatch: 1, maxInFlight: 1 })).not.toThrow();
+    for (const lightLoad of [
+      { maxInFlight: 0, belowItems: 1 },
+      { maxInFlight: 2, belowItems: -1 },
+      { maxInFlight: 2, belowItems: 0.5 },
+    ])
+      expect(() => new Batcher({ run, maxBatch: 1, maxInFlight: 1, lightLoad })).toThrow(
+        RangeError,
+      );
   });
 });
