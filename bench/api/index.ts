@@ -8,7 +8,13 @@ import { migrate } from "../../src/db/migrate.ts";
 import type { BenchOptions, DbChoice } from "../lib/args.ts";
 import { machineBusyMs, machineIdleShare, postgresCpuBetween, postgresCpuMs } from "../lib/cpu.ts";
 import { int, log } from "../lib/format.ts";
-import { createScratch, dropScratch, openScratch, type Scratch } from "../lib/scratch.ts";
+import {
+  checkpoint,
+  createScratch,
+  dropScratch,
+  openScratch,
+  type Scratch,
+} from "../lib/scratch.ts";
 import { type ApiProfile, profileApi } from "./profile.ts";
 import { type ApiSizes, apiSizesFor, benchToken, payerId, requestFor, seedApi } from "./seed.ts";
 import type { BatchFigures, ServerSpec } from "./server.ts";
@@ -337,6 +343,7 @@ async function runOne(
       await child.stop();
       return figures;
     };
+    if (db === "pg") await checkpoint(opts.url);
     // How quiet the machine is before the pair: a ratio from a busy machine says little.
     const idleBefore = opts.idleProbe > 0 ? await machineIdleShare(opts.idleProbe * 1000) : null;
     if (idleBefore != null) log(`  machine ${Math.round(idleBefore * 100)} % idle before the pair`);

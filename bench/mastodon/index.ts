@@ -14,7 +14,13 @@ import type { ServerSpec } from "../api/server.ts";
 import type { BenchOptions, DbChoice } from "../lib/args.ts";
 import { machineIdleShare } from "../lib/cpu.ts";
 import { int, log } from "../lib/format.ts";
-import { createScratch, dropScratch, openScratch, type Scratch } from "../lib/scratch.ts";
+import {
+  checkpoint,
+  createScratch,
+  dropScratch,
+  openScratch,
+  type Scratch,
+} from "../lib/scratch.ts";
 
 /*
  * Favourite = flattr under load: `POST /api/v1/statuses/{id}/favourite` (the Mastodon API,
@@ -73,6 +79,7 @@ async function runOne(
     const favourite = () =>
       measure(favSpec, "favourite", (t) => `/api/v1/statuses/${statusIdFor(t)}/favourite`);
     const rest = () => measure(restSpec, "REST flattr", (t) => `/api/flattr/v1/things/${t}/flattr`);
+    if (db === "pg") await checkpoint(opts.url);
     // How quiet the machine is before the pair: a ratio from a busy machine says little.
     const idleBefore = opts.idleProbe > 0 ? await machineIdleShare(opts.idleProbe * 1000) : null;
     if (idleBefore != null) log(`  machine ${Math.round(idleBefore * 100)} % idle before the pair`);
