@@ -115,23 +115,45 @@ async function fetchPage(ctx: Ctx, s: SummaryIn, url: string): Promise<LinesPage
   return page;
 }
 
+/** Pages asked for and not yet taken by the store (bench/README.md, "Fourth pass, receiver side"). */
+const PAGES_AHEAD = 2;
+
 /**
- * The lines, page by page. The next page is asked for as soon as the current one is read, so
- * the sender serves it while this side hashes and stores the current one (a 100,000-line
- * summary is twenty pages). A prefetched page nobody waits for any more (the summary was refused
- * on an earlier page) fails quietly.
+ * The lines, page by page. Each page's next is asked for as soon as the page arrives, up to
+ * PAGES_AHEAD pages the store has not taken yet, so the sender serves them while this side
+ * hashes and stores (a 100,000-line summary is twenty pages; with two page inserts in flight,
+ * one page ahead left the store waiting for pages). A page's URL is only known from the page
+ * before it, so the pages still come one after the other. A prefetched page nobody waits for any
+ * more (the summary was refused on an earlier page) fails quietly.
  */
 async function* fetchLines(ctx: Ctx, s: SummaryIn): AsyncGenerator<SummaryLine> {
-  const start = (url: string): Promise<LinesPage> => {
-    const p = fetchPage(ctx, s, url);
+  // Asked for and not taken, in order; `parked` is the next page's URL when the queue is full.
+  const queue: Promise<LinesPage>[] = [];
+  let parked: string | null = null;
+  let asked = 0;
+  const ask = (url: string): void => {
+    const p =
+      ++asked > 10_000
+        ? Promise.reject(new MalformedLines("The lines collection does not end."))
+        : fetchPage(ctx, s, url).then((page) => {
+            // The store may be waiting on this very page (then it is out of the queue already).
+            if (page.next !== null) {
+              if (queue.length < PAGES_AHEAD) ask(page.next);
+              else parked = page.next;
+            }
+            return page;
+          });
     p.catch(() => {});
-    return p;
+    queue.push(p);
   };
-  let pending: Promise<LinesPage> | null = start(s.linesUrl);
-  for (let pages = 0; pending !== null; pages++) {
-    if (pages > 10_000) throw new MalformedLines("The lines collection does not end.");
-    const page: LinesPage = await pending;
-    pending = page.next === null ? null : start(page.next);
+  ask(s.linesUrl);
+  while (queue.length > 0) {
+    const page = await queue.shift()!;
+    if (parked !== null && queue.length < PAGES_AHEAD) {
+      const url: string = parked;
+      parked = null;
+      ask(url);
+    }
     yield* page.lines;
   }
 }

@@ -158,6 +158,12 @@ function likesOfPage(s: SummaryIn) {
 }
 
 /**
+ * Page inserts in flight at once (bench/README.md, "Fourth pass, receiver side"): two keep one
+ * backend busy while the other's rows are parsed, joined and checked; the pool has ten.
+ */
+const PAGES_IN_FLIGHT = 2;
+
+/**
  * Stores the fetched lines (replacing any earlier fetch) and checks them against the summary.
  * Each page's insert also matches the creators and checks the page's Likes (`seen` gets what
  * they found): the checks after the store then need not read 100,000 stored lines again, and
@@ -216,21 +222,24 @@ async function storeLines(
           from (select 1) one left join bad b on true`,
     );
     seen.unmatched += Number(r?.unmatched ?? 0);
-    // Pages go in in order, so the first bad line of the first page that has one is the first.
-    if (r?.idx != null && seen.badLikes === null)
+    // Pages may finish out of order (two go in at once): the lowest index is the first bad line.
+    if (r?.idx != null && (seen.badLikes === null || r.idx < seen.badLikes.idx))
       seen.badLikes = { idx: r.idx, creator_uri: r.creator!, n: r.n!, ok: r.ok! };
   };
   // "None named twice" over the whole summary: one set of the ids named so far.
   const named = new Set<string>();
   const creators = new Set<string>();
-  // One page goes in while the next is read and hashed: the database and this process work at
-  // the same time. A failed insert fails the next flush (or the last), and so the whole store.
-  let inFlight: Promise<unknown> = Promise.resolve();
+  // Pages go in while the next are read and hashed, PAGES_IN_FLIGHT at once on as many
+  // connections: a page's insert (~110 ms of one PostgreSQL backend) is slower than reading it,
+  // so with one in flight the store was the inserts one after the other. A failed insert fails
+  // a later flush (or the last), and so the whole store.
+  const inFlight: Promise<unknown>[] = [];
   const flush = async () => {
-    await inFlight;
+    while (inFlight.length >= PAGES_IN_FLIGHT) await inFlight.shift();
     if (batch.length > 0) {
-      inFlight = insert(batch);
-      inFlight.catch(() => {});
+      const p = insert(batch);
+      p.catch(() => {});
+      inFlight.push(p);
     }
     batch = [];
   };
@@ -264,10 +273,10 @@ async function storeLines(
       if (batch.length >= 5000) await flush();
     }
     await flush();
-    await inFlight;
+    while (inFlight.length > 0) await inFlight.shift();
   } finally {
     // Whatever ends the store (a refusal, a page that failed), no insert outlives it.
-    await inFlight.catch(() => {});
+    await Promise.allSettled(inFlight);
   }
   if (hasher.digest() !== s.linesHash)
     return reject("total", "The lines do not match the summary's line hash.");
