@@ -629,6 +629,13 @@ CREATE TABLE "settlement_lines_out" (
 	CONSTRAINT "settlement_lines_out_kind" CHECK (("settlement_lines_out"."like_ids" is null) <> ("settlement_lines_out"."claim" is null))
 );
 --> statement-breakpoint
+CREATE TABLE "settlement_pages_out" (
+	"summary_id" bigint NOT NULL,
+	"page" integer NOT NULL,
+	"lines" text NOT NULL,
+	CONSTRAINT "settlement_pages_out_summary_id_page_pk" PRIMARY KEY("summary_id","page")
+);
+--> statement-breakpoint
 CREATE TABLE "access_tokens" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "access_tokens_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"user_id" bigint,

@@ -5,8 +5,12 @@
 import { sql } from "drizzle-orm";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../../src/db/client.ts";
-import { hashStoredLines, summaryLinesJson } from "../../src/settlement/summaries/build.ts";
+import { type Database, queryRows } from "../../src/db/client.ts";
+import {
+  hashStoredLines,
+  summaryLinesJson,
+  summaryPageJson,
+} from "../../src/settlement/summaries/build.ts";
 import {
   LinesHasher,
   lineJson,
@@ -87,7 +91,12 @@ describe("lines hashed in SQL and in JavaScript", () => {
         fc.constantFrom("EUR", "JPY", "BHD"),
         async (lines, currency) => {
           const id = await store(lines);
-          expect(await hashStoredLines(database.db, id, currency)).toEqual(jsHash(lines, currency));
+          expect(await hashStoredLines(database.db, id, currency, true)).toEqual(
+            jsHash(lines, currency),
+          );
+          // The page kept while hashing is what the collection serves: lineJson's lines.
+          const served = JSON.parse(await summaryPageJson(database.db, id, 0, currency));
+          expect(served).toEqual(lines.map((l) => lineJson(l, currency)));
         },
       ),
       { numRuns: 60 },
@@ -107,5 +116,31 @@ describe("lines hashed in SQL and in JavaScript", () => {
     const second = JSON.parse(await summaryLinesJson(database.db, id, 5000, 5000, "EUR"));
     expect(second).toEqual(lines.slice(5000).map((l) => lineJson(l, "EUR")));
     expect(await summaryLinesJson(database.db, 999_999, 0, 5000, "EUR")).toBe("[]");
+  });
+
+  it("keeps each page while hashing and serves it as the lines would be served", async () => {
+    const lines: SummaryLine[] = Array.from({ length: 5002 }, (_, i) => ({
+      creator: `https://b.example/users/c${i}`,
+      amount: BigInt(i + 1),
+      flattrs: 1 + (i % 3),
+      likes: i % 2 ? [`https://a.example/flattrs/${i}`, `https://a.example/flattrs/${i}x`] : [],
+    }));
+    const id = await store(lines);
+    // Before the pages are kept (a summary built before settlement_pages_out): from the lines.
+    const fromLines = await summaryPageJson(database.db, id, 1, "EUR");
+    expect(JSON.parse(fromLines)).toEqual(lines.slice(5000).map((l) => lineJson(l, "EUR")));
+    expect(await hashStoredLines(database.db, id, "EUR", true)).toEqual(jsHash(lines, "EUR"));
+    const [kept] = await queryRows<{ n: string }>(
+      database.db,
+      sql`select count(*)::text as n from settlement_pages_out where summary_id = ${id}`,
+    );
+    expect(kept?.n).toBe("2");
+    for (const page of [0, 1]) {
+      const served = JSON.parse(await summaryPageJson(database.db, id, page, "EUR"));
+      expect(served).toEqual(
+        lines.slice(page * 5000, page * 5000 + 5000).map((l) => lineJson(l, "EUR")),
+      );
+    }
+    expect(await summaryPageJson(database.db, id, 2, "EUR")).toBe("[]");
   });
 });

@@ -152,6 +152,8 @@ async function sendAs(
   const lines = edit.lines ? edit.lines(await linesOf(s)) : await linesOf(s);
   if (edit.lines) {
     await a.db.execute(sql`delete from settlement_lines_out where summary_id = ${s.id}`);
+    // The pages kept when it was built go too: the collection then serves the rewritten lines.
+    await a.db.execute(sql`delete from settlement_pages_out where summary_id = ${s.id}`);
     for (const [idx, l] of lines.entries())
       await a.db.execute(
         sql`insert into settlement_lines_out (summary_id, idx, creator_uri, amount, flattrs, like_ids)

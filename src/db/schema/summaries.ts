@@ -87,6 +87,26 @@ export const summaryLinesOut = pgTable(
   ],
 );
 
+/**
+ * The pages of a summary we send, written when it is built, in the same pass that hashes its lines
+ * (build.ts): each page's lines (LINES_PAGE_SIZE of them, by idx) as their canonical JSON, one per
+ * line and each followed by a newline, which is the text the lines hash covers and, with commas
+ * for the newlines, the `lines` array the collection serves. Serving a page is then one row read,
+ * not 5,000 lines turned into JSON while the peer waits for them (bench/README.md, "Fourth pass,
+ * sender side", ADR 0034). Stored uncompressed (src/db/sql/summary-pages.sql): the text is
+ * written once and read once or twice. A copy of settlement_lines_out, which stays the record;
+ * summaries built before this table have no pages and are served from their lines.
+ */
+export const summaryPagesOut = pgTable(
+  "settlement_pages_out",
+  {
+    summaryId: bigint("summary_id", { mode: "number" }).notNull(),
+    page: integer("page").notNull(),
+    lines: text("lines").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.summaryId, t.page] })],
+);
+
 /** A summary a peer sent us, kept with its raw signed body as evidence, whatever became of it. */
 export const summariesIn = pgTable(
   "settlement_summaries_in",

@@ -5,7 +5,7 @@ import type { Deps } from "../../deps.ts";
 import { settlementSummaryUrl } from "../../http/urls.ts";
 import { hostOf } from "../../peers/host.ts";
 import { findPeer } from "../../peers/peers.ts";
-import { summaryLinesJson } from "../../settlement/summaries/build.ts";
+import { summaryPageJson } from "../../settlement/summaries/build.ts";
 import { LINES_PAGE_SIZE } from "../../settlement/summaries/reasons.ts";
 import { recordReceived, recordWithdrawal } from "../../settlement/summaries/received.ts";
 import { findSentById, recordAnswer } from "../../settlement/summaries/sent.ts";
@@ -142,14 +142,9 @@ export async function settlementLines(
   const page = Number(url.searchParams.get("page") ?? "0");
   if (!Number.isInteger(page) || page < 0 || page > 1_000_000)
     return Response.json({ error: "page must be a non-negative integer." }, { status: 400 });
-  // The lines array comes as JSON text from the database (summaryLinesJson): 5,000 lines a page.
-  const lines = await summaryLinesJson(
-    deps.database.db,
-    summary.id,
-    page * LINES_PAGE_SIZE,
-    LINES_PAGE_SIZE,
-    summary.currency,
-  );
+  // The lines array comes as JSON text from the database, stored when the summary was built
+  // (summaryPageJson): 5,000 lines a page.
+  const lines = await summaryPageJson(deps.database.db, summary.id, page, summary.currency);
   const more = (page + 1) * LINES_PAGE_SIZE < summary.lineCount;
   const self = new URL(url.pathname, deps.config.origin);
   const head = {

@@ -9,6 +9,7 @@ import { summariesOut } from "../../db/schema/index.ts";
 import { currencyExponent } from "../../money/currency.ts";
 import { type SummaryLine, summaryHash } from "./canonical.ts";
 import { carryClaimedShares } from "./claim-lines.ts";
+import { LINES_PAGE_SIZE } from "./reasons.ts";
 
 const logger = getLogger(["fediflattr", "settlement", "summaries"]);
 
@@ -95,50 +96,78 @@ export async function summaryLinesJson(
 }
 
 /**
+ * One page of a built summary's lines as the collection serves them: the JSON text of its `lines`
+ * array. Summaries built since settlement_pages_out exists have it stored (their canonical lines,
+ * one a line: each newline becomes the comma between two array elements, as canonical JSON has
+ * no raw newline inside a string); older ones are written from their lines (summaryLinesJson).
+ */
+export async function summaryPageJson(
+  db: Db,
+  summaryId: number,
+  page: number,
+  currency: string,
+): Promise<string> {
+  const [kept] = await queryRows<{ lines: string }>(
+    db,
+    sql`select lines from settlement_pages_out where summary_id = ${summaryId} and page = ${page}`,
+  );
+  if (kept) return `[${kept.lines.slice(0, -1).replaceAll("\n", ",")}]`;
+  return summaryLinesJson(db, summaryId, page * LINES_PAGE_SIZE, LINES_PAGE_SIZE, currency);
+}
+
+/**
  * The lines hash of a built summary (docs/PROTOCOL.md), with its line count, flattrs and total.
  * PostgreSQL writes each line's canonical JSON (canonical.ts's lineCanonical in SQL: to_json
  * escapes strings as JSON.stringify does, array_to_json writes no whitespace) and hands it over
- * a page of 5,000 lines at a time as one text, which is hashed here. Reading the lines back as
- * rows and writing them out in JavaScript cost 1–2 s for 100,000 lines (bench/README.md); a
- * test holds the two forms equal on awkward strings and amounts.
+ * a page of LINES_PAGE_SIZE lines at a time as one text, which is hashed here. Reading the lines
+ * back as rows and writing them out in JavaScript cost 1–2 s for 100,000 lines (bench/README.md);
+ * a test holds the two forms equal on awkward strings and amounts. With `keepPages` each page's
+ * text is also stored (settlement_pages_out) for the collection to serve as it is.
  */
 export async function hashStoredLines(
   db: Db,
   summaryId: number,
   currency: string,
+  keepPages = false,
 ): Promise<{ hash: string; count: number; flattrs: number; total: bigint }> {
   const amount = amountTextSql(currency);
   const hash = createHash("sha256");
   let count = 0;
   let flattrs = 0;
   let total = 0n;
-  const PAGE = 5000;
-  for (let offset = 0; ; offset += PAGE) {
-    const [page] = await queryRows<{
+  const PAGE = LINES_PAGE_SIZE;
+  for (let page = 0; ; page++) {
+    const offset = page * PAGE;
+    const [row] = await queryRows<{
       text: string | null;
       n: number;
       flattrs: string;
       total: string;
     }>(
       db,
-      sql`select string_agg(
-                 '{"amount":"' || ${amount} || '",'
-                 || case when claim is not null then '"claim":' || to_json(claim)::text || ',' else '' end
-                 || '"creator":' || to_json(creator_uri)::text || ',"flattrs":' || flattrs::text
-                 || case when claim is null
-                         then ',"likes":' || array_to_json(coalesce(like_ids, '{}'::text[]))::text
-                         else '' end
-                 || E'}\n', '' order by idx) as text,
-                 count(*)::int4 as n, coalesce(sum(flattrs), 0)::text as flattrs,
-                 coalesce(sum(amount), 0)::text as total
-          from settlement_lines_out
-          where summary_id = ${summaryId} and idx >= ${offset} and idx < ${offset + PAGE}`,
+      sql`with p as (
+            select string_agg(
+                   '{"amount":"' || ${amount} || '",'
+                   || case when claim is not null then '"claim":' || to_json(claim)::text || ',' else '' end
+                   || '"creator":' || to_json(creator_uri)::text || ',"flattrs":' || flattrs::text
+                   || case when claim is null
+                           then ',"likes":' || array_to_json(coalesce(like_ids, '{}'::text[]))::text
+                           else '' end
+                   || E'}\n', '' order by idx) as text,
+                   count(*)::int4 as n, coalesce(sum(flattrs), 0)::text as flattrs,
+                   coalesce(sum(amount), 0)::text as total
+            from settlement_lines_out
+            where summary_id = ${summaryId} and idx >= ${offset} and idx < ${offset + PAGE}),
+          kept as (
+            insert into settlement_pages_out (summary_id, page, lines)
+            select ${summaryId}, ${page}, text from p where ${keepPages}::boolean and text is not null)
+          select text, n, flattrs, total from p`,
     );
-    const n = Number(page?.n ?? 0);
-    if (n > 0) hash.update(page!.text ?? "", "utf8");
+    const n = Number(row?.n ?? 0);
+    if (n > 0) hash.update(row!.text ?? "", "utf8");
     count += n;
-    flattrs += Number(page?.flattrs ?? 0);
-    total += BigInt(page?.total ?? 0);
+    flattrs += Number(row?.flattrs ?? 0);
+    total += BigInt(row?.total ?? 0);
     if (n < PAGE) break;
   }
   return { hash: hash.digest("hex"), count, flattrs, total };
@@ -216,7 +245,7 @@ export async function buildSummary(
       await tx.delete(summariesOut).where(eq(summariesOut.id, id));
       return null;
     }
-    const hashed = await hashStoredLines(tx, id, config.currency);
+    const hashed = await hashStoredLines(tx, id, config.currency, true);
     const fields = {
       period,
       currency: config.currency,
