@@ -4,16 +4,21 @@ import { pruneExpiredPasswordResets } from "./accounts/password-resets.ts";
 import { pruneRateLimits } from "./accounts/rate-limit.ts";
 import { deleteExpiredSessions } from "./accounts/sessions.ts";
 import type { Deps } from "./deps.ts";
+import { pruneAcceptedSummaryPages } from "./settlement/summaries/build.ts";
 
 const logger = getLogger(["fediflattr", "housekeeping"]);
 
-/** Deletes what has expired (sessions, rate-limit windows, OAuth codes) so those tables stay small. */
+/**
+ * Deletes what has expired (sessions, rate-limit windows, OAuth codes) and the kept pages of
+ * accepted settlement summaries, so those tables stay small.
+ */
 export async function runHousekeeping(deps: Deps): Promise<void> {
   const { db } = deps.database;
   await deleteExpiredSessions(db, deps.clock);
   await pruneRateLimits(db, deps.clock);
   await pruneExpiredPasswordResets(db, deps.clock);
   await deleteStaleCodes(db, deps.clock);
+  await pruneAcceptedSummaryPages(db);
 }
 
 /** Runs housekeeping now and then every `intervalMs` until stopped; failures are logged, not fatal. */

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Database, queryRows } from "../../src/db/client.ts";
 import {
   hashStoredLines,
+  pruneAcceptedSummaryPages,
   summaryLinesJson,
   summaryPageJson,
 } from "../../src/settlement/summaries/build.ts";
@@ -19,7 +20,8 @@ import {
 import { createTestDatabase } from "../helpers/db.ts";
 
 let database: Database;
-let nextSummary = 1;
+// Far above the ids settlement_summaries_out hands out (the pruning test makes real rows).
+let nextSummary = 1_000_001;
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -28,8 +30,7 @@ afterAll(async () => {
   await database?.close();
 });
 
-async function store(lines: SummaryLine[]): Promise<number> {
-  const id = nextSummary++;
+async function store(lines: SummaryLine[], id = nextSummary++): Promise<number> {
   const rows = lines.map((l, idx) => ({
     idx,
     creator: l.creator,
@@ -142,5 +143,36 @@ describe("lines hashed in SQL and in JavaScript", () => {
       );
     }
     expect(await summaryPageJson(database.db, id, 2, "EUR")).toBe("[]");
+  });
+
+  it("prunes the kept pages of accepted summaries only; they are then served from the lines", async () => {
+    const made = async (peer: string, state: string) => {
+      const [row] = await queryRows<{ id: string }>(
+        database.db,
+        sql`insert into settlement_summaries_out (peer_host, period, sequence, hash, currency,
+              total, line_count, flattr_count, lines_hash, state, next_attempt_at, created_at)
+            values (${peer}, '2026-01', 1, 'h', 'EUR', 3, 2, 2, 'l', ${state}, now(), now())
+            returning id::text`,
+      );
+      return Number(row!.id);
+    };
+    const lines: SummaryLine[] = [
+      { creator: "https://b.example/users/x", amount: 1n, flattrs: 1, likes: ["https://a/1"] },
+      { creator: "https://b.example/users/y", amount: 2n, flattrs: 1, likes: ["https://a/2"] },
+    ];
+    const accepted = await store(lines, await made("prune-accepted.example", "accepted"));
+    const sent = await store(lines, await made("prune-sent.example", "sent"));
+    for (const id of [accepted, sent]) await hashStoredLines(database.db, id, "EUR", true);
+    const before = await summaryPageJson(database.db, accepted, 0, "EUR");
+    expect(await pruneAcceptedSummaryPages(database.db)).toBe(1);
+    const left = await queryRows<{ summary_id: string }>(
+      database.db,
+      sql`select summary_id::text from settlement_pages_out where summary_id in (${accepted}, ${sent})`,
+    );
+    expect(left.map((r) => Number(r.summary_id))).toEqual([sent]);
+    expect(JSON.parse(await summaryPageJson(database.db, accepted, 0, "EUR"))).toEqual(
+      JSON.parse(before),
+    );
+    expect(await pruneAcceptedSummaryPages(database.db)).toBe(0);
   });
 });

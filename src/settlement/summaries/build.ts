@@ -116,6 +116,23 @@ export async function summaryPageJson(
 }
 
 /**
+ * Deletes the kept pages of summaries the peer has accepted (ADR 0034): `accepted` is final
+ * (ADR 0029) and the peer has its copy, so the pages (~15 MB for 100,000 lines) would only wait
+ * for a fetch that, if it ever comes, is served from the lines (summaryPageJson's fallback).
+ * Run by housekeeping, not in the Accept's transaction, which stays one row's update.
+ */
+export async function pruneAcceptedSummaryPages(db: Db): Promise<number> {
+  const rows = await queryRows<{ n: number }>(
+    db,
+    sql`with gone as (
+          delete from settlement_pages_out p using settlement_summaries_out s
+          where p.summary_id = s.id and s.state = 'accepted' returning 1)
+        select count(*)::int4 as n from gone`,
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/**
  * The lines hash of a built summary (docs/PROTOCOL.md), with its line count, flattrs and total.
  * PostgreSQL writes each line's canonical JSON (canonical.ts's lineCanonical in SQL: to_json
  * escapes strings as JSON.stringify does, array_to_json writes no whitespace) and hands it over
