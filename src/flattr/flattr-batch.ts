@@ -102,6 +102,28 @@ export async function flattrOne(db: Db, c: FlattrCall): Promise<OutcomeRow> {
 }
 
 /**
+ * The CTEs that stamp a batch's tokens (`last_used_at`), once per token and set-based, over the
+ * batch's rows `r` (token_hash, token_stamp_before, now); the calls themselves get a null cutoff.
+ * One UPDATE per call started its own executor and re-read the table's CHECK constraints every
+ * time (docs/adr/0025). SKIP LOCKED: a token row another transaction holds is being stamped or
+ * revoked by it, and waiting for it could deadlock two batches that stamp the same tokens in
+ * another order. The lateral LIMIT 1 keeps each token an index lookup: a join was planned (generic
+ * plan) as a hash join over the whole table. Shared by flattr and star batches (star-batch.ts).
+ */
+export const batchTokenStamps = sql`used as (
+            select s.token_hash, max(s.now) as now, max(s.token_stamp_before) as before
+            from r s where s.token_hash is not null and s.token_stamp_before is not null
+            group by s.token_hash),
+          stale as (
+            select t.id, u.now from used u cross join lateral (
+              select a.id from access_tokens a
+              where a.token_hash = u.token_hash and a.revoked_at is null
+                and (a.last_used_at is null or a.last_used_at <= u.before)
+              limit 1 for update skip locked) t),
+          stamp as (
+            update access_tokens t set last_used_at = s.now from stale s where t.id = s.id)`;
+
+/**
  * Many flattrs, one statement: flattr_request for each, in payer order (so two batches that share
  * payers take their locks in the same order; tokens sort by hash, one token being one payer), in
  * one transaction. If the database refuses the statement (an error with an SQLSTATE, which drizzle
@@ -127,12 +149,7 @@ export async function flattrMany(db: Db, calls: FlattrCall[]): Promise<(OutcomeR
   // One aggregated row, not a row per call: a call that raises after earlier calls' rows were
   // sent leaves postgres.js 3.4's connection answering its next query with holes
   // (porsager/postgres#1119); an aggregate sends nothing before the statement has succeeded.
-  // The tokens' last_used_at is written here, once per token and set-based, not by each call
-  // (they get a null cutoff): an UPDATE per call started its own executor and re-read the
-  // table's CHECK constraints every time (docs/adr/0025). SKIP LOCKED: a token row another
-  // transaction holds is being stamped or revoked by it, and waiting for it could deadlock
-  // two batches that stamp the same tokens in another order. The lateral LIMIT 1 keeps each
-  // token an index lookup: a join was planned (generic plan) as a hash join over the whole table.
+  // The tokens' last_used_at is written by batchTokenStamps, not by each call.
   let rows: (OutcomeRow & { i: number })[];
   try {
     const [answer] = await preparedRows<{ results: string }>(
@@ -144,18 +161,7 @@ export async function flattrMany(db: Db, calls: FlattrCall[]): Promise<(OutcomeR
                  scopes text[], thing int8,
                  period text, now timestamptz, lock_class int4, period_key int4, currency text,
                  rate_since timestamptz, rate_max int8, period_max int8)),
-          used as (
-            select s.token_hash, max(s.now) as now, max(s.token_stamp_before) as before
-            from r s where s.token_hash is not null and s.token_stamp_before is not null
-            group by s.token_hash),
-          stale as (
-            select t.id, u.now from used u cross join lateral (
-              select a.id from access_tokens a
-              where a.token_hash = u.token_hash and a.revoked_at is null
-                and (a.last_used_at is null or a.last_used_at <= u.before)
-              limit 1 for update skip locked) t),
-          stamp as (
-            update access_tokens t set last_used_at = s.now from stale s where t.id = s.id)
+          ${batchTokenStamps}
           select coalesce(json_agg(json_build_object(
                  'i', r.i, 'outcome', f.outcome, 'payer', f.payer_id::text,
                  'id', f.flattr_id::text, 'thing_id', f.flattr_thing_id::text,

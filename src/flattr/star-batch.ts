@@ -12,6 +12,7 @@ import {
 import {
   asError,
   batchedPerDatabase,
+  batchTokenStamps,
   byIndex,
   type FlattrCall,
   periodFields,
@@ -98,12 +99,9 @@ export async function starMany(db: Db, calls: StarCall[]): Promise<(StarRow | Er
       ...periodFields(c),
     })),
   );
-  // The tokens' last_used_at is written once per token by the statement, set-based, and not by
-  // each call (they get a null cutoff), as flattrMany does and for its reasons (docs/adr/0025):
-  // a per-call UPDATE starts its own executor and re-reads the table's CHECK constraints; here
-  // it cost about 60 µs of PostgreSQL CPU per star (500 -> 438, docs/adr/0031). SKIP LOCKED: a token row
-  // another transaction holds is being stamped or revoked by it, and waiting could deadlock two
-  // batches; its next use stamps it. The lateral LIMIT 1 keeps each token an index lookup.
+  // The tokens' last_used_at is written by batchTokenStamps (flattr-batch.ts), once per token and
+  // not by each call (they get a null cutoff): a per-call UPDATE cost about 60 µs of PostgreSQL
+  // CPU per star (500 -> 438, docs/adr/0031).
   let rows: (StarRow & { i: number })[];
   try {
     const [answer] = await preparedRows<{ results: string }>(
@@ -114,17 +112,7 @@ export async function starMany(db: Db, calls: StarCall[]): Promise<(StarRow | Er
                  i int4, token_hash text, token_stamp_before timestamptz, scopes text[],
                  status int8, period text, now timestamptz, lock_class int4, period_key int4,
                  currency text, rate_since timestamptz, rate_max int8, period_max int8)),
-          used as (
-            select s.token_hash, max(s.now) as now, max(s.token_stamp_before) as before
-            from r s where s.token_stamp_before is not null group by s.token_hash),
-          stale as (
-            select t.id, u.now from used u cross join lateral (
-              select a.id from access_tokens a
-              where a.token_hash = u.token_hash and a.revoked_at is null
-                and (a.last_used_at is null or a.last_used_at <= u.before)
-              limit 1 for update skip locked) t),
-          stamp as (
-            update access_tokens t set last_used_at = s.now from stale s where t.id = s.id)
+          ${batchTokenStamps}
           select coalesce(json_agg(json_build_object(
                  'i', r.i, 'outcome', f.outcome, 'payer', f.payer_id::text,
                  'app', f.app_id::text, 'stars', f.stars::text,

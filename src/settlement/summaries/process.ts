@@ -1,5 +1,5 @@
 import { getLogger } from "@logtape/logtape";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { Clock } from "../../config/clock.ts";
 import type { Config } from "../../config/config.ts";
 import { actorUrl } from "../../config/urls.ts";
@@ -132,15 +132,17 @@ interface Stored {
 }
 
 /**
- * The Likes of one line, checked as its page goes in (likesCheck below is the same check over
- * the stored lines): each an active incoming flattr from this peer, of this period, of a thing
- * of the line's creator, and as many as the line's flattr count. `named` is read twice, so
- * PostgreSQL materializes it once. A fragment of the page's insert: `r` is the page's rows.
+ * The Likes check of lines, as CTEs ending in `bad` (the first line that fails, by index): each
+ * Like an active incoming flattr from this peer, of this period, of a thing of the line's
+ * creator, and as many as the line's flattr count. `lines` is a relation aliased `r` with idx,
+ * creator, user_id, flattrs and likes: a page's rows as the page goes in, or the stored lines
+ * (likesCheck). One definition for both, so the two can never check different things. `named`
+ * is read twice, so PostgreSQL materializes it once.
  */
-function likesOfPage(s: SummaryIn) {
+function likesOfLines(s: SummaryIn, lines: SQL) {
   return sql`named as (
           select r.idx, r.creator, r.user_id, r.flattrs, cardinality(r.likes) as n, u.like_id
-          from r left join lateral unnest(r.likes) as u(like_id) on true
+          from ${lines} left join lateral unnest(r.likes) as u(like_id) on true
           where r.likes is not null),
         per_line as (
           select n.idx, n.creator, n.flattrs, n.n,
@@ -216,7 +218,7 @@ async function storeLines(
             insert into settlement_lines_in
               (summary_id, idx, creator_uri, amount, flattrs, like_ids, claim, user_id)
             select ${s.id}, idx, creator, amount, flattrs, likes, claim, user_id from r),
-          ${likesOfPage(s)}
+          ${likesOfLines(s, sql`r`)}
           select (select count(*) from r where user_id is null)::text as unmatched,
                  b.idx, b.creator, b.n::text, b.ok::text
           from (select 1) one left join bad b on true`,
@@ -357,7 +359,7 @@ const badLikesReject = (s: SummaryIn, b: BadLikes) =>
       `we received from ${s.peerHost} in ${s.period} for that creator's things.`,
   );
 
-/** The Likes check as storing found it (likesOfPage, page by page, and the set of ids named). */
+/** The Likes check as storing found it (likesOfLines, page by page, and the set of ids named). */
 function likesFound(s: SummaryIn, seen: Stored): Decision | null {
   if (seen.badLikes) return badLikesReject(s, seen.badLikes);
   if (seen.likeNamedTwice) return reject("likes", "A Like is named in more than one line.");
@@ -374,36 +376,23 @@ async function likesCheck(db: Db, s: SummaryIn): Promise<Decision | null> {
   // the first line that fails, and whether a Like is named twice anywhere. One row either way.
   const [r] = await queryRows<{
     idx: number | null;
-    creator_uri: string | null;
+    creator: string | null;
     n: string | null;
     ok: string | null;
     dup: boolean;
   }>(
     db,
-    sql`with named as (
-          select l.idx, l.creator_uri, l.user_id, l.flattrs, cardinality(l.like_ids) as n, u.like_id
-          from settlement_lines_in l
-          left join lateral unnest(l.like_ids) as u(like_id) on true
-          where l.summary_id = ${s.id} and l.like_ids is not null),
-        per_line as (
-          select n.idx, n.creator_uri, n.flattrs, n.n,
-                 count(distinct i.id) filter (where t.id is not null) as ok
-          from named n
-          left join incoming_flattrs i on i.activity_id = n.like_id and i.peer_host = ${s.peerHost}
-            and i.period = ${s.period} and i.withdrawn_at is null
-          left join things t on t.id = i.thing_id and t.owner_kind = 'local'
-            and t.owner_id = n.user_id
-          group by n.idx, n.creator_uri, n.flattrs, n.n),
-        bad as (
-          select idx, creator_uri, n, ok from per_line
-          where ok <> flattrs or n <> flattrs
-          order by idx limit 1)
-        select b.idx, b.creator_uri, b.n::text, b.ok::text,
+    sql`with ${likesOfLines(
+      s,
+      sql`(select idx, creator_uri as creator, user_id, flattrs, like_ids as likes
+           from settlement_lines_in where summary_id = ${s.id}) r`,
+    )}
+        select b.idx, b.creator, b.n::text, b.ok::text,
                (select count(like_id) <> count(distinct like_id) from named) as dup
         from (select 1) one left join bad b on true`,
   );
   if (r?.idx != null)
-    return badLikesReject(s, { idx: r.idx, creator_uri: r.creator_uri!, n: r.n!, ok: r.ok! });
+    return badLikesReject(s, { idx: r.idx, creator_uri: r.creator!, n: r.n!, ok: r.ok! });
   if (r?.dup) return reject("likes", "A Like is named in more than one line.");
   return null;
 }
