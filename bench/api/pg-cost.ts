@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { tokenCredential } from "../../src/accounts/tokens.ts";
@@ -9,6 +8,7 @@ import { openPostgres, queryRows } from "../../src/db/client.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { flattrCall } from "../../src/flattr/flattr.ts";
 import { type FlattrCall, flattrMany } from "../../src/flattr/flattr-batch.ts";
+import { backendCpuMs, interleavedCosts, printCosts } from "../lib/backend-cost.ts";
 import { createScratch, dropScratch, openScratch } from "../lib/scratch.ts";
 import { apiSizesFor, benchToken, requestFor, seedApi } from "./seed.ts";
 
@@ -89,13 +89,6 @@ const VARIANTS: Record<string, string[]> = {
   ],
 };
 
-const TICK_MS = 10;
-function backendCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(rest[11]) + Number(rest[12])) * TICK_MS;
-}
-
 /** One variant's session: runs chunks of batches and reads its backend's CPU around each. */
 async function session(dbUrl: string, nonce: string) {
   const sizes = apiSizesFor(1);
@@ -159,29 +152,13 @@ try {
     await s.chunk(BATCH * 20); // warm-up: plans and caches, not counted
     sessions.push(s);
   }
-  // Round robin, chunk by chunk: the machine's drift hits every variant alike.
-  const results: number[][] = names.map(() => []);
-  for (let done = 0; done < FLATTRS; done += CHUNK) {
-    for (const [i, s] of sessions.entries()) {
-      const { ms, ok } = await s.chunk(CHUNK);
-      if (ok !== CHUNK) throw new Error(`${names[i]}: ${ok} of ${CHUNK} flattrs ok`);
-      results[i]!.push((ms / CHUNK) * 1000);
-    }
-    console.error(
-      `${done + CHUNK} flattrs each (load ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")})`,
-    );
-  }
+  const results = await interleavedCosts(names, sessions, FLATTRS, CHUNK);
   for (const s of sessions) await s.end();
-  console.log(
-    `\nPostgreSQL backend CPU per flattr, batches of ${BATCH}, ${FLATTRS} flattrs in chunks of ${CHUNK}:`,
+  printCosts(
+    `PostgreSQL backend CPU per flattr, batches of ${BATCH}, ${FLATTRS} flattrs in chunks of ${CHUNK}:`,
+    names,
+    results,
   );
-  for (const [i, xs] of results.entries()) {
-    const s = [...xs].sort((a, b) => a - b);
-    const sum = xs.reduce((a, b) => a + b, 0);
-    console.log(
-      `  ${names[i]!.padEnd(36)} median ${s[Math.floor(s.length / 2)]!.toFixed(0)} µs, mean ${(sum / xs.length).toFixed(0)}, lowest ${s[0]!.toFixed(0)}`,
-    );
-  }
 } finally {
   for (const c of copies) await dropScratch(url, c);
   await dropScratch(url, seeded.name);

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { tokenCredential } from "../../src/accounts/tokens.ts";
@@ -11,6 +10,7 @@ import { flattrCall } from "../../src/flattr/flattr.ts";
 import { flattrMany } from "../../src/flattr/flattr-batch.ts";
 import { starMany } from "../../src/flattr/star-batch.ts";
 import { apiSizesFor, benchToken, requestFor, seedApi, statusIdFor } from "../api/seed.ts";
+import { backendCpuMs, interleavedCosts, printCosts } from "../lib/backend-cost.ts";
 import { createScratch, dropScratch, openScratch } from "../lib/scratch.ts";
 
 /*
@@ -62,13 +62,6 @@ const VARIANTS: Record<string, string[]> = {
     "create or replace function star_count(p_thing int8) returns int8 language plpgsql stable as $$ begin return 0; end $$",
   ],
 };
-
-const TICK_MS = 10;
-function backendCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(rest[11]) + Number(rest[12])) * TICK_MS;
-}
 
 type Kind = "star" | "rest";
 
@@ -144,30 +137,13 @@ try {
     await s.chunk(BATCH * 20); // warm-up: plans and caches, not counted
     sessions.push(s);
   }
-  const results: number[][] = names.map(() => []);
-  for (let done = 0; done < STARS; done += CHUNK) {
-    const line: string[] = [];
-    for (const [i, s] of sessions.entries()) {
-      const { ms, ok } = await s.chunk(CHUNK);
-      if (ok !== CHUNK) throw new Error(`${names[i]}: ${ok} of ${CHUNK} ok`);
-      results[i]!.push((ms / CHUNK) * 1000);
-      line.push(`${names[i]} ${((ms / CHUNK) * 1000).toFixed(0)}`);
-    }
-    console.error(
-      `${done + CHUNK} each: ${line.join(", ")} µs (load ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")})`,
-    );
-  }
+  const results = await interleavedCosts(names, sessions, STARS, CHUNK);
   for (const s of sessions) await s.end();
-  console.log(
-    `\nPostgreSQL backend CPU per request, batches of ${BATCH}, ${STARS} each in chunks of ${CHUNK}:`,
+  printCosts(
+    `PostgreSQL backend CPU per request, batches of ${BATCH}, ${STARS} each in chunks of ${CHUNK}:`,
+    names,
+    results,
   );
-  for (const [i, xs] of results.entries()) {
-    const s = [...xs].sort((a, b) => a - b);
-    const sum = xs.reduce((a, b) => a + b, 0);
-    console.log(
-      `  ${names[i]!.padEnd(40)} median ${s[Math.floor(s.length / 2)]!.toFixed(0)} µs, mean ${(sum / xs.length).toFixed(0)}, lowest ${s[0]!.toFixed(0)}`,
-    );
-  }
 } finally {
   for (const c of copies) await dropScratch(url, c);
   await dropScratch(url, seeded.name);

@@ -135,8 +135,9 @@ const RULES: { rule: LedgerViolation["rule"]; query: SQL; message: (r: Row) => s
   {
     rule: "clearing_records",
     // What we and a peer owe each other, from the records: our open and settled shares routed to
-    // it (both count, so the check needs no summary state: ADR 0029 leaves them `open`), less what it credited its creators for us (summaries from it we accepted), less the
-    // transfers we sent it, plus those we received (clearing_transfers we recorded).
+    // it (both count, so the check needs no summary state: ADR 0029 leaves them `open`), less
+    // what it credited its creators for us (summaries from it we accepted), less the transfers
+    // we sent it, plus those we received (clearing_transfers we recorded).
     query: sql`
       with recorded as (
         select ${clearingAccountSql(sql`coalesce(s.claimed_by_host, s.peer_host)`)} as account,
