@@ -314,3 +314,231 @@ BEGIN
   END IF;
 END;
 $$;
+--> statement-breakpoint
+
+-- A call of flattr_batch as it travels between the batch's statements: the request, the payer and
+-- app its token resolved to (or the caller's), the thing's owner (null: no such live thing), and
+-- the outcome decided in the first statement (the token's refusals, thing_not_found, own_thing
+-- of a local thing; null while the call is still in the running). o is the call's place in the
+-- caller's order, which decides between two calls of one payer.
+CREATE TYPE flattr_batch_call AS (
+  i int4,
+  o int4,
+  payer int8,
+  app int8,
+  outcome text,
+  by_token boolean,
+  thing int8,
+  owner_kind text,
+  remote_owner int8,
+  period text,
+  now timestamptz,
+  lock_class int4,
+  period_key int4,
+  currency text,
+  rate_since timestamptz,
+  rate_max int8,
+  period_max int8
+);
+--> statement-breakpoint
+-- A batch of flattrs (src/flattr/flattr-batch.ts flattrMany) decided set-based: a few statements
+-- for the whole batch instead of flattr_request's ~10 per flattr (docs/adr/0035). p_calls is a
+-- JSON array of {i, o, payer, app, token_hash, scopes, thing, period, now, lock_class,
+-- period_key, currency, rate_since, rate_max, period_max}; the answer is
+-- {"per_call": bool, "results": [{i, outcome, payer, id, thing_id, payer_id, period,
+-- created_at}]}, each call's outcome exactly as flattr_request would give it. Tokens are not
+-- stamped here (the caller's statement stamps them, ADR 0025).
+--
+-- The set-based path holds while every payer still in the running after the first statement
+-- appears once and all of them share one period: then no call's outcome depends on another's
+-- (limits, one flattr per thing and the budget lock are all per payer). Otherwise the batch runs
+-- flattr_thing per call, in payer order (within a payer, the caller's order), as flattr_request
+-- did: calls of one payer interact, and that loop is the definition.
+--
+-- The set-based path takes the locks flattr_thing takes, in the order it takes them and in
+-- payer order, each read that must see what a lock waited for in a later statement (fresh
+-- snapshot, ADR 0002): the link locks (shared, payers flattring remote things) THEN
+-- linked_actors; the period's shared lock THEN closed_periods (flattr_period_gate); the budgets
+-- FOR UPDATE THEN the limits, the insert and the outbox events in one statement.
+CREATE FUNCTION flattr_batch(p_calls json)
+RETURNS json
+LANGUAGE plpgsql
+VOLATILE
+SET enable_seqscan = off
+AS $$
+DECLARE
+  v_calls flattr_batch_call[];
+  v_set_based boolean;
+  v_running int4;
+  v_remote int4;
+  v_period text;
+  v_lock_class int4;
+  v_period_key int4;
+  v_currency text;
+  v_linked int8[] := '{}';
+  v_gate text;
+  v_budgeted int8[] := '{}';
+  v_results json;
+  v_events int8;
+  v_call flattr_batch_call;
+  v_result json;
+  v_out json[] := '{}';
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'flattr_batch must run in READ COMMITTED (ADR 0002), not %',
+      current_setting('transaction_isolation')
+      USING ERRCODE = 'invalid_transaction_state';
+  END IF;
+
+  -- 1. The tokens (flattr_request's lookup: unrevoked, one of the scopes, a user) and the things
+  -- (flattr_thing's: live owner, not superseded) of every call, in payer order.
+  SELECT array_agg(ROW(r.i, r.o, x.payer, x.app,
+           coalesce(x.token_outcome,
+             CASE WHEN th.owner_kind IS NULL THEN 'thing_not_found'
+                  WHEN th.owner_kind = 'local' AND th.owner_id = x.payer THEN 'own_thing' END),
+           x.token_outcome IS NOT NULL, r.thing, th.owner_kind, th.remote_owner_id,
+           r.period, r.now, r.lock_class, r.period_key, r.currency, r.rate_since, r.rate_max,
+           r.period_max)::flattr_batch_call ORDER BY x.payer, r.o)
+  INTO v_calls
+  FROM json_to_recordset(p_calls) AS r(
+         i int4, o int4, payer int8, app int8, token_hash text, scopes text[], thing int8,
+         period text, now timestamptz, lock_class int4, period_key int4, currency text,
+         rate_since timestamptz, rate_max int8, period_max int8)
+  LEFT JOIN LATERAL (
+    SELECT t.user_id, t.app_id, t.scopes && r.scopes AS may_flattr
+    FROM access_tokens t
+    WHERE r.token_hash IS NOT NULL AND t.token_hash = r.token_hash AND t.revoked_at IS NULL
+  ) tok ON true
+  CROSS JOIN LATERAL (
+    SELECT
+      CASE WHEN r.token_hash IS NULL THEN r.payer ELSE tok.user_id END AS payer,
+      CASE WHEN r.token_hash IS NULL THEN r.app ELSE tok.app_id END AS app,
+      CASE WHEN r.token_hash IS NULL THEN NULL
+           WHEN tok.may_flattr IS NULL THEN 'invalid_token'
+           WHEN NOT tok.may_flattr THEN 'insufficient_scope'
+           WHEN tok.user_id IS NULL THEN 'user_required' END AS token_outcome
+  ) x
+  LEFT JOIN LATERAL (
+    SELECT t.owner_kind, t.owner_id, t.remote_owner_id
+    FROM things t LEFT JOIN users u ON u.id = t.owner_id
+    WHERE x.token_outcome IS NULL AND t.id = r.thing AND u.deleted_at IS NULL
+      AND t.superseded_by IS NULL
+  ) th ON true;
+
+  -- 2. Set-based or per call (see above). Null payers (a payer by id that is none) go per call.
+  SELECT count(*), count(*) FILTER (WHERE c.owner_kind = 'remote'),
+         count(*) = count(DISTINCT c.payer) AND count(DISTINCT c.period) <= 1
+           AND count(DISTINCT c.lock_class) <= 1 AND count(DISTINCT c.period_key) <= 1
+           AND count(DISTINCT c.currency) <= 1,
+         min(c.period), min(c.lock_class), min(c.period_key), min(c.currency)
+  INTO v_running, v_remote, v_set_based, v_period, v_lock_class, v_period_key, v_currency
+  FROM unnest(v_calls) c WHERE c.outcome IS NULL;
+
+  IF NOT v_set_based THEN
+    -- Per call, in payer order, a statement each (a plain loop: a lateral call could not be kept
+    -- from running for the calls a token refused): the token refusals stand (flattr_request
+    -- returns before flattr_thing on them); every other call is flattr_thing's, which reads its
+    -- thing again.
+    FOREACH v_call IN ARRAY v_calls LOOP
+      IF v_call.by_token THEN
+        v_out := v_out || json_build_object('i', v_call.i, 'outcome', v_call.outcome,
+                                            'payer', v_call.payer::text);
+      ELSE
+        SELECT json_build_object(
+                 'i', v_call.i, 'outcome', f.outcome, 'payer', v_call.payer::text,
+                 'id', f.flattr_id::text, 'thing_id', f.flattr_thing_id::text,
+                 'payer_id', f.flattr_payer_id::text, 'period', f.flattr_period,
+                 'created_at', f.flattr_created_at)
+        INTO v_result
+        FROM flattr_thing(v_call.payer, v_call.thing, v_call.period, v_call.now,
+                          v_call.lock_class, v_call.period_key, v_call.currency,
+                          v_call.rate_since, v_call.rate_max, v_call.period_max, v_call.app) f;
+        v_out := v_out || v_result;
+      END IF;
+    END LOOP;
+    RETURN json_build_object('per_call', true, 'results', array_to_json(v_out));
+  END IF;
+
+  IF v_remote > 0 THEN
+    -- 3. Link locks in payer order, THEN linked_actors (a later statement: it sees a link that
+    -- committed while a lock was awaited).
+    PERFORM flattr_link_lock(s.payer, false)
+    FROM (SELECT c.payer FROM unnest(v_calls) c
+          WHERE c.outcome IS NULL AND c.owner_kind = 'remote' ORDER BY c.payer OFFSET 0) s;
+    SELECT coalesce(array_agg(c.payer), '{}') INTO v_linked
+    FROM unnest(v_calls) c
+    WHERE c.outcome IS NULL AND c.owner_kind = 'remote'
+      AND EXISTS (SELECT 1 FROM linked_actors l
+                  WHERE l.remote_actor_id = c.remote_owner AND l.user_id = c.payer);
+  END IF;
+
+  IF v_running > cardinality(v_linked) THEN
+    -- 4. The period gate (shared lock, THEN closed_periods), once for the batch's one period.
+    v_gate := flattr_period_gate(v_lock_class, v_period_key, v_period);
+    -- 5. The budgets FOR UPDATE, in payer order: each payer's flattrs are serialised, so the
+    -- limits read in the next statement are exact.
+    IF v_gate IS NULL THEN
+      SELECT coalesce(array_agg(b.user_id) FILTER (WHERE b.currency = v_currency), '{}')
+      INTO v_budgeted
+      FROM (SELECT b.user_id, b.currency FROM budgets b
+            WHERE b.user_id IN (SELECT c.payer FROM unnest(v_calls) c
+                                WHERE c.outcome IS NULL AND c.payer <> ALL (v_linked))
+            ORDER BY b.user_id FOR UPDATE) b;
+    END IF;
+  END IF;
+
+  -- 6. Each call's outcome in flattr_thing's order of checks, the limits read for the calls
+  -- still in the running, the ok rows inserted (the partial unique index decides races the
+  -- budget lock does not cover) and the remote things' outbox events, in one statement.
+  WITH c AS (
+    SELECT c.*, CASE
+        WHEN c.outcome IS NOT NULL THEN c.outcome
+        WHEN c.payer = ANY (v_linked) THEN 'own_thing'
+        WHEN v_gate IS NOT NULL THEN v_gate
+        WHEN NOT c.payer = ANY (v_budgeted) THEN 'no_budget'
+        WHEN l.same > 0 THEN 'already_flattred'
+        WHEN l.recent >= c.rate_max THEN 'rate_limited'
+        WHEN l.in_period >= c.period_max THEN 'period_limit'
+      END AS refusal
+    FROM unnest(v_calls) c
+    LEFT JOIN LATERAL (
+      SELECT
+        count(*) FILTER (WHERE f.thing_id = c.thing AND f.period = c.period
+                         AND f.withdrawn_at IS NULL) AS same,
+        count(*) FILTER (WHERE f.created_at > c.rate_since) AS recent,
+        count(*) FILTER (WHERE f.period = c.period AND f.withdrawn_at IS NULL) AS in_period
+      FROM flattrs f
+      WHERE c.outcome IS NULL AND c.payer = ANY (v_budgeted) AND f.payer_id = c.payer
+        AND (f.period = c.period OR f.created_at > c.rate_since)
+    ) l ON true
+  ),
+  ins AS (
+    INSERT INTO flattrs AS f (thing_id, payer_id, period, created_at, app_id)
+    SELECT c.thing, c.payer, c.period, c.now, c.app FROM c WHERE c.refusal IS NULL
+    ORDER BY c.payer
+    ON CONFLICT (thing_id, payer_id, period) WHERE withdrawn_at IS NULL DO NOTHING
+    RETURNING f.id, f.thing_id, f.payer_id, f.period, f.created_at
+  ),
+  ev AS (
+    INSERT INTO outbox_events (kind, flattr_id)
+    SELECT 'like', ins.id FROM ins JOIN c ON c.payer = ins.payer_id
+    WHERE c.refusal IS NULL AND c.owner_kind = 'remote'
+    ORDER BY ins.id
+    RETURNING 1
+  )
+  SELECT json_agg(json_build_object(
+           'i', c.i,
+           'outcome', CASE WHEN c.refusal IS NOT NULL THEN c.refusal
+                           WHEN ins.id IS NULL THEN 'already_flattred' ELSE 'ok' END,
+           'payer', c.payer::text, 'id', ins.id::text, 'thing_id', ins.thing_id::text,
+           'payer_id', ins.payer_id::text, 'period', ins.period, 'created_at', ins.created_at)),
+         (SELECT count(*) FROM ev)
+  INTO v_results, v_events
+  FROM c LEFT JOIN ins ON c.refusal IS NULL AND ins.payer_id = c.payer;
+  IF v_events > 0 THEN
+    -- Wakes the relay when this transaction commits.
+    PERFORM pg_notify('fediflattr_outbox_events', '');
+  END IF;
+  RETURN json_build_object('per_call', false, 'results', coalesce(v_results, '[]'));
+END;
+$$;

@@ -5,11 +5,13 @@ import { type Db, preparedRows } from "../db/client.ts";
 import { pgError } from "../db/pg-error.ts";
 
 /*
- * How a flattr reaches flattr_request() (src/db/sql/flattr-functions.sql): flattrs made at the same
+ * How a flattr reaches the database (src/db/sql/flattr-functions.sql): flattrs made at the same
  * time share one statement and one commit (docs/adr/0005-batched-flattrs.md). Each keeps its own
- * time, period and limits and gets its own outcome; the function's rules and the close-vs-flattr
- * protocol (ADR 0002) are the same for a flattr alone and for one in a batch, because a batch is
- * those same calls, one after the other, in one READ COMMITTED transaction.
+ * time, period and limits and gets its own outcome. A flattr alone is one flattr_request call; a
+ * batch is one flattr_batch call, which decides the batch set-based when its calls cannot
+ * interact (every payer once, one period) and otherwise runs flattr_thing per call, in one READ
+ * COMMITTED transaction either way: the rules and the close-vs-flattr protocol (ADR 0002) are the
+ * same for both (docs/adr/0035).
  */
 
 /** One call of flattr_request: everything it takes, decided when the request came in. */
@@ -124,19 +126,28 @@ export const batchTokenStamps = sql`used as (
             update access_tokens t set last_used_at = s.now from stale s where t.id = s.id)`;
 
 /**
- * Many flattrs, one statement: flattr_request for each, in payer order (so two batches that share
- * payers take their locks in the same order; tokens sort by hash, one token being one payer), in
- * one transaction. If the database refuses the statement (an error with an SQLSTATE, which drizzle
- * wraps: it rolled back, nothing was written) each flattr is tried again on its own, so one
- * flattr's error stays its own. Errors without one (the connection broke: the commit may or may
- * not have happened) fail them all.
+ * How the batches of this process were decided (for the API benchmark's figures): set-based, or
+ * per call because a payer appeared twice or the calls spanned periods (docs/adr/0035).
+ */
+export const flattrBatchPaths = { setBased: 0, perCall: 0 };
+
+/**
+ * Many flattrs, one statement: flattr_batch (src/db/sql/flattr-functions.sql) decides them
+ * set-based, a few statements for the whole batch, or calls flattr_thing for each in payer order
+ * when calls of one payer could interact (docs/adr/0035); either way one transaction. The calls
+ * go in payer order (ids by id, then tokens by hash), which decides between two calls of one
+ * payer. If the database refuses the statement (an error with an SQLSTATE, which drizzle wraps:
+ * it rolled back, nothing was written) each flattr is tried again on its own, so one flattr's
+ * error stays its own. Errors without one (the connection broke: the commit may or may not have
+ * happened) fail them all.
  */
 export async function flattrMany(db: Db, calls: FlattrCall[]): Promise<(OutcomeRow | Error)[]> {
   if (calls.length === 1) return [await flattrOne(db, calls[0]!).catch(asError)];
   const order = calls.map((c, i) => ({ c, i })).sort((a, b) => compareCalls(a.c, b.c) || a.i - b.i);
   const json = JSON.stringify(
-    order.map(({ c, i }) => ({
+    order.map(({ c, i }, o) => ({
       i,
+      o,
       payer: c.payerId,
       app: c.appId,
       token_hash: c.tokenHash,
@@ -146,39 +157,30 @@ export async function flattrMany(db: Db, calls: FlattrCall[]): Promise<(OutcomeR
       ...periodFields(c),
     })),
   );
-  // One aggregated row, not a row per call: a call that raises after earlier calls' rows were
-  // sent leaves postgres.js 3.4's connection answering its next query with holes
-  // (porsager/postgres#1119); an aggregate sends nothing before the statement has succeeded.
-  // The tokens' last_used_at is written by batchTokenStamps, not by each call.
-  let rows: (OutcomeRow & { i: number })[];
+  // One row whose JSON holds every call's answer: a call that raises after earlier calls' rows
+  // were sent leaves postgres.js 3.4's connection answering its next query with holes
+  // (porsager/postgres#1119); one value is sent only once the statement has succeeded.
+  // The tokens' last_used_at is written by batchTokenStamps, not by flattr_batch.
+  let answer: { per_call: boolean; results: (OutcomeRow & { i: number })[] };
   try {
-    const [answer] = await preparedRows<{ results: string }>(
+    const [row] = await preparedRows<{ answer: string }>(
       db,
-      "flattr_request_batch",
-      sql`with r as materialized (
-            select * from json_to_recordset(${json}::json) as r(
-                 i int4, payer int8, app int8, token_hash text, token_stamp_before timestamptz,
-                 scopes text[], thing int8,
-                 period text, now timestamptz, lock_class int4, period_key int4, currency text,
-                 rate_since timestamptz, rate_max int8, period_max int8)),
+      "flattr_batch",
+      sql`with p as materialized (select ${json}::json as calls),
+          r as materialized (
+            select r.* from p cross join json_to_recordset(p.calls) as r(
+                 token_hash text, token_stamp_before timestamptz, now timestamptz)),
           ${batchTokenStamps}
-          select coalesce(json_agg(json_build_object(
-                 'i', r.i, 'outcome', f.outcome, 'payer', f.payer_id::text,
-                 'id', f.flattr_id::text, 'thing_id', f.flattr_thing_id::text,
-                 'payer_id', f.flattr_payer_id::text, 'period', f.flattr_period,
-                 'created_at', f.flattr_created_at)), '[]')::text as results
-          from r
-          cross join lateral flattr_request(r.payer, r.app, r.token_hash, null,
-                 r.scopes, r.thing,
-                 r.period, r.now, r.lock_class, r.period_key, r.currency, r.rate_since,
-                 r.rate_max, r.period_max) f`,
+          select flattr_batch(p.calls)::text as answer from p`,
     );
-    rows = JSON.parse(answer?.results ?? "[]");
+    answer = JSON.parse(row?.answer ?? '{"per_call":false,"results":[]}');
   } catch (error) {
     if (!pgError(error)) throw error;
     return Promise.all(calls.map((c) => flattrOne(db, c).catch(asError)));
   }
-  return byIndex(calls.length, rows, "flattr_request batch returned no row for this flattr");
+  if (answer.per_call) flattrBatchPaths.perCall++;
+  else flattrBatchPaths.setBased++;
+  return byIndex(calls.length, answer.results, "flattr_batch returned no row for this flattr");
 }
 
 /** Payers by id first, in id order, then tokens by hash. */
