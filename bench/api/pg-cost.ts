@@ -8,20 +8,27 @@ import { openPostgres, queryRows } from "../../src/db/client.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { flattrCall } from "../../src/flattr/flattr.ts";
 import { type FlattrCall, flattrMany } from "../../src/flattr/flattr-batch.ts";
+import { flattrManyPerCall } from "../../test/helpers/flattr-per-call.ts";
 import { backendCpuMs, interleavedCosts, printCosts } from "../lib/backend-cost.ts";
 import { createScratch, dropScratch, openScratch } from "../lib/scratch.ts";
 import { apiSizesFor, benchToken, requestFor, seedApi } from "./seed.ts";
 
 /*
  * What one API flattr costs PostgreSQL, and which part of the schema costs what: the batched
- * statement of src/flattr/flattr-batch.ts (flattr_request per call, one commit per batch) run by
- * one session per variant, one batch after the other, on a fresh copy of the API benchmark's data per variant
+ * statement of src/flattr/flattr-batch.ts (flattr_batch, set-based, one commit per batch; the
+ * variant "per call (before ADR 0035)" runs the statement it replaced, flattr_request per call)
+ * run by one session per variant, one batch after the other, on a fresh copy of the API benchmark's data per variant
  * (an index dropped, the trigger disabled, tokens already stamped…). The figure is that backend's
  * own CPU time (/proc/<pid>/stat), which the other tenants of a shared machine disturb far less
  * than throughput. Every request is a valid flattr and its token's first use, as in the load run.
  *
  *   npx tsx bench/api/pg-cost.ts [--flattrs 9600] [--batch 16] [variant…]
  */
+
+/** Variants that run another batch statement than flattrMany. */
+const STATEMENTS: Record<string, typeof flattrMany> = {
+  "per call (before ADR 0035)": flattrManyPerCall,
+};
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number): number => {
@@ -40,6 +47,7 @@ const url =
 /** Each variant: SQL run on its copy before the measurement. */
 const VARIANTS: Record<string, string[]> = {
   "as is": [],
+  "per call (before ADR 0035)": [],
   "tokens stamped (no stamp write)": ["update access_tokens set last_used_at = now()"],
   "no flattrs_like_id index": ["drop index flattrs_like_id"],
   "no like_id default and index": [
@@ -90,7 +98,7 @@ const VARIANTS: Record<string, string[]> = {
 };
 
 /** One variant's session: runs chunks of batches and reads its backend's CPU around each. */
-async function session(dbUrl: string, nonce: string) {
+async function session(dbUrl: string, nonce: string, many: typeof flattrMany) {
   const sizes = apiSizesFor(1);
   const database = openPostgres(dbUrl, { max: 1 });
   const db = database.db;
@@ -121,7 +129,7 @@ async function session(dbUrl: string, nonce: string) {
     let ok = 0;
     for (const end = k + n; k < end; k += BATCH) {
       const calls = Array.from({ length: BATCH }, (_, i) => call(k + i));
-      const rows = await flattrMany(db, calls);
+      const rows = await many(db, calls);
       ok += rows.filter((r) => !(r instanceof Error) && r.outcome === "ok").length;
     }
     return { ms: backendCpuMs(pid) - before, ok };
@@ -130,7 +138,8 @@ async function session(dbUrl: string, nonce: string) {
 }
 
 const CHUNK = 640;
-const names = args.length > 0 ? args : Object.keys(VARIANTS);
+// By default the batch statement against the one it replaced; name variants to measure others.
+const names = args.length > 0 ? args : ["as is", "per call (before ADR 0035)"];
 const seeded = await createScratch(url, "apicost");
 const nonce = randomBytes(8).toString("hex");
 const copies: string[] = [];
@@ -148,7 +157,7 @@ try {
     for (const q of VARIANTS[name] ?? []) await admin.unsafe(q);
     await admin.unsafe("vacuum analyze");
     await admin.end({ timeout: 5 });
-    const s = await session(copy.url, nonce);
+    const s = await session(copy.url, nonce, STATEMENTS[name] ?? flattrMany);
     await s.chunk(BATCH * 20); // warm-up: plans and caches, not counted
     sessions.push(s);
   }

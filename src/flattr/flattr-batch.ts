@@ -183,8 +183,8 @@ export async function flattrMany(db: Db, calls: FlattrCall[]): Promise<(OutcomeR
   return byIndex(calls.length, answer.results, "flattr_batch returned no row for this flattr");
 }
 
-/** Payers by id first, in id order, then tokens by hash. */
-function compareCalls(a: FlattrCall, b: FlattrCall): number {
+/** A batch's order: payers by id first, in id order, then tokens by hash. */
+export function compareCalls(a: FlattrCall, b: FlattrCall): number {
   if (a.payerId !== null && b.payerId !== null) return a.payerId - b.payerId;
   if (a.payerId !== null) return -1;
   if (b.payerId !== null) return 1;
