@@ -92,6 +92,28 @@ const VARIANTS: Record<string, string[]> = {
   // already in force there (its plans are made with seqscans off all the same).
   "no SET clause on flattr_thing only": ["alter function flattr_thing reset all"],
   "no notification trigger": ["alter table flattrs disable trigger flattrs_notify"],
+  // The insert's notifications decided once per statement over its new rows (a transition
+  // table) instead of a PL/pgSQL trigger call per row; withdrawals keep the row trigger.
+  "notification trigger per statement": [
+    "drop trigger flattrs_notify on flattrs",
+    `create trigger flattrs_notify after update of withdrawn_at on flattrs
+     for each row execute function notifications_on_flattr()`,
+    `create function notifications_on_flattrs_inserted()
+    returns trigger language plpgsql set enable_seqscan = off as $f$
+    begin
+      perform notify_favourite(n.thing_id, 'flattr:' || n.id, n.payer_id, null, true,
+        n.created_at, true, false)
+      from (select n.* from inserted_flattrs n
+            where n.withdrawn_at is null
+              and exists (select 1 from statuses s
+                          where s.thing_id = n.thing_id and s.user_id is not null)
+            order by n.id offset 0) n;
+      return null;
+    end $f$`,
+    `create trigger flattrs_notify_inserted after insert on flattrs
+     referencing new table as inserted_flattrs
+     for each statement execute function notifications_on_flattrs_inserted()`,
+  ],
   "no foreign keys (measure only)": [
     "alter table flattrs drop constraint flattrs_thing_id_things_id_fk, drop constraint flattrs_payer_id_users_id_fk, drop constraint flattrs_app_id_oauth_apps_id_fk",
   ],
