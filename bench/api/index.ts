@@ -279,7 +279,7 @@ export async function drive(
   );
   if (batches)
     log(
-      `  ${label}: ${int(batches.batches)} batches of ${(batches.items / Math.max(1, batches.batches)).toFixed(1)} flattrs (${Math.round(batches.singles * 100)} % alone), ${batches.inFlightAtStart.toFixed(2)} in flight at a start; per flattr ${batches.queuedMs.toFixed(2)} ms queued + ${batches.runMs.toFixed(2)} ms its batch's run (a batch ${batches.batchRunMs.toFixed(2)} ms, one alone ${batches.singleRunMs?.toFixed(2) ?? "—"} ms)`,
+      `  ${label}: ${int(batches.batches)} batches of ${(batches.items / Math.max(1, batches.batches)).toFixed(1)} flattrs (${Math.round(batches.singles * 100)} % alone), ${batches.inFlightAtStart.toFixed(2)} in flight at a start; per flattr ${batches.queuedMs.toFixed(2)} ms queued + ${batches.runMs.toFixed(2)} ms its batch's run (a batch ${batches.batchRunMs.toFixed(2)} ms, one alone ${batches.singleRunMs?.toFixed(2) ?? "—"} ms); ${int(batches.perCall)} decided per call`,
     );
   if (figures.non2xx > 0)
     log(

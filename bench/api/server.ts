@@ -8,6 +8,7 @@ import { configureLogging } from "../../src/config/logging.ts";
 import { observeBatches } from "../../src/db/batcher.ts";
 import { queryRows } from "../../src/db/client.ts";
 import { migrate } from "../../src/db/migrate.ts";
+import { flattrBatchPaths } from "../../src/flattr/flattr-batch.ts";
 import { startServer } from "../../src/server.ts";
 import { newPglite } from "../lib/scratch.ts";
 import { type ApiSizes, BASELINE_TABLE, seedApi } from "./seed.ts";
@@ -34,6 +35,8 @@ export interface BatchFigures {
   singleRunMs: number | null;
   /** Batches running when one started, itself included, mean. */
   inFlightAtStart: number;
+  /** Batches of more than one flattr decided per call, not set-based (docs/adr/0035). */
+  perCall: number;
 }
 
 /** Collects the batches since the last take(). */
@@ -46,6 +49,7 @@ function batchCollector() {
   let runItems = 0;
   let run = 0;
   let inFlight = 0;
+  let perCallBefore = flattrBatchPaths.perCall;
   observeBatches((s) => {
     b++;
     items += s.size;
@@ -68,7 +72,9 @@ function batchCollector() {
       batchRunMs: run / Math.max(1, b),
       singleRunMs: singles > 0 ? singleRun / singles : null,
       inFlightAtStart: inFlight / Math.max(1, b),
+      perCall: flattrBatchPaths.perCall - perCallBefore,
     };
+    perCallBefore = flattrBatchPaths.perCall;
     b = items = singles = singleRun = queued = runItems = run = inFlight = 0;
     return f;
   };
