@@ -382,6 +382,7 @@ DECLARE
   v_call flattr_batch_call;
   v_result json;
   v_out json[] := '{}';
+  v_prev_payer int8;
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'flattr_batch must run in READ COMMITTED (ADR 0002), not %',
@@ -425,13 +426,34 @@ BEGIN
   ) th ON true;
 
   -- 2. Set-based or per call (see above). Null payers (a payer by id that is none) go per call.
-  SELECT count(*), count(*) FILTER (WHERE c.owner_kind = 'remote'),
-         count(*) = count(DISTINCT c.payer) AND count(DISTINCT c.period) <= 1
-           AND count(DISTINCT c.lock_class) <= 1 AND count(DISTINCT c.period_key) <= 1
-           AND count(DISTINCT c.currency) <= 1,
-         min(c.period), min(c.lock_class), min(c.period_key), min(c.currency)
-  INTO v_running, v_remote, v_set_based, v_period, v_lock_class, v_period_key, v_currency
-  FROM unnest(v_calls) c WHERE c.outcome IS NULL;
+  -- A loop of simple expressions, not a statement: the array is in payer order, so a repeated
+  -- payer is next to itself, and a statement with its aggregates cost more to start than this.
+  v_set_based := true;
+  v_running := 0;
+  v_remote := 0;
+  FOREACH v_call IN ARRAY coalesce(v_calls, '{}') LOOP
+    CONTINUE WHEN v_call.outcome IS NOT NULL;
+    IF v_running = 0 THEN
+      v_period := v_call.period;
+      v_lock_class := v_call.lock_class;
+      v_period_key := v_call.period_key;
+      v_currency := v_call.currency;
+    ELSIF v_call.payer IS NOT DISTINCT FROM v_prev_payer
+        OR v_call.period IS DISTINCT FROM v_period
+        OR v_call.lock_class IS DISTINCT FROM v_lock_class
+        OR v_call.period_key IS DISTINCT FROM v_period_key
+        OR v_call.currency IS DISTINCT FROM v_currency THEN
+      v_set_based := false;
+    END IF;
+    IF v_call.payer IS NULL THEN
+      v_set_based := false;
+    END IF;
+    v_prev_payer := v_call.payer;
+    v_running := v_running + 1;
+    IF v_call.owner_kind = 'remote' THEN
+      v_remote := v_remote + 1;
+    END IF;
+  END LOOP;
 
   IF NOT v_set_based THEN
     -- Per call, in payer order, a statement each (a plain loop: a lateral call could not be kept
