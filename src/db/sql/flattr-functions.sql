@@ -68,7 +68,8 @@ $$;
 -- written with the flattr so that "what each app flattred" costs no second statement.
 -- A flattr of a remote thing also writes its typed outbox event (outbox_events, kind like) in
 -- the same statement, so the relay sends its `Like` exactly if the flattr commits, and batched
--- flattrs (flattr_request in a batch) keep their one commit (docs/adr/0009).
+-- flattrs keep their one commit (docs/adr/0009; flattr_batch writes the events of its set-based
+-- path itself, in its insert statement).
 CREATE FUNCTION flattr_thing(
   p_payer int8,
   p_thing int8,
