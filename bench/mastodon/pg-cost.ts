@@ -9,6 +9,8 @@ import { migrate } from "../../src/db/migrate.ts";
 import { flattrCall } from "../../src/flattr/flattr.ts";
 import { flattrMany } from "../../src/flattr/flattr-batch.ts";
 import { starMany } from "../../src/flattr/star-batch.ts";
+import { flattrManyPerCall } from "../../test/helpers/flattr-per-call.ts";
+import { starManyPerCall } from "../../test/helpers/star-per-call.ts";
 import { apiSizesFor, benchToken, requestFor, seedApi, statusIdFor } from "../api/seed.ts";
 import { backendCpuMs, interleavedCosts, printCosts } from "../lib/backend-cost.ts";
 import { createScratch, dropScratch, openScratch } from "../lib/scratch.ts";
@@ -25,7 +27,8 @@ import { createScratch, dropScratch, openScratch } from "../lib/scratch.ts";
  *
  *   npx tsx bench/mastodon/pg-cost.ts [--stars 6400] [--batch 16] [session…]
  *
- * Sessions: "REST flattr", "star", and "star: VARIANT" or "REST flattr: VARIANT" for each variant below (SQL run on its copy
+ * Sessions: "REST flattr", "star", "REST flattr per call" and "star per call" (the batch
+ * statements before flattr_batch and favourite_batch, docs/adr/0035 and 0038), and "star: VARIANT" or "REST flattr: VARIANT" for each variant below (SQL run on its copy
  * before the measurement).
  */
 
@@ -63,7 +66,8 @@ const VARIANTS: Record<string, string[]> = {
   ],
 };
 
-type Kind = "star" | "rest";
+/** The routes' batches, or the per-call statements they replaced (docs/adr/0035, 0038). */
+type Kind = "star" | "rest" | "star per call" | "rest per call";
 
 async function session(dbUrl: string, nonce: string, kind: Kind) {
   const sizes = apiSizesFor(1);
@@ -91,19 +95,25 @@ async function session(dbUrl: string, nonce: string, kind: Kind) {
     let ok = 0;
     for (const end = k + n; k < end; k += BATCH) {
       const calls = Array.from({ length: BATCH }, (_, i) => call(k + i));
+      const stars = () =>
+        calls.map(({ c, statusId }) => {
+          const { payerId: _p, appId: _a, thingId: _t, tokenHash, ...rest } = c;
+          return { ...rest, tokenHash: tokenHash!, statusId };
+        });
       const rows =
         kind === "rest"
           ? await flattrMany(
               db,
               calls.map((x) => x.c),
             )
-          : await starMany(
-              db,
-              calls.map(({ c, statusId }) => {
-                const { payerId: _p, appId: _a, thingId: _t, tokenHash, ...rest } = c;
-                return { ...rest, tokenHash: tokenHash!, statusId };
-              }),
-            );
+          : kind === "rest per call"
+            ? await flattrManyPerCall(
+                db,
+                calls.map((x) => x.c),
+              )
+            : kind === "star"
+              ? await starMany(db, stars())
+              : await starManyPerCall(db, stars());
       ok += rows.filter((r) => !(r instanceof Error) && r.outcome === "ok").length;
     }
     return { ms: backendCpuMs(pid) - before, ok };
@@ -133,7 +143,15 @@ try {
     for (const q of variant ? VARIANTS[variant]! : []) await admin.unsafe(q);
     await admin.unsafe("vacuum analyze");
     await admin.end({ timeout: 5 });
-    const s = await session(copy.url, nonce, name.startsWith("REST flattr") ? "rest" : "star");
+    const base = variant === null ? name : name.slice(0, colon);
+    const kind: Kind = base.startsWith("REST flattr")
+      ? base.endsWith("per call")
+        ? "rest per call"
+        : "rest"
+      : base.endsWith("per call")
+        ? "star per call"
+        : "star";
+    const s = await session(copy.url, nonce, kind);
     await s.chunk(BATCH * 20); // warm-up: plans and caches, not counted
     sessions.push(s);
   }

@@ -100,27 +100,28 @@ export async function starMany(db: Db, calls: StarCall[]): Promise<(StarRow | Er
     })),
   );
   // The tokens' last_used_at is written by batchTokenStamps (flattr-batch.ts), once per token and
-  // not by each call (they get a null cutoff): a per-call UPDATE cost about 60 µs of PostgreSQL
-  // CPU per star (500 -> 438, docs/adr/0031).
+  // not by favourite_batch: a per-call UPDATE cost about 60 µs of PostgreSQL CPU per star (500 ->
+  // 438, docs/adr/0031). favourite_batch decides the stars set-based (docs/adr/0038); the answer's
+  // Status is read by this statement, from the star's own row of the function's answer.
   let rows: (StarRow & { i: number })[];
   try {
     const [answer] = await preparedRows<{ results: string }>(
       db,
-      "favourite_request_batch",
-      sql`with r as materialized (
-            select * from json_to_recordset(${json}::json) as r(
-                 i int4, token_hash text, token_stamp_before timestamptz, scopes text[],
-                 status int8, period text, now timestamptz, lock_class int4, period_key int4,
-                 currency text, rate_since timestamptz, rate_max int8, period_max int8)),
-          ${batchTokenStamps}
+      "favourite_batch",
+      sql`with p as materialized (select ${json}::json as calls),
+          r as materialized (
+            select r.* from p cross join json_to_recordset(p.calls) as r(
+                 i int4, token_hash text, token_stamp_before timestamptz, now timestamptz,
+                 status int8)),
+          ${batchTokenStamps},
+          b as materialized (select favourite_batch(p.calls) as answer from p)
           select coalesce(json_agg(json_build_object(
-                 'i', r.i, 'outcome', f.outcome, 'payer', f.payer_id::text,
-                 'app', f.app_id::text, 'stars', f.stars::text,
+                 'i', f.i, 'outcome', f.outcome, 'payer', f.payer::text,
+                 'app', f.app::text, 'stars', f.stars::text,
                  'status', ${starAnswer})), '[]')::text as results
-          from r
-          cross join lateral favourite_request(r.token_hash, null, r.scopes,
-                 r.status, r.period, r.now, r.lock_class, r.period_key, r.currency,
-                 r.rate_since, r.rate_max, r.period_max) f`,
+          from b cross join json_to_recordset(b.answer) as f(
+                 i int4, outcome text, payer int8, app int8, stars int8)
+          join r on r.i = f.i`,
     );
     rows = JSON.parse(answer?.results ?? "[]");
   } catch (error) {

@@ -1,6 +1,6 @@
-// Stars are group committed (src/flattr/star-batch.ts, docs/adr/0028): stars submitted together
-// share one favourite_request statement and one transaction. Each gets its own outcome and its
-// own star count (later calls see earlier calls' flattrs), the same token starring the same
+// Stars are group committed (src/flattr/star-batch.ts, docs/adr/0028, 0038): stars submitted
+// together share one favourite_batch statement and one transaction. Each gets its own outcome and
+// a star count read after the batch's flattrs, the same token starring the same
 // status twice in one batch flattrs once, and a batch the database refuses is retried star by
 // star so that the others still get their answers.
 import { sql } from "drizzle-orm";
