@@ -14,6 +14,12 @@
 -- it (measured: 0.29 ms per count at 4,000 flattrs, against 0.009 ms on the index). The clause
 -- costs a call about 1 µs (20,000 calls of a trivial PL/pgSQL function: 0.2–0.3 against
 -- 0.8–1.6 ms in all), not the 0.13 ms ADR 0028 measured (that figure was the growing scan).
+-- "Active" is a FILTER, not part of the WHERE (docs/adr/0037): with `withdrawn_at IS NULL` in the
+-- WHERE, every partial index on that predicate may serve the count, and on a table analyzed
+-- while empty the planner's default guess (0.5 % of rows) makes them all look nearly empty; at a
+-- few hundred rows it chose a whole scan of `flattrs_period_payer`, filtered on the thing, and
+-- kept it for the connection's life (test/db/star-count-plan.test.ts). With only the thing in the
+-- WHERE, the thing's own index is the one plan that does not read every row.
 CREATE FUNCTION star_count(p_thing int8)
 RETURNS int8
 LANGUAGE plpgsql
@@ -21,10 +27,12 @@ STABLE
 SET enable_seqscan = off
 AS $$
 BEGIN
-  RETURN (SELECT count(*) FROM flattrs f WHERE f.thing_id = p_thing AND f.withdrawn_at IS NULL)
-       + (SELECT count(*) FROM incoming_flattrs i
-           WHERE i.thing_id = p_thing AND i.withdrawn_at IS NULL)
-       + (SELECT count(*) FROM favourites v WHERE v.thing_id = p_thing AND v.withdrawn_at IS NULL);
+  RETURN (SELECT count(*) FILTER (WHERE f.withdrawn_at IS NULL) FROM flattrs f
+           WHERE f.thing_id = p_thing)
+       + (SELECT count(*) FILTER (WHERE i.withdrawn_at IS NULL) FROM incoming_flattrs i
+           WHERE i.thing_id = p_thing)
+       + (SELECT count(*) FILTER (WHERE v.withdrawn_at IS NULL) FROM favourites v
+           WHERE v.thing_id = p_thing);
 END;
 $$;
 --> statement-breakpoint
