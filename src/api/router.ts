@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { type BearerResolver, bearerAuth } from "../http/bearer.ts";
 import { limitBodies } from "../http/body-limit.ts";
+import { privateNoStoreByDefault } from "../http/cache-control.ts";
 import { openCors } from "../http/cors.ts";
 import { mount } from "../http/endpoint.ts";
 import type { AppEnv } from "../http/env.ts";
@@ -33,11 +34,7 @@ export function apiRouter(options: { bearer: BearerResolver }): Hono<AppEnv> {
     }),
   );
   api.use("*", bearerAuth(options.bearer));
-  api.use("*", async (c, next) => {
-    await next();
-    // Personal data: not for shared caches.
-    if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "private, no-store");
-  });
+  api.use("*", privateNoStoreByDefault());
   api.use(
     "*",
     limitBodies(MAX_BODY_BYTES, () => {
