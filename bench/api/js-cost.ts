@@ -1,13 +1,13 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { migrate } from "../../src/db/migrate.ts";
-import { type CostSession, interleavedCosts, printCosts } from "../lib/backend-cost.ts";
+import { printCosts } from "../lib/backend-cost.ts";
 import { createScratch, dropScratch, openScratch, type Scratch } from "../lib/scratch.ts";
 import { freePort } from "./index.ts";
 import { apiSizesFor, benchToken, payerId, requestFor, seedApi } from "./seed.ts";
@@ -170,22 +170,36 @@ try {
     servers.push(await startServer(sourceTree(v.rev, temps), copies[i]!.url, values["cpu-prof"]));
   const counters = versions.map(() => ({ next: 0 }));
   const systemShare: number[][] = versions.map(() => []);
-  const sessions: CostSession[] = servers.map((s, i) => ({
-    chunk: async (n) => {
-      const before = await s.cpuMs();
-      const ok = await send(s.port, counters[i]!, n);
-      const after = await s.cpuMs();
-      const user = after.user - before.user;
-      const system = after.system - before.system;
-      systemShare[i]!.push(system / (user + system));
-      return { ms: user + system, ok };
-    },
-  }));
+  /** One chunk on server i: its CPU µs per request. Every request must be a 201. */
+  const measure = async (i: number, n: number): Promise<number> => {
+    const s = servers[i]!;
+    const before = await s.cpuMs();
+    const ok = await send(s.port, counters[i]!, n);
+    const after = await s.cpuMs();
+    if (ok !== n) throw new Error(`${versions[i]!.name}: ${ok} of ${n} answered 201`);
+    const user = after.user - before.user;
+    const system = after.system - before.system;
+    systemShare[i]!.push(system / (user + system));
+    return ((user + system) / n) * 1000;
+  };
   // Warm-up: JIT, the pool's connections, prepared statements.
-  for (const s of sessions) await s.chunk(Math.min(chunk, 2000));
+  for (const i of versions.keys()) await measure(i, Math.min(chunk, 2000));
   for (const share of systemShare) share.length = 0;
   const names = versions.map((v) => `${v.name} (${v.rev})`);
-  const results = await interleavedCosts(names, sessions, chunks * chunk, chunk);
+  const results: number[][] = versions.map(() => []);
+  // The versions take turns chunk by chunk, each round starting one further along, so that no
+  // version always runs first (or last) in a round.
+  for (let round = 0; round < chunks; round++) {
+    const line: string[] = [];
+    for (let j = 0; j < versions.length; j++) {
+      const i = (round + j) % versions.length;
+      const us = await measure(i, chunk);
+      results[i]!.push(us);
+      line.push(`${names[i]} ${us.toFixed(0)}`);
+    }
+    const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+    console.error(`round ${round + 1}: ${line.join(", ")} µs (load ${load})`);
+  }
   printCosts(
     `server CPU per REST flattr request (user + system, ${connections} connections, ${chunks} chunks of ${chunk})`,
     names,

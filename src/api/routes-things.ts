@@ -98,8 +98,9 @@ const postFlattr = selfCheckingEndpoint(
     },
   },
   async (c) => {
-    const { config, database, clock } = c.var.deps;
-    const token = c.var.bearerToken;
+    // c.get, not c.var: Hono builds a fresh object of every variable for each c.var read.
+    const { config, database, clock } = c.get("deps");
+    const token = c.get("bearerToken");
     const credential = token ? tokenCredential(token, clock.now()) : null;
     const id = credential ? v.safeParse(ThingPath.entries.id, c.req.param("id")) : null;
     if (credential && id?.success) {
