@@ -5,7 +5,8 @@ import type { MiddlewareHandler } from "hono";
  * not say otherwise: personal data, not for shared caches. The header goes onto the response the
  * handler made, in place. `c.header()` after the handler would copy that response first, and
  * with @hono/node-server the copy turns its cheap cached body into a stream that is then read
- * back chunk by chunk: measured at about a quarter of the REST flattr's server CPU (ADR 0036).
+ * back chunk by chunk: copy and stream were about a sixth of the REST flattr's server CPU
+ * (ADR 0036).
  */
 export function privateNoStoreByDefault(): MiddlewareHandler {
   return async (c, next) => {
