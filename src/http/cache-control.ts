@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { isWholeAnswer } from "./whole-answer.ts";
 
 /*
  * `Cache-Control: private, no-store` on every answer of the APIs (REST and Mastodon) that does
@@ -8,11 +9,15 @@ import type { MiddlewareHandler } from "hono";
  * back chunk by chunk: copy and stream were about a sixth of the REST flattr's server CPU
  * (ADR 0036).
  */
+export const PRIVATE_NO_STORE = "private, no-store";
+
+/** The default above; a whole answer (src/http/whole-answer.ts) carries its own. */
 export function privateNoStoreByDefault(): MiddlewareHandler {
   return async (c, next) => {
     await next();
+    if (isWholeAnswer(c.res)) return;
     if (!c.res.headers.has("Cache-Control"))
-      setResponseHeader(c.res, "Cache-Control", "private, no-store", (n, v) => c.header(n, v));
+      setResponseHeader(c.res, "Cache-Control", PRIVATE_NO_STORE, (n, v) => c.header(n, v));
   };
 }
 
