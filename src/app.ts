@@ -1,6 +1,5 @@
 import type { Federation } from "@fedify/fedify";
 import { Hono } from "hono";
-import { secureHeaders } from "hono/secure-headers";
 import { apiRouter } from "./api/router.ts";
 import type { Deps } from "./deps.ts";
 import { buildFederation, type FederationData } from "./federation/federation.ts";
@@ -15,6 +14,7 @@ import { BEARER_RESOLVERS, bearerResolvers } from "./http/bearer.ts";
 import type { AppEnv } from "./http/env.ts";
 import { onError, onNotFound } from "./http/errors.ts";
 import { requestLog } from "./http/request-log.ts";
+import { SECURITY_HEADERS, securityHeaders } from "./http/security-headers.ts";
 import { API_BASE } from "./http/urls.ts";
 import { isMastodonPath, mastodonApp, streamHub } from "./mastodon/app.ts";
 import type { StreamHub } from "./mastodon/streaming/hub.ts";
@@ -57,15 +57,7 @@ export function createApp(
   });
   hono.use("/button/*", widgetFraming()); // the only frameable route; outside the headers below
   // Pages refuse to be framed (clickjacking); the counter widget overrides this on its route.
-  hono.use(
-    secureHeaders({
-      xFrameOptions: "DENY",
-      contentSecurityPolicy: { frameAncestors: ["'none'"] },
-      crossOriginResourcePolicy: false,
-      crossOriginOpenerPolicy: false,
-      referrerPolicy: "same-origin", // no-referrer makes browsers send `Origin: null` on our own forms
-    }),
-  );
+  hono.use(securityHeaders());
   // The Mastodon client API is its own app (it routes with and without a trailing slash); the
   // OAuth consent page is one of the pages (src/web/pages/oauth-authorize.tsx).
   const streaming = streamHub(deps);
@@ -82,7 +74,10 @@ export function createApp(
   );
   // Each surface brings its own authentication: the API bearer tokens (resolved lazily, only
   // when a route asks), the pages the session cookie and CSRF token (src/web/routes.tsx).
-  hono.route(API_BASE, apiRouter({ bearer: bearerResolvers(BEARER_RESOLVERS) }));
+  hono.route(
+    API_BASE,
+    apiRouter({ bearer: bearerResolvers(BEARER_RESOLVERS), outerHeaders: SECURITY_HEADERS }),
+  );
   hono.route("/", webRoutes(deps));
   return { hono, federation, streaming, fetch: async (request, env) => hono.fetch(request, env) };
 }

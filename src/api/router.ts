@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { type BearerResolver, bearerAuth } from "../http/bearer.ts";
 import { limitBodies } from "../http/body-limit.ts";
-import { openCors } from "../http/cors.ts";
+import { PRIVATE_NO_STORE, privateNoStoreByDefault } from "../http/cache-control.ts";
+import { corsAnswerHeaders, type OpenCorsOptions, openCors } from "../http/cors.ts";
 import { mount } from "../http/endpoint.ts";
 import type { AppEnv } from "../http/env.ts";
 import { ApiError, onError } from "../http/errors.ts";
@@ -20,24 +21,34 @@ export function apiEndpoints(): Hono<AppEnv> {
  * for any origin without credentials, so web apps elsewhere can call it with a token while a
  * cookie never authenticates anything here (the session middleware is the pages' own).
  */
-export function apiRouter(options: { bearer: BearerResolver }): Hono<AppEnv> {
+export function apiRouter(options: {
+  bearer: BearerResolver;
+  /** The headers the app's own steps add to every answer of this router (security headers). */
+  outerHeaders?: Readonly<Record<string, string>>;
+}): Hono<AppEnv> {
   const api = new Hono<AppEnv>();
   api.onError(onError);
-  api.use(
-    "*",
-    openCors({
-      allowMethods: ["GET", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"],
-      allowHeaders: ["Authorization", "Content-Type", "Accept"],
-      exposeHeaders: ["Location", "Retry-After", "WWW-Authenticate", "Content-Disposition"],
-      maxAgeSeconds: 86400,
-    }),
-  );
-  api.use("*", bearerAuth(options.bearer));
-  api.use("*", async (c, next) => {
-    await next();
-    // Personal data: not for shared caches.
-    if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "private, no-store");
+  const cors: OpenCorsOptions = {
+    allowMethods: ["GET", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"],
+    allowHeaders: ["Authorization", "Content-Type", "Accept"],
+    exposeHeaders: ["Location", "Retry-After", "WWW-Authenticate", "Content-Disposition"],
+    maxAgeSeconds: 86400,
+  };
+  // What a JSON answer gets on its way out (c.json's Content-Type, the steps below, the app's):
+  // a whole answer (src/http/whole-answer.ts) carries it itself.
+  const wholeJsonHeaders: Readonly<Record<string, string>> = {
+    "Content-Type": "application/json",
+    ...corsAnswerHeaders(cors),
+    "Cache-Control": PRIVATE_NO_STORE,
+    ...(options.outerHeaders ?? {}),
+  };
+  api.use("*", openCors(cors));
+  api.use("*", (c, next) => {
+    c.set("wholeJsonHeaders", wholeJsonHeaders);
+    return next();
   });
+  api.use("*", bearerAuth(options.bearer));
+  api.use("*", privateNoStoreByDefault());
   api.use(
     "*",
     limitBodies(MAX_BODY_BYTES, () => {

@@ -6,6 +6,7 @@ import { getThing, registerThing } from "../flattr/things.ts";
 import { apiUser, insufficientScopeError, invalidTokenError } from "../http/bearer.ts";
 import { endpoint, pathParams, selfCheckingEndpoint } from "../http/endpoint.ts";
 import { apiThingUrl } from "../http/urls.ts";
+import { wholeJson } from "../http/whole-answer.ts";
 import { BODY_ERRORS } from "./responses.ts";
 import {
   Flattr,
@@ -98,13 +99,15 @@ const postFlattr = selfCheckingEndpoint(
     },
   },
   async (c) => {
-    const { config, database, clock } = c.var.deps;
-    const token = c.var.bearerToken;
+    // c.get, not c.var: Hono builds a fresh object of every variable for each c.var read.
+    const { config, database, clock } = c.get("deps");
+    const token = c.get("bearerToken");
     const credential = token ? tokenCredential(token, clock.now()) : null;
     const id = credential ? v.safeParse(ThingPath.entries.id, c.req.param("id")) : null;
     if (credential && id?.success) {
       try {
-        return c.json(
+        return wholeJson(
+          c,
           flattrJson(await flattr(database.db, clock, config, credential, id.output)),
           201,
         );
@@ -118,7 +121,8 @@ const postFlattr = selfCheckingEndpoint(
     }
     const user = await apiUser(c, "write:favourites");
     const thingId = pathParams(c, ThingPath).id;
-    return c.json(
+    return wholeJson(
+      c,
       flattrJson(
         await flattr(database.db, clock, config, user.id, thingId, { appId: user.appId ?? null }),
       ),

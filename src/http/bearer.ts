@@ -25,7 +25,8 @@ export function bearerAuth(resolve: BearerResolver): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
     if (token) {
-      const deps = c.var.deps;
+      // c.get, not c.var: Hono builds a fresh object of every variable for each c.var read.
+      const deps = c.get("deps");
       let found: Promise<SessionUser | null> | undefined;
       c.set("bearerToken", token);
       c.set("bearerUser", () => {

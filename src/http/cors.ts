@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { isWholeAnswer } from "./whole-answer.ts";
 
 /*
  * CORS for the APIs (REST and Mastodon): any origin, never credentials — web apps elsewhere call
@@ -17,6 +18,15 @@ export interface OpenCorsOptions {
   maxAgeSeconds: number;
 }
 
+/** The CORS headers of every answer but a preflight's. */
+export function corsAnswerHeaders(options: OpenCorsOptions): Record<string, string> {
+  const expose = options.exposeHeaders.join(",");
+  return {
+    "Access-Control-Allow-Origin": "*",
+    ...(expose ? { "Access-Control-Expose-Headers": expose } : {}),
+  };
+}
+
 export function openCors(options: OpenCorsOptions): MiddlewareHandler {
   const methods = options.allowMethods.join(",");
   const allowHeaders = options.allowHeaders.join(",");
@@ -27,8 +37,9 @@ export function openCors(options: OpenCorsOptions): MiddlewareHandler {
     if (expose) c.header("Access-Control-Expose-Headers", expose);
     if (c.req.method !== "OPTIONS") {
       await next();
-      // A handler that built its own Response (not through `c`) did not get the headers above.
-      if (!c.res.headers.has("Access-Control-Allow-Origin")) {
+      // A handler that built its own Response (not through `c`) did not get the headers above;
+      // a whole answer has them (src/http/whole-answer.ts).
+      if (!isWholeAnswer(c.res) && !c.res.headers.has("Access-Control-Allow-Origin")) {
         c.res.headers.set("Access-Control-Allow-Origin", "*");
         if (expose) c.res.headers.set("Access-Control-Expose-Headers", expose);
       }

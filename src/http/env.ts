@@ -54,6 +54,11 @@ export interface AppEnv {
      * import the web surface.
      */
     errorPage: ErrorPageRenderer | undefined;
+    /**
+     * Every header a JSON answer of the REST API gets on its way out, for a handler that makes a
+     * whole answer (src/http/whole-answer.ts); set by the API's router, unset elsewhere.
+     */
+    wholeJsonHeaders: Readonly<Record<string, string>> | undefined;
     /** Per-request CSRF token to embed in forms (pages only). */
     csrfToken: string;
     requestId: string;

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { Deps } from "../deps.ts";
 import type { RemoteLookup } from "../flattr/remote-lookup.ts";
 import { limitBodies } from "../http/body-limit.ts";
+import { privateNoStoreByDefault } from "../http/cache-control.ts";
 import { openCors } from "../http/cors.ts";
 import type { AppEnv } from "../http/env.ts";
 import { noFederation, type SocialFederation } from "../social/ports.ts";
@@ -74,10 +75,7 @@ export function mastodonApp(
       maxAgeSeconds: 86400,
     }),
   );
-  app.use(async (c, next) => {
-    await next();
-    if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "private, no-store");
-  });
+  app.use(privateNoStoreByDefault());
   app.use(
     limitBodies(MAX_BODY_BYTES, () => {
       throw new MastodonError(413, `The body is larger than ${MAX_BODY_BYTES} bytes.`);
