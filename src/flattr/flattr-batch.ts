@@ -225,9 +225,11 @@ export function periodFields(
 
 /** A batch's answer in call order (rows carry their call's index `i`); a call left out fails. */
 export function byIndex<R>(n: number, rows: readonly (R & { i: number })[], missing: string) {
-  const results: (R | Error)[] = Array.from({ length: n }, () => new Error(missing));
+  // The Error (and its stack) only for a call left out: made for every call, it cost about 2 %
+  // of the server's time under load.
+  const results: (R | undefined)[] = new Array(n);
   for (const r of rows) results[Number(r.i)] = r;
-  return results;
+  return Array.from(results, (r): R | Error => r ?? new Error(missing));
 }
 
 const isTransaction = (db: Db): boolean => (db as unknown) instanceof PgTransaction;
