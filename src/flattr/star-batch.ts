@@ -78,18 +78,15 @@ export async function starOne(db: Db, c: StarCall): Promise<StarRow> {
 }
 
 /**
- * Many stars, one statement, in token order (one token is one payer, so two batches that share
- * payers take their locks in the same order). One aggregated row, as flattrMany answers, for
- * the same reason (porsager/postgres#1119). If the database refuses the statement (an SQLSTATE:
- * it rolled back, nothing was written) each star is tried again alone; an error without one
- * (the connection broke, the commit may have happened) fails them all.
+ * A batch's stars as its statement reads them: in token order (one token is one payer, so two
+ * batches that share payers take their locks in the same order), each with its index `i` in
+ * `calls`.
  */
-export async function starMany(db: Db, calls: StarCall[]): Promise<(StarRow | Error)[]> {
-  if (calls.length === 1) return [await starOne(db, calls[0]!).catch(asError)];
+export function starCallsJson(calls: readonly StarCall[]): string {
   const order = calls
     .map((c, i) => ({ c, i }))
     .sort((a, b) => (a.c.tokenHash < b.c.tokenHash ? -1 : a.c.tokenHash > b.c.tokenHash ? 1 : 0));
-  const json = JSON.stringify(
+  return JSON.stringify(
     order.map(({ c, i }) => ({
       i,
       token_hash: c.tokenHash,
@@ -99,6 +96,18 @@ export async function starMany(db: Db, calls: StarCall[]): Promise<(StarRow | Er
       ...periodFields(c),
     })),
   );
+}
+
+/**
+ * Many stars, one statement, in token order (one token is one payer, so two batches that share
+ * payers take their locks in the same order). One aggregated row, as flattrMany answers, for
+ * the same reason (porsager/postgres#1119). If the database refuses the statement (an SQLSTATE:
+ * it rolled back, nothing was written) each star is tried again alone; an error without one
+ * (the connection broke, the commit may have happened) fails them all.
+ */
+export async function starMany(db: Db, calls: StarCall[]): Promise<(StarRow | Error)[]> {
+  if (calls.length === 1) return [await starOne(db, calls[0]!).catch(asError)];
+  const json = starCallsJson(calls);
   // The tokens' last_used_at is written by batchTokenStamps (flattr-batch.ts), once per token and
   // not by favourite_batch: a per-call UPDATE cost about 60 µs of PostgreSQL CPU per star (500 ->
   // 438, docs/adr/0031). favourite_batch decides the stars set-based (docs/adr/0038); the answer's

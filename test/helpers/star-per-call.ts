@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { type Db, preparedRows } from "../../src/db/client.ts";
-import { batchTokenStamps, byIndex, periodFields } from "../../src/flattr/flattr-batch.ts";
-import type { StarCall } from "../../src/flattr/star-batch.ts";
+import { batchTokenStamps, byIndex } from "../../src/flattr/flattr-batch.ts";
+import { type StarCall, starCallsJson } from "../../src/flattr/star-batch.ts";
 
 /** What favourite_request answers per call, without the Status (the batch reads it the same way). */
 export interface StarOutcome {
@@ -19,19 +19,7 @@ export interface StarOutcome {
  * stamped set-based.
  */
 export async function starManyPerCall(db: Db, calls: StarCall[]): Promise<(StarOutcome | Error)[]> {
-  const order = calls
-    .map((c, i) => ({ c, i }))
-    .sort((a, b) => (a.c.tokenHash < b.c.tokenHash ? -1 : a.c.tokenHash > b.c.tokenHash ? 1 : 0));
-  const json = JSON.stringify(
-    order.map(({ c, i }) => ({
-      i,
-      token_hash: c.tokenHash,
-      token_stamp_before: c.tokenStampBefore?.toISOString() ?? null,
-      scopes: c.scopes,
-      status: c.statusId.toString(),
-      ...periodFields(c),
-    })),
-  );
+  const json = starCallsJson(calls);
   const [answer] = await preparedRows<{ results: string }>(
     db,
     "favourite_request_batch_per_call",
