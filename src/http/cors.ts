@@ -30,19 +30,16 @@ export function corsAnswerHeaders(options: OpenCorsOptions): Record<string, stri
 export function openCors(options: OpenCorsOptions): MiddlewareHandler {
   const methods = options.allowMethods.join(",");
   const allowHeaders = options.allowHeaders.join(",");
-  const expose = options.exposeHeaders.join(",");
+  const answerHeaders = Object.entries(corsAnswerHeaders(options));
   const maxAge = String(options.maxAgeSeconds);
   return async (c, next) => {
-    c.header("Access-Control-Allow-Origin", "*");
-    if (expose) c.header("Access-Control-Expose-Headers", expose);
+    for (const [name, value] of answerHeaders) c.header(name, value);
     if (c.req.method !== "OPTIONS") {
       await next();
       // A handler that built its own Response (not through `c`) did not get the headers above;
       // a whole answer has them (src/http/whole-answer.ts).
-      if (!isWholeAnswer(c.res) && !c.res.headers.has("Access-Control-Allow-Origin")) {
-        c.res.headers.set("Access-Control-Allow-Origin", "*");
-        if (expose) c.res.headers.set("Access-Control-Expose-Headers", expose);
-      }
+      if (!isWholeAnswer(c.res) && !c.res.headers.has("Access-Control-Allow-Origin"))
+        for (const [name, value] of answerHeaders) c.res.headers.set(name, value);
       return;
     }
     // Every OPTIONS request is answered here (a preflight or not), as hono's cors does.

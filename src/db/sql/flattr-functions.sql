@@ -409,6 +409,9 @@ BEGIN
     SELECT t.user_id, t.app_id, t.scopes && r.scopes AS may_flattr
     FROM access_tokens t
     WHERE r.token_hash IS NOT NULL AND t.token_hash = r.token_hash AND t.revoked_at IS NULL
+    -- One row at most (the hash is a key); each LIMIT keeps its lateral a lookup per call: a
+    -- flattened lateral can be planned as a hash join over the whole table (ADR 0038).
+    LIMIT 1
   ) tok ON true
   CROSS JOIN LATERAL (
     SELECT
@@ -424,6 +427,7 @@ BEGIN
     FROM things t LEFT JOIN users u ON u.id = t.owner_id
     WHERE x.token_outcome IS NULL AND t.id = r.thing AND u.deleted_at IS NULL
       AND t.superseded_by IS NULL
+    LIMIT 1
   ) th ON true;
 
   -- 2. Set-based or per call (see above). Null payers (a payer by id that is none) go per call.
