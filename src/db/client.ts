@@ -155,7 +155,7 @@ export async function queryRows<T extends Record<string, unknown>>(
 }
 
 /** The parts of drizzle's database object that `db.execute` itself uses (not in its types). */
-interface DrizzleInternals {
+export interface DrizzleInternals {
   dialect: { sqlToQuery(query: SQL): unknown };
   session: {
     prepareQuery(
@@ -163,7 +163,7 @@ interface DrizzleInternals {
       fields: undefined,
       name: string | undefined,
       arrayMode: boolean,
-    ): { execute(): Promise<unknown> };
+    ): { execute(placeholderValues?: Record<string, unknown>): Promise<unknown> };
   };
 }
 

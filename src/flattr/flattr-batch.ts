@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
 import { Batcher } from "../db/batcher.ts";
-import { type Db, preparedRows } from "../db/client.ts";
+import type { Db } from "../db/client.ts";
+import { hotStatement } from "../db/hot-statement.ts";
 import { pgError } from "../db/pg-error.ts";
 
 /*
@@ -87,17 +88,52 @@ const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 export const pgTextArray = (xs: readonly string[]): string =>
   `{${xs.map((x) => `"${x.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
 
+/** flattr_request's values, as one flattr's call binds them. */
+interface RequestValues extends Record<string, unknown> {
+  payer: number | null;
+  app: number | null;
+  tokenHash: string | null;
+  stampBefore: string | null;
+  scopes: string;
+  thing: number;
+  period: string;
+  now: string;
+  lockClass: number;
+  periodKey: number;
+  currency: string;
+  rateSince: string;
+  rateMax: number;
+  periodMax: number;
+}
+
+const flattrRequest = hotStatement<OutcomeRow, RequestValues>(
+  "flattr_request",
+  (v) => sql`select ${requestColumns} from flattr_request(
+          ${v("payer")}::int8, ${v("app")}::int8, ${v("tokenHash")}::text,
+          ${v("stampBefore")}::timestamptz, ${v("scopes")}::text[], ${v("thing")}::int8,
+          ${v("period")}::text, ${v("now")}::timestamptz, ${v("lockClass")}::int4,
+          ${v("periodKey")}::int4, ${v("currency")}::text, ${v("rateSince")}::timestamptz,
+          ${v("rateMax")}::int8, ${v("periodMax")}::int8) f`,
+);
+
 /** One flattr, one statement: its own transaction, or part of `db` if that is one. */
 export async function flattrOne(db: Db, c: FlattrCall): Promise<OutcomeRow> {
-  const rows = await preparedRows<OutcomeRow>(
-    db,
-    "flattr_request",
-    sql`select ${requestColumns} from flattr_request(
-          ${c.payerId}::int8, ${c.appId}::int8, ${c.tokenHash}::text,
-          ${iso(c.tokenStampBefore)}::timestamptz, ${pgTextArray(c.scopes)}::text[], ${c.thingId}::int8, ${c.period}::text, ${c.now.toISOString()}::timestamptz,
-          ${c.lockClass}::int4, ${c.periodKey}::int4, ${c.currency}::text,
-          ${c.rateSince.toISOString()}::timestamptz, ${c.rateMax}::int8, ${c.periodMax}::int8) f`,
-  );
+  const rows = await flattrRequest(db, {
+    payer: c.payerId,
+    app: c.appId,
+    tokenHash: c.tokenHash,
+    stampBefore: iso(c.tokenStampBefore),
+    scopes: pgTextArray(c.scopes),
+    thing: c.thingId,
+    period: c.period,
+    now: c.now.toISOString(),
+    lockClass: c.lockClass,
+    periodKey: c.periodKey,
+    currency: c.currency,
+    rateSince: c.rateSince.toISOString(),
+    rateMax: c.rateMax,
+    periodMax: c.periodMax,
+  });
   const row = rows[0];
   if (!row) throw new Error("flattr_request returned no row");
   return row;
@@ -163,16 +199,7 @@ export async function flattrMany(db: Db, calls: FlattrCall[]): Promise<(OutcomeR
   // The tokens' last_used_at is written by batchTokenStamps, not by flattr_batch.
   let answer: { per_call: boolean; results: (OutcomeRow & { i: number })[] };
   try {
-    const [row] = await preparedRows<{ answer: string }>(
-      db,
-      "flattr_batch",
-      sql`with p as materialized (select ${json}::json as calls),
-          r as materialized (
-            select r.* from p cross join json_to_recordset(p.calls) as r(
-                 token_hash text, token_stamp_before timestamptz, now timestamptz)),
-          ${batchTokenStamps}
-          select flattr_batch(p.calls)::text as answer from p`,
-    );
+    const [row] = await flattrBatch(db, { calls: json });
     answer = JSON.parse(row?.answer ?? '{"per_call":false,"results":[]}');
   } catch (error) {
     if (!pgError(error)) throw error;
@@ -182,6 +209,16 @@ export async function flattrMany(db: Db, calls: FlattrCall[]): Promise<(OutcomeR
   else flattrBatchPaths.setBased++;
   return byIndex(calls.length, answer.results, "flattr_batch returned no row for this flattr");
 }
+
+const flattrBatch = hotStatement<{ answer: string }, { calls: string }>(
+  "flattr_batch",
+  (v) => sql`with p as materialized (select ${v("calls")}::json as calls),
+          r as materialized (
+            select r.* from p cross join json_to_recordset(p.calls) as r(
+                 token_hash text, token_stamp_before timestamptz, now timestamptz)),
+          ${batchTokenStamps}
+          select flattr_batch(p.calls)::text as answer from p`,
+);
 
 /** A batch's order: payers by id first, in id order, then tokens by hash. */
 export function compareCalls(a: FlattrCall, b: FlattrCall): number {
