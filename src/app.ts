@@ -61,7 +61,11 @@ export function createApp(
   // The Mastodon client API is its own app (it routes with and without a trailing slash); the
   // OAuth consent page is one of the pages (src/web/pages/oauth-authorize.tsx).
   const streaming = streamHub(deps);
-  const mastodon = mastodonApp(deps, { social, remoteLookup }, streaming);
+  const mastodon = mastodonApp(
+    deps,
+    { social, remoteLookup, outerHeaders: SECURITY_HEADERS },
+    streaming,
+  );
   hono.use(async (c, next) => {
     if (!isMastodonPath(c.req.path)) return next();
     c.res = await mastodon.fetch(c.req.raw, c.env);

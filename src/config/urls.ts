@@ -13,8 +13,20 @@ import type { Config } from "./config.ts";
 /** A username as one path segment. */
 export const pathSegment = (username: string) => encodeURIComponent(username);
 
-/** `path` on this instance's origin. */
-export const absoluteUrl = (config: Config, path: string) => new URL(path, config.origin).href;
+/**
+ * An absolute path the URL parser would keep exactly as it is: one leading slash, only characters
+ * it never percent-encodes, and no segment that starts with a dot or spells one (`%2e`), so no
+ * dot segment to resolve. Most of our URLs are such paths.
+ */
+const PLAIN_PATH = /^(?!.*(\/\.|%2e))\/(?!\/)[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/i;
+
+/**
+ * `path` on this instance's origin. A plain path is joined to the origin as text: parsing a URL
+ * cost ~3 µs, and a Mastodon Status names five or more of ours (ADR 0040); test/unit/urls.test.ts
+ * holds the two ways equal.
+ */
+export const absoluteUrl = (config: Config, path: string): string =>
+  PLAIN_PATH.test(path) ? config.origin.origin + path : new URL(path, config.origin).href;
 
 /** Fedify's route of a user's actor (src/federation/actors.ts dispatches it). */
 export const ACTOR_PATH_TEMPLATE = "/users/{identifier}" as const;

@@ -55,8 +55,9 @@ export interface AppEnv {
      */
     errorPage: ErrorPageRenderer | undefined;
     /**
-     * Every header a JSON answer of the REST API gets on its way out, for a handler that makes a
-     * whole answer (src/http/whole-answer.ts); set by the API's router, unset elsewhere.
+     * Every header a JSON answer gets on its way out, for a handler that makes a whole answer
+     * (src/http/whole-answer.ts); set by the REST API's router and the Mastodon API's app when
+     * they know the app's own headers, unset elsewhere.
      */
     wholeJsonHeaders: Readonly<Record<string, string>> | undefined;
     /** Per-request CSRF token to embed in forms (pages only). */

@@ -7,9 +7,10 @@ import type { AppEnv } from "./env.ts";
  * route would add on the way out (CORS, Cache-Control, the security headers), so those steps
  * leave it alone and @hono/node-server writes it without ever building a `Headers`: the 14
  * headers of a flattr's answer cost ~8 µs through `Headers` and ~0.3 µs as an object (ADR 0036).
- * Only for a route whose cost per request was measured to matter (the API flattr); the router
- * says which headers its steps add (`wholeJsonHeaders`, src/api/router.ts), and a step that adds
- * a header after the handler must skip whole answers (`isWholeAnswer`).
+ * Only for a route whose cost per request was measured to matter (the API flattr, the Mastodon
+ * star: ADR 0040); the router or app says which headers its steps add (`wholeJsonHeaders`,
+ * src/api/router.ts, src/mastodon/app.ts), and a step that adds a header after the handler must
+ * skip whole answers (`isWholeAnswer`).
  */
 
 const whole = new WeakSet<Response>();

@@ -2,8 +2,8 @@ import { Hono } from "hono";
 import type { Deps } from "../deps.ts";
 import type { RemoteLookup } from "../flattr/remote-lookup.ts";
 import { limitBodies } from "../http/body-limit.ts";
-import { privateNoStoreByDefault } from "../http/cache-control.ts";
-import { openCors } from "../http/cors.ts";
+import { PRIVATE_NO_STORE, privateNoStoreByDefault } from "../http/cache-control.ts";
+import { corsAnswerHeaders, type OpenCorsOptions, openCors } from "../http/cors.ts";
 import type { AppEnv } from "../http/env.ts";
 import { noFederation, type SocialFederation } from "../social/ports.ts";
 import { MastodonError, mastodonNotFound, mastodonOnError } from "./errors.ts";
@@ -49,7 +49,20 @@ export function streamHub(deps: Deps): StreamHub {
 export interface MastodonPorts {
   social?: SocialFederation;
   remoteLookup?: RemoteLookup;
+  /**
+   * The headers the app around this one adds to every answer (the security headers), so that a
+   * route may answer whole (src/http/whole-answer.ts); without them, no answer is whole.
+   */
+  outerHeaders?: Readonly<Record<string, string>>;
 }
+
+// Browser apps (Elk, Phanpy) call from their own origin with a token, never with cookies.
+const CORS: OpenCorsOptions = {
+  allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+  allowHeaders: ["Authorization", "Content-Type", "Accept", "Idempotency-Key"],
+  exposeHeaders: ["Link", "Retry-After", "WWW-Authenticate", "X-RateLimit-Remaining"],
+  maxAgeSeconds: 86400,
+};
 
 export function mastodonApp(
   deps: Deps,
@@ -59,22 +72,23 @@ export function mastodonApp(
   const app = new Hono<AppEnv>({ strict: false });
   app.onError(mastodonOnError);
   app.notFound(mastodonNotFound);
+  // What a JSON answer gets on its way out (c.json's Content-Type, the steps below, the outer
+  // app's): a whole answer carries it itself.
+  const wholeJsonHeaders = ports.outerHeaders && {
+    "Content-Type": "application/json",
+    ...corsAnswerHeaders(CORS),
+    "Cache-Control": PRIVATE_NO_STORE,
+    ...ports.outerHeaders,
+  };
   app.use(async (c, next) => {
     c.set("deps", deps);
     c.set("social", ports.social ?? noFederation);
     if (ports.remoteLookup) c.set("remoteLookup", ports.remoteLookup);
     c.set("user", null);
+    c.set("wholeJsonHeaders", wholeJsonHeaders);
     await next();
   });
-  // Browser apps (Elk, Phanpy) call from their own origin with a token, never with cookies.
-  app.use(
-    openCors({
-      allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-      allowHeaders: ["Authorization", "Content-Type", "Accept", "Idempotency-Key"],
-      exposeHeaders: ["Link", "Retry-After", "WWW-Authenticate", "X-RateLimit-Remaining"],
-      maxAgeSeconds: 86400,
-    }),
-  );
+  app.use(openCors(CORS));
   app.use(privateNoStoreByDefault());
   app.use(
     limitBodies(MAX_BODY_BYTES, () => {

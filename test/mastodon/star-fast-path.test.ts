@@ -120,6 +120,11 @@ describe("the star's one statement", () => {
     expect(star.json.replies_count).toBe(1);
     const read = await call("GET", `/api/v1/statuses/${id}`, tokens.bob);
     expect(star.json).toEqual(read.json);
+    // The star answers whole (ADR 0040): with every header the app's steps give a JSON answer.
+    const headers = (h: Headers) =>
+      [...h].filter(([name]) => name !== "content-length").map(([n, v]) => `${n}: ${v}`);
+    expect(headers(star.headers)).toEqual(headers(read.headers));
+    expect(headers(star.headers)).toContain("x-frame-options: DENY");
     expect(await flattrsOf(id)).toEqual([
       { payer_id: String(bob), app_id: String(appId), withdrawn: false },
     ]);

@@ -10,6 +10,7 @@ import {
 } from "../../flattr/use-cases/index.ts";
 import type { AppEnv } from "../../http/env.ts";
 import { retryAfterSeconds } from "../../http/error-status.ts";
+import { wholeJson } from "../../http/whole-answer.ts";
 import { parsePostId } from "../../social/posts.ts";
 import { statusById, statusesByIds } from "../../social/timelines.ts";
 import { bearerOf, callerUser, checkScope, optionalViewer, requireScope } from "../auth.ts";
@@ -70,7 +71,8 @@ export function favouriteRoutes(): Hono<AppEnv> {
       const star = await starByToken(deps, credential, statusId);
       if (!star.tokenOk) throw tokenRefused(star.refusal);
       const done = starDone(c, star.result);
-      if (done.extras) return c.json(statusJson(config, done.status, done.extras));
+      // The busiest answer of the API: whole (src/http/whole-answer.ts, ADR 0040).
+      if (done.extras) return wholeJson(c, statusJson(config, done.status, done.extras), 200);
       return c.json(await presentStatus(c, done.status, star.payerId));
     }
     await checkScope(c, "write:favourites");
