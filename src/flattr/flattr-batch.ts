@@ -88,14 +88,8 @@ const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 export const pgTextArray = (xs: readonly string[]): string =>
   `{${xs.map((x) => `"${x.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
 
-/** flattr_request's values, as one flattr's call binds them. */
-interface RequestValues extends Record<string, unknown> {
-  payer: number | null;
-  app: number | null;
-  tokenHash: string | null;
-  stampBefore: string | null;
-  scopes: string;
-  thing: number;
+/** A call's period and limits as the per-call statements bind them (flattr_request's last eight). */
+export interface PeriodValues extends Record<string, unknown> {
   period: string;
   now: string;
   lockClass: number;
@@ -104,6 +98,29 @@ interface RequestValues extends Record<string, unknown> {
   rateSince: string;
   rateMax: number;
   periodMax: number;
+}
+
+export function periodValues(c: Omit<FlattrCall, "payerId" | "appId" | "thingId">): PeriodValues {
+  return {
+    period: c.period,
+    now: c.now.toISOString(),
+    lockClass: c.lockClass,
+    periodKey: c.periodKey,
+    currency: c.currency,
+    rateSince: c.rateSince.toISOString(),
+    rateMax: c.rateMax,
+    periodMax: c.periodMax,
+  };
+}
+
+/** flattr_request's values, as one flattr's call binds them. */
+interface RequestValues extends PeriodValues {
+  payer: number | null;
+  app: number | null;
+  tokenHash: string | null;
+  stampBefore: string | null;
+  scopes: string;
+  thing: number;
 }
 
 const flattrRequest = hotStatement<OutcomeRow, RequestValues>(
@@ -125,14 +142,7 @@ export async function flattrOne(db: Db, c: FlattrCall): Promise<OutcomeRow> {
     stampBefore: iso(c.tokenStampBefore),
     scopes: pgTextArray(c.scopes),
     thing: c.thingId,
-    period: c.period,
-    now: c.now.toISOString(),
-    lockClass: c.lockClass,
-    periodKey: c.periodKey,
-    currency: c.currency,
-    rateSince: c.rateSince.toISOString(),
-    rateMax: c.rateMax,
-    periodMax: c.periodMax,
+    ...periodValues(c),
   });
   const row = rows[0];
   if (!row) throw new Error("flattr_request returned no row");

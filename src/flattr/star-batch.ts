@@ -16,7 +16,9 @@ import {
   batchTokenStamps,
   byIndex,
   type FlattrCall,
+  type PeriodValues,
   periodFields,
+  periodValues,
   pgTextArray,
 } from "./flattr-batch.ts";
 
@@ -65,33 +67,18 @@ export async function starOne(db: Db, c: StarCall): Promise<StarRow> {
     stampBefore: c.tokenStampBefore?.toISOString() ?? null,
     scopes: pgTextArray(c.scopes),
     status: c.statusId,
-    period: c.period,
-    now: c.now.toISOString(),
-    lockClass: c.lockClass,
-    periodKey: c.periodKey,
-    currency: c.currency,
-    rateSince: c.rateSince.toISOString(),
-    rateMax: c.rateMax,
-    periodMax: c.periodMax,
+    ...periodValues(c),
   });
   if (!row) throw new Error("favourite_request returned no row");
   return JSON.parse(row.answer);
 }
 
 /** favourite_request's values, as one star's call binds them. */
-interface StarValues extends Record<string, unknown> {
+interface StarValues extends PeriodValues {
   tokenHash: string;
   stampBefore: string | null;
   scopes: string;
   status: bigint;
-  period: string;
-  now: string;
-  lockClass: number;
-  periodKey: number;
-  currency: string;
-  rateSince: string;
-  rateMax: number;
-  periodMax: number;
 }
 
 const favouriteRequest = hotStatement<{ answer: string }, StarValues>(
