@@ -47,6 +47,12 @@ const url =
 /** Each variant: SQL run on its copy before the measurement. */
 const VARIANTS: Record<string, string[]> = {
   "as is": [],
+  "generic plans": ["alter function flattr_batch set plan_cache_mode = force_generic_plan"],
+  "generic plans everywhere": [
+    "alter function flattr_batch set plan_cache_mode = force_generic_plan",
+    "alter function flattr_request set plan_cache_mode = force_generic_plan",
+    "alter function flattr_thing set plan_cache_mode = force_generic_plan",
+  ],
   "per call (before ADR 0035)": [],
   "tokens stamped (no stamp write)": ["update access_tokens set last_used_at = now()"],
   "no flattrs_like_id index": ["drop index flattrs_like_id"],
@@ -159,7 +165,7 @@ async function session(dbUrl: string, nonce: string, many: typeof flattrMany) {
   return { chunk, end: () => database.close() };
 }
 
-const CHUNK = 640;
+const CHUNK = opt("chunk", 640);
 // By default the batch statement against the one it replaced; name variants to measure others.
 const names = args.length > 0 ? args : ["as is", "per call (before ADR 0035)"];
 const seeded = await createScratch(url, "apicost");

@@ -271,6 +271,19 @@ describe("batching", () => {
   });
 });
 
+describe("the batch function's settings", () => {
+  // Its statements take the batch's arrays as parameters: with custom plans PostgreSQL planned
+  // each of them again on every call (ADR 0041). And its lookups stay on the indexes (ADR 0005).
+  it("runs flattr_batch with generic plans only and sequential scans off", async () => {
+    const [row] = await queryRows<{ config: string | null }>(
+      db,
+      sql`select array_to_string(proconfig, ',') as config from pg_proc
+           where proname = 'flattr_batch'`,
+    );
+    expect(row?.config).toBe("enable_seqscan=off,plan_cache_mode=force_generic_plan");
+  });
+});
+
 describe("limits inside one batch", () => {
   it("keeps the rate limit exact", async () => {
     const cfg = testConfig({ TIME_ZONE: "Europe/Berlin", FLATTR_RATE_LIMIT: "3/60" });
