@@ -177,20 +177,24 @@ AS $$
 #variable_conflict use_column
 DECLARE
   v_calls favourite_batch_call[];
-  v_flattrs json;
+  v_flattrs flattr_batch_call[];
   v_flattred json;
 BEGIN
   -- 1. Token (unrevoked, one of the scopes, a user), then the status as its payer may read it,
   -- then the payer's own post and the stars the ordinary door must take, as favourite_request.
-  -- The same statement hands the stars still in the running to flattr_batch (JSON: it is also
-  -- the REST batch's entry) as flattrs by payer id with the token's app, in token order.
+  -- The same statement resolves the stars still in the running as flattr_batch's first
+  -- statement resolves flattrs by payer id (with the token's app): their things, with
+  -- flattr_thing's lookup (a live owner, not superseded), and their refusals thing_not_found and
+  -- own_thing; they go to flattr_batch_decide in its order (payer, then token order) as they
+  -- are, not as JSON it would parse again (docs/adr/0039). Change that lookup in both.
   SELECT array_agg(ROW(r.i, tok.user_id, tok.app_id, st.thing_id, r.status,
            d.outcome)::favourite_batch_call),
-         json_agg(json_build_object(
-           'i', r.i, 'o', r.o, 'payer', tok.user_id, 'app', tok.app_id, 'scopes', r.scopes,
-           'thing', st.thing_id, 'period', r.period, 'now', r.now, 'lock_class', r.lock_class,
-           'period_key', r.period_key, 'currency', r.currency, 'rate_since', r.rate_since,
-           'rate_max', r.rate_max, 'period_max', r.period_max) ORDER BY r.o)
+         array_agg(ROW(r.i, r.o, tok.user_id, tok.app_id,
+           CASE WHEN th.owner_kind IS NULL THEN 'thing_not_found'
+                WHEN th.owner_kind = 'local' AND th.owner_id = tok.user_id THEN 'own_thing' END,
+           false, st.thing_id, th.owner_kind, th.remote_owner_id, r.period, r.now,
+           r.lock_class, r.period_key, r.currency, r.rate_since, r.rate_max,
+           r.period_max)::flattr_batch_call ORDER BY tok.user_id, r.o)
            FILTER (WHERE d.outcome IS NULL)
   INTO v_calls, v_flattrs
   FROM (SELECT r.*, row_number() OVER (ORDER BY r.token_hash, r.i)::int4 AS o
@@ -229,11 +233,19 @@ BEGIN
                 WHEN st.author = tok.user_id THEN 'own_status'
                 WHEN st.remote_actor_id IS NOT NULL OR st.thing_id IS NULL THEN 'door' END
              AS outcome
-  ) d;
+  ) d
+  -- flattr_batch's thing lookup (src/db/sql/flattr-functions.sql), for the stars in the running.
+  LEFT JOIN LATERAL (
+    SELECT t.owner_kind, t.owner_id, t.remote_owner_id
+    FROM things t LEFT JOIN users u ON u.id = t.owner_id
+    WHERE d.outcome IS NULL AND t.id = st.thing_id AND u.deleted_at IS NULL
+      AND t.superseded_by IS NULL
+    LIMIT 1
+  ) th ON true;
 
   -- 2. The stars still in the running flattr their things.
   IF v_flattrs IS NOT NULL THEN
-    v_flattred := flattr_batch(v_flattrs)->'results';
+    v_flattred := flattr_batch_decide(v_flattrs)->'results';
   END IF;
 
   -- 3. The answers, with the star count read after the flattrs (a later statement of this
