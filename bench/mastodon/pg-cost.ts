@@ -14,6 +14,7 @@ import { starManyPerCall } from "../../test/helpers/star-per-call.ts";
 import { apiSizesFor, benchToken, requestFor, seedApi, statusIdFor } from "../api/seed.ts";
 import { backendCpuMs, interleavedCosts, printCosts } from "../lib/backend-cost.ts";
 import { createScratch, dropScratch, openScratch } from "../lib/scratch.ts";
+import { FLATTR_BATCH_0035 } from "./flattr-batch-0035.ts";
 import { FAVOURITE_BATCH_0038, starMany0038 } from "./star-0038.ts";
 
 /*
@@ -62,6 +63,8 @@ const VARIANTS: Record<string, string[]> = {
   ],
   // As in a load run of seconds: no ANALYZE replans the functions while flattrs grows.
   "no autoanalyze": ["alter table flattrs set (autovacuum_enabled = off)"],
+  // The REST batch before ADR 0039 split flattr_batch after its first statement.
+  "flattr_batch in one function": [FLATTR_BATCH_0035],
   // Measure only: what the star count costs.
   "no star count": [
     "create or replace function star_count(p_thing int8) returns int8 language plpgsql stable as $$ begin return 0; end $$",

@@ -114,8 +114,9 @@ export async function starMany(db: Db, calls: StarCall[]): Promise<(StarRow | Er
   const json = starCallsJson(calls);
   // The tokens' last_used_at is written by batchTokenStamps (flattr-batch.ts), once per token and
   // not by favourite_batch: a per-call UPDATE cost about 60 µs of PostgreSQL CPU per star (500 ->
-  // 438, docs/adr/0031). favourite_batch decides the stars set-based (docs/adr/0038); the answer's
-  // Status is read by this statement, from the star's own row of the function's answer.
+  // 438, docs/adr/0031). favourite_batch decides the stars set-based (docs/adr/0038) and answers
+  // a row per star, read here as rows, not JSON to parse again (docs/adr/0039); the answer's
+  // Status is read by this statement, from the star's own row.
   let rows: (StarRow & { i: number })[];
   try {
     const [answer] = await preparedRows<{ results: string }>(
