@@ -1,8 +1,8 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { hotStatement } from "../db/hot-statement.ts";
 import { pgError } from "../db/pg-error.ts";
-import { type AccountStatsRow, accountStatsColumns } from "../social/account-stats.ts";
+import { type AccountStatsRow, accountStatsQuery } from "../social/account-stats.ts";
 import {
   type MentionRow,
   mentionsJson,
@@ -50,12 +50,16 @@ export interface StarRow {
   status: StarStatusRow | null;
 }
 
-/** The Status a flattred star answers, as one JSON value (null for any other outcome). */
-const starAnswer = sql`(select row_to_json(x) from (
-        select ${statusColumns}, ${mentionsJson} as mentions,
-               ${accountStatsColumns(sql`s.user_id`)}
+/**
+ * The Status a flattred star answers, as one JSON value (null for any other outcome): `f` is the
+ * star's outcome row, `status` its status id.
+ */
+const starAnswer = (status: SQL) => sql`(select row_to_json(x) from (
+        select ${statusColumns}, ${mentionsJson} as mentions, st.followers, st.following,
+               st.statuses, st.last_status_at
           from ${statusJoins}
-         where s.id = r.status and f.outcome in ('ok', 'already_flattred')) x)`;
+          cross join lateral ${accountStatsQuery(sql`s.user_id`)} st
+         where s.id = ${status} and f.outcome in ('ok', 'already_flattred')) x)`;
 
 /**
  * One star, one statement called directly: a batch of one (light load) skips the JSON of the
@@ -84,7 +88,7 @@ interface StarValues extends PeriodValues {
 const favouriteRequest = hotStatement<{ answer: string }, StarValues>(
   "favourite_request",
   (v) => sql`select json_build_object('outcome', f.outcome, 'payer', f.payer_id::text,
-                 'app', f.app_id::text, 'stars', f.stars::text, 'status', ${starAnswer})::text
+                 'app', f.app_id::text, 'stars', f.stars::text, 'status', ${starAnswer(sql`r.status`)})::text
                  as answer
           from (select ${v("status")}::int8 as status) r
           cross join lateral favourite_request(${v("tokenHash")}::text,
@@ -127,8 +131,9 @@ export async function starMany(db: Db, calls: StarCall[]): Promise<(StarRow | Er
   const json = starCallsJson(calls);
   // The tokens' last_used_at is written by batchTokenStamps (flattr-batch.ts), once per token and
   // not by favourite_batch: a per-call UPDATE cost about 60 µs of PostgreSQL CPU per star (500 ->
-  // 438, docs/adr/0031). favourite_batch decides the stars set-based (docs/adr/0038); the answer's
-  // Status is read by this statement, from the star's own row of the function's answer.
+  // 438, docs/adr/0031). favourite_batch decides the stars set-based (docs/adr/0038) and answers
+  // a row per star, read here as rows, not JSON to parse again (docs/adr/0039); the answer's
+  // Status is read by this statement, from the star's own row.
   let rows: (StarRow & { i: number })[];
   try {
     const [answer] = await favouriteBatch(db, { calls: json });
@@ -145,17 +150,13 @@ const favouriteBatch = hotStatement<{ results: string }, { calls: string }>(
   (v) => sql`with p as materialized (select ${v("calls")}::json as calls),
           r as materialized (
             select r.* from p cross join json_to_recordset(p.calls) as r(
-                 i int4, token_hash text, token_stamp_before timestamptz, now timestamptz,
-                 status int8)),
-          ${batchTokenStamps},
-          b as materialized (select favourite_batch(p.calls) as answer from p)
+                 token_hash text, token_stamp_before timestamptz, now timestamptz)),
+          ${batchTokenStamps}
           select coalesce(json_agg(json_build_object(
                  'i', f.i, 'outcome', f.outcome, 'payer', f.payer::text,
                  'app', f.app::text, 'stars', f.stars::text,
-                 'status', ${starAnswer})), '[]')::text as results
-          from b cross join json_to_recordset(b.answer) as f(
-                 i int4, outcome text, payer int8, app int8, stars int8)
-          join r on r.i = f.i`,
+                 'status', ${starAnswer(sql`f.status`)})), '[]')::text as results
+          from p cross join lateral favourite_batch(p.calls) f`,
 );
 
 /**

@@ -9,7 +9,7 @@ export interface AccountStats {
   lastStatusAt: Date | null;
 }
 
-/** The counts of `accountStatsColumns`, int8 as text. */
+/** The counts of `accountStatsQuery`, int8 as text. */
 export interface AccountStatsRow {
   followers: string;
   following: string;
@@ -18,18 +18,18 @@ export interface AccountStatsRow {
 }
 
 /**
- * The counts of the local user `user` (an int8 expression) as the columns of an
- * `AccountStatsRow`: here, and in the star's statement, which answers the whole Status
- * (src/flattr/star-batch.ts).
+ * The counts of the local user `user` (an int8 expression) as a one-row subquery with the
+ * columns of an `AccountStatsRow`: here, and as a lateral of the star's statement, which answers
+ * the whole Status (src/flattr/star-batch.ts). The live posts and the newest one's time are read
+ * by one scan of the user's posts, not two (docs/adr/0039).
  */
-export function accountStatsColumns(user: SQL): SQL {
-  return sql`(select count(*) from followers where user_id = ${user})::text as followers,
+export function accountStatsQuery(user: SQL): SQL {
+  return sql`(select (select count(*) from followers where user_id = ${user})::text as followers,
           (select count(*) from following
             where user_id = ${user} and accepted_at is not null)::text as following,
-          (select count(*) from statuses
-            where user_id = ${user} and deleted_at is null)::text as statuses,
-          (select (extract(epoch from max(published_at)) * 1000)::int8::text from statuses
-            where user_id = ${user} and deleted_at is null) as last_status_at`;
+          count(*)::text as statuses,
+          (extract(epoch from max(published_at)) * 1000)::int8::text as last_status_at
+     from statuses where user_id = ${user} and deleted_at is null)`;
 }
 
 /** The stats of an `AccountStatsRow` (none: zeros). */
@@ -47,7 +47,7 @@ export async function accountStats(db: Db, userId: number): Promise<AccountStats
   const [row] = await preparedRows<AccountStatsRow & Record<string, unknown>>(
     db,
     "account_stats",
-    sql`select ${accountStatsColumns(sql`${userId}::int8`)}`,
+    sql`select st.* from ${accountStatsQuery(sql`${userId}::int8`)} st`,
   );
   return accountStatsOf(row);
 }

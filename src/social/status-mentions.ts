@@ -80,13 +80,18 @@ export function mentionOf(config: Config, r: MentionRow): StatusMention {
 
 /**
  * The mentions of status `s` whose accounts we know, as a JSON array of `MentionRow`s in
- * `mentionsOf`'s order: for a statement that answers a whole Status (the star's).
+ * `mentionsOf`'s order: for a statement that answers a whole Status (the star's). Most statuses
+ * mention nobody: a probe of the index first spares them the ordered aggregate, whose sort is set
+ * up on every call even for no rows (docs/adr/0039).
  */
-export const mentionsJson = sql.raw(`(select coalesce(json_agg(json_build_object(
+export const mentionsJson = sql.raw(`(case when exists (select 1 from status_mentions m
+                                          where m.status_id = s.id)
+        then (select coalesce(json_agg(json_build_object(
              'user_id', m.user_id::text, 'username', u.username,
              'remote_actor_id', ra.id::text, 'handle', ra.handle, 'url', ra.url,
              'uri', m.actor_uri) order by m.actor_uri), '[]')
         from status_mentions m
         left join users u on u.id = m.user_id
         left join remote_actors ra on ra.uri = m.actor_uri
-       where m.status_id = s.id and (u.id is not null or ra.id is not null))`);
+       where m.status_id = s.id and (u.id is not null or ra.id is not null))
+        else '[]'::json end)`);

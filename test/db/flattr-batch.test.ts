@@ -274,13 +274,19 @@ describe("batching", () => {
 describe("the batch function's settings", () => {
   // Its statements take the batch's arrays as parameters: with custom plans PostgreSQL planned
   // each of them again on every call (ADR 0041). And its lookups stay on the indexes (ADR 0005).
-  it("runs flattr_batch with generic plans only and sequential scans off", async () => {
-    const [row] = await queryRows<{ config: string | null }>(
+  it("runs the batch functions with generic plans only and sequential scans off", async () => {
+    const rows = await queryRows<{ name: string; config: string | null }>(
       db,
-      sql`select array_to_string(proconfig, ',') as config from pg_proc
-           where proname = 'flattr_batch'`,
+      sql`select proname as name, array_to_string(proconfig, ',') as config from pg_proc
+           where proname in ('flattr_batch', 'flattr_batch_decide', 'favourite_batch')
+           order by proname`,
     );
-    expect(row?.config).toBe("enable_seqscan=off,plan_cache_mode=force_generic_plan");
+    const config = "enable_seqscan=off,plan_cache_mode=force_generic_plan";
+    expect(rows).toEqual([
+      { name: "favourite_batch", config },
+      { name: "flattr_batch", config },
+      { name: "flattr_batch_decide", config },
+    ]);
   });
 });
 

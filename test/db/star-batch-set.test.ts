@@ -1,6 +1,6 @@
 // favourite_batch (src/db/sql/star-functions.sql, docs/adr/0038) decides a batch of stars
-// set-based: the tokens and the statuses with their visibility in one statement, then one
-// flattr_batch for the stars still in the running, then the counts. It is held to
+// set-based: the tokens, the statuses with their visibility and their things in one statement,
+// then flattr_batch's decision for the stars still in the running, then the counts. It is held to
 // favourite_request called once per star (test/helpers/star-per-call.ts) on random batches over
 // a world with every refusal: the same outcome, payer and app for every star, the same flattrs
 // written, and a count on exactly the stars that flattred or had flattred.
@@ -71,7 +71,19 @@ beforeAll(async () => {
   await queryRows(db, sql`update statuses set deleted_at = now() where id = ${deleted}::int8`);
   const thingless = await post("Without a thing");
   await queryRows(db, sql`update statuses set thing_id = null where id = ${thingless}::int8`);
-  statuses.push(deleted, thingless, 999n);
+  // favourite_batch looks up the things itself (flattr_batch's lookup, docs/adr/0039): a
+  // superseded thing and a thing whose owner deleted their account are thing_not_found.
+  const superseded = await post("Its thing superseded");
+  await queryRows(
+    db,
+    sql`update things set superseded_by = (select thing_id from statuses where id = ${statuses[0]!}::int8)
+         where id = (select thing_id from statuses where id = ${superseded}::int8)`,
+  );
+  const gone = await makeUser(db, "sbs_gone");
+  const orphan = await createPost(social, gone, { content: "By a deleted account" });
+  if (!orphan.ok) throw orphan.error;
+  await queryRows(db, sql`update users set deleted_at = now() where id = ${gone}::int8`);
+  statuses.push(deleted, thingless, 999n, superseded, orphan.value.id);
 
   const { app } = await registerApp(db, clock, {
     name: "Batch app",
@@ -147,6 +159,8 @@ describe("favourite_batch", () => {
       starCall(tokens[1]!, statuses[5]!), // status_not_found (deleted)
       starCall(tokens[1]!, statuses[6]!), // door (no thing)
       starCall(tokens[1]!, statuses[7]!), // status_not_found (none)
+      starCall(tokens[1]!, statuses[8]!), // thing_not_found (superseded)
+      starCall(tokens[1]!, statuses[9]!), // thing_not_found (its owner deleted their account)
     ];
     const batch = await inRollback(async (tx) => ({
       rows: await starMany(tx, calls),
@@ -166,6 +180,8 @@ describe("favourite_batch", () => {
       "status_not_found",
       "door",
       "status_not_found",
+      "thing_not_found",
+      "thing_not_found",
     ]);
     const ok = batch.rows[0]!;
     if (ok instanceof Error) throw ok;

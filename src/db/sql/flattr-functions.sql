@@ -376,29 +376,7 @@ SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   v_calls flattr_batch_call[];
-  v_set_based boolean;
-  v_running int4;
-  v_remote int4;
-  v_period text;
-  v_lock_class int4;
-  v_period_key int4;
-  v_currency text;
-  v_linked int8[] := '{}';
-  v_gate text;
-  v_budgeted int8[] := '{}';
-  v_results json;
-  v_events int8;
-  v_call flattr_batch_call;
-  v_result json;
-  v_out json[] := '{}';
-  v_prev_payer int8;
 BEGIN
-  IF current_setting('transaction_isolation') <> 'read committed' THEN
-    RAISE EXCEPTION 'flattr_batch must run in READ COMMITTED (ADR 0002), not %',
-      current_setting('transaction_isolation')
-      USING ERRCODE = 'invalid_transaction_state';
-  END IF;
-
   -- 1. The tokens (flattr_request's lookup: unrevoked, one of the scopes, a user) and the things
   -- (flattr_thing's: live owner, not superseded) of every call, in payer order.
   SELECT array_agg(ROW(r.i, r.o, x.payer, x.app,
@@ -438,7 +416,49 @@ BEGIN
     LIMIT 1
   ) th ON true;
 
-  -- 2. Set-based or per call (see above). Null payers (a payer by id that is none) go per call.
+  RETURN flattr_batch_decide(v_calls);
+END;
+$$;
+--> statement-breakpoint
+-- Steps 2 to 6 of flattr_batch (above, and its comment): the calls as its first statement
+-- resolved them (payer, app, thing and owner, the refusals decided so far), in payer order, and
+-- within a payer in the caller's order. favourite_batch (star-functions.sql) hands its stars
+-- straight to it, resolved by its own first statement, instead of as JSON that flattr_batch
+-- would parse again (docs/adr/0039). Generic plans only, as flattr_batch (ADR 0041).
+CREATE FUNCTION flattr_batch_decide(p_calls flattr_batch_call[])
+RETURNS json
+LANGUAGE plpgsql
+VOLATILE
+SET enable_seqscan = off
+SET plan_cache_mode = force_generic_plan
+AS $$
+DECLARE
+  v_calls ALIAS FOR p_calls;
+  v_set_based boolean;
+  v_running int4;
+  v_remote int4;
+  v_period text;
+  v_lock_class int4;
+  v_period_key int4;
+  v_currency text;
+  v_linked int8[] := '{}';
+  v_gate text;
+  v_budgeted int8[] := '{}';
+  v_results json;
+  v_events int8;
+  v_call flattr_batch_call;
+  v_result json;
+  v_out json[] := '{}';
+  v_prev_payer int8;
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'flattr_batch must run in READ COMMITTED (ADR 0002), not %',
+      current_setting('transaction_isolation')
+      USING ERRCODE = 'invalid_transaction_state';
+  END IF;
+
+  -- 2. Set-based or per call (see flattr_batch). Null payers (a payer by id that is none) go
+  -- per call.
   -- A loop of simple expressions, not a statement: the array is in payer order, so a repeated
   -- payer is next to itself, and a statement with its aggregates cost more to start than this.
   v_set_based := true;
