@@ -361,19 +361,11 @@ CREATE TYPE flattr_batch_call AS (
 -- snapshot, ADR 0002): the link locks (shared, payers flattring remote things) THEN
 -- linked_actors; the period's shared lock THEN closed_periods (flattr_period_gate); the budgets
 -- FOR UPDATE THEN the limits, the insert and the outbox events in one statement.
---
--- Generic plans only (`plan_cache_mode`, ADR 0041): the statements below take the batch's
--- arrays as parameters, and with a value PostgreSQL knows an array's length exactly, so each
--- custom plan looked cheaper than the generic one (which guesses 10 rows) and it planned every
--- statement again on every call: a fifth of a small batch's backend CPU. Their generic plans are
--- the same lookups (each lateral keeps its LIMIT 1, ADR 0038). The setting holds for what this
--- function calls too (flattr_thing on the per-call path, the triggers).
 CREATE FUNCTION flattr_batch(p_calls json)
 RETURNS json
 LANGUAGE plpgsql
 VOLATILE
 SET enable_seqscan = off
-SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   v_calls flattr_batch_call[];
@@ -425,13 +417,12 @@ $$;
 -- resolved them (payer, app, thing and owner, the refusals decided so far), in payer order, and
 -- within a payer in the caller's order. favourite_batch (star-functions.sql) hands its stars
 -- straight to it, resolved by its own first statement, instead of as JSON that flattr_batch
--- would parse again (docs/adr/0039). Generic plans only, as flattr_batch (ADR 0041).
+-- would parse again (docs/adr/0039).
 CREATE FUNCTION flattr_batch_decide(p_calls flattr_batch_call[])
 RETURNS json
 LANGUAGE plpgsql
 VOLATILE
 SET enable_seqscan = off
-SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   v_calls ALIAS FOR p_calls;

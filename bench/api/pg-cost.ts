@@ -7,7 +7,7 @@ import { loadConfig } from "../../src/config/config.ts";
 import { openPostgres, queryRows } from "../../src/db/client.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { flattrCall } from "../../src/flattr/flattr.ts";
-import { type FlattrCall, flattrMany } from "../../src/flattr/flattr-batch.ts";
+import { type FlattrCall, flattrBatchOf, flattrMany } from "../../src/flattr/flattr-batch.ts";
 import { flattrManyPerCall } from "../../test/helpers/flattr-per-call.ts";
 import { backendCpuMs, interleavedCosts, printCosts } from "../lib/backend-cost.ts";
 import { createScratch, dropScratch, openScratch } from "../lib/scratch.ts";
@@ -28,6 +28,8 @@ import { apiSizesFor, benchToken, requestFor, seedApi } from "./seed.ts";
 /** Variants that run another batch statement than flattrMany. */
 const STATEMENTS: Record<string, typeof flattrMany> = {
   "per call (before ADR 0035)": flattrManyPerCall,
+  // A flattr alone through the batch statement instead of flattr_request (--batch 1).
+  "batch statement": flattrBatchOf,
 };
 
 const args = process.argv.slice(2);
@@ -47,12 +49,6 @@ const url =
 /** Each variant: SQL run on its copy before the measurement. */
 const VARIANTS: Record<string, string[]> = {
   "as is": [],
-  "generic plans": ["alter function flattr_batch set plan_cache_mode = force_generic_plan"],
-  "generic plans everywhere": [
-    "alter function flattr_batch set plan_cache_mode = force_generic_plan",
-    "alter function flattr_request set plan_cache_mode = force_generic_plan",
-    "alter function flattr_thing set plan_cache_mode = force_generic_plan",
-  ],
   "per call (before ADR 0035)": [],
   "tokens stamped (no stamp write)": ["update access_tokens set last_used_at = now()"],
   "no flattrs_like_id index": ["drop index flattrs_like_id"],

@@ -271,25 +271,6 @@ describe("batching", () => {
   });
 });
 
-describe("the batch function's settings", () => {
-  // Its statements take the batch's arrays as parameters: with custom plans PostgreSQL planned
-  // each of them again on every call (ADR 0041). And its lookups stay on the indexes (ADR 0005).
-  it("runs the batch functions with generic plans only and sequential scans off", async () => {
-    const rows = await queryRows<{ name: string; config: string | null }>(
-      db,
-      sql`select proname as name, array_to_string(proconfig, ',') as config from pg_proc
-           where proname in ('flattr_batch', 'flattr_batch_decide', 'favourite_batch')
-           order by proname`,
-    );
-    const config = "enable_seqscan=off,plan_cache_mode=force_generic_plan";
-    expect(rows).toEqual([
-      { name: "favourite_batch", config },
-      { name: "flattr_batch", config },
-      { name: "flattr_batch_decide", config },
-    ]);
-  });
-});
-
 describe("limits inside one batch", () => {
   it("keeps the rate limit exact", async () => {
     const cfg = testConfig({ TIME_ZONE: "Europe/Berlin", FLATTR_RATE_LIMIT: "3/60" });

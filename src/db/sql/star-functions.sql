@@ -166,15 +166,12 @@ CREATE TYPE favourite_batch_call AS (
 -- one status): change the three together (test/mastodon/star-fast-path.test.ts).
 -- Within the batch, every star's count is read after all of the batch's flattrs: the stars
 -- commit together, and each answer shows the count they left.
--- Generic plans only, as flattr_batch: its statements take the batch's arrays as parameters, and
--- custom plans were made again on every call (ADR 0041).
 CREATE FUNCTION favourite_batch(p_calls json)
 RETURNS TABLE (i int4, outcome text, payer int8, app int8, thing int8, flattr int8,
                status int8, stars int8)
 LANGUAGE plpgsql
 VOLATILE
 SET enable_seqscan = off
-SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
 DECLARE
