@@ -14,8 +14,6 @@ import { starManyPerCall } from "../../test/helpers/star-per-call.ts";
 import { apiSizesFor, benchToken, requestFor, seedApi, statusIdFor } from "../api/seed.ts";
 import { backendCpuMs, interleavedCosts, printCosts } from "../lib/backend-cost.ts";
 import { createScratch, dropScratch, openScratch } from "../lib/scratch.ts";
-import { FLATTR_BATCH_0035 } from "./flattr-batch-0035.ts";
-import { FAVOURITE_BATCH_0038, starMany0038 } from "./star-0038.ts";
 
 /*
  * What one Mastodon star costs PostgreSQL against one REST flattr of the same things by the same
@@ -30,9 +28,8 @@ import { FAVOURITE_BATCH_0038, starMany0038 } from "./star-0038.ts";
  *   npx tsx bench/mastodon/pg-cost.ts [--stars 6400] [--batch 16] [session…]
  *
  * Sessions: "REST flattr", "star", "REST flattr per call" and "star per call" (the batch
- * statements before flattr_batch and favourite_batch, docs/adr/0035 and 0038), "star (ADR 0038)"
- * (favourite_batch and the star's statement before docs/adr/0039), and "star: VARIANT" or
- * "REST flattr: VARIANT" for each variant below (SQL run on its copy before the measurement).
+ * statements before flattr_batch and favourite_batch, docs/adr/0035 and 0038), and "star: VARIANT"
+ * or "REST flattr: VARIANT" for each variant below (SQL run on its copy before the measurement).
  */
 
 const args = process.argv.slice(2);
@@ -63,8 +60,6 @@ const VARIANTS: Record<string, string[]> = {
   ],
   // As in a load run of seconds: no ANALYZE replans the functions while flattrs grows.
   "no autoanalyze": ["alter table flattrs set (autovacuum_enabled = off)"],
-  // The REST batch before ADR 0039 split flattr_batch after its first statement.
-  "flattr_batch in one function": [FLATTR_BATCH_0035],
   // Measure only: what the star count costs.
   "no star count": [
     "create or replace function star_count(p_thing int8) returns int8 language plpgsql stable as $$ begin return 0; end $$",
@@ -72,7 +67,7 @@ const VARIANTS: Record<string, string[]> = {
 };
 
 /** The routes' batches, or the per-call statements they replaced (docs/adr/0035, 0038). */
-type Kind = "star" | "rest" | "star per call" | "rest per call" | "star 0038";
+type Kind = "star" | "rest" | "star per call" | "rest per call";
 
 async function session(dbUrl: string, nonce: string, kind: Kind) {
   const sizes = apiSizesFor(1);
@@ -118,9 +113,7 @@ async function session(dbUrl: string, nonce: string, kind: Kind) {
               )
             : kind === "star"
               ? await starMany(db, stars())
-              : kind === "star 0038"
-                ? await starMany0038(db, stars())
-                : await starManyPerCall(db, stars());
+              : await starManyPerCall(db, stars());
       ok += rows.filter((r) => !(r instanceof Error) && r.outcome === "ok").length;
     }
     return { ms: backendCpuMs(pid) - before, ok };
@@ -148,20 +141,16 @@ try {
     const variant = colon < 0 ? null : name.slice(colon + 2);
     if (variant !== null && !VARIANTS[variant]) throw new Error(`no variant ${variant}`);
     for (const q of variant ? VARIANTS[variant]! : []) await admin.unsafe(q);
-    if (name === "star (ADR 0038)") await admin.unsafe(FAVOURITE_BATCH_0038);
     await admin.unsafe("vacuum analyze");
     await admin.end({ timeout: 5 });
     const base = variant === null ? name : name.slice(0, colon);
-    const kind: Kind =
-      base === "star (ADR 0038)"
-        ? "star 0038"
-        : base.startsWith("REST flattr")
-          ? base.endsWith("per call")
-            ? "rest per call"
-            : "rest"
-          : base.endsWith("per call")
-            ? "star per call"
-            : "star";
+    const kind: Kind = base.startsWith("REST flattr")
+      ? base.endsWith("per call")
+        ? "rest per call"
+        : "rest"
+      : base.endsWith("per call")
+        ? "star per call"
+        : "star";
     const s = await session(copy.url, nonce, kind);
     await s.chunk(BATCH * 20); // warm-up: plans and caches, not counted
     sessions.push(s);

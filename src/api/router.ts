@@ -1,11 +1,12 @@
 import { Hono } from "hono";
 import { type BearerResolver, bearerAuth } from "../http/bearer.ts";
 import { limitBodies } from "../http/body-limit.ts";
-import { PRIVATE_NO_STORE, privateNoStoreByDefault } from "../http/cache-control.ts";
-import { corsAnswerHeaders, type OpenCorsOptions, openCors } from "../http/cors.ts";
+import { privateNoStoreByDefault } from "../http/cache-control.ts";
+import { type OpenCorsOptions, openCors } from "../http/cors.ts";
 import { mount } from "../http/endpoint.ts";
 import type { AppEnv } from "../http/env.ts";
 import { ApiError, onError } from "../http/errors.ts";
+import { jsonWayOutHeaders } from "../http/json-way-out.ts";
 import { API_BASE } from "../http/urls.ts";
 import { MAX_BODY_BYTES } from "./input.ts";
 import { API_ENDPOINTS } from "./openapi.ts";
@@ -34,14 +35,7 @@ export function apiRouter(options: {
     exposeHeaders: ["Location", "Retry-After", "WWW-Authenticate", "Content-Disposition"],
     maxAgeSeconds: 86400,
   };
-  // What a JSON answer gets on its way out (c.json's Content-Type, the steps below, the app's):
-  // a whole answer (src/http/whole-answer.ts) carries it itself.
-  const wholeJsonHeaders: Readonly<Record<string, string>> = {
-    "Content-Type": "application/json",
-    ...corsAnswerHeaders(cors),
-    "Cache-Control": PRIVATE_NO_STORE,
-    ...(options.outerHeaders ?? {}),
-  };
+  const wholeJsonHeaders = jsonWayOutHeaders(cors, options.outerHeaders ?? {});
   api.use("*", openCors(cors));
   api.use("*", (c, next) => {
     c.set("wholeJsonHeaders", wholeJsonHeaders);

@@ -193,10 +193,7 @@ export async function flattrMany(db: Db, calls: FlattrCall[]): Promise<(OutcomeR
 }
 
 /** flattrMany's batch statement, whatever the batch's size (the benchmarks compare sizes). */
-export async function flattrBatchOf(
-  db: Db,
-  calls: FlattrCall[],
-): Promise<(OutcomeRow | Error)[]> {
+export async function flattrBatchOf(db: Db, calls: FlattrCall[]): Promise<(OutcomeRow | Error)[]> {
   const order = calls.map((c, i) => ({ c, i })).sort((a, b) => compareCalls(a.c, b.c) || a.i - b.i);
   const json = JSON.stringify(
     order.map(({ c, i }, o) => ({

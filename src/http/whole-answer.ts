@@ -9,7 +9,7 @@ import type { AppEnv } from "./env.ts";
  * headers of a flattr's answer cost ~8 µs through `Headers` and ~0.3 µs as an object (ADR 0036).
  * Only for a route whose cost per request was measured to matter (the API flattr, the Mastodon
  * star: ADR 0040); the router or app says which headers its steps add (`wholeJsonHeaders`,
- * src/api/router.ts, src/mastodon/app.ts), and a step that adds a header after the handler must
+ * made by src/http/json-way-out.ts), and a step that adds a header after the handler must
  * skip whole answers (`isWholeAnswer`).
  */
 

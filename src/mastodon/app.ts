@@ -2,9 +2,10 @@ import { Hono } from "hono";
 import type { Deps } from "../deps.ts";
 import type { RemoteLookup } from "../flattr/remote-lookup.ts";
 import { limitBodies } from "../http/body-limit.ts";
-import { PRIVATE_NO_STORE, privateNoStoreByDefault } from "../http/cache-control.ts";
-import { corsAnswerHeaders, type OpenCorsOptions, openCors } from "../http/cors.ts";
+import { privateNoStoreByDefault } from "../http/cache-control.ts";
+import { type OpenCorsOptions, openCors } from "../http/cors.ts";
 import type { AppEnv } from "../http/env.ts";
+import { jsonWayOutHeaders } from "../http/json-way-out.ts";
 import { noFederation, type SocialFederation } from "../social/ports.ts";
 import { MastodonError, mastodonNotFound, mastodonOnError } from "./errors.ts";
 import { accountRoutes } from "./routes/accounts.ts";
@@ -72,14 +73,8 @@ export function mastodonApp(
   const app = new Hono<AppEnv>({ strict: false });
   app.onError(mastodonOnError);
   app.notFound(mastodonNotFound);
-  // What a JSON answer gets on its way out (c.json's Content-Type, the steps below, the outer
-  // app's): a whole answer carries it itself.
-  const wholeJsonHeaders = ports.outerHeaders && {
-    "Content-Type": "application/json",
-    ...corsAnswerHeaders(CORS),
-    "Cache-Control": PRIVATE_NO_STORE,
-    ...ports.outerHeaders,
-  };
+  // Without the outer app's headers no answer can be whole: it would miss them.
+  const wholeJsonHeaders = ports.outerHeaders && jsonWayOutHeaders(CORS, ports.outerHeaders);
   app.use(async (c, next) => {
     c.set("deps", deps);
     c.set("social", ports.social ?? noFederation);

@@ -156,8 +156,9 @@ CREATE TYPE favourite_batch_call AS (
 -- A batch of stars (src/flattr/star-batch.ts starMany) decided set-based, as flattr_batch decides a
 -- batch of flattrs (docs/adr/0035, 0038): favourite_request's checks and flattr_batch's thing
 -- lookup for every call in one statement, then flattr_batch's decision (flattr_batch_decide) for
--- the stars still in the running, then the star counts after the flattrs. p_calls is a JSON array of {i, token_hash, scopes, status, period, now,
--- lock_class, period_key, currency, rate_since, rate_max, period_max}; the answer is one row per
+-- the stars still in the running, then the star counts after the flattrs. p_calls is a JSON
+-- array of {i, token_hash, scopes, status, period, now, lock_class, period_key, currency,
+-- rate_since, rate_max, period_max}; the answer is one row per
 -- call (i, outcome, payer, app, thing, flattr, status, stars), each call's as favourite_request
 -- would give it, rows rather than JSON so that the calling statement reads them without parsing
 -- (docs/adr/0039). Tokens are not stamped here (the caller's statement stamps them, ADR 0031).
