@@ -8,6 +8,7 @@ import { migrate } from "../../src/db/migrate.ts";
 import type { BenchOptions, DbChoice } from "../lib/args.ts";
 import { machineBusyMs, machineIdleShare, postgresCpuBetween, postgresCpuMs } from "../lib/cpu.ts";
 import { int, log } from "../lib/format.ts";
+import { type PgWaitFigures, samplePgWaits, timeWalFlushes } from "../lib/pg-waits.ts";
 import {
   checkpoint,
   createScratch,
@@ -61,6 +62,8 @@ export interface LoadFigures {
   okTotal: number;
   /** Ours: the group-commit batches of the measured run (queued and running time per flattr). */
   batches?: BatchFigures | null;
+  /** --pg-waits: what the server's PostgreSQL sessions waited on, and the run's WAL. */
+  pgWaits?: PgWaitFigures | null;
 }
 
 export interface ApiBenchResult {
@@ -102,6 +105,8 @@ interface Reply {
 export interface Child {
   proc: ChildProcess;
   port: number;
+  /** PostgreSQL: the database the server writes to. */
+  url?: string;
   count(): Promise<number>;
   /** CPU time (user + system) the server process has used so far. */
   cpuMs(): Promise<number>;
@@ -113,7 +118,10 @@ export interface Child {
 export async function startChild(
   spec: Omit<ServerSpec, "port" | "pool">,
   cpuProfDir: string | undefined,
+  pgWaits = false,
 ): Promise<Child> {
+  // Before the server connects: the setting applies to sessions that start afterwards.
+  if (pgWaits && spec.db === "pg" && spec.url) await timeWalFlushes(spec.url);
   const port = await freePort();
   const full: ServerSpec = { ...spec, port, pool: POOL };
   const prof = cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : [];
@@ -137,6 +145,7 @@ export async function startChild(
   return {
     proc,
     port,
+    url: spec.url,
     count: async () => {
       const reply = waitFor("count");
       proc.send({ type: "count" });
@@ -234,6 +243,8 @@ export async function drive(
   const cpuBefore = await child.cpuMs();
   const dbBefore = postgresCpuMs();
   const machineBefore = machineBusyMs();
+  const waits =
+    opts.pgWaits && db === "pg" && child.url ? await samplePgWaits(child.url, opts.duration) : null;
   const loadBefore = process.cpuUsage();
   const r = await run(opts.duration);
   const load = process.cpuUsage(loadBefore);
@@ -241,6 +252,7 @@ export async function drive(
   const dbMs = postgresCpuBetween(dbBefore, postgresCpuMs());
   const cpuMs = (await child.cpuMs()) - cpuBefore;
   const batches = await child.batches();
+  const pgWaits = waits ? await waits.done() : null;
   const perRequest = (ms: number | null) =>
     ms == null ? null : ms / Math.max(1, r.requests.total);
   const machineMs =
@@ -273,6 +285,7 @@ export async function drive(
     rowsWritten: await settledCount(child),
     okTotal: warmOk + r["2xx"],
     batches,
+    pgWaits,
   };
   log(
     `  ${label}: ${int(figures.okPerSec)} ok/s, p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms, non-2xx ${figures.non2xx}, errors ${figures.errors}, CPU ms/request: server ${figures.serverCpuMsPerRequest.toFixed(2)}, database ${figures.dbCpuMsPerRequest?.toFixed(2) ?? "—"}, load generator ${figures.loadCpuMsPerRequest.toFixed(2)}, machine ${figures.machineCpuMsPerRequest?.toFixed(2) ?? "—"} (${figures.machineBusy == null ? "—" : Math.round(figures.machineBusy * 100)} % busy)`,
@@ -281,6 +294,7 @@ export async function drive(
     log(
       `  ${label}: ${int(batches.batches)} batches of ${(batches.items / Math.max(1, batches.batches)).toFixed(1)} flattrs (${Math.round(batches.singles * 100)} % alone), ${batches.inFlightAtStart.toFixed(2)} in flight at a start; per flattr ${batches.queuedMs.toFixed(2)} ms queued + ${batches.runMs.toFixed(2)} ms its batch's run (a batch ${batches.batchRunMs.toFixed(2)} ms, one alone ${batches.singleRunMs?.toFixed(2) ?? "—"} ms); ${int(batches.perCall)} decided per call`,
     );
+  if (pgWaits) log(`  ${label}: ${pgWaitsLine(pgWaits, r.requests.total, r.duration, batches)}`);
   if (figures.non2xx > 0)
     log(
       `  ${label}: NON-2XX RESPONSES ${JSON.stringify(statusCodes)} e.g. ${JSON.stringify(samples[0])}`,
@@ -288,6 +302,35 @@ export async function drive(
   if (!rowsMatch(figures, opts.connections))
     log(`  ${label}: ROWS ${figures.rowsWritten} do not match 2xx responses ${figures.okTotal}`);
   return figures;
+}
+
+/**
+ * One line of --pg-waits figures: each state as PostgreSQL session time per request (ms), and
+ * for a batching server per batch too; the WAL per request and its flushes.
+ */
+function pgWaitsLine(
+  w: PgWaitFigures,
+  requests: number,
+  durationS: number,
+  batches: BatchFigures | null | undefined,
+): string {
+  const ms = (share: number) => ((share * durationS * 1000) / Math.max(1, requests)).toFixed(2);
+  const perBatch = (share: number) =>
+    batches && batches.batches > 0
+      ? ` (${((share * durationS * 1000) / batches.batches).toFixed(2)} per batch)`
+      : "";
+  const s = w.shares;
+  const flush = s.walSync + s.walQueued;
+  return (
+    `PostgreSQL session ms per request: running ${ms(s.running)}${perBatch(s.running)}, ` +
+    `WAL flush ${ms(flush)}${perBatch(flush)} (in fdatasync ${ms(s.walSync)}, queued ${ms(s.walQueued)}), ` +
+    `locks ${ms(s.locks)}, other waits ${ms(s.otherWaits)}; ` +
+    `WAL per request ${(w.wal.records / Math.max(1, requests)).toFixed(1)} records, ` +
+    `${int(w.wal.bytes / Math.max(1, requests))} B; ${int(w.wal.syncs / durationS)} flushes/s ` +
+    `of ${(w.wal.bytes / Math.max(1, w.wal.syncs) / 1024).toFixed(1)} kB` +
+    (w.wal.syncMs == null ? "" : `, ${w.wal.syncMs.toFixed(2)} ms each`) +
+    ` (${s.samples} samples)`
+  );
 }
 
 /**
@@ -337,7 +380,7 @@ async function runOne(
     }
 
     const measure = async (spec: Omit<ServerSpec, "port" | "pool">, label: string) => {
-      const child = await startChild(spec, opts.serverCpuProf);
+      const child = await startChild(spec, opts.serverCpuProf, opts.pgWaits);
       children.push(child);
       const figures = await drive(child, sizes, tokens, opts, `${db} ${label}`, db);
       await child.stop();

@@ -31,6 +31,8 @@ export interface BenchOptions {
   idleProbe: number;
   /** API: tokens used within the last minute (no stamp write per request), as apps that keep flattring. */
   tokensInUse: boolean;
+  /** API, Mastodon (PostgreSQL): sample what the server's sessions wait on, and the WAL. */
+  pgWaits: boolean;
   /** Keep scratch databases (their names are printed) instead of dropping them. */
   keep: boolean;
   out: string;
@@ -60,6 +62,9 @@ const USAGE = `npm run bench -- [options]
   --idle-probe S        API: seconds the machine's idle share is read before each pair (default 3)
   --tokens-in-use       API: every token used within the last minute (default: each request is its
                         token's first use, which also writes the token's last_used_at)
+  --pg-waits            API, mastodon (PostgreSQL): what the servers' database sessions wait on
+                        (sampled in pg_stat_activity every 4 ms), the WAL per request and its
+                        flushes' time (track_wal_io_timing on the databases under test; superuser)
   --url URL             PostgreSQL server for scratch databases
                         (default BENCH_DATABASE_URL, TEST_DATABASE_URL or postgres://root@127.0.0.1:5432/test)
   --server-cpu-prof DIR API, inbox: V8 CPU profile of each server process (Chrome DevTools)
@@ -89,6 +94,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
       connections: { type: "string" },
       "idle-probe": { type: "string" },
       "tokens-in-use": { type: "boolean" },
+      "pg-waits": { type: "boolean" },
       url: { type: "string" },
       keep: { type: "boolean" },
       out: { type: "string" },
@@ -143,6 +149,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
     connectionsList,
     idleProbe: num("idle-probe", values["idle-probe"], 3, 0),
     tokensInUse: values["tokens-in-use"] ?? false,
+    pgWaits: values["pg-waits"] ?? false,
     keep: values.keep ?? false,
     out: values.out ?? "bench/results/latest.json",
     serverCpuProf: values["server-cpu-prof"],

@@ -70,7 +70,7 @@ async function runOne(
       label: string,
       pathFor: (thing: number) => string,
     ): Promise<LoadFigures> => {
-      const child = await startChild(spec, opts.serverCpuProf);
+      const child = await startChild(spec, opts.serverCpuProf, opts.pgWaits);
       children.push(child);
       const figures = await drive(child, sizes, tokens, opts, `${db} ${label}`, db, pathFor);
       await child.stop();
